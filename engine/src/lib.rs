@@ -1,0 +1,1 @@
+//! kiln: an embeddable WebAssembly runtime.
