@@ -1,1 +1,49 @@
 //! kiln: an embeddable WebAssembly runtime.
+//!
+//! Load a [`Module`], give it a [`Store`] to live in, satisfy its imports with a
+//! [`Linker`], and call its exports:
+//!
+//! ```
+//! # fn main() -> kiln::Result<()> {
+//! use kiln::{Engine, Linker, Module, Store};
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"(module
+//!     (func (export "add") (param i32 i32) (result i32)
+//!         (i32.add (local.get 0) (local.get 1))))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+//! let add = instance.get_typed_func::<(i32, i32), i32>(&store, "add")?;
+//! assert_eq!(add.call(&mut store, (2, 40))?, 42);
+//! # Ok(()) }
+//! ```
+//!
+//! Wasm 2.0 is supported except SIMD. Code runs in the reference interpreter;
+//! see `DESIGN.md` in the repository for the compiler tiers that build on it.
+
+mod config;
+mod error;
+mod extern_;
+mod func;
+mod instance;
+mod interp;
+mod limits;
+mod linker;
+mod module;
+mod runtime;
+mod store;
+mod types;
+mod values;
+
+pub use config::{Config, Engine, Strategy};
+pub use error::{Error, FrameInfo, Result, Trap, TrapCode};
+pub use extern_::{Extern, Global, Memory, Table};
+pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use instance::Instance;
+pub use limits::StoreLimits;
+pub use linker::Linker;
+pub use module::{ExportType, ImportType, Module};
+pub use store::{AsContext, AsContextMut, Store};
+pub use types::{
+    ExternType, FuncType, GlobalType, Limits, MemoryType, Mutability, RefType, TableType, ValType,
+};
+pub use values::{ExternRef, Val};

@@ -1,0 +1,33 @@
+//! The `kiln` command.
+//!
+//! - `kiln wast [--engine interp] FILE...` runs WebAssembly spec test scripts.
+
+mod wast;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: kiln <command> [options] ...
+
+commands:
+  wast [--engine interp] FILE...   run .wast spec test scripts
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("wast") => wast::main(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("kiln: unknown command `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        None => {
+            eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

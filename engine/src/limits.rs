@@ -1,0 +1,37 @@
+//! Per-store resource limits: how much a guest may allocate and how deep it may
+//! call, so that a hostile or buggy module fails cleanly instead of exhausting
+//! the host.
+
+/// Limits that a [`Store`](crate::Store) enforces on everything created in it.
+///
+/// ```
+/// use kiln::{Engine, Store, StoreLimits};
+/// let limits = StoreLimits { max_memory_pages: 16, ..StoreLimits::default() };
+/// let mut store = Store::new(&Engine::default(), ());
+/// store.set_limits(limits);
+/// assert_eq!(store.limits().max_memory_pages, 16);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// The most 64 KiB pages any one memory may have. Growing past it makes
+    /// `memory.grow` return -1; creating a larger memory fails instantiation.
+    pub max_memory_pages: u64,
+    /// The most elements any one table may have.
+    pub max_table_elements: u64,
+    /// The most instances the store may hold.
+    pub max_instances: usize,
+    /// The most wasm (and host) calls that may be active at once; one more is a
+    /// `StackOverflow` trap.
+    pub max_call_depth: u32,
+}
+
+impl Default for StoreLimits {
+    fn default() -> StoreLimits {
+        StoreLimits {
+            max_memory_pages: 65536,
+            max_table_elements: 10_000_000,
+            max_instances: 10_000,
+            max_call_depth: 20_000,
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `Module`: a decoded, validated and translated WebAssembly module, ready to be
+//! instantiated any number of times in any store of the same engine.
+
+mod info;
+mod parse;
+
+pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
+pub(crate) use parse::SIMD_UNSUPPORTED;
+
+use crate::config::Engine;
+use crate::error::{Error, Result};
+use crate::interp::Code;
+use crate::types::ExternType;
+use std::sync::Arc;
+
+/// A compiled WebAssembly module.
+///
+/// ```
+/// # fn main() -> kiln::Result<()> {
+/// use kiln::{Engine, ExternType, Module};
+/// let engine = Engine::default();
+/// let module = Module::new(&engine, r#"(module
+///     (import "host" "log" (func (param i32)))
+///     (func (export "answer") (result i32) i32.const 42))"#)?;
+/// let import = module.imports().next().unwrap();
+/// assert_eq!((import.module(), import.name()), ("host", "log"));
+/// let export = module.exports().next().unwrap();
+/// assert_eq!(export.name(), "answer");
+/// assert!(matches!(export.ty(), ExternType::Func(_)));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+pub(crate) struct ModuleInner {
+    pub info: ModuleInfo,
+    /// Interpreter code of each defined function.
+    pub code: Vec<Code>,
+    /// The module's binary, which data segments and function bodies point into.
+    pub bytes: Box<[u8]>,
+    pub engine: Engine,
+}
+
+impl Module {
+    /// Decodes, validates and prepares a module from its binary encoding or, with
+    /// the `wat` feature (on by default), from the text format.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        #[cfg(feature = "wat")]
+        let bytes = &*wat::parse_bytes(bytes).map_err(|err| Error::InvalidModule {
+            message: err.to_string(),
+            offset: None,
+        })?;
+        Module::from_binary(engine, bytes)
+    }
+
+    /// Decodes, validates and prepares a module from its binary encoding.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let decoded = parse::decode(bytes, engine.config().features())?;
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                info: decoded.info,
+                code: decoded.code,
+                bytes: bytes.into(),
+                engine: engine.clone(),
+            }),
+        })
+    }
+
+    /// Reads a module from a file: binary, or text with the `wat` feature.
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|err| Error::usage(format!("cannot read {}: {err}", path.display())))?;
+        Module::new(engine, bytes)
+    }
+
+    /// Checks that `bytes` is a valid binary module that this engine can run,
+    /// without keeping anything.
+    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
+        parse::decode(bytes, engine.config().features()).map(|_| ())
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's name from its name section, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info.module_name.as_deref()
+    }
+
+    /// What the module imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> {
+        let info = &self.inner.info;
+        info.imports.iter().map(move |import| ImportType {
+            module: &import.module,
+            name: &import.name,
+            ty: info.import_type(&import.kind),
+        })
+    }
+
+    /// What the module exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> {
+        let info = &self.inner.info;
+        info.exports.iter().map(move |(name, index)| ExportType {
+            name,
+            ty: info.export_type(*index),
+        })
+    }
+}
+
+impl ModuleInfo {
+    fn import_type(&self, kind: &ImportKind) -> ExternType {
+        match kind {
+            ImportKind::Func(ty) => ExternType::Func(self.types[*ty as usize].clone()),
+            ImportKind::Table(ty) => ExternType::Table(*ty),
+            ImportKind::Memory(ty) => ExternType::Memory(*ty),
+            ImportKind::Global(ty) => ExternType::Global(*ty),
+        }
+    }
+
+    pub(crate) fn export_type(&self, index: ExportIndex) -> ExternType {
+        match index {
+            ExportIndex::Func(i) => ExternType::Func(self.func_type(i).clone()),
+            ExportIndex::Table(i) => ExternType::Table(self.tables[i as usize]),
+            ExportIndex::Memory(i) => ExternType::Memory(self.memories[i as usize]),
+            ExportIndex::Global(i) => ExternType::Global(self.globals[i as usize]),
+        }
+    }
+}
+
+/// One import of a module: where it comes from and what type it must have.
+#[derive(Clone, Debug)]
+pub struct ImportType<'a> {
+    module: &'a str,
+    name: &'a str,
+    ty: ExternType,
+}
+
+impl<'a> ImportType<'a> {
+    /// The module name the import is looked up under.
+    pub fn module(&self) -> &'a str {
+        self.module
+    }
+
+    /// The item name within that module.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The type the imported item must have.
+    pub fn ty(&self) -> &ExternType {
+        &self.ty
+    }
+}
+
+/// One export of a module: its name and type.
+#[derive(Clone, Debug)]
+pub struct ExportType<'a> {
+    name: &'a str,
+    ty: ExternType,
+}
+
+impl<'a> ExportType<'a> {
+    /// The export's name.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The exported item's type.
+    pub fn ty(&self) -> &ExternType {
+        &self.ty
+    }
+}

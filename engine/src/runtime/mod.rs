@@ -1,0 +1,137 @@
+//! The store's contents: every function, memory, table, global and instance that
+//! exists, owned in flat arrays and named by index. Public handles (`Func`,
+//! `Memory`, ...) are these indices plus the id of the store they belong to.
+//!
+//! Values are kept raw (one `u64` each, see [`crate::values`]); a reference is
+//! its target's index plus one, so that zero is null.
+
+mod memory;
+mod table;
+
+pub(crate) use memory::MemoryData;
+pub(crate) use table::TableData;
+
+use crate::error::Error;
+use crate::limits::StoreLimits;
+use crate::module::ModuleInner;
+use crate::types::{FuncType, GlobalType};
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Function signatures interned per store, so that a `call_indirect` type check is
+/// one integer comparison.
+#[derive(Default)]
+pub(crate) struct TypeRegistry {
+    ids: HashMap<FuncType, u32>,
+    types: Vec<FuncType>,
+}
+
+impl TypeRegistry {
+    pub fn intern(&mut self, ty: &FuncType) -> u32 {
+        if let Some(&id) = self.ids.get(ty) {
+            return id;
+        }
+        let id = self.types.len() as u32;
+        self.types.push(ty.clone());
+        self.ids.insert(ty.clone(), id);
+        id
+    }
+
+    pub fn get(&self, id: u32) -> &FuncType {
+        &self.types[id as usize]
+    }
+}
+
+/// How a function runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FuncKind {
+    /// Defined by a module: the `index`th function the module defines.
+    Wasm { instance: u32, defined: u32 },
+    /// A host closure, the `index`th of the store's host functions.
+    Host { index: u32 },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FuncData {
+    /// Id of the signature in the store's `TypeRegistry`.
+    pub type_id: u32,
+    pub kind: FuncKind,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GlobalData {
+    pub ty: GlobalType,
+    pub value: u64,
+}
+
+/// An instance's own view of the store: which store items its index spaces name,
+/// and the segments it has not dropped yet.
+pub(crate) struct InstanceData {
+    pub module: Arc<ModuleInner>,
+    pub funcs: Vec<u32>,
+    pub tables: Vec<u32>,
+    pub memories: Vec<u32>,
+    pub globals: Vec<u32>,
+    /// The store type id of each of the module's types.
+    pub type_ids: Vec<u32>,
+    /// Element segments as raw references; a dropped segment is empty.
+    pub elems: Vec<Arc<[u64]>>,
+    /// Which data segments have been dropped.
+    pub dropped_data: Vec<bool>,
+}
+
+/// Everything in a store except the host's data and host closures, which depend on
+/// the store's type parameter.
+pub(crate) struct StoreInner {
+    pub id: u64,
+    pub funcs: Vec<FuncData>,
+    pub memories: Vec<MemoryData>,
+    pub tables: Vec<TableData>,
+    pub globals: Vec<GlobalData>,
+    pub instances: Vec<InstanceData>,
+    pub externs: Vec<Box<dyn Any + Send + Sync>>,
+    pub types: TypeRegistry,
+    pub limits: StoreLimits,
+    /// Wasm and host frames active right now, across nested calls.
+    pub call_depth: u32,
+}
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+impl StoreInner {
+    pub fn new(limits: StoreLimits) -> StoreInner {
+        StoreInner {
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            funcs: Vec::new(),
+            memories: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            instances: Vec::new(),
+            externs: Vec::new(),
+            types: TypeRegistry::default(),
+            limits,
+            call_depth: 0,
+        }
+    }
+
+    pub fn func_type(&self, func: u32) -> &FuncType {
+        self.types.get(self.funcs[func as usize].type_id)
+    }
+
+    pub fn push_func(&mut self, ty: &FuncType, kind: FuncKind) -> u32 {
+        let type_id = self.types.intern(ty);
+        self.funcs.push(FuncData { type_id, kind });
+        (self.funcs.len() - 1) as u32
+    }
+
+    /// Checks that a handle's store id is this store's.
+    pub fn check_owner(&self, store_id: u64, what: &str) -> Result<(), Error> {
+        if store_id == self.id {
+            Ok(())
+        } else {
+            Err(Error::usage(format!("{what} belongs to a different store")))
+        }
+    }
+}
