@@ -1,0 +1,220 @@
+//! Translation of one wasm function body into SSA.
+//!
+//! The translator walks the operators once. The wasm operand stack becomes a
+//! stack of SSA values; wasm locals become builder variables, so reads and
+//! writes of locals turn into SSA values and block parameters by Braun's
+//! algorithm. Structured control flow maps to blocks (see [`control`]).
+//! Code after an unconditional branch is unreachable and is skipped.
+//!
+//! The translator owns all its state, so several functions can be
+//! translated on several threads at once.
+
+mod control;
+mod instance;
+mod memory;
+mod numeric;
+
+use crate::module_env::ModuleEnv;
+use crate::vmctx::VmLayout;
+use control::Frame;
+use kiln_ssa::{Function, FunctionBuilder, Op, Signature, Type, Value, Variable};
+use std::fmt;
+use wasmparser::{FunctionBody, Operator};
+
+/// Why a function body could not be translated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TranslateError {
+    /// Byte offset in the module where the problem is.
+    pub offset: usize,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at offset {:#x}: {}", self.offset, self.message)
+    }
+}
+
+impl std::error::Error for TranslateError {}
+
+impl From<wasmparser::BinaryReaderError> for TranslateError {
+    fn from(error: wasmparser::BinaryReaderError) -> TranslateError {
+        TranslateError {
+            offset: error.offset() as usize,
+            message: error.message().to_string(),
+        }
+    }
+}
+
+/// Translates the body of module function `func_index` (an index in the
+/// module's function space, so imports come first) into SSA. The module is
+/// assumed valid. The result takes `vmctx` as its first parameter.
+pub fn translate_function(
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+) -> Result<Function, TranslateError> {
+    let wasm_type = env.func_type(func_index);
+    let mut params = vec![Type::PTR];
+    params.extend(&wasm_type.params);
+    let signature = Signature {
+        params,
+        results: wasm_type.results.clone(),
+    };
+    let mut func = Function::new(format!("f{func_index}"), signature);
+    let mut translator = Translator::new(env, layout, &mut func);
+    translator.declare_locals(body)?;
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let (operator, offset) = reader.read_with_offset()?;
+        translator
+            .operator(&operator)
+            .map_err(|message| TranslateError {
+                offset: offset as usize,
+                message,
+            })?;
+    }
+    translator.builder.finish();
+    Ok(func)
+}
+
+/// State of the translation of one function.
+struct Translator<'a> {
+    env: &'a ModuleEnv,
+    layout: &'a VmLayout,
+    builder: FunctionBuilder<'a>,
+    /// The `vmctx` parameter.
+    vmctx: Value,
+    /// The wasm operand stack.
+    stack: Vec<Value>,
+    /// Enclosing blocks, loops and ifs; the function body is the outermost.
+    frames: Vec<Frame>,
+    /// Whether the current position can be reached.
+    reachable: bool,
+    /// How many blocks deep we are inside unreachable code.
+    unreachable_depth: u32,
+}
+
+impl<'a> Translator<'a> {
+    fn new(env: &'a ModuleEnv, layout: &'a VmLayout, func: &'a mut Function) -> Translator<'a> {
+        let param_types = func.signature.params.clone();
+        let result_types = func.signature.results.clone();
+        let mut builder = FunctionBuilder::new(func);
+        let entry = builder.create_block();
+        let params: Vec<Value> = param_types
+            .iter()
+            .map(|&ty| builder.append_block_param(entry, ty))
+            .collect();
+        builder.switch_to_block(entry);
+        builder.seal_block(entry);
+        let mut translator = Translator {
+            env,
+            layout,
+            builder,
+            vmctx: params[0],
+            stack: Vec::new(),
+            frames: Vec::new(),
+            reachable: true,
+            unreachable_depth: 0,
+        };
+        for (i, &param) in params[1..].iter().enumerate() {
+            let var = translator.builder.declare_var(param_types[i + 1]);
+            translator.builder.def_var(var, param);
+        }
+        translator.push_function_frame(result_types);
+        translator
+    }
+
+    fn declare_locals(&mut self, body: &FunctionBody<'_>) -> Result<(), TranslateError> {
+        for local in body.get_locals_reader()? {
+            let (count, wasm_type) = local?;
+            let ty = crate::module_env::ssa_type(wasm_type);
+            if ty == Type::V128 {
+                return Err(TranslateError {
+                    offset: body.range().start as usize,
+                    message: "v128 locals need SIMD support".into(),
+                });
+            }
+            for _ in 0..count {
+                let var = self.builder.declare_var(ty);
+                let zero = self.zero(ty);
+                self.builder.def_var(var, zero);
+            }
+        }
+        Ok(())
+    }
+
+    /// The zero value of a type.
+    fn zero(&mut self, ty: Type) -> Value {
+        if ty.is_float() {
+            self.builder.ins1(Op::Fconst(0), Vec::new(), ty)
+        } else {
+            self.builder.iconst(ty, 0)
+        }
+    }
+
+    fn pop(&mut self) -> Value {
+        self.stack.pop().expect("valid wasm keeps the operand stack balanced")
+    }
+
+    fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    fn popn(&mut self, n: usize) -> Vec<Value> {
+        self.stack.split_off(self.stack.len() - n)
+    }
+
+    fn peekn(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    fn value_type(&self, value: Value) -> Type {
+        self.builder.func.value_type(value)
+    }
+
+    /// Translates one operator.
+    fn operator(&mut self, op: &Operator<'_>) -> Result<(), String> {
+        if !self.reachable {
+            return self.unreachable_operator(op);
+        }
+        if self.control(op)?
+            || self.numeric(op)
+            || self.memory(op)
+            || self.instance(op)?
+        {
+            return Ok(());
+        }
+        match *op {
+            Operator::Nop => {}
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let cond = self.pop();
+                let (a, b) = self.pop2();
+                let ty = self.value_type(a);
+                let value = self.builder.ins1(Op::Select, vec![cond, a, b], ty);
+                self.stack.push(value);
+            }
+            Operator::LocalGet { local_index } => {
+                let value = self.builder.use_var(Variable(local_index));
+                self.stack.push(value);
+            }
+            Operator::LocalSet { local_index } => {
+                let value = self.pop();
+                self.builder.def_var(Variable(local_index), value);
+            }
+            Operator::LocalTee { local_index } => {
+                let value = *self.stack.last().expect("tee of an operand");
+                self.builder.def_var(Variable(local_index), value);
+            }
+            _ => return Err(format!("unsupported operator {op:?}")),
+        }
+        Ok(())
+    }
+}

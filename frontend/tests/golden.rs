@@ -1,0 +1,62 @@
+//! Golden tests: each `golden/NAME.wat` is translated function by function,
+//! verified, printed and parsed back; the text must equal `golden/NAME.ssa`.
+//! `KILN_BLESS=1 cargo test -p kiln-frontend` rewrites the `.ssa` files.
+
+use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
+use std::fs;
+use std::path::Path;
+
+fn translate_module(wat_path: &Path) -> String {
+    let wasm = wat::parse_file(wat_path).unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
+    wasmparser::Validator::new()
+        .validate_all(&wasm)
+        .unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
+    let (env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
+    let layout = VmLayout::new(&env);
+    let mut text = String::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let index = env.num_imported_functions + i as u32;
+        let func = translate_function(&env, &layout, index, body)
+            .unwrap_or_else(|e| panic!("{}: f{index}: {e}", wat_path.display()));
+        if let Err(e) = kiln_ssa::verify(&func) {
+            panic!("{}: f{index} does not verify:\n{e}\n{func}", wat_path.display());
+        }
+        let printed = func.to_string();
+        let reparsed = kiln_ssa::parse_function(&printed)
+            .unwrap_or_else(|e| panic!("{}: f{index} does not parse back: {e}\n{printed}", wat_path.display()));
+        assert_eq!(reparsed.to_string(), printed, "print/parse round trip");
+        text.push_str(&printed);
+    }
+    text
+}
+
+#[test]
+fn golden_translations() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let bless = std::env::var_os("KILN_BLESS").is_some();
+    let mut failures = Vec::new();
+    let mut paths: Vec<_> = fs::read_dir(&dir)
+        .expect("golden dir")
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wat"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty());
+    for wat_path in paths {
+        let actual = translate_module(&wat_path);
+        let expected_path = wat_path.with_extension("ssa");
+        if bless {
+            fs::write(&expected_path, &actual).expect("write expected");
+            continue;
+        }
+        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
+        if expected != actual {
+            failures.push(format!(
+                "{} differs from {}:\n{actual}",
+                wat_path.display(),
+                expected_path.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}\nrun with KILN_BLESS=1 to accept", failures.join("\n"));
+}

@@ -1,0 +1,17 @@
+;; Integer and float arithmetic, comparisons, eqz.
+(module
+  (func (param i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (local.get 1)) (i32.const -3)))
+  (func (param i64 i64) (result i64)
+    (i64.rotl (i64.xor (i64.shr_u (local.get 0) (i64.const 7)) (local.get 1)) (local.get 1)))
+  (func (param i32 i32) (result i32)
+    (i32.div_s (i32.rem_u (local.get 0) (local.get 1)) (local.get 1)))
+  (func (param i32) (result i32)
+    (i32.add (i32.popcnt (i32.clz (local.get 0))) (i32.eqz (i32.ctz (local.get 0)))))
+  (func (param f64 f64) (result f64)
+    (f64.copysign (f64.min (f64.sqrt (local.get 0)) (f64.const 1.5)) (f64.neg (local.get 1))))
+  (func (param f32 f32) (result i32)
+    (i32.and (f32.lt (local.get 0) (local.get 1)) (f32.ne (local.get 0) (f32.const nan))))
+  (func (param i64 i64) (result i32)
+    (i32.or (i64.ge_u (local.get 0) (local.get 1)) (i64.lt_s (local.get 0) (local.get 1))))
+)

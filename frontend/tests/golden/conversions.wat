@@ -1,0 +1,20 @@
+;; Conversions: wrap/extend, trapping and saturating float-to-int,
+;; int-to-float, promote/demote, reinterpret, sign extension.
+(module
+  (func (param i64) (result i32) (i32.wrap_i64 (local.get 0)))
+  (func (param i32) (result i64)
+    (i64.add (i64.extend_i32_s (local.get 0)) (i64.extend_i32_u (local.get 0))))
+  (func (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+  (func (param f32) (result i64) (i64.trunc_f32_u (local.get 0)))
+  (func (param f64) (result i32) (i32.trunc_sat_f64_u (local.get 0)))
+  (func (param f32) (result i64) (i64.trunc_sat_f32_s (local.get 0)))
+  (func (param i64) (result f32) (f32.convert_i64_u (local.get 0)))
+  (func (param i32) (result f64) (f64.convert_i32_s (local.get 0)))
+  (func (param f32) (result f32) (f32.demote_f64 (f64.promote_f32 (local.get 0))))
+  (func (param f64) (result i64) (i64.reinterpret_f64 (local.get 0)))
+  (func (param i32) (result f32) (f32.reinterpret_i32 (local.get 0)))
+  (func (param i32) (result i32) (i32.extend16_s (i32.extend8_s (local.get 0))))
+  (func (param i64) (result i64) (i64.extend32_s (local.get 0)))
+  (func (param f32) (result f32)
+    (f32.nearest (f32.trunc (f32.floor (f32.ceil (f32.abs (local.get 0)))))))
+)

@@ -1,0 +1,261 @@
+//! Building SSA from a program with mutable variables.
+//!
+//! The front end speaks of variables (wasm locals) that it reads and writes;
+//! the builder turns them into SSA values with the algorithm of Braun et al.,
+//! "Simple and Efficient Construction of Static Single Assignment Form"
+//! (CC 2013), using block parameters where the paper uses phis:
+//!
+//! - A write records the variable's current value in the current block.
+//! - A read looks in the current block, then walks up to the predecessor if
+//!   there is exactly one. Where control flow joins it adds a block
+//!   parameter and asks every predecessor for the variable, passing the
+//!   answers as branch arguments.
+//! - A block is *sealed* once all its predecessors are known. Reads in an
+//!   unsealed block (a loop header before its back edges exist) add a
+//!   parameter at once and fill in the branch arguments when it is sealed.
+//! - Parameters that turn out trivial (every predecessor passes the same
+//!   value, or the parameter itself) are removed when the function is
+//!   finished, by [`passes::redundant_params`](crate::passes::redundant_params).
+
+use crate::entities::{Block, Inst, Value};
+use crate::function::{BlockCall, Function};
+use crate::ops::Op;
+use crate::trap::TrapCode;
+use crate::passes;
+use crate::types::Type;
+use std::collections::HashMap;
+
+/// A mutable variable of the source program (for wasm: a local).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Variable(pub u32);
+
+/// Appends blocks and instructions to a function and builds SSA for variables.
+pub struct FunctionBuilder<'f> {
+    /// The function being built.
+    pub func: &'f mut Function,
+    current: Option<Block>,
+    var_types: Vec<Type>,
+    current_defs: HashMap<(Block, Variable), Value>,
+    sealed: Vec<bool>,
+    incomplete_params: Vec<Vec<(Variable, Value)>>,
+    pred_edges: Vec<Vec<(Block, Inst)>>,
+}
+
+impl<'f> FunctionBuilder<'f> {
+    /// A builder appending to `func` (normally empty).
+    pub fn new(func: &'f mut Function) -> FunctionBuilder<'f> {
+        let n = func.blocks.len();
+        FunctionBuilder {
+            func,
+            current: None,
+            var_types: Vec::new(),
+            current_defs: HashMap::new(),
+            sealed: vec![false; n],
+            incomplete_params: vec![Vec::new(); n],
+            pred_edges: vec![Vec::new(); n],
+        }
+    }
+
+    /// Creates a block; it enters the layout when first switched to.
+    pub fn create_block(&mut self) -> Block {
+        let block = self.func.create_block();
+        self.sealed.push(false);
+        self.incomplete_params.push(Vec::new());
+        self.pred_edges.push(Vec::new());
+        block
+    }
+
+    /// Adds an explicit parameter to `block`. Must happen before any branch to
+    /// `block` and any variable read in it.
+    pub fn append_block_param(&mut self, block: Block, ty: Type) -> Value {
+        self.func.append_block_param(block, ty)
+    }
+
+    /// Continues building at the end of `block`, placing it in the layout.
+    pub fn switch_to_block(&mut self, block: Block) {
+        if !self.func.layout.contains(&block) {
+            self.func.layout.push(block);
+        }
+        self.current = Some(block);
+    }
+
+    /// The block instructions are appended to.
+    pub fn current_block(&self) -> Block {
+        self.current.expect("switch_to_block before building")
+    }
+
+    /// Declares that every predecessor of `block` is now known.
+    pub fn seal_block(&mut self, block: Block) {
+        if self.sealed[block.index()] {
+            return;
+        }
+        let pending = std::mem::take(&mut self.incomplete_params[block.index()]);
+        for (var, param) in pending {
+            self.add_param_operands(block, var, param);
+        }
+        self.sealed[block.index()] = true;
+    }
+
+    /// Declares a variable of type `ty`.
+    pub fn declare_var(&mut self, ty: Type) -> Variable {
+        self.var_types.push(ty);
+        Variable(self.var_types.len() as u32 - 1)
+    }
+
+    /// Sets `var` to `value` in the current block.
+    pub fn def_var(&mut self, var: Variable, value: Value) {
+        let block = self.current_block();
+        self.current_defs.insert((block, var), value);
+    }
+
+    /// The value of `var` in the current block.
+    pub fn use_var(&mut self, var: Variable) -> Value {
+        let block = self.current_block();
+        self.read_var(var, block)
+    }
+
+    fn read_var(&mut self, var: Variable, block: Block) -> Value {
+        // Walk up through sealed blocks with a single predecessor: there the
+        // value is whatever the predecessor has.
+        let mut chain = Vec::new();
+        let mut at = block;
+        let value = loop {
+            if let Some(&value) = self.current_defs.get(&(at, var)) {
+                break value;
+            }
+            let edges = &self.pred_edges[at.index()];
+            if self.sealed[at.index()] && edges.len() == 1 {
+                chain.push(at);
+                at = edges[0].0;
+                continue;
+            }
+            break self.read_var_at_join(var, at);
+        };
+        for link in chain {
+            self.current_defs.insert((link, var), value);
+        }
+        value
+    }
+
+    fn read_var_at_join(&mut self, var: Variable, block: Block) -> Value {
+        let ty = self.var_types[var.0 as usize];
+        let param = self.func.append_block_param(block, ty);
+        self.current_defs.insert((block, var), param);
+        if self.sealed[block.index()] {
+            assert!(
+                !self.pred_edges[block.index()].is_empty(),
+                "variable {} read in {block} before any definition",
+                var.0
+            );
+            self.add_param_operands(block, var, param);
+        } else {
+            self.incomplete_params[block.index()].push((var, param));
+        }
+        param
+    }
+
+    /// Passes the value of `var` in each predecessor as the argument for
+    /// `param` on every edge into `block`.
+    fn add_param_operands(&mut self, block: Block, var: Variable, param: Value) {
+        let position = self.func.blocks[block.index()]
+            .params
+            .iter()
+            .position(|&p| p == param)
+            .expect("param of block");
+        let edges = self.pred_edges[block.index()].clone();
+        for (pred, branch) in edges {
+            let value = self.read_var(var, pred);
+            for target in &mut self.func.insts[branch.index()].targets {
+                if target.block == block {
+                    debug_assert_eq!(target.args.len(), position);
+                    target.args.push(value);
+                }
+            }
+        }
+    }
+
+    /// Appends an instruction with results of the given types.
+    pub fn ins(&mut self, op: Op, args: Vec<Value>, result_types: &[Type]) -> Inst {
+        self.append(op, args, Vec::new(), result_types)
+    }
+
+    /// Appends an instruction with exactly one result and returns it.
+    pub fn ins1(&mut self, op: Op, args: Vec<Value>, ty: Type) -> Value {
+        let inst = self.ins(op, args, &[ty]);
+        self.func.insts[inst.index()].results[0]
+    }
+
+    /// An integer constant of type `ty` (bits truncated to the type).
+    pub fn iconst(&mut self, ty: Type, bits: u64) -> Value {
+        let bits = if ty == Type::I32 { bits as u32 as u64 } else { bits };
+        self.ins1(Op::Iconst(bits), Vec::new(), ty)
+    }
+
+    fn append(
+        &mut self,
+        op: Op,
+        args: Vec<Value>,
+        targets: Vec<BlockCall>,
+        result_types: &[Type],
+    ) -> Inst {
+        let block = self.current_block();
+        let inst = self.func.create_inst(op, args, targets, result_types);
+        self.func.blocks[block.index()].insts.push(inst);
+        inst
+    }
+
+    fn branch(&mut self, op: Op, args: Vec<Value>, targets: Vec<BlockCall>) -> Inst {
+        let block = self.current_block();
+        let mut seen = Vec::new();
+        for target in &targets {
+            assert!(
+                !self.sealed[target.block.index()],
+                "branch to sealed {}",
+                target.block
+            );
+            if !seen.contains(&target.block) {
+                seen.push(target.block);
+            }
+        }
+        let inst = self.append(op, args, targets, &[]);
+        for target in seen {
+            self.pred_edges[target.index()].push((block, inst));
+        }
+        inst
+    }
+
+    /// `jump target`.
+    pub fn jump(&mut self, target: BlockCall) {
+        self.branch(Op::Jump, Vec::new(), vec![target]);
+    }
+
+    /// `brif cond, then, else`.
+    pub fn brif(&mut self, cond: Value, then: BlockCall, otherwise: BlockCall) {
+        self.branch(Op::Brif, vec![cond], vec![then, otherwise]);
+    }
+
+    /// `br_table index, targets..., default`.
+    pub fn br_table(&mut self, index: Value, mut targets: Vec<BlockCall>, default: BlockCall) {
+        targets.push(default);
+        self.branch(Op::BrTable, vec![index], targets);
+    }
+
+    /// `return values`.
+    pub fn ret(&mut self, values: Vec<Value>) {
+        self.append(Op::Return, values, Vec::new(), &[]);
+    }
+
+    /// `trap code`.
+    pub fn trap(&mut self, code: TrapCode) {
+        self.append(Op::Trap(code), Vec::new(), Vec::new(), &[]);
+    }
+
+    /// Finishes construction: every block must be sealed. Removes the block
+    /// parameters that turned out trivial.
+    pub fn finish(self) {
+        for &block in &self.func.layout {
+            assert!(self.sealed[block.index()], "{block} was never sealed");
+        }
+        passes::redundant_params::run(self.func);
+    }
+}

@@ -1,0 +1,39 @@
+//! kiln's SSA intermediate representation.
+//!
+//! A [`Function`] is a list of blocks; each block has parameters (there are no
+//! phi instructions) and ends in one terminator. Values, blocks and
+//! instructions are dense ids into arenas. The crate provides:
+//!
+//! - the IR itself: [`types`], [`entities`], [`ops`], [`function`];
+//! - [`builder`]: SSA construction from variables (Braun et al.);
+//! - [`verify`](verify::verify), the text form ([`print`] and [`parse`]);
+//! - [`passes`]: the optimizations;
+//! - [`interp`]: an interpreter, used to check front end and passes;
+//! - [`target`]: what machine backends hand to the engine.
+
+pub mod builder;
+pub mod dominators;
+pub mod entities;
+pub mod eval;
+pub mod function;
+pub mod interp;
+mod named;
+pub mod ops;
+pub mod parse;
+pub mod passes;
+pub mod print;
+pub mod target;
+pub mod trap;
+pub mod types;
+pub mod verify;
+
+pub use builder::{FunctionBuilder, Variable};
+pub use entities::{Block, Inst, Value};
+pub use function::{BlockCall, BlockData, Function, InstData, Signature, ValueData, ValueDef};
+pub use ops::{
+    BinaryOp, FloatCC, HeapBounds, Helper, IntCC, LoadKind, Op, Region, StoreKind, UnaryOp,
+};
+pub use parse::{parse_function, parse_functions, ParseError};
+pub use trap::TrapCode;
+pub use types::Type;
+pub use verify::{verify, VerifyError};

@@ -1,0 +1,93 @@
+//! What a machine backend hands to the engine.
+//!
+//! Both ISAs (amd64 and arm64) compile one [`Function`] at a time into a
+//! [`CompiledFunction`]: position-independent code bytes plus the places the
+//! engine must patch when it loads them ([`Relocation`]) and the places where
+//! the code may trap ([`TrapSite`]). The vocabulary is defined once, here, so
+//! that the engine loads code of either ISA the same way.
+
+use crate::function::Function;
+use crate::ops::Helper;
+use crate::trap::TrapCode;
+use std::fmt;
+
+/// Machine code for one function, ready to be copied into executable memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompiledFunction {
+    /// The code, starting at the function's entry point.
+    pub code: Vec<u8>,
+    /// Places in `code` to patch with addresses known only at load time.
+    pub relocations: Vec<Relocation>,
+    /// Instructions that may trap, sorted by offset.
+    pub trap_sites: Vec<TrapSite>,
+}
+
+/// How a relocation is patched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RelocationKind {
+    /// 8 bytes: the absolute address of the target.
+    Absolute8,
+    /// amd64 `call rel32`: 4 bytes, target minus the end of the 4 bytes.
+    X86PcRel4,
+    /// arm64 `bl`: 26-bit word offset in the low bits of the instruction.
+    Arm64Call26,
+}
+
+/// What a relocation points to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RelocationTarget {
+    /// The entry of a function of the same module (module function index).
+    Function(u32),
+    /// A runtime helper.
+    Helper(Helper),
+}
+
+/// One place to patch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Relocation {
+    /// Byte offset in [`CompiledFunction::code`].
+    pub offset: u32,
+    /// How to patch.
+    pub kind: RelocationKind,
+    /// Where to point.
+    pub target: RelocationTarget,
+    /// Added to the target address.
+    pub addend: i64,
+}
+
+/// An instruction that traps with `code`: an explicit trap's jump to the trap
+/// stub, or a faulting access the signal handler maps back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TrapSite {
+    /// Byte offset of the instruction in [`CompiledFunction::code`].
+    pub offset: u32,
+    /// Why it traps.
+    pub code: TrapCode,
+}
+
+/// Why a backend could not compile a function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    /// The function's name.
+    pub function: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot compile {}: {}", self.function, self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// A machine backend: turns verified, optimized SSA into machine code.
+/// Implementations must be usable from several threads at once.
+pub trait Backend: Send + Sync {
+    /// Short name of the target (`"amd64"`, `"arm64"`).
+    fn name(&self) -> &'static str;
+
+    /// Compiles one function.
+    fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError>;
+}
