@@ -64,6 +64,7 @@ pub fn parse_functions(text: &str) -> Result<Vec<Function>, ParseError> {
             (None, "function") => current = Some((cursor.function_header()?, None)),
             (None, _) => return Err(cursor.error("expected `function`")),
             (Some(_), "}") => {
+                cursor.pos = 1;
                 let (func, _) = current.take().expect("inside a function");
                 functions.push(func);
             }
