@@ -2,7 +2,7 @@
 //! instances) from which a module's imports are satisfied by module and name.
 
 use crate::error::{Error, Result};
-use crate::extern_::Extern;
+use crate::extern_::{Extern, check_import_type};
 use crate::func::{Caller, Func, IntoFunc};
 use crate::instance::Instance;
 use crate::module::Module;
@@ -164,15 +164,19 @@ impl<T> Linker<T> {
         let imports = module
             .imports()
             .map(|import| {
-                self.get(&mut *store, import.module(), import.name())
+                let name = format!("`{}`.`{}`", import.module(), import.name());
+                let item = self
+                    .get(&mut *store, import.module(), import.name())
                     .ok_or_else(|| {
                         Error::Link(format!(
-                            "unknown import: `{}`.`{}` ({}) is not defined",
-                            import.module(),
-                            import.name(),
+                            "unknown import: {name} ({}) is not defined",
                             import.ty().kind_name()
                         ))
-                    })
+                    })?;
+                check_import_type(&item.ty(&*store), import.ty()).map_err(|why| {
+                    Error::Link(format!("incompatible import type for {name}: {why}"))
+                })?;
+                Ok(item)
             })
             .collect::<Result<Vec<_>>>()?;
         Instance::new(store, module, &imports)

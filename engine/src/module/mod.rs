@@ -43,6 +43,18 @@ pub(crate) struct ModuleInner {
     pub engine: Engine,
 }
 
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let info = &self.inner.info;
+        f.debug_struct("Module")
+            .field("name", &info.module_name)
+            .field("imports", &info.imports.len())
+            .field("exports", &info.exports.len())
+            .field("functions", &info.funcs.len())
+            .finish()
+    }
+}
+
 impl Module {
     /// Decodes, validates and prepares a module from its binary encoding or, with
     /// the `wat` feature (on by default), from the text format.

@@ -147,7 +147,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
         match runner.run(directive) {
             Outcome::Passed => tally.passed += 1,
             Outcome::Failed(message) => {
-                println!("{file}:{}:{}: {message}", line + 1, column + 1);
+                println!("{file}:{}:{}: {message}", line + 1, column.max(1));
                 tally.failed += 1;
             }
             Outcome::Skipped(reason) => {
@@ -258,7 +258,8 @@ impl Runner {
                         Ok(true) => {}
                         Ok(false) => {
                             return Outcome::Failed(format!(
-                                "result {i}: expected {expected:?}, got {}",
+                                "result {i}: expected {}, got {}",
+                                values::show_expected(expected),
                                 values::show(actual)
                             ));
                         }

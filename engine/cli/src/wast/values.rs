@@ -116,3 +116,43 @@ pub fn show(val: &Val) -> String {
         Val::ExternRef(Some(_)) => "externref".into(),
     }
 }
+
+fn show_nan_pattern<T>(pattern: &NanPattern<T>, value: impl Fn(&T) -> String) -> String {
+    match pattern {
+        NanPattern::CanonicalNan => "nan:canonical".into(),
+        NanPattern::ArithmeticNan => "nan:arithmetic".into(),
+        NanPattern::Value(v) => value(v),
+    }
+}
+
+fn show_core_expected(expected: &WastRetCore<'_>) -> String {
+    match expected {
+        WastRetCore::I32(v) => format!("i32:{v}"),
+        WastRetCore::I64(v) => format!("i64:{v}"),
+        WastRetCore::F32(p) => {
+            show_nan_pattern(p, |v| show(&Val::F32(v.bits)))
+        }
+        WastRetCore::F64(p) => {
+            show_nan_pattern(p, |v| show(&Val::F64(v.bits)))
+        }
+        WastRetCore::RefNull(_) => "ref.null".into(),
+        WastRetCore::RefExtern(Some(n)) => format!("ref.extern {n}"),
+        WastRetCore::RefExtern(None) => "ref.extern".into(),
+        WastRetCore::RefFunc(_) => "ref.func".into(),
+        WastRetCore::Either(options) => options
+            .iter()
+            .map(show_core_expected)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        other => format!("{other:?}"),
+    }
+}
+
+/// An expected result as the text format would write it, for failure messages.
+pub fn show_expected(expected: &WastRet<'_>) -> String {
+    match expected {
+        WastRet::Core(core) => show_core_expected(core),
+        #[allow(unreachable_patterns)]
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,378 @@
+//! The embedding API as a user sees it: host functions, traps and their codes,
+//! limits, linking errors, and bad input that must give an `Error`, never a panic.
+
+use kiln::*;
+
+fn engine() -> Engine {
+    Engine::default()
+}
+
+fn instantiate(store: &mut Store<()>, wat: &str) -> Instance {
+    let module = Module::new(store.engine(), wat).expect("module compiles");
+    Linker::new(store.engine())
+        .instantiate(store, &module)
+        .expect("module instantiates")
+}
+
+#[test]
+fn untyped_and_typed_host_functions_are_called_with_the_callers_memory_and_data() {
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "host" "sum" (func $sum (param i32 i32) (result i32)))
+            (import "host" "record" (func $record (param i32 i32)))
+            (memory (export "memory") 1)
+            (data (i32.const 16) "hello")
+            (func (export "run") (result i32)
+                (call $record (i32.const 16) (i32.const 5))
+                (call $sum (i32.const 40) (i32.const 2))))"#,
+    )
+    .unwrap();
+    let mut linker: Linker<Vec<String>> = Linker::new(&engine);
+    let sum_ty = FuncType::new([ValType::I32, ValType::I32], [ValType::I32]);
+    linker
+        .func_new("host", "sum", sum_ty, |_, args, results| {
+            results[0] = Val::I32(args[0].i32().unwrap() + args[1].i32().unwrap());
+            Ok(())
+        })
+        .unwrap();
+    linker
+        .func_wrap(
+            "host",
+            "record",
+            |mut caller: Caller<'_, Vec<String>>, ptr: u32, len: u32| -> Result<()> {
+                let memory = caller
+                    .get_export("memory")
+                    .and_then(Extern::into_memory)
+                    .ok_or_else(|| Error::host("no memory"))?;
+                let mut bytes = vec![0; len as usize];
+                memory.read(&caller, ptr as usize, &mut bytes)?;
+                caller.data_mut().push(String::from_utf8(bytes).unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_typed_func::<(), i32>(&store, "run").unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 42);
+    assert_eq!(store.data(), &["hello".to_string()]);
+}
+
+#[test]
+fn a_host_error_stops_the_guest_and_reaches_the_caller() {
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "h" "fail" (func $fail))
+            (global (export "after") (mut i32) (i32.const 0))
+            (func (export "run") (call $fail) (global.set 0 (i32.const 1))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("h", "fail", || -> Result<()> { Err(Error::Exit(3)) })
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let err = instance
+        .get_typed_func::<(), ()>(&store, "run")
+        .unwrap()
+        .call(&mut store, ())
+        .unwrap_err();
+    assert!(matches!(err, Error::Exit(3)));
+    let after = instance.get_global(&store, "after").unwrap();
+    assert_eq!(after.get(&store), Val::I32(0));
+}
+
+#[test]
+fn traps_carry_their_code_and_a_named_backtrace() {
+    let mut store = Store::new(&engine(), ());
+    let instance = instantiate(
+        &mut store,
+        r#"(module
+            (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0))))"#,
+    );
+    let divide = instance.get_typed_func::<i32, i32>(&store, "divide").unwrap();
+    assert_eq!(divide.call(&mut store, 1).unwrap(), 1);
+    let err = divide.call(&mut store, 0).unwrap_err();
+    let trap = err.as_trap().expect("a trap");
+    assert_eq!(trap.code(), TrapCode::IntegerDivideByZero);
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("inner"), Some("outer")]);
+    assert!(err.to_string().contains("integer divide by zero"));
+}
+
+#[test]
+fn every_trap_code_is_reported() {
+    let mut store = Store::new(&engine(), ());
+    let instance = instantiate(
+        &mut store,
+        r#"(module
+            (type $v (func))
+            (memory 1)
+            (table 2 funcref)
+            (elem (i32.const 1) $f)
+            (func $f (param i32))
+            (func (export "unreachable") unreachable)
+            (func (export "memory") (drop (i32.load (i32.const 65536))))
+            (func (export "table") (drop (table.get 0 (i32.const 5))))
+            (func (export "null") (call_indirect (type $v) (i32.const 0)))
+            (func (export "signature") (call_indirect (type $v) (i32.const 1)))
+            (func (export "div") (drop (i64.div_u (i64.const 1) (i64.const 0))))
+            (func (export "overflow") (drop (i32.div_s (i32.const 0x80000000) (i32.const -1))))
+            (func (export "convert") (drop (i32.trunc_f32_s (f32.const nan))))
+            (func $deep (export "deep") (call $deep)))"#,
+    );
+    let cases = [
+        ("unreachable", TrapCode::Unreachable),
+        ("memory", TrapCode::MemoryOutOfBounds),
+        ("table", TrapCode::TableOutOfBounds),
+        ("null", TrapCode::UninitializedElement),
+        ("signature", TrapCode::IndirectCallTypeMismatch),
+        ("div", TrapCode::IntegerDivideByZero),
+        ("overflow", TrapCode::IntegerOverflow),
+        ("convert", TrapCode::InvalidConversionToInteger),
+        ("deep", TrapCode::StackOverflow),
+    ];
+    for (name, code) in cases {
+        let func = instance.get_typed_func::<(), ()>(&store, name).unwrap();
+        let err = func.call(&mut store, ()).unwrap_err();
+        assert_eq!(err.trap_code(), Some(code), "export {name}");
+    }
+}
+
+#[test]
+fn call_depth_limit_turns_deep_recursion_into_a_trap() {
+    let mut store = Store::new(&engine(), ());
+    store.set_limits(StoreLimits {
+        max_call_depth: 100,
+        ..StoreLimits::default()
+    });
+    let instance = instantiate(
+        &mut store,
+        r#"(module (func $down (export "down") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+                (then (i32.const 0))
+                (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    );
+    let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
+    assert_eq!(down.call(&mut store, 90).unwrap(), 90);
+    let err = down.call(&mut store, 150).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::StackOverflow));
+    // The store is usable after the trap.
+    assert_eq!(down.call(&mut store, 10).unwrap(), 10);
+}
+
+#[test]
+fn memory_limit_caps_creation_and_growth() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits {
+        max_memory_pages: 4,
+        ..StoreLimits::default()
+    });
+    let instance = instantiate(
+        &mut store,
+        r#"(module (memory 2) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    );
+    let grow = instance.get_typed_func::<i32, i32>(&store, "grow").unwrap();
+    assert_eq!(grow.call(&mut store, 2).unwrap(), 2);
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
+
+    let big = Module::new(&engine, "(module (memory 5))").unwrap();
+    let err = Linker::new(&engine).instantiate(&mut store, &big).unwrap_err();
+    assert!(matches!(err, Error::Instantiate(_)), "{err}");
+}
+
+#[test]
+fn instance_limit_is_enforced() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits {
+        max_instances: 2,
+        ..StoreLimits::default()
+    });
+    let module = Module::new(&engine, "(module)").unwrap();
+    let linker = Linker::new(&engine);
+    linker.instantiate(&mut store, &module).unwrap();
+    linker.instantiate(&mut store, &module).unwrap();
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(matches!(err, Error::Limit(_)), "{err}");
+}
+
+#[test]
+fn linking_errors_name_the_import() {
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "f" (func (param i32))) (import "env" "m" (memory 2)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(matches!(err, Error::Link(_)));
+    assert!(err.to_string().contains("`env`.`f`"), "{err}");
+
+    linker.func_wrap("env", "f", |_: i64| {}).unwrap();
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(err.to_string().contains("`env`.`f`"), "{err}");
+    assert!(err.to_string().contains("(i32) -> ()"), "{err}");
+
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("env", "f", |_: i32| {}).unwrap();
+    let small = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
+    linker.define("env", "m", small).unwrap();
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(err.to_string().contains("`env`.`m`"), "{err}");
+
+    assert!(linker.define("env", "m", small).is_err(), "duplicate definition");
+}
+
+#[test]
+fn bad_modules_are_errors() {
+    let engine = engine();
+    let valid = wat::parse_str("(module (func (export \"f\") (result i32) i32.const 1))").unwrap();
+    // A prefix that ends between sections can be a valid module; any other
+    // truncation is an error, exactly as the reference validator decides.
+    let mut rejected = 0;
+    for len in 0..valid.len() {
+        let prefix = &valid[..len];
+        let reference = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+            .validate_all(prefix)
+            .is_ok();
+        let accepted = Module::from_binary(&engine, prefix).is_ok();
+        assert_eq!(accepted, reference, "prefix of {len} bytes");
+        rejected += usize::from(!accepted);
+    }
+    assert!(rejected > valid.len() / 2);
+    let err = Module::new(&engine, b"\0asm\x01\0\0\0\x01\x04").unwrap_err();
+    assert!(matches!(err, Error::InvalidModule { .. }), "{err}");
+    let invalid = "(module (func (result i32) i64.const 1))";
+    assert!(matches!(
+        Module::new(&engine, invalid),
+        Err(Error::InvalidModule { .. })
+    ));
+    assert!(Module::validate(&engine, b"not wasm at all").is_err());
+    assert!(matches!(
+        Module::new(&engine, "(module (func (param v128)))"),
+        Err(Error::Unsupported(_))
+    ));
+}
+
+#[test]
+fn wrong_arguments_are_usage_errors() {
+    let mut store = Store::new(&engine(), ());
+    let instance = instantiate(
+        &mut store,
+        r#"(module (func (export "id") (param i64) (result i64) local.get 0))"#,
+    );
+    let id = instance.get_func(&store, "id").unwrap();
+    let mut out = [Val::I64(0)];
+    assert!(matches!(
+        id.call(&mut store, &[Val::I32(1)], &mut out),
+        Err(Error::Usage(_))
+    ));
+    assert!(matches!(id.call(&mut store, &[], &mut out), Err(Error::Usage(_))));
+    assert!(matches!(
+        id.call(&mut store, &[Val::I64(1)], &mut []),
+        Err(Error::Usage(_))
+    ));
+    assert!(instance.get_typed_func::<i32, i64>(&store, "id").is_err());
+    assert!(instance.get_typed_func::<i64, i64>(&store, "missing").is_err());
+}
+
+#[test]
+fn start_function_trap_fails_instantiation_but_keeps_earlier_writes() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.define("env", "memory", memory).unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "memory" (memory 1))
+            (data (i32.const 0) "\2a")
+            (func $start unreachable) (start $start))"#,
+    )
+    .unwrap();
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::Unreachable));
+    assert_eq!(memory.data_slice(&store)[0], 42);
+}
+
+#[test]
+fn tables_globals_and_externrefs_round_trip() {
+    let mut store = Store::new(&engine(), ());
+    let instance = instantiate(
+        &mut store,
+        r#"(module
+            (table (export "t") 2 externref)
+            (global (export "g") (mut f64) (f64.const 1.5))
+            (func (export "get") (param i32) (result externref) (table.get 0 (local.get 0))))"#,
+    );
+    let table = instance.get_table(&store, "t").unwrap();
+    let value = ExternRef::new(&mut store, "payload");
+    table.set(&mut store, 1, Val::ExternRef(Some(value))).unwrap();
+    assert!(table.set(&mut store, 1, Val::I32(0)).is_err());
+    assert_eq!(table.grow(&mut store, 3, Val::ExternRef(None)).unwrap(), 2);
+    assert_eq!(table.size(&store), 5);
+
+    let get = instance
+        .get_typed_func::<i32, Option<ExternRef>>(&store, "get")
+        .unwrap();
+    let got = get.call(&mut store, 1).unwrap().unwrap();
+    assert_eq!(got.data(&store).downcast_ref::<&str>(), Some(&"payload"));
+    assert_eq!(get.call(&mut store, 0).unwrap(), None);
+    assert_eq!(
+        get.call(&mut store, 9).unwrap_err().trap_code(),
+        Some(TrapCode::TableOutOfBounds)
+    );
+
+    let global = instance.get_global(&store, "g").unwrap();
+    assert_eq!(global.get(&store).as_f64(), Some(1.5));
+    global.set(&mut store, Val::f64(2.5)).unwrap();
+    assert!(global.set(&mut store, Val::I32(1)).is_err());
+}
+
+#[test]
+fn handles_from_another_store_are_refused() {
+    let engine = engine();
+    let mut first = Store::new(&engine, ());
+    let mut second = Store::new(&engine, ());
+    let func = Func::wrap(&mut first, || {});
+    assert!(matches!(func.call(&mut second, &[], &mut []), Err(Error::Usage(_))));
+    let module = Module::new(&engine, r#"(module (import "" "f" (func)))"#).unwrap();
+    let err = Instance::new(&mut second, &module, &[func.into()]).unwrap_err();
+    assert!(matches!(err, Error::Link(_)), "{err}");
+}
+
+#[test]
+fn module_reports_imports_and_exports_with_types() {
+    let module = Module::new(
+        &engine(),
+        r#"(module
+            (import "a" "t" (table 1 2 funcref))
+            (import "a" "g" (global (mut i64)))
+            (memory (export "mem") 1 3)
+            (func (export "f") (param f32) (result f64) f64.const 0))"#,
+    )
+    .unwrap();
+    let imports: Vec<_> = module
+        .imports()
+        .map(|i| format!("{}.{}: {}", i.module(), i.name(), i.ty()))
+        .collect();
+    assert_eq!(imports, ["a.t: table 1..2 funcref", "a.g: global (mut i64)"]);
+    let exports: Vec<_> = module
+        .exports()
+        .map(|e| format!("{}: {}", e.name(), e.ty()))
+        .collect();
+    assert_eq!(exports, ["mem: memory 1..3", "f: func (f32) -> (f64)"]);
+}
