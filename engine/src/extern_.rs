@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::func::Func;
-use crate::runtime::{GlobalData, MemoryData, TableData};
+use crate::runtime::{GlobalData, MemoryData, StoreInner, TableData};
 use crate::store::{AsContext, AsContextMut};
 use crate::types::{ExternType, GlobalType, MemoryType, Mutability, RefType, TableType};
 use crate::values::Val;
@@ -228,7 +228,7 @@ impl Table {
         init: Val,
     ) -> Result<Table> {
         let inner = &mut store.as_context_mut().inner;
-        let init = ref_raw(init, ty.element, inner.id)?;
+        let init = ref_raw(init, ty.element, inner)?;
         let data = TableData::new(ty, init, inner.limits.max_table_elements).ok_or_else(|| {
             Error::Limit(format!(
                 "table of {} elements exceeds the limit",
@@ -264,32 +264,33 @@ impl Table {
     pub fn get(&self, store: impl AsContext, index: u32) -> Option<Val> {
         let data = self.data(&store);
         let raw = data.get(index).ok()?;
-        Some(Val::from_raw(raw, data.ty.element.into(), self.store_id))
+        let inner = &store.as_context().inner;
+        Some(Val::from_raw(raw, data.ty.element.into(), inner))
     }
 
     /// Sets the element at `index`.
     pub fn set(&self, mut store: impl AsContextMut, index: u32, value: Val) -> Result<()> {
         owned(&store, self.store_id, "table");
         let inner = &mut store.as_context_mut().inner;
-        let table = &mut inner.tables[self.index as usize];
-        let raw = ref_raw(value, table.ty.element, inner.id)?;
-        table.set(index, raw).map_err(Error::from)
+        let raw = ref_raw(value, inner.tables[self.index as usize].ty.element, inner)?;
+        inner.tables[self.index as usize]
+            .set(index, raw)
+            .map_err(Error::from)
     }
 
     /// Grows by `delta` elements set to `init`; returns the previous size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32> {
         owned(&store, self.store_id, "table");
         let inner = &mut store.as_context_mut().inner;
-        let table = &mut inner.tables[self.index as usize];
-        let raw = ref_raw(init, table.ty.element, inner.id)?;
-        table
+        let raw = ref_raw(init, inner.tables[self.index as usize].ty.element, inner)?;
+        inner.tables[self.index as usize]
             .grow(delta, raw)
             .ok_or_else(|| Error::Limit(format!("table cannot grow by {delta} elements")))
     }
 }
 
 /// The raw form of a reference value for a table of `element`s.
-fn ref_raw(value: Val, element: RefType, store_id: u64) -> Result<u64> {
+fn ref_raw(value: Val, element: RefType, store: &StoreInner) -> Result<u64> {
     if value.ty() != element.into() {
         return Err(Error::usage(format!(
             "value of type {} does not fit a table of {element}",
@@ -297,7 +298,7 @@ fn ref_raw(value: Val, element: RefType, store_id: u64) -> Result<u64> {
         )));
     }
     value
-        .to_raw(store_id)
+        .to_raw(store)
         .ok_or_else(|| Error::usage("reference belongs to another store"))
 }
 
@@ -327,9 +328,9 @@ impl Global {
         value: Val,
     ) -> Result<Global> {
         let inner = &mut store.as_context_mut().inner;
-        crate::func::check_values("global value", &[ty.content], &[value], inner.id)?;
-        let value = value.to_raw(inner.id).expect("checked above");
-        inner.globals.push(GlobalData { ty, value });
+        crate::func::check_values("global value", &[ty.content], &[value], inner)?;
+        let value = value.to_raw(inner).expect("checked above");
+        inner.globals.push(GlobalData::new(ty, value));
         Ok(Global {
             store_id: inner.id,
             index: (inner.globals.len() - 1) as u32,
@@ -349,19 +350,20 @@ impl Global {
     /// The current value.
     pub fn get(&self, store: impl AsContext) -> Val {
         let data = self.data(&store);
-        Val::from_raw(data.value, data.ty.content, self.store_id)
+        Val::from_raw(data.value.get(), data.ty.content, &store.as_context().inner)
     }
 
     /// Sets the value; fails if the global is immutable or the type differs.
     pub fn set(&self, mut store: impl AsContextMut, value: Val) -> Result<()> {
         owned(&store, self.store_id, "global");
         let inner = &mut store.as_context_mut().inner;
-        let global = &mut inner.globals[self.index as usize];
-        if global.ty.mutability == Mutability::Const {
+        let ty = inner.globals[self.index as usize].ty;
+        if ty.mutability == Mutability::Const {
             return Err(Error::usage("cannot set an immutable global"));
         }
-        crate::func::check_values("global value", &[global.ty.content], &[value], inner.id)?;
-        global.value = value.to_raw(inner.id).expect("checked above");
+        crate::func::check_values("global value", &[ty.content], &[value], inner)?;
+        let raw = value.to_raw(inner).expect("checked above");
+        inner.globals[self.index as usize].value.set(raw);
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::extern_::Extern;
-use crate::runtime::FuncKind;
+use crate::runtime::{FuncKind, StoreInner};
 use crate::store::{AsContext, AsContextMut, Store};
 use crate::types::{FuncType, ValType};
 use crate::values::{ExternRef, Val};
@@ -109,7 +109,7 @@ impl Func {
         let store = store.as_context_mut();
         store.inner.check_owner(self.store_id, "function")?;
         let ty = store.inner.func_type(self.index);
-        check_values("argument", ty.params(), params, store.inner.id)?;
+        check_values("argument", ty.params(), params, &store.inner)?;
         if results.len() != ty.results().len() {
             return Err(Error::usage(format!(
                 "function returns {} values but {} result slots were given",
@@ -147,7 +147,7 @@ pub(crate) fn check_values(
     what: &str,
     types: &[ValType],
     values: &[Val],
-    store_id: u64,
+    store: &StoreInner,
 ) -> Result<()> {
     if types.len() != values.len() {
         return Err(Error::usage(format!(
@@ -163,7 +163,7 @@ pub(crate) fn check_values(
                 value.ty()
             )));
         }
-        if value.to_raw(store_id).is_none() {
+        if value.to_raw(store).is_none() {
             return Err(Error::usage(format!("{what} {i} belongs to another store")));
         }
     }

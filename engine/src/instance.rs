@@ -139,8 +139,8 @@ fn eval_const(inner: &StoreInner, funcs: &[u32], globals: &[u32], expr: ConstExp
         ConstExpr::F32(bits) => bits as u64,
         ConstExpr::F64(bits) => bits,
         ConstExpr::RefNull => 0,
-        ConstExpr::RefFunc(index) => funcs[index as usize] as u64 + 1,
-        ConstExpr::GlobalGet(index) => inner.globals[globals[index as usize] as usize].value,
+        ConstExpr::RefFunc(index) => inner.funcref(funcs[index as usize]),
+        ConstExpr::GlobalGet(index) => inner.globals[globals[index as usize] as usize].value.get(),
     }
 }
 
@@ -230,7 +230,7 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     let defined_globals = &info.globals[info.num_imported_globals as usize..];
     for (ty, init) in defined_globals.iter().zip(&info.global_inits) {
         let value = eval_const(inner, &instance.funcs, &instance.globals, *init);
-        inner.globals.push(GlobalData { ty: *ty, value });
+        inner.globals.push(GlobalData::new(*ty, value));
         instance.globals.push((inner.globals.len() - 1) as u32);
     }
     for segment in &info.elems {

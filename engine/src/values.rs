@@ -4,6 +4,7 @@
 //! round trip through the host.
 
 use crate::func::Func;
+use crate::runtime::StoreInner;
 use crate::types::ValType;
 use std::any::Any;
 
@@ -91,9 +92,10 @@ impl Val {
         }
     }
 
-    /// The raw word for this value in the store with id `store_id`, or `None`
-    /// when it is a reference that belongs to another store.
-    pub(crate) fn to_raw(self, store_id: u64) -> Option<u64> {
+    /// The raw word for this value in `store`, or `None` when it is a reference
+    /// that belongs to another store.
+    pub(crate) fn to_raw(self, store: &StoreInner) -> Option<u64> {
+        let store_id = store.id;
         Some(match self {
             Val::I32(v) => v as u32 as u64,
             Val::I64(v) => v as u64,
@@ -104,7 +106,7 @@ impl Val {
                 if func.store_id != store_id {
                     return None;
                 }
-                func.index as u64 + 1
+                store.funcref(func.index)
             }
             Val::ExternRef(Some(ext)) => {
                 if ext.store_id != store_id {
@@ -115,15 +117,19 @@ impl Val {
         })
     }
 
-    /// The value of type `ty` held by the raw word `raw` of store `store_id`.
-    pub(crate) fn from_raw(raw: u64, ty: ValType, store_id: u64) -> Val {
+    /// The value of type `ty` held by the raw word `raw` of `store`.
+    pub(crate) fn from_raw(raw: u64, ty: ValType, store: &StoreInner) -> Val {
+        let store_id = store.id;
         let reference = |raw: u64| (raw != 0).then(|| (raw - 1) as u32);
         match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
-            ValType::FuncRef => Val::FuncRef(reference(raw).map(|index| Func { store_id, index })),
+            ValType::FuncRef => Val::FuncRef((raw != 0).then(|| Func {
+                store_id,
+                index: store.func_of_ref(raw),
+            })),
             ValType::ExternRef => {
                 Val::ExternRef(reference(raw).map(|index| ExternRef { store_id, index }))
             }

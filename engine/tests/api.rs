@@ -95,7 +95,9 @@ fn traps_carry_their_code_and_a_named_backtrace() {
             (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
             (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0))))"#,
     );
-    let divide = instance.get_typed_func::<i32, i32>(&store, "divide").unwrap();
+    let divide = instance
+        .get_typed_func::<i32, i32>(&store, "divide")
+        .unwrap();
     assert_eq!(divide.call(&mut store, 1).unwrap(), 1);
     let err = divide.call(&mut store, 0).unwrap_err();
     let trap = err.as_trap().expect("a trap");
@@ -187,7 +189,9 @@ fn memory_limit_caps_creation_and_growth() {
     assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
 
     let big = Module::new(&engine, "(module (memory 5))").unwrap();
-    let err = Linker::new(&engine).instantiate(&mut store, &big).unwrap_err();
+    let err = Linker::new(&engine)
+        .instantiate(&mut store, &big)
+        .unwrap_err();
     assert!(matches!(err, Error::Instantiate(_)), "{err}");
 }
 
@@ -233,7 +237,10 @@ fn linking_errors_name_the_import() {
     let err = linker.instantiate(&mut store, &module).unwrap_err();
     assert!(err.to_string().contains("`env`.`m`"), "{err}");
 
-    assert!(linker.define("env", "m", small).is_err(), "duplicate definition");
+    assert!(
+        linker.define("env", "m", small).is_err(),
+        "duplicate definition"
+    );
 }
 
 #[test]
@@ -280,13 +287,20 @@ fn wrong_arguments_are_usage_errors() {
         id.call(&mut store, &[Val::I32(1)], &mut out),
         Err(Error::Usage(_))
     ));
-    assert!(matches!(id.call(&mut store, &[], &mut out), Err(Error::Usage(_))));
+    assert!(matches!(
+        id.call(&mut store, &[], &mut out),
+        Err(Error::Usage(_))
+    ));
     assert!(matches!(
         id.call(&mut store, &[Val::I64(1)], &mut []),
         Err(Error::Usage(_))
     ));
     assert!(instance.get_typed_func::<i32, i64>(&store, "id").is_err());
-    assert!(instance.get_typed_func::<i64, i64>(&store, "missing").is_err());
+    assert!(
+        instance
+            .get_typed_func::<i64, i64>(&store, "missing")
+            .is_err()
+    );
 }
 
 #[test]
@@ -320,7 +334,9 @@ fn tables_globals_and_externrefs_round_trip() {
     );
     let table = instance.get_table(&store, "t").unwrap();
     let value = ExternRef::new(&mut store, "payload");
-    table.set(&mut store, 1, Val::ExternRef(Some(value))).unwrap();
+    table
+        .set(&mut store, 1, Val::ExternRef(Some(value)))
+        .unwrap();
     assert!(table.set(&mut store, 1, Val::I32(0)).is_err());
     assert_eq!(table.grow(&mut store, 3, Val::ExternRef(None)).unwrap(), 2);
     assert_eq!(table.size(&store), 5);
@@ -348,7 +364,10 @@ fn handles_from_another_store_are_refused() {
     let mut first = Store::new(&engine, ());
     let mut second = Store::new(&engine, ());
     let func = Func::wrap(&mut first, || {});
-    assert!(matches!(func.call(&mut second, &[], &mut []), Err(Error::Usage(_))));
+    assert!(matches!(
+        func.call(&mut second, &[], &mut []),
+        Err(Error::Usage(_))
+    ));
     let module = Module::new(&engine, r#"(module (import "" "f" (func)))"#).unwrap();
     let err = Instance::new(&mut second, &module, &[func.into()]).unwrap_err();
     assert!(matches!(err, Error::Link(_)), "{err}");
@@ -369,7 +388,10 @@ fn module_reports_imports_and_exports_with_types() {
         .imports()
         .map(|i| format!("{}.{}: {}", i.module(), i.name(), i.ty()))
         .collect();
-    assert_eq!(imports, ["a.t: table 1..2 funcref", "a.g: global (mut i64)"]);
+    assert_eq!(
+        imports,
+        ["a.t: table 1..2 funcref", "a.g: global (mut i64)"]
+    );
     let exports: Vec<_> = module
         .exports()
         .map(|e| format!("{}: {}", e.name(), e.ty()))

@@ -50,13 +50,12 @@ pub(crate) fn invoke<T>(
     args: &[Val],
     results: &mut [Val],
 ) -> Result<()> {
-    let store_id = store.inner.id;
     match store.inner.funcs[func as usize].kind {
         FuncKind::Host { index } => call_host(store, func, index, None, args, results),
         FuncKind::Wasm { .. } => {
             let mut stack: Vec<u64> = args
                 .iter()
-                .map(|arg| arg.to_raw(store_id).expect("arguments were checked"))
+                .map(|arg| arg.to_raw(&store.inner).expect("arguments were checked"))
                 .collect();
             let depth = store.inner.call_depth;
             let outcome = run(store, func, &mut stack);
@@ -64,7 +63,7 @@ pub(crate) fn invoke<T>(
             outcome?;
             let ty = store.inner.func_type(func);
             for ((slot, ty), raw) in results.iter_mut().zip(ty.results()).zip(&stack) {
-                *slot = Val::from_raw(*raw, *ty, store_id);
+                *slot = Val::from_raw(*raw, *ty, &store.inner);
             }
             Ok(())
         }
@@ -89,7 +88,7 @@ fn call_host<T>(
     store.inner.call_depth -= 1;
     outcome?;
     let ty = store.inner.func_type(func);
-    check_values("result", ty.results(), results, store.inner.id)
+    check_values("result", ty.results(), results, &store.inner)
         .map_err(|err| Error::Host(format!("host function returned a bad result: {err}")))
 }
 
@@ -321,14 +320,13 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                         }
                     }
                     FuncKind::Host { index } => {
-                        let store_id = store.inner.id;
                         let ty = store.inner.func_type(callee).clone();
                         let base = sp - ty.params().len();
                         let args: Vec<Val> = ty
                             .params()
                             .iter()
                             .zip(&stack[base..sp])
-                            .map(|(ty, raw)| Val::from_raw(*raw, *ty, store_id))
+                            .map(|(ty, raw)| Val::from_raw(*raw, *ty, &store.inner))
                             .collect();
                         let mut results: Vec<Val> = ty
                             .results()
@@ -342,7 +340,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                         }
                         sp = base;
                         for result in results {
-                            push!(result.to_raw(store_id).expect("results were checked"));
+                            push!(result.to_raw(&store.inner).expect("results were checked"));
                         }
                     }
                 }
@@ -417,7 +415,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                     if raw == 0 {
                         trap!(TrapCode::UninitializedElement);
                     }
-                    let callee = (raw - 1) as u32;
+                    let callee = store.inner.func_of_ref(raw);
                     if store.inner.funcs[callee as usize].type_id
                         != instance!().type_ids[type_index as usize]
                     {
@@ -439,11 +437,12 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                 Op::LocalTee(index) => stack[fp + index as usize] = stack[sp - 1],
                 Op::GlobalGet(index) => {
                     let global = instance!().globals[index as usize];
-                    push!(store.inner.globals[global as usize].value)
+                    push!(store.inner.globals[global as usize].value.get())
                 }
                 Op::GlobalSet(index) => {
                     let global = instance!().globals[index as usize];
-                    store.inner.globals[global as usize].value = pop!();
+                    let value = pop!();
+                    store.inner.globals[global as usize].value.set(value);
                 }
                 Op::TableGet(table) => {
                     let index = pop!() as u32;
@@ -475,7 +474,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                     if dst == src {
                         try_trap!(table!(dst).copy_within(dst_index, src_index, len))
                     } else {
-                        let source = &table!(src).elements;
+                        let source = table!(src).elements();
                         let end = src_index as usize + len as usize;
                         let items = match source.get(src_index as usize..end) {
                             Some(items) => items.to_vec(),
@@ -536,7 +535,10 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                 }
                 Op::DataDrop(data) => instance!().dropped_data[data as usize] = true,
                 Op::RefIsNull => unop!(u64_, from_bool, |a| a == 0),
-                Op::RefFunc(func) => push!(instance!().funcs[func as usize] as u64 + 1),
+                Op::RefFunc(func) => {
+                    let func = instance!().funcs[func as usize];
+                    push!(store.inner.funcref(func))
+                }
 
                 Op::I32Eqz => unop!(u32_, from_bool, |a| a == 0),
                 Op::I32Eq => binop!(u32_, from_bool, |a, b| a == b),

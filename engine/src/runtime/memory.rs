@@ -1,6 +1,7 @@
 //! Linear memory: a byte vector whose length is always a whole number of 64 KiB
 //! pages, with the bounds-checked accesses and bulk operations that wasm defines.
 
+use super::vm::{Pinned, VmMemory};
 use crate::error::TrapCode;
 use crate::types::MemoryType;
 
@@ -16,6 +17,8 @@ pub(crate) struct MemoryData {
     /// The most pages this memory may grow to: its type's maximum, capped by the
     /// store's limit.
     max_pages: u64,
+    /// Where generated code finds the bytes; updated whenever they move.
+    pub vm: Pinned<VmMemory>,
 }
 
 /// The byte range `[addr + offset, addr + offset + len)` if it lies inside
@@ -45,6 +48,10 @@ impl MemoryData {
             ty,
             bytes: Vec::new(),
             max_pages,
+            vm: Pinned::new(VmMemory {
+                base: std::ptr::null_mut(),
+                length: 0,
+            }),
         };
         memory.resize(ty.limits.min)?;
         Some(memory)
@@ -54,6 +61,10 @@ impl MemoryData {
         let len = pages as usize * PAGE_SIZE;
         self.bytes.try_reserve_exact(len - self.bytes.len()).ok()?;
         self.bytes.resize(len, 0);
+        self.vm.set(VmMemory {
+            base: self.bytes.as_mut_ptr(),
+            length: len as u64,
+        });
         Some(())
     }
 

@@ -2,14 +2,17 @@
 //! exists, owned in flat arrays and named by index. Public handles (`Func`,
 //! `Memory`, ...) are these indices plus the id of the store they belong to.
 //!
-//! Values are kept raw (one `u64` each, see [`crate::values`]); a reference is
-//! its target's index plus one, so that zero is null.
+//! Values are kept raw (one `u64` each, see [`crate::values`]). A `funcref` is
+//! the address of the function's [`VmFuncRef`] record and an `externref` is the
+//! host value's index plus one; zero is null for both.
 
 mod memory;
 mod table;
+mod vm;
 
 pub(crate) use memory::MemoryData;
 pub(crate) use table::TableData;
+pub(crate) use vm::{Pinned, VmFuncRef};
 
 use crate::error::Error;
 use crate::limits::StoreLimits;
@@ -53,17 +56,27 @@ pub(crate) enum FuncKind {
     Host { index: u32 },
 }
 
-#[derive(Clone, Copy, Debug)]
 pub(crate) struct FuncData {
     /// Id of the signature in the store's `TypeRegistry`.
     pub type_id: u32,
     pub kind: FuncKind,
+    /// The record that `funcref` values of this function point to.
+    pub funcref: Pinned<VmFuncRef>,
 }
 
-#[derive(Clone, Copy, Debug)]
 pub(crate) struct GlobalData {
     pub ty: GlobalType,
-    pub value: u64,
+    /// The raw value, at an address that instance contexts point to.
+    pub value: Pinned<u64>,
+}
+
+impl GlobalData {
+    pub fn new(ty: GlobalType, value: u64) -> GlobalData {
+        GlobalData {
+            ty,
+            value: Pinned::new(value),
+        }
+    }
 }
 
 /// An instance's own view of the store: which store items its index spaces name,
@@ -122,8 +135,33 @@ impl StoreInner {
 
     pub fn push_func(&mut self, ty: &FuncType, kind: FuncKind) -> u32 {
         let type_id = self.types.intern(ty);
-        self.funcs.push(FuncData { type_id, kind });
-        (self.funcs.len() - 1) as u32
+        let index = self.funcs.len() as u32;
+        let funcref = Pinned::new(VmFuncRef {
+            code: u64::from(index) + 1,
+            vmctx: 0,
+            type_id,
+            func: index,
+        });
+        self.funcs.push(FuncData {
+            type_id,
+            kind,
+            funcref,
+        });
+        index
+    }
+
+    /// The raw `funcref` of store function `func`.
+    pub fn funcref(&self, func: u32) -> u64 {
+        self.funcs[func as usize].funcref.ptr() as u64
+    }
+
+    /// The store function a non-null raw `funcref` of this store refers to.
+    pub fn func_of_ref(&self, raw: u64) -> u32 {
+        debug_assert_ne!(raw, 0, "null funcref");
+        // SAFETY: raw funcrefs are only ever made by `funcref` above (wasm code
+        // cannot forge references), and the records they point to live as long
+        // as the store.
+        unsafe { (*(raw as *const VmFuncRef)).func }
     }
 
     /// Checks that a handle's store id is this store's.

@@ -1,6 +1,7 @@
 //! Tables: vectors of raw references (zero is null) with wasm's bounds-checked
 //! access, growth and bulk operations.
 
+use super::vm::{Pinned, VmTable};
 use crate::error::TrapCode;
 use crate::types::TableType;
 
@@ -9,8 +10,10 @@ pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
 pub(crate) struct TableData {
     pub ty: TableType,
-    pub elements: Vec<u64>,
+    elements: Vec<u64>,
     max_elements: u64,
+    /// Where generated code finds the elements; updated whenever they move.
+    pub vm: Pinned<VmTable>,
 }
 
 fn range(start: u32, len: u32, size: usize) -> Result<std::ops::Range<usize>, TrapCode> {
@@ -35,11 +38,30 @@ impl TableData {
         if ty.limits.min > max_elements {
             return None;
         }
-        Some(TableData {
+        let mut table = TableData {
             ty,
             elements: vec![init; ty.limits.min as usize],
             max_elements,
-        })
+            vm: Pinned::new(VmTable {
+                base: std::ptr::null_mut(),
+                length: 0,
+            }),
+        };
+        table.publish();
+        Some(table)
+    }
+
+    /// Tells generated code where the elements are now.
+    fn publish(&mut self) {
+        self.vm.set(VmTable {
+            base: self.elements.as_mut_ptr(),
+            length: self.size(),
+        });
+    }
+
+    /// The elements.
+    pub fn elements(&self) -> &[u64] {
+        &self.elements
     }
 
     pub fn size(&self) -> u32 {
@@ -66,12 +88,13 @@ impl TableData {
     /// when the table may not grow that far.
     pub fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
         let old = self.size();
-        let new = (old as u64 + delta as u64).min(u64::MAX);
+        let new = old as u64 + delta as u64;
         if new > self.max_elements {
             return None;
         }
         self.elements.try_reserve_exact(delta as usize).ok()?;
         self.elements.resize(new as usize, init);
+        self.publish();
         Some(old)
     }
 

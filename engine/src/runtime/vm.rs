@@ -1,0 +1,98 @@
+//! The records that compiled code reads directly, at fixed offsets: a memory's
+//! base and length, a table's element array and length, a function reference's
+//! code, context and signature, and a global's value. Each lives in its own heap
+//! allocation that never moves while the store lives, so that raw pointers to it
+//! (in instance contexts and table elements) stay valid however the store's own
+//! vectors grow.
+
+use std::cell::UnsafeCell;
+
+/// A value at a stable address that both Rust code and generated code read and
+/// write. All access goes through raw pointers from [`UnsafeCell::get`], so no
+/// Rust reference to the contents outlives a single read or write.
+pub(crate) struct Pinned<T: Copy>(Box<UnsafeCell<T>>);
+
+impl<T: Copy> Pinned<T> {
+    pub fn new(value: T) -> Pinned<T> {
+        Pinned(Box::new(UnsafeCell::new(value)))
+    }
+
+    /// The stable address of the value.
+    pub fn ptr(&self) -> *mut T {
+        self.0.get()
+    }
+
+    pub fn get(&self) -> T {
+        // SAFETY: the pointer comes from a live Box; writes happen only through
+        // `set` or generated code, never while this copy is being read, because
+        // the store is single-threaded and borrowed for the duration.
+        unsafe { *self.0.get() }
+    }
+
+    pub fn set(&self, value: T) {
+        // SAFETY: as in `get`; no reference into the cell is alive here.
+        unsafe { *self.0.get() = value }
+    }
+}
+
+/// Where a linear memory's bytes are (`VmLayout::MEMORY_BASE`/`MEMORY_LENGTH`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VmMemory {
+    pub base: *mut u8,
+    pub length: u64,
+}
+
+/// Where a table's elements are (`VmLayout::TABLE_BASE`/`TABLE_LENGTH`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VmTable {
+    pub base: *mut u64,
+    pub length: u32,
+}
+
+/// A function reference as tables and `funcref` values hold it: a pointer to
+/// this record, or 0 for null (`VmLayout::FUNCREF_*`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VmFuncRef {
+    /// What a call through the reference jumps to. The interpreting tiers put
+    /// the store function index plus one here.
+    pub code: u64,
+    /// The callee's instance context, or 0 for a host function.
+    pub vmctx: u64,
+    /// The store-wide id of the function's signature.
+    pub type_id: u32,
+    /// The store function index, for the runtime's own use.
+    pub func: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::offset_of;
+
+    #[test]
+    fn records_have_the_layout_generated_code_expects() {
+        assert_eq!(offset_of!(VmMemory, base), 0);
+        assert_eq!(offset_of!(VmMemory, length), 8);
+        assert_eq!(offset_of!(VmTable, base), 0);
+        assert_eq!(offset_of!(VmTable, length), 8);
+        assert_eq!(offset_of!(VmFuncRef, code), 0);
+        assert_eq!(offset_of!(VmFuncRef, vmctx), 8);
+        assert_eq!(offset_of!(VmFuncRef, type_id), 16);
+        assert_eq!(std::mem::size_of::<VmFuncRef>(), 24);
+    }
+
+    #[test]
+    fn pinned_values_keep_their_address() {
+        let cells: Vec<Pinned<u64>> = (0..100).map(Pinned::new).collect();
+        let first = cells[0].ptr();
+        let mut more = cells;
+        more.extend((0..1000).map(Pinned::new));
+        assert_eq!(more[0].ptr(), first);
+        more[0].set(7);
+        // SAFETY: `first` points at the live cell `more[0]`.
+        assert_eq!(unsafe { *first }, 7);
+    }
+}
