@@ -446,51 +446,44 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                 }
                 Op::TableGet(table) => {
                     let index = pop!() as u32;
-                    push!(try_trap!(table!(table).get(index)))
+                    push!(try_trap!(store.inner.table_get(instance, table, index)))
                 }
                 Op::TableSet(table) => {
                     let value = pop!();
                     let index = pop!() as u32;
-                    try_trap!(table!(table).set(index, value))
+                    try_trap!(store.inner.table_set(instance, table, index, value))
                 }
-                Op::TableSize(table) => push!(from_u32(table!(table).size())),
+                Op::TableSize(table) => push!(from_u32(store.inner.table_size(instance, table))),
                 Op::TableGrow(table) => {
                     let delta = pop!() as u32;
                     let init = pop!();
                     push!(from_u32(
-                        table!(table).grow(delta, init).unwrap_or(u32::MAX)
+                        store.inner.table_grow(instance, table, init, delta)
                     ))
                 }
                 Op::TableFill(table) => {
                     let len = pop!() as u32;
                     let value = pop!();
                     let dst = pop!() as u32;
-                    try_trap!(table!(table).fill(dst, value, len))
+                    try_trap!(store.inner.table_fill(instance, table, dst, value, len))
                 }
                 Op::TableCopy { dst, src } => {
                     let len = pop!() as u32;
                     let src_index = pop!() as u32;
                     let dst_index = pop!() as u32;
-                    if dst == src {
-                        try_trap!(table!(dst).copy_within(dst_index, src_index, len))
-                    } else {
-                        let source = table!(src).elements();
-                        let end = src_index as usize + len as usize;
-                        let items = match source.get(src_index as usize..end) {
-                            Some(items) => items.to_vec(),
-                            None => trap!(TrapCode::TableOutOfBounds),
-                        };
-                        try_trap!(table!(dst).init(dst_index, &items, 0, len))
-                    }
+                    try_trap!(
+                        store
+                            .inner
+                            .table_copy(instance, dst, src, dst_index, src_index, len)
+                    )
                 }
                 Op::TableInit { table, elem } => {
                     let len = pop!() as u32;
                     let src = pop!() as u32;
                     let dst = pop!() as u32;
-                    let items = instance!().elems[elem as usize].clone();
-                    try_trap!(table!(table).init(dst, &items, src, len))
+                    try_trap!(store.inner.table_init(instance, table, elem, dst, src, len))
                 }
-                Op::ElemDrop(elem) => instance!().elems[elem as usize] = Arc::new([]),
+                Op::ElemDrop(elem) => store.inner.elem_drop(instance, elem),
                 Op::Load(kind, offset) => {
                     let addr = stack[sp - 1] as u32;
                     stack[sp - 1] = try_trap!(load(&memory!(), kind, addr, offset));
@@ -503,42 +496,29 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                 Op::MemorySize => push!(memory!().pages()),
                 Op::MemoryGrow => {
                     let delta = pop!() as u32;
-                    let old = memory!().grow(delta.into());
-                    push!(old.map_or(u32::MAX as u64, |pages| pages))
+                    push!(from_u32(store.inner.memory_grow(instance, 0, delta)))
                 }
                 Op::MemoryFill => {
                     let len = pop!() as u32;
                     let value = pop!() as u8;
                     let dst = pop!() as u32;
-                    try_trap!(memory!().fill(dst, value, len))
+                    try_trap!(store.inner.memory_fill(instance, 0, dst, value, len))
                 }
                 Op::MemoryCopy => {
                     let len = pop!() as u32;
                     let src = pop!() as u32;
                     let dst = pop!() as u32;
-                    try_trap!(memory!().copy_within(dst, src, len))
+                    try_trap!(store.inner.memory_copy(instance, 0, 0, dst, src, len))
                 }
                 Op::MemoryInit(data) => {
                     let len = pop!() as u32;
                     let src = pop!() as u32;
                     let dst = pop!() as u32;
-                    let bytes = if instance!().dropped_data[data as usize] {
-                        &[][..]
-                    } else {
-                        &module.bytes[module.info.datas[data as usize].bytes.clone()]
-                    };
-                    let end = src as usize + len as usize;
-                    let Some(source) = bytes.get(src as usize..end) else {
-                        trap!(TrapCode::MemoryOutOfBounds)
-                    };
-                    try_trap!(memory!().slice_mut(dst, len)).copy_from_slice(source);
+                    try_trap!(store.inner.memory_init(instance, 0, data, dst, src, len))
                 }
-                Op::DataDrop(data) => instance!().dropped_data[data as usize] = true,
+                Op::DataDrop(data) => store.inner.data_drop(instance, data),
                 Op::RefIsNull => unop!(u64_, from_bool, |a| a == 0),
-                Op::RefFunc(func) => {
-                    let func = instance!().funcs[func as usize];
-                    push!(store.inner.funcref(func))
-                }
+                Op::RefFunc(func) => push!(store.inner.ref_func(instance, func)),
 
                 Op::I32Eqz => unop!(u32_, from_bool, |a| a == 0),
                 Op::I32Eq => binop!(u32_, from_bool, |a, b| a == b),

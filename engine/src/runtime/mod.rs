@@ -7,6 +7,7 @@
 //! host value's index plus one; zero is null for both.
 
 mod memory;
+mod ops;
 mod table;
 mod vm;
 
