@@ -12,6 +12,11 @@ pub enum Strategy {
     /// compact internal form and interpreted. It defines correct behaviour.
     #[default]
     Interpreter,
+    /// The SSA engine: each function goes through the compiler's front end and
+    /// optimization passes and the resulting SSA is interpreted against the real
+    /// instance. It exists to test the front end and the passes before machine
+    /// code is involved, and is much slower than the interpreter.
+    Ssa,
 }
 
 /// Settings for an [`Engine`].

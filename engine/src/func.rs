@@ -117,7 +117,7 @@ impl Func {
                 results.len()
             )));
         }
-        crate::interp::invoke(store, self.index, params, results)
+        crate::call::invoke(store, self.index, params, results)
     }
 
     /// A typed view of the function, after checking that its signature is

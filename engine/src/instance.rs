@@ -6,7 +6,9 @@ use crate::error::{Error, Result, Trap};
 use crate::extern_::{Extern, Global, Memory, Table, check_import_type};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::module::{ConstExpr, ExportIndex, ImportKind, Module, SegmentMode};
-use crate::runtime::{FuncKind, GlobalData, InstanceData, MemoryData, StoreInner, TableData};
+use crate::runtime::{
+    FuncKind, GlobalData, InstanceData, MemoryData, StoreInner, TableData, VmContext, VmFuncRef,
+};
 use crate::store::{AsContext, AsContextMut, Store};
 use std::sync::Arc;
 
@@ -164,6 +166,7 @@ fn link_imports<T>(store: &Store<T>, module: &Module, imports: &[Extern]) -> Res
         type_ids: Vec::new(),
         elems: Vec::new(),
         dropped_data: Vec::new(),
+        vmctx: VmContext::empty(),
     };
     for ((import, given), wanted) in info.imports.iter().zip(imports).zip(module.imports()) {
         let name = format!("`{}`.`{}`", import.module, import.name);
@@ -245,12 +248,21 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
         instance.elems.push(items);
     }
     instance.dropped_data = vec![false; info.datas.len()];
+    instance.vmctx = VmContext::new(&module.inner.layout, inner, &instance);
+    let vmctx = instance.vmctx.ptr() as u64;
+    for &func in &instance.funcs[info.num_imported_funcs as usize..] {
+        let funcref = &inner.funcs[func as usize].funcref;
+        funcref.set(VmFuncRef {
+            vmctx,
+            ..funcref.get()
+        });
+    }
     inner.instances.push(instance);
 
     initialize(inner, instance_index, &module.inner.bytes)?;
     if let Some(start) = info.start {
         let func = inner.instances[instance_index as usize].funcs[start as usize];
-        crate::interp::invoke(store, func, &[], &mut [])?;
+        crate::call::invoke(store, func, &[], &mut [])?;
     }
     Ok(Instance {
         store_id,

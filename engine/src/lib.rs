@@ -20,6 +20,7 @@
 //! Wasm 2.0 is supported except SIMD. Code runs in the reference interpreter;
 //! see `DESIGN.md` in the repository for the compiler tiers that build on it.
 
+mod call;
 mod config;
 mod error;
 mod extern_;
@@ -30,6 +31,7 @@ mod limits;
 mod linker;
 mod module;
 mod runtime;
+mod ssa_tier;
 mod store;
 mod types;
 mod values;

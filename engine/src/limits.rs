@@ -23,6 +23,11 @@ pub struct StoreLimits {
     /// The most wasm (and host) calls that may be active at once; one more is a
     /// `StackOverflow` trap.
     pub max_call_depth: u32,
+    /// The most bytes of native stack that wasm frames may use below the
+    /// outermost call from the host; more is a `StackOverflow` trap. It applies
+    /// to the tiers that run wasm frames on the native stack (the SSA engine);
+    /// the interpreter keeps its frames on the heap.
+    pub max_wasm_stack: usize,
 }
 
 impl Default for StoreLimits {
@@ -32,6 +37,7 @@ impl Default for StoreLimits {
             max_table_elements: 10_000_000,
             max_instances: 10_000,
             max_call_depth: 20_000,
+            max_wasm_stack: 1 << 20,
         }
     }
 }

@@ -10,11 +10,9 @@
 use super::numeric::*;
 use super::op::{BranchTarget, LoadKind, Op, StoreWidth};
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
-use crate::func::{Caller, check_values};
 use crate::module::ModuleInner;
 use crate::runtime::{FuncKind, MemoryData};
 use crate::store::Store;
-use crate::values::Val;
 use std::sync::Arc;
 
 /// A wasm function activation.
@@ -43,53 +41,12 @@ impl Frame {
     }
 }
 
-/// Calls store function `func` with `args` and writes its results.
-pub(crate) fn invoke<T>(
-    store: &mut Store<T>,
-    func: u32,
-    args: &[Val],
-    results: &mut [Val],
-) -> Result<()> {
-    match store.inner.funcs[func as usize].kind {
-        FuncKind::Host { index } => call_host(store, func, index, None, args, results),
-        FuncKind::Wasm { .. } => {
-            let mut stack: Vec<u64> = args
-                .iter()
-                .map(|arg| arg.to_raw(&store.inner).expect("arguments were checked"))
-                .collect();
-            let depth = store.inner.call_depth;
-            let outcome = run(store, func, &mut stack);
-            store.inner.call_depth = depth;
-            outcome?;
-            let ty = store.inner.func_type(func);
-            for ((slot, ty), raw) in results.iter_mut().zip(ty.results()).zip(&stack) {
-                *slot = Val::from_raw(*raw, *ty, &store.inner);
-            }
-            Ok(())
-        }
-    }
-}
-
-/// Calls host function `host` (store function `func`) on behalf of `instance`.
-fn call_host<T>(
-    store: &mut Store<T>,
-    func: u32,
-    host: u32,
-    instance: Option<u32>,
-    args: &[Val],
-    results: &mut [Val],
-) -> Result<()> {
-    if store.inner.call_depth >= store.inner.limits.max_call_depth {
-        return Err(Trap::new(TrapCode::StackOverflow).into());
-    }
-    store.inner.call_depth += 1;
-    let closure = store.host_funcs[host as usize].clone();
-    let outcome = closure(Caller { store, instance }, args, results);
-    store.inner.call_depth -= 1;
-    outcome?;
-    let ty = store.inner.func_type(func);
-    check_values("result", ty.results(), results, &store.inner)
-        .map_err(|err| Error::Host(format!("host function returned a bad result: {err}")))
+/// Runs wasm function `func` of the store with raw arguments and returns its
+/// raw results.
+pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+    let mut stack = args.to_vec();
+    run(store, func, &mut stack)?;
+    Ok(stack)
 }
 
 fn load(memory: &MemoryData, kind: LoadKind, addr: u32, offset: u32) -> Result<u64, TrapCode> {
@@ -319,28 +276,17 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                             Err(code) => trap_with!(caller, code),
                         }
                     }
-                    FuncKind::Host { index } => {
-                        let ty = store.inner.func_type(callee).clone();
-                        let base = sp - ty.params().len();
-                        let args: Vec<Val> = ty
-                            .params()
-                            .iter()
-                            .zip(&stack[base..sp])
-                            .map(|(ty, raw)| Val::from_raw(*raw, *ty, &store.inner))
-                            .collect();
-                        let mut results: Vec<Val> = ty
-                            .results()
-                            .iter()
-                            .map(|ty| Val::default_for(*ty))
-                            .collect();
-                        if let Err(err) =
-                            call_host(store, callee, index, Some(instance), &args, &mut results)
-                        {
-                            return Err(with_frames(err, here(pc), &frames));
-                        }
-                        sp = base;
-                        for result in results {
-                            push!(result.to_raw(&store.inner).expect("results were checked"));
+                    FuncKind::Host { .. } => {
+                        let base = sp - store.inner.func_type(callee).params().len();
+                        let args = stack[base..sp].to_vec();
+                        match crate::call::call_host_raw(store, callee, instance, &args) {
+                            Ok(results) => {
+                                sp = base;
+                                for result in results {
+                                    push!(result);
+                                }
+                            }
+                            Err(err) => return Err(with_frames(err, here(pc), &frames)),
                         }
                     }
                 }

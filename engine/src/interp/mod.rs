@@ -7,6 +7,6 @@ mod numeric;
 mod op;
 mod translate;
 
-pub(crate) use exec::invoke;
+pub(crate) use exec::call;
 pub(crate) use op::Code;
 pub(crate) use translate::translate;

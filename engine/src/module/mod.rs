@@ -7,10 +7,11 @@ mod parse;
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
 pub(crate) use parse::SIMD_UNSUPPORTED;
 
-use crate::config::Engine;
+use crate::config::{Engine, Strategy};
 use crate::error::{Error, Result};
 use crate::interp::Code;
 use crate::types::ExternType;
+use kiln_frontend::VmLayout;
 use std::sync::Arc;
 
 /// A compiled WebAssembly module.
@@ -38,6 +39,10 @@ pub(crate) struct ModuleInner {
     pub info: ModuleInfo,
     /// Interpreter code of each defined function.
     pub code: Vec<Code>,
+    /// With the SSA strategy, the optimized SSA of each defined function.
+    pub ssa: Option<Vec<kiln_ssa::Function>>,
+    /// Where generated code finds things in an instance's context.
+    pub layout: VmLayout,
     /// The module's binary, which data segments and function bodies point into.
     pub bytes: Box<[u8]>,
     pub engine: Engine,
@@ -70,11 +75,26 @@ impl Module {
 
     /// Decodes, validates and prepares a module from its binary encoding.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let decoded = parse::decode(bytes, engine.config().features())?;
+        let features = engine.config().features();
+        let decoded = parse::decode(bytes, features)?;
+        let env = crate::ssa_tier::module_env(&decoded.info);
+        let layout = VmLayout::new(&env);
+        let ssa = match engine.config().get_strategy() {
+            Strategy::Interpreter => None,
+            Strategy::Ssa => Some(crate::ssa_tier::compile(
+                &decoded.info,
+                &env,
+                &layout,
+                bytes,
+                features,
+            )?),
+        };
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
                 code: decoded.code,
+                ssa,
+                layout,
                 bytes: bytes.into(),
                 engine: engine.clone(),
             }),

@@ -10,10 +10,12 @@ mod memory;
 mod ops;
 mod table;
 mod vm;
+mod vmctx;
 
 pub(crate) use memory::MemoryData;
 pub(crate) use table::TableData;
 pub(crate) use vm::{Pinned, VmFuncRef};
+pub(crate) use vmctx::VmContext;
 
 use crate::error::Error;
 use crate::limits::StoreLimits;
@@ -94,6 +96,8 @@ pub(crate) struct InstanceData {
     pub elems: Vec<Arc<[u64]>>,
     /// Which data segments have been dropped.
     pub dropped_data: Vec<bool>,
+    /// The context generated code reads.
+    pub vmctx: VmContext,
 }
 
 /// Everything in a store except the host's data and host closures, which depend on
@@ -110,6 +114,9 @@ pub(crate) struct StoreInner {
     pub limits: StoreLimits,
     /// Wasm and host frames active right now, across nested calls.
     pub call_depth: u32,
+    /// The native stack pointer when the outermost call from the host began,
+    /// for tiers that run wasm frames on the native stack.
+    pub native_stack_base: usize,
 }
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -127,6 +134,7 @@ impl StoreInner {
             types: TypeRegistry::default(),
             limits,
             call_depth: 0,
+            native_stack_base: 0,
         }
     }
 

@@ -8,7 +8,7 @@
 mod spectest;
 mod values;
 
-use kiln::{Engine, Error, Instance, Linker, Module, Store, TrapCode, Val};
+use kiln::{Config, Engine, Error, Instance, Linker, Module, Store, Strategy, TrapCode, Val};
 use std::collections::HashMap;
 use std::process::ExitCode;
 use values::ExternRefs;
@@ -50,17 +50,28 @@ impl std::fmt::Display for Tally {
     }
 }
 
-const USAGE: &str = "usage: kiln wast [--engine interp] FILE...";
+/// Prints a line of the report. A closed standard output (as under `head`)
+/// ends the report quietly instead of panicking; the exit status still counts.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+const USAGE: &str = "usage: kiln wast [--engine interp|ssa] FILE...";
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut files = Vec::new();
+    let mut strategy = Strategy::Interpreter;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--engine" => match args.next().map(String::as_str) {
-                Some("interp") => {}
+                Some("interp") => strategy = Strategy::Interpreter,
+                Some("ssa") => strategy = Strategy::Ssa,
                 Some(other) => {
-                    eprintln!("kiln wast: unknown engine `{other}` (available: interp)");
+                    eprintln!("kiln wast: unknown engine `{other}` (available: interp, ssa)");
                     return ExitCode::from(2);
                 }
                 None => {
@@ -69,7 +80,7 @@ pub fn main(args: &[String]) -> ExitCode {
                 }
             },
             "-h" | "--help" => {
-                println!("{USAGE}");
+                report!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
             flag if flag.starts_with('-') => {
@@ -84,14 +95,14 @@ pub fn main(args: &[String]) -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let engine = Engine::default();
+    let engine = Engine::new(Config::new().strategy(strategy));
     let mut total = Tally::default();
     for file in &files {
         let tally = run_file(&engine, file);
-        println!("{file}: {tally}");
+        report!("{file}: {tally}");
         total.add(tally);
     }
-    println!("{total}");
+    report!("{total}");
     if total.failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -105,7 +116,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(err) => {
-            println!("{file}: cannot read: {err}");
+            report!("{file}: cannot read: {err}");
             tally.failed += 1;
             return tally;
         }
@@ -115,7 +126,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
     let parse_failed = |mut err: wast::Error, tally: &mut Tally| {
         err.set_path(file.as_ref());
         err.set_text(&text);
-        println!("{file}: cannot parse: {err}");
+        report!("{file}: cannot parse: {err}");
         tally.failed += 1;
     };
     let buffer = match ParseBuffer::new_with_lexer(lexer) {
@@ -136,7 +147,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
     let mut runner = match Runner::new(engine) {
         Ok(runner) => runner,
         Err(err) => {
-            println!("{file}: cannot set up the spectest module: {err}");
+            report!("{file}: cannot set up the spectest module: {err}");
             tally.failed += 1;
             return tally;
         }
@@ -147,7 +158,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
         match runner.run(directive) {
             Outcome::Passed => tally.passed += 1,
             Outcome::Failed(message) => {
-                println!("{file}:{}:{}: {message}", line + 1, column.max(1));
+                report!("{file}:{}:{}: {message}", line + 1, column.max(1));
                 tally.failed += 1;
             }
             Outcome::Skipped(reason) => {
@@ -160,7 +171,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
         }
     }
     for (reason, count) in skip_reasons {
-        println!("{file}: skipped {count}: {reason}");
+        report!("{file}: skipped {count}: {reason}");
     }
     tally
 }

@@ -1,0 +1,152 @@
+//! The SSA engine (`Strategy::Ssa`): every function goes through the compiler's
+//! front end and optimization passes, and the resulting SSA runs in the SSA
+//! interpreter against the real instance: its context, memories, tables and
+//! globals, laid out exactly as compiled code will see them. It is a testing
+//! engine: it proves the front end and the passes correct on the spec suite and
+//! on real programs before any machine code is involved.
+
+mod env;
+
+use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
+use crate::module::ModuleInfo;
+use crate::runtime::FuncKind;
+use crate::store::Store;
+use crate::types::{FuncType, ValType};
+use env::SsaEnv;
+use kiln_frontend::{GlobalDesc, ModuleEnv, ObjectDesc, VmLayout};
+use kiln_ssa::Type;
+use wasmparser::{BinaryReader, FunctionBody, WasmFeatures};
+
+fn ssa_type(ty: ValType) -> Type {
+    match ty {
+        ValType::I32 => Type::I32,
+        ValType::I64 => Type::I64,
+        ValType::F32 => Type::F32,
+        ValType::F64 => Type::F64,
+        ValType::FuncRef | ValType::ExternRef => Type::PTR,
+    }
+}
+
+fn ssa_func_type(ty: &FuncType) -> kiln_frontend::FuncType {
+    kiln_frontend::FuncType {
+        params: ty.params().iter().copied().map(ssa_type).collect(),
+        results: ty.results().iter().copied().map(ssa_type).collect(),
+    }
+}
+
+/// What the front end needs to know about a module. Every memory, table and
+/// global is described as imported, so that its context slot holds a pointer
+/// to the store's record (see [`crate::runtime::VmContext`]).
+pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
+    let by_pointer = ObjectDesc { imported: true };
+    ModuleEnv {
+        types: info.types.iter().map(ssa_func_type).collect(),
+        functions: info.funcs.clone(),
+        num_imported_functions: info.num_imported_funcs,
+        globals: info
+            .globals
+            .iter()
+            .map(|global| GlobalDesc {
+                ty: ssa_type(global.content),
+                imported: true,
+            })
+            .collect(),
+        tables: vec![by_pointer; info.tables.len()],
+        memories: vec![by_pointer; info.memories.len()],
+    }
+}
+
+/// Translates and optimizes every function the module defines.
+pub(crate) fn compile(
+    info: &ModuleInfo,
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    bytes: &[u8],
+    features: WasmFeatures,
+) -> Result<Vec<kiln_ssa::Function>> {
+    info.bodies
+        .iter()
+        .enumerate()
+        .map(|(defined, range)| {
+            let func_index = info.num_imported_funcs + defined as u32;
+            let reader =
+                BinaryReader::new_features(&bytes[range.clone()], range.start as u64, features);
+            let body = FunctionBody::new(reader);
+            let mut func = kiln_frontend::translate_function(env, layout, func_index, &body)
+                .map_err(|err| {
+                    Error::Unsupported(format!("SSA front end, function {func_index}: {err}"))
+                })?;
+            kiln_ssa::passes::optimize(&mut func);
+            Ok(func)
+        })
+        .collect()
+}
+
+impl From<kiln_ssa::TrapCode> for Error {
+    fn from(code: kiln_ssa::TrapCode) -> Error {
+        use kiln_ssa::TrapCode as Ssa;
+        let code = match code {
+            Ssa::Unreachable => TrapCode::Unreachable,
+            Ssa::HeapOutOfBounds => TrapCode::MemoryOutOfBounds,
+            Ssa::TableOutOfBounds => TrapCode::TableOutOfBounds,
+            Ssa::IndirectCallToNull => TrapCode::UninitializedElement,
+            Ssa::BadSignature => TrapCode::IndirectCallTypeMismatch,
+            Ssa::IntegerDivideByZero => TrapCode::IntegerDivideByZero,
+            Ssa::IntegerOverflow => TrapCode::IntegerOverflow,
+            Ssa::BadConversionToInteger => TrapCode::InvalidConversionToInteger,
+            Ssa::StackOverflow => TrapCode::StackOverflow,
+            Ssa::OutOfFuel => {
+                return Error::Host("the SSA engine ran out of fuel, which kiln never sets".into());
+            }
+        };
+        Error::Trap(Trap::new(code))
+    }
+}
+
+/// Runs store function `func` (of any kind) with raw arguments on behalf of
+/// `caller`, the instance whose code makes the call.
+fn call_any<T>(store: &mut Store<T>, func: u32, caller: u32, args: &[u64]) -> Result<Vec<u64>> {
+    match store.inner.funcs[func as usize].kind {
+        FuncKind::Host { .. } => crate::call::call_host_raw(store, func, caller, args),
+        FuncKind::Wasm { .. } => call(store, func, args),
+    }
+}
+
+/// Runs wasm function `func` of an SSA-prepared module with raw arguments.
+pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+    let FuncKind::Wasm { instance, defined } = store.inner.funcs[func as usize].kind else {
+        unreachable!("ssa_tier::call on a host function");
+    };
+    let inner = &mut store.inner;
+    let used = inner
+        .native_stack_base
+        .abs_diff(crate::call::native_stack_pointer());
+    if inner.call_depth >= inner.limits.max_call_depth || used > inner.limits.max_wasm_stack {
+        return Err(Trap::new(TrapCode::StackOverflow).into());
+    }
+    let instance_data = &inner.instances[instance as usize];
+    let module = instance_data.module.clone();
+    let mut full_args = Vec::with_capacity(args.len() + 1);
+    full_args.push(instance_data.vmctx.ptr() as u64);
+    full_args.extend_from_slice(args);
+    let function = &module.ssa.as_ref().expect("an SSA-prepared module")[defined as usize];
+
+    inner.call_depth += 1;
+    let mut env = SsaEnv { store, instance };
+    let outcome = kiln_ssa::interp::run(function, &mut env, &full_args);
+    store.inner.call_depth -= 1;
+    outcome.map_err(|err| match err {
+        Error::Trap(trap) => {
+            let info = &module.info;
+            let func_index = info.num_imported_funcs + defined;
+            let mut backtrace = trap.backtrace().to_vec();
+            backtrace.push(FrameInfo {
+                func_index,
+                func_name: info.func_names.get(&func_index).cloned(),
+                module_name: info.module_name.clone(),
+            });
+            Error::Trap(Trap::with_backtrace(trap.code(), backtrace))
+        }
+        other => other,
+    })
+}
