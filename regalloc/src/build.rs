@@ -1,0 +1,314 @@
+//! Builds the live intervals of all virtual registers, the ranges where
+//! fixed-register operands and clobbers reserve physical registers, and the
+//! live-in sets of the blocks.
+//!
+//! Liveness is computed one virtual register at a time, the way SSA allows:
+//! from each use, walk the predecessors backwards until the block that
+//! defines the value. The work is proportional to the total size of the live
+//! ranges, and no bit set of all values per block is ever built, so large
+//! functions stay cheap.
+
+use crate::cfg::LoopInfo;
+use crate::error::AllocError;
+use crate::function::Function;
+use crate::interval::{LiveInterval, LiveRange, Pos, UsePosition, early, late};
+use crate::operand::{Constraint, OperandKind};
+use crate::types::{Block, Inst, PReg, VReg};
+
+/// A range in which a physical register is reserved by an operand or a
+/// clobber.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FixedRange {
+    pub(crate) range: LiveRange,
+    /// The virtual register that the reservation is for, if any: that
+    /// register's own intervals may live in the physical register here.
+    pub(crate) owner: Option<VReg>,
+}
+
+/// Everything the allocation loop and the resolution need to know about
+/// lifetimes.
+pub(crate) struct Lifetimes {
+    /// The whole lifetime of each virtual register, indexed by it; empty if
+    /// the register is never live (an unused block parameter).
+    pub(crate) intervals: Vec<LiveInterval>,
+    /// The reservations of each physical register, by [`PReg::index`],
+    /// sorted by start.
+    pub(crate) fixed: Vec<Vec<FixedRange>>,
+    /// The values live on entry to each block, not counting its parameters.
+    pub(crate) live_in: Vec<Vec<VReg>>,
+    /// Ranges where a value must also be in its spill slot (stack operands).
+    pub(crate) stack_ranges: Vec<(VReg, LiveRange)>,
+    /// For some values, another value whose register at a position would
+    /// make a good home (the input a two-address def overwrites, the argument
+    /// a block parameter receives).
+    pub(crate) hint_from: Vec<Option<(VReg, Pos)>>,
+}
+
+/// A position where a value must be live, found while scanning the code.
+struct UseRecord {
+    vreg: VReg,
+    block: Block,
+    /// The value must be live up to here (exclusive) in `block`, or, for a
+    /// branch argument, until the end of `block`.
+    end: Pos,
+    branch_arg: bool,
+    position: Option<UsePosition>,
+}
+
+/// Builds the lifetimes of `func`.
+pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result<Lifetimes, AllocError> {
+    let num_vregs = func.num_vregs();
+    let mut def_pos = vec![Pos::MAX; num_vregs];
+    let mut def_block = vec![Block(u32::MAX); num_vregs];
+    let mut def_is_early = vec![false; num_vregs];
+    let mut records = Vec::new();
+    let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32).map(|v| LiveInterval::new(VReg(v))).collect();
+    let mut fixed = vec![Vec::new(); PReg::NUM_INDICES];
+    let mut stack_ranges = Vec::new();
+    let mut hint_from = vec![None; num_vregs];
+
+    for b in 0..func.num_blocks() as u32 {
+        let block = Block(b);
+        let (first, end) = func.block_insts(block);
+        let weight = loops.use_weight(block);
+        for &param in func.block_params(block) {
+            def_pos[param.index()] = early(first);
+            def_block[param.index()] = block;
+        }
+        for i in first.0..end.0 {
+            let inst = Inst(i);
+            let operands = func.inst_operands(inst);
+            for (index, op) in operands.iter().enumerate() {
+                let v = op.vreg;
+                let reused = operands
+                    .iter()
+                    .any(|o| o.constraint == Constraint::Reuse(index));
+                if let Constraint::Fixed(reg) = op.constraint {
+                    intervals[v.index()].hint.get_or_insert(reg);
+                    let range = match op.kind {
+                        OperandKind::Use => LiveRange { from: early(inst), to: late(inst) },
+                        OperandKind::Def => LiveRange { from: late(inst), to: late(inst) + 1 },
+                        OperandKind::EarlyDef => LiveRange { from: early(inst), to: late(inst) + 1 },
+                    };
+                    fixed[reg.index()].push(FixedRange { range, owner: Some(v) });
+                }
+                if op.constraint == Constraint::Stack {
+                    let at = if op.is_def() { late(inst) } else { early(inst) };
+                    stack_ranges.push((v, LiveRange { from: at, to: at + 1 }));
+                }
+                let needs_reg = match op.constraint {
+                    Constraint::Reg | Constraint::Reuse(_) => !reused,
+                    Constraint::Any | Constraint::Fixed(_) | Constraint::Stack => false,
+                };
+                match op.kind {
+                    OperandKind::Use => {
+                        // An input that a def overwrites is copied into the
+                        // def's register just before the instruction, so it
+                        // need not live into the instruction itself, unless
+                        // the instruction starts its block.
+                        let shortened = reused && i > first.0;
+                        let pos = if shortened { early(inst) - 1 } else { early(inst) };
+                        records.push(UseRecord {
+                            vreg: v,
+                            block,
+                            end: pos + 1,
+                            branch_arg: false,
+                            position: Some(UsePosition { pos, needs_reg, weight }),
+                        });
+                    }
+                    OperandKind::Def | OperandKind::EarlyDef => {
+                        let is_early = op.kind == OperandKind::EarlyDef || matches!(op.constraint, Constraint::Reuse(_));
+                        let pos = if is_early { early(inst) } else { late(inst) };
+                        def_pos[v.index()] = pos;
+                        def_block[v.index()] = block;
+                        def_is_early[v.index()] = is_early;
+                        intervals[v.index()].uses.push(UsePosition { pos, needs_reg, weight });
+                        if let Constraint::Reuse(target) = op.constraint {
+                            hint_from[v.index()] = Some((operands[target].vreg, early(inst) - 1));
+                        }
+                    }
+                }
+            }
+            let clobbers = func.inst_clobbers(inst);
+            for reg in clobbers.iter() {
+                let defined_here = operands
+                    .iter()
+                    .any(|op| op.is_def() && op.constraint == Constraint::Fixed(reg));
+                if !defined_here {
+                    fixed[reg.index()].push(FixedRange {
+                        range: LiveRange { from: late(inst), to: late(inst) + 1 },
+                        owner: None,
+                    });
+                }
+            }
+        }
+        let block_end = early(end);
+        for (index, &succ) in func.block_succs(block).iter().enumerate() {
+            for (&arg, &param) in func.branch_args(block, index).iter().zip(func.block_params(succ)) {
+                records.push(UseRecord {
+                    vreg: arg,
+                    block,
+                    end: block_end,
+                    branch_arg: true,
+                    position: Some(UsePosition { pos: block_end - 1, needs_reg: false, weight }),
+                });
+                if hint_from[param.index()].is_none() {
+                    hint_from[param.index()] = Some((arg, block_end - 1));
+                }
+            }
+        }
+    }
+    for list in &mut fixed {
+        list.sort_by_key(|f: &FixedRange| f.range.from);
+    }
+
+    records.sort_unstable_by_key(|r| r.vreg);
+    let mut live_in = vec![Vec::new(); func.num_blocks()];
+    let mut walk = LivenessWalk::new(func.num_blocks());
+    let mut start = 0;
+    while start < records.len() {
+        let v = records[start].vreg;
+        let count = records[start..].iter().take_while(|r| r.vreg == v).count();
+        let uses = &records[start..start + count];
+        start += count;
+        if def_pos[v.index()] == Pos::MAX {
+            return Err(AllocError::InvalidFunction(format!("{v} is used but never defined")));
+        }
+        let def = Definition {
+            pos: def_pos[v.index()],
+            block: def_block[v.index()],
+            early: def_is_early[v.index()],
+        };
+        let interval = &mut intervals[v.index()];
+        walk.compute(func, v, def, uses, interval, &mut live_in)?;
+    }
+    for v in 0..num_vregs {
+        let interval = &mut intervals[v];
+        if interval.ranges.is_empty() && def_pos[v] != Pos::MAX && !interval.uses.is_empty() {
+            // A def that nothing reads still needs a place to be written.
+            let pos = def_pos[v];
+            let to = if def_is_early[v] { pos + 2 } else { pos + 1 };
+            interval.ranges.push(LiveRange { from: pos, to });
+        }
+        interval.uses.sort_by_key(|u| u.pos);
+    }
+    Ok(Lifetimes {
+        intervals,
+        fixed,
+        live_in,
+        stack_ranges,
+        hint_from,
+    })
+}
+
+/// Where and how a value is defined.
+#[derive(Clone, Copy)]
+struct Definition {
+    pos: Pos,
+    block: Block,
+    early: bool,
+}
+
+/// Scratch state for computing one value's liveness at a time. Marks are
+/// stamped with the value's number, so nothing is cleared between values.
+struct LivenessWalk {
+    live_in_stamp: Vec<u32>,
+    live_out_stamp: Vec<u32>,
+    /// For blocks with a use of the current value: the end of its last use.
+    last_use_stamp: Vec<u32>,
+    last_use_end: Vec<Pos>,
+    blocks: Vec<Block>,
+    worklist: Vec<Block>,
+}
+
+impl LivenessWalk {
+    fn new(num_blocks: usize) -> LivenessWalk {
+        LivenessWalk {
+            live_in_stamp: vec![u32::MAX; num_blocks],
+            live_out_stamp: vec![u32::MAX; num_blocks],
+            last_use_stamp: vec![u32::MAX; num_blocks],
+            last_use_end: vec![0; num_blocks],
+            blocks: Vec::new(),
+            worklist: Vec::new(),
+        }
+    }
+
+    /// Finds where `v` is live and fills `interval` with its ranges and uses.
+    fn compute<F: Function>(
+        &mut self,
+        func: &F,
+        v: VReg,
+        def: Definition,
+        uses: &[UseRecord],
+        interval: &mut LiveInterval,
+        live_in: &mut [Vec<VReg>],
+    ) -> Result<(), AllocError> {
+        let stamp = v.0;
+        self.blocks.clear();
+        self.blocks.push(def.block);
+        self.last_use_stamp[def.block.index()] = stamp;
+        self.last_use_end[def.block.index()] = def.pos + if def.early { 2 } else { 1 };
+        for record in uses {
+            interval.uses.extend(record.position);
+            let b = record.block;
+            if record.branch_arg {
+                self.live_out_stamp[b.index()] = stamp;
+            } else {
+                if self.last_use_stamp[b.index()] != stamp {
+                    self.last_use_stamp[b.index()] = stamp;
+                    self.last_use_end[b.index()] = 0;
+                }
+                self.last_use_end[b.index()] = self.last_use_end[b.index()].max(record.end);
+                if b == def.block && record.end <= def.pos {
+                    return Err(AllocError::InvalidFunction(format!("{v} is used before its definition")));
+                }
+            }
+            if b != def.block {
+                self.mark_live_in(v, b, live_in)?;
+            }
+        }
+        while let Some(block) = self.worklist.pop() {
+            for &pred in func.block_preds(block) {
+                self.live_out_stamp[pred.index()] = stamp;
+                if pred != def.block {
+                    self.mark_live_in(v, pred, live_in)?;
+                }
+            }
+        }
+        self.blocks.sort_unstable();
+        for &b in &self.blocks {
+            let (first, end) = func.block_insts(b);
+            let from = if b == def.block { def.pos } else { early(first) };
+            let to = if self.live_out_stamp[b.index()] == stamp {
+                early(end)
+            } else {
+                self.last_use_end[b.index()]
+            };
+            match interval.ranges.last_mut() {
+                Some(last) if last.to == from => last.to = to,
+                _ => interval.ranges.push(LiveRange { from, to }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Records that `v` is live on entry to `block` (not its defining block),
+    /// and queues the block so that its predecessors learn it too.
+    fn mark_live_in(&mut self, v: VReg, block: Block, live_in: &mut [Vec<VReg>]) -> Result<(), AllocError> {
+        if self.live_in_stamp[block.index()] == v.0 {
+            return Ok(());
+        }
+        if block == Block(0) {
+            return Err(AllocError::InvalidFunction(format!("{v} is used where its definition does not reach")));
+        }
+        self.live_in_stamp[block.index()] = v.0;
+        live_in[block.index()].push(v);
+        self.worklist.push(block);
+        self.blocks.push(block);
+        if self.last_use_stamp[block.index()] != v.0 {
+            self.last_use_stamp[block.index()] = v.0;
+            self.last_use_end[block.index()] = 0;
+        }
+        Ok(())
+    }
+}

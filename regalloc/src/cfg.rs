@@ -1,0 +1,101 @@
+//! Facts about the control-flow graph that the allocator needs: the loop
+//! depth of each block, found from the natural loops of the back edges of a
+//! depth-first search, and the weight that a use in a block gets from it.
+//!
+//! The weights make a value that is used inside a loop more expensive to
+//! spill than one used outside, which is what keeps hot values in registers.
+
+use crate::function::Function;
+use crate::types::Block;
+
+/// The loop nesting of the blocks of a function.
+pub(crate) struct LoopInfo {
+    depth: Vec<u32>,
+}
+
+/// How much more a use one loop deeper counts.
+const WEIGHT_PER_DEPTH: f32 = 8.0;
+/// Depths beyond this count as this deep.
+const MAX_WEIGHTED_DEPTH: u32 = 6;
+
+impl LoopInfo {
+    /// Finds the loops of `func`.
+    pub(crate) fn compute<F: Function>(func: &F) -> LoopInfo {
+        let num_blocks = func.num_blocks();
+        let back_edges = find_back_edges(func);
+        let mut depth = vec![0u32; num_blocks];
+        // Blocks of the loop currently being marked carry its header's stamp.
+        let mut stamp = vec![u32::MAX; num_blocks];
+        let mut worklist = Vec::new();
+        let mut headers: Vec<Block> = back_edges.iter().map(|&(_, header)| header).collect();
+        headers.sort_unstable();
+        headers.dedup();
+        for header in headers {
+            let mark = header.0;
+            stamp[header.index()] = mark;
+            depth[header.index()] += 1;
+            for &(tail, _) in back_edges.iter().filter(|&&(_, h)| h == header) {
+                if stamp[tail.index()] != mark {
+                    stamp[tail.index()] = mark;
+                    depth[tail.index()] += 1;
+                    worklist.push(tail);
+                }
+            }
+            while let Some(block) = worklist.pop() {
+                for &pred in func.block_preds(block) {
+                    if stamp[pred.index()] != mark {
+                        stamp[pred.index()] = mark;
+                        depth[pred.index()] += 1;
+                        worklist.push(pred);
+                    }
+                }
+            }
+        }
+        LoopInfo { depth }
+    }
+
+    /// The number of loops that contain `block`.
+    pub(crate) fn depth(&self, block: Block) -> u32 {
+        self.depth[block.index()]
+    }
+
+    /// The weight of one use in `block`: grows geometrically with depth.
+    pub(crate) fn use_weight(&self, block: Block) -> f32 {
+        WEIGHT_PER_DEPTH.powi(self.depth(block).min(MAX_WEIGHTED_DEPTH) as i32)
+    }
+}
+
+/// The edges `(tail, header)` of a depth-first search from the entry that
+/// go back to a block still on the search stack.
+fn find_back_edges<F: Function>(func: &F) -> Vec<(Block, Block)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Unvisited,
+        OnStack,
+        Done,
+    }
+    let mut state = vec![State::Unvisited; func.num_blocks()];
+    let mut back_edges = Vec::new();
+    // Each frame is a block and the index of the next successor to visit.
+    let mut stack = vec![(Block(0), 0usize)];
+    state[0] = State::OnStack;
+    while let Some(&mut (block, ref mut next)) = stack.last_mut() {
+        let succs = func.block_succs(block);
+        if *next < succs.len() {
+            let succ = succs[*next];
+            *next += 1;
+            match state[succ.index()] {
+                State::Unvisited => {
+                    state[succ.index()] = State::OnStack;
+                    stack.push((succ, 0));
+                }
+                State::OnStack => back_edges.push((block, succ)),
+                State::Done => {}
+            }
+        } else {
+            state[block.index()] = State::Done;
+            stack.pop();
+        }
+    }
+    back_edges
+}

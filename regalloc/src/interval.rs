@@ -1,0 +1,172 @@
+//! Live intervals: the program positions where a virtual register holds a
+//! value that is still needed, with holes where it does not, and the
+//! positions where it is used.
+//!
+//! Positions number the two moments of every instruction: `2 * inst` is its
+//! *early* point (uses are read, early defs written) and `2 * inst + 1` its
+//! *late* point (defs written). Moves are inserted in the gap just before an
+//! early point, so an interval can only be split at an even position.
+
+use smallvec::SmallVec;
+
+use crate::types::{Inst, PReg, VReg};
+
+/// A program position (see the module documentation).
+pub(crate) type Pos = u32;
+
+/// The early point of `inst`.
+pub(crate) fn early(inst: Inst) -> Pos {
+    inst.0 * 2
+}
+
+/// The late point of `inst`.
+pub(crate) fn late(inst: Inst) -> Pos {
+    inst.0 * 2 + 1
+}
+
+/// The instruction that `pos` belongs to.
+pub(crate) fn inst_of(pos: Pos) -> Inst {
+    Inst(pos / 2)
+}
+
+/// The latest gap (an even position) at or before `pos`.
+pub(crate) fn gap_at_or_before(pos: Pos) -> Pos {
+    pos & !1
+}
+
+/// A half-open range of positions `[from, to)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LiveRange {
+    pub(crate) from: Pos,
+    pub(crate) to: Pos,
+}
+
+/// A position where an interval's value is read or written.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UsePosition {
+    pub(crate) pos: Pos,
+    /// The value must be in a register of the interval itself here.
+    pub(crate) needs_reg: bool,
+    /// How much keeping the value in a register here is worth.
+    pub(crate) weight: f32,
+}
+
+/// Where the allocator put an interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Assignment {
+    /// Not yet decided.
+    Unassigned,
+    /// A physical register for the whole interval.
+    Reg(PReg),
+    /// The virtual register's spill slot, or nowhere if it is a constant that
+    /// is recomputed when needed.
+    Spilled,
+}
+
+/// The lifetime of one virtual register, or of one piece of it after
+/// splitting.
+#[derive(Clone, Debug)]
+pub(crate) struct LiveInterval {
+    pub(crate) vreg: VReg,
+    /// Sorted, disjoint, non-adjacent ranges.
+    pub(crate) ranges: SmallVec<[LiveRange; 2]>,
+    /// Sorted by position.
+    pub(crate) uses: SmallVec<[UsePosition; 4]>,
+    /// A register that would save a move.
+    pub(crate) hint: Option<PReg>,
+    pub(crate) assignment: Assignment,
+}
+
+impl LiveInterval {
+    /// An interval for `vreg` with no ranges yet.
+    pub(crate) fn new(vreg: VReg) -> LiveInterval {
+        LiveInterval {
+            vreg,
+            ranges: SmallVec::new(),
+            uses: SmallVec::new(),
+            hint: None,
+            assignment: Assignment::Unassigned,
+        }
+    }
+
+    /// The first position covered.
+    pub(crate) fn start(&self) -> Pos {
+        self.ranges[0].from
+    }
+
+    /// One past the last position covered.
+    pub(crate) fn end(&self) -> Pos {
+        self.ranges[self.ranges.len() - 1].to
+    }
+
+    /// The index of the first range that ends after `pos`.
+    fn range_index_after(&self, pos: Pos) -> usize {
+        self.ranges.partition_point(|r| r.to <= pos)
+    }
+
+    /// Whether the interval is live at `pos`.
+    pub(crate) fn covers(&self, pos: Pos) -> bool {
+        self.ranges
+            .get(self.range_index_after(pos))
+            .is_some_and(|r| r.from <= pos)
+    }
+
+    /// The first position at or after `from` where this interval and
+    /// `range` are both live.
+    pub(crate) fn first_overlap_with_range(&self, from: Pos, range: LiveRange) -> Option<Pos> {
+        let start = from.max(range.from);
+        let index = self.range_index_after(start);
+        let r = self.ranges.get(index)?;
+        let overlap = start.max(r.from);
+        (overlap < range.to && overlap < r.to).then_some(overlap)
+    }
+
+    /// The first position at or after `from` where both intervals are live.
+    pub(crate) fn first_overlap(&self, other: &LiveInterval, from: Pos) -> Option<Pos> {
+        let mut i = self.range_index_after(from);
+        let mut j = other.range_index_after(from);
+        while let (Some(a), Some(b)) = (self.ranges.get(i), other.ranges.get(j)) {
+            let lo = a.from.max(b.from).max(from);
+            if lo < a.to.min(b.to) {
+                return Some(lo);
+            }
+            if a.to <= b.to {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        None
+    }
+
+    /// The first use at or after `pos` that needs a register.
+    pub(crate) fn next_reg_use(&self, pos: Pos) -> Option<UsePosition> {
+        let index = self.uses.partition_point(|u| u.pos < pos);
+        self.uses[index..].iter().copied().find(|u| u.needs_reg)
+    }
+
+    /// Cuts the interval at `pos` (an even position after its start): this
+    /// interval keeps what lies before `pos` and the returned one takes the
+    /// rest, unassigned.
+    pub(crate) fn split_off(&mut self, pos: Pos) -> LiveInterval {
+        debug_assert!(pos > self.start() && pos < self.end() && pos % 2 == 0);
+        let index = self.range_index_after(pos);
+        let mut tail: SmallVec<[LiveRange; 2]> = self.ranges.drain(index..).collect();
+        if tail[0].from < pos {
+            self.ranges.push(LiveRange { from: tail[0].from, to: pos });
+            tail[0].from = pos;
+        }
+        let use_index = self.uses.partition_point(|u| u.pos < pos);
+        let tail_uses = self.uses.drain(use_index..).collect();
+        LiveInterval {
+            vreg: self.vreg,
+            ranges: tail,
+            uses: tail_uses,
+            hint: match self.assignment {
+                Assignment::Reg(reg) => Some(reg),
+                _ => self.hint,
+            },
+            assignment: Assignment::Unassigned,
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `kiln-regalloc`: the register allocator of kiln's machine backends.
+//!
+//! A backend describes its code on virtual registers through the
+//! [`Function`] trait and its register file through a [`MachineEnv`];
+//! [`allocate`] returns an [`Output`] with a location for every operand and
+//! the moves, spills, reloads and rematerializations to insert. The crate
+//! knows nothing of wasm or of kiln's SSA IR, so that it can be tested alone
+//! on generated programs.
+//!
+//! The allocator is a linear scan on SSA form in the style of Wimmer and
+//! Franz. The stages, one module each:
+//!
+//! 1. [`validate`](crate::validate): the function keeps the trait's contract.
+//! 2. [`cfg`](crate::cfg): loop depths, which weigh the cost of spilling.
+//! 3. [`build`](crate::build): liveness and live intervals with holes, and
+//!    the physical registers reserved by fixed operands and clobbers.
+//! 4. [`linear_scan`](crate::linear_scan): registers for intervals, with
+//!    splitting and spilling.
+//! 5. [`spill_slots`](crate::spill_slots): stack slots, reused when free.
+//! 6. [`resolve`](crate::resolve) and [`parallel_move`](crate::parallel_move):
+//!    operand locations and the moves between instructions and on edges.
+//! 7. [`checker`]: a symbolic proof that the result is right; it runs on
+//!    every allocation in debug builds.
+
+mod build;
+mod cfg;
+pub mod checker;
+mod error;
+mod function;
+mod interval;
+mod linear_scan;
+mod operand;
+mod output;
+mod parallel_move;
+mod resolve;
+mod spill_slots;
+mod types;
+mod validate;
+
+pub use checker::{CheckError, check};
+pub use error::AllocError;
+pub use function::{Function, MachineEnv};
+pub use operand::{Constraint, Operand, OperandKind};
+pub use output::{Edit, Output, Stats};
+pub use types::{Allocation, Block, Inst, PReg, PRegSet, RegClass, SpillSlot, VReg};
+
+/// Allocates registers for `func` on the machine `env`.
+///
+/// In debug builds the result is also run through [`check`], and a
+/// rejection is returned as [`AllocError::Rejected`].
+pub fn allocate<F: Function>(func: &F, env: &MachineEnv) -> Result<Output, AllocError> {
+    validate::validate(func, env)?;
+    let loops = cfg::LoopInfo::compute(func);
+    let lifetimes = build::build_lifetimes(func, &loops)?;
+    let build::Lifetimes {
+        intervals,
+        fixed,
+        live_in,
+        stack_ranges,
+        hint_from,
+    } = lifetimes;
+    let allocated = linear_scan::linear_scan(func, env, &loops, intervals, fixed, hint_from)?;
+    let slots = spill_slots::assign_spill_slots(func, &allocated, &stack_ranges);
+    let output = resolve::resolve(func, env, &live_in, &allocated, slots);
+    if cfg!(debug_assertions) {
+        check(func, env, &output).map_err(AllocError::Rejected)?;
+    }
+    Ok(output)
+}

@@ -1,0 +1,459 @@
+//! The linear scan itself, after Wimmer and Franz: intervals are visited in
+//! order of their start; each gets a register that is free for all of it,
+//! or for a first part of it (the rest is split off and visited later), or
+//! takes a register from the intervals that are cheapest to spill.
+//!
+//! Spilling an interval splits it twice: the part from the current position
+//! goes to the stack, and the part from just before its next use that needs
+//! a register is visited again. Reloads are hoisted out of loops when the
+//! use is deeper in a loop than the spill. What a spill costs is the loop
+//! weight of the next use divided by its distance, so that values used soon
+//! and inside loops stay in registers.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use smallvec::SmallVec;
+
+use crate::build::FixedRange;
+use crate::cfg::LoopInfo;
+use crate::error::AllocError;
+use crate::function::{Function, MachineEnv};
+use crate::interval::{Assignment, LiveInterval, Pos, UsePosition, early, gap_at_or_before, inst_of};
+use crate::types::{Block, PReg, PRegSet, VReg};
+
+/// The allocated intervals of every virtual register.
+pub(crate) struct Allocated {
+    /// All intervals: whole lifetimes first, then the pieces split off.
+    pub(crate) intervals: Vec<LiveInterval>,
+    /// The intervals of each virtual register, sorted by start.
+    pub(crate) children: Vec<SmallVec<[u32; 2]>>,
+    /// The callee-saved registers handed out.
+    pub(crate) used_callee_saved: PRegSet,
+}
+
+impl Allocated {
+    /// Where the interval of `v` that covers `pos` is, if one does.
+    pub(crate) fn assignment_at(&self, v: VReg, pos: Pos) -> Option<Assignment> {
+        let children = &self.children[v.index()];
+        let index = children.partition_point(|&id| self.intervals[id as usize].start() <= pos);
+        let interval = &self.intervals[*children.get(index.checked_sub(1)?)? as usize];
+        interval.covers(pos).then_some(interval.assignment)
+    }
+}
+
+/// A value no position reaches.
+const NEVER: Pos = Pos::MAX;
+
+/// Runs the linear scan over `lifetimes`.
+pub(crate) fn linear_scan<F: Function>(
+    func: &F,
+    env: &MachineEnv,
+    loops: &LoopInfo,
+    intervals: Vec<LiveInterval>,
+    fixed: Vec<Vec<FixedRange>>,
+    hint_from: Vec<Option<(VReg, Pos)>>,
+) -> Result<Allocated, AllocError> {
+    let mut block_of_inst = vec![Block(0); func.num_insts()];
+    let mut block_start = Vec::with_capacity(func.num_blocks());
+    for b in 0..func.num_blocks() as u32 {
+        let (first, end) = func.block_insts(Block(b));
+        block_of_inst[first.index()..end.index()].fill(Block(b));
+        block_start.push(early(first));
+    }
+    let allocatable = RegClassTable::new(env);
+    let mut scan = Scan {
+        func,
+        env,
+        loops,
+        allocatable,
+        block_of_inst,
+        block_start,
+        children: (0..intervals.len() as u32).map(|v| SmallVec::from_elem(v, 1)).collect(),
+        intervals,
+        fixed,
+        fixed_cursor: vec![0; PReg::NUM_INDICES],
+        hint_from,
+        unhandled: BinaryHeap::new(),
+        active: Vec::new(),
+        inactive: Vec::new(),
+        used_callee_saved: PRegSet::empty(),
+    };
+    for (id, interval) in scan.intervals.iter().enumerate() {
+        if !interval.ranges.is_empty() {
+            scan.unhandled.push(Reverse((interval.start(), id as u32)));
+        }
+    }
+    while let Some(Reverse((pos, id))) = scan.unhandled.pop() {
+        scan.advance_to(pos);
+        if !scan.try_free_register(id, pos) {
+            scan.allocate_blocked_register(id, pos)?;
+        }
+    }
+    let Scan {
+        mut children,
+        intervals,
+        used_callee_saved,
+        ..
+    } = scan;
+    for list in &mut children {
+        list.retain(|&mut id| !intervals[id as usize].ranges.is_empty());
+        list.sort_by_key(|&id| intervals[id as usize].start());
+    }
+    Ok(Allocated {
+        intervals,
+        children,
+        used_callee_saved,
+    })
+}
+
+/// The allocatable registers of each class, as sets.
+struct RegClassTable {
+    sets: [PRegSet; 2],
+}
+
+impl RegClassTable {
+    fn new(env: &MachineEnv) -> RegClassTable {
+        RegClassTable {
+            sets: [
+                env.allocatable[0].iter().copied().collect(),
+                env.allocatable[1].iter().copied().collect(),
+            ],
+        }
+    }
+}
+
+/// The state of the scan.
+struct Scan<'a, F> {
+    func: &'a F,
+    env: &'a MachineEnv,
+    loops: &'a LoopInfo,
+    allocatable: RegClassTable,
+    block_of_inst: Vec<Block>,
+    block_start: Vec<Pos>,
+    intervals: Vec<LiveInterval>,
+    children: Vec<SmallVec<[u32; 2]>>,
+    fixed: Vec<Vec<FixedRange>>,
+    /// Per physical register, the first reservation that may still matter.
+    fixed_cursor: Vec<usize>,
+    hint_from: Vec<Option<(VReg, Pos)>>,
+    /// Intervals not yet visited, by start.
+    unhandled: BinaryHeap<Reverse<(Pos, u32)>>,
+    /// Intervals in a register and live at the current position.
+    active: Vec<u32>,
+    /// Intervals in a register, in a hole at the current position.
+    inactive: Vec<u32>,
+    used_callee_saved: PRegSet,
+}
+
+/// What a spill of an interval from `pos` costs: the weight of its next use
+/// that needs a register, less the farther away that use is.
+fn spill_cost(next_use: Option<UsePosition>, pos: Pos) -> f32 {
+    match next_use {
+        None => 0.0,
+        Some(u) => u.weight / ((u.pos.saturating_sub(pos)) as f32 + 1.0),
+    }
+}
+
+impl<F: Function> Scan<'_, F> {
+    fn interval(&self, id: u32) -> &LiveInterval {
+        &self.intervals[id as usize]
+    }
+
+    fn reg_of(&self, id: u32) -> PReg {
+        match self.interval(id).assignment {
+            Assignment::Reg(reg) => reg,
+            _ => unreachable!("active and inactive intervals have registers"),
+        }
+    }
+
+    /// Moves intervals between the active and inactive sets, and drops
+    /// those that have ended, for the position `pos`.
+    fn advance_to(&mut self, pos: Pos) {
+        let mut index = 0;
+        while index < self.active.len() {
+            let interval = self.interval(self.active[index]);
+            if interval.end() <= pos {
+                self.active.swap_remove(index);
+            } else if !interval.covers(pos) {
+                let id = self.active.swap_remove(index);
+                self.inactive.push(id);
+            } else {
+                index += 1;
+            }
+        }
+        let mut index = 0;
+        while index < self.inactive.len() {
+            let interval = self.interval(self.inactive[index]);
+            if interval.end() <= pos {
+                self.inactive.swap_remove(index);
+            } else if interval.covers(pos) {
+                let id = self.inactive.swap_remove(index);
+                self.active.push(id);
+            } else {
+                index += 1;
+            }
+        }
+    }
+
+    /// The first position at or after `pos` where `reg` is reserved by
+    /// someone other than the interval `id`, while `id` is live.
+    fn first_reservation(&mut self, reg: PReg, id: u32, pos: Pos) -> Pos {
+        let list = &self.fixed[reg.index()];
+        let cursor = &mut self.fixed_cursor[reg.index()];
+        while *cursor < list.len() && list[*cursor].range.to <= pos {
+            *cursor += 1;
+        }
+        let interval = &self.intervals[id as usize];
+        for reservation in &list[*cursor..] {
+            if reservation.range.from >= interval.end() {
+                break;
+            }
+            if reservation.owner == Some(interval.vreg) {
+                continue;
+            }
+            if let Some(at) = interval.first_overlap_with_range(pos, reservation.range) {
+                return at;
+            }
+        }
+        NEVER
+    }
+
+    /// The register suggested for interval `id`, if any.
+    fn hints(&self, id: u32) -> [Option<PReg>; 2] {
+        let interval = self.interval(id);
+        let from_other = self.hint_from.get(id as usize).copied().flatten().and_then(|(source, at)| {
+            self.children[source.index()].iter().find_map(|&child| {
+                let other = self.interval(child);
+                match other.assignment {
+                    Assignment::Reg(reg) if other.covers(at) => Some(reg),
+                    _ => None,
+                }
+            })
+        });
+        [interval.hint, from_other]
+    }
+
+    /// Gives `reg` to interval `id`, which becomes active.
+    fn assign(&mut self, id: u32, reg: PReg) {
+        self.intervals[id as usize].assignment = Assignment::Reg(reg);
+        if self.env.callee_saved.contains(reg) {
+            self.used_callee_saved.insert(reg);
+        }
+        self.active.push(id);
+    }
+
+    /// Splits interval `id` at `pos` and queues the new piece.
+    fn split_and_queue(&mut self, id: u32, pos: Pos) {
+        let tail = self.intervals[id as usize].split_off(pos);
+        let tail_id = self.add_piece(tail);
+        self.unhandled.push(Reverse((self.interval(tail_id).start(), tail_id)));
+    }
+
+    /// Stores a new piece of a virtual register's lifetime.
+    fn add_piece(&mut self, interval: LiveInterval) -> u32 {
+        let id = self.intervals.len() as u32;
+        self.children[interval.vreg.index()].push(id);
+        self.intervals.push(interval);
+        id
+    }
+
+    /// Tries to find a register that is free for interval `id` from `pos`,
+    /// for all of it or a first part of it. Returns whether it did.
+    fn try_free_register(&mut self, id: u32, pos: Pos) -> bool {
+        let class = self.func.vreg_class(self.interval(id).vreg);
+        let mut free_until = [NEVER; PReg::NUM_INDICES];
+        for &other in &self.active {
+            let reg = self.reg_of(other);
+            if reg.class() == class {
+                free_until[reg.index()] = 0;
+            }
+        }
+        for &other in &self.inactive {
+            let reg = self.reg_of(other);
+            if reg.class() == class && free_until[reg.index()] > pos {
+                if let Some(at) = self.interval(other).first_overlap(self.interval(id), pos) {
+                    free_until[reg.index()] = free_until[reg.index()].min(at);
+                }
+            }
+        }
+        let regs = self.env.regs(class);
+        for &reg in regs {
+            if free_until[reg.index()] > pos {
+                let at = self.first_reservation(reg, id, pos);
+                free_until[reg.index()] = free_until[reg.index()].min(at);
+            }
+        }
+        let end = self.interval(id).end();
+        let allocatable = self.allocatable.sets[class.index()];
+        for hint in self.hints(id).into_iter().flatten() {
+            if allocatable.contains(hint) && free_until[hint.index()] >= end {
+                self.assign(id, hint);
+                return true;
+            }
+        }
+        let cheap = |reg: PReg| !self.env.callee_saved.contains(reg) || self.used_callee_saved.contains(reg);
+        let whole = regs
+            .iter()
+            .copied()
+            .filter(|reg| free_until[reg.index()] >= end)
+            .min_by_key(|&reg| !cheap(reg));
+        if let Some(reg) = whole {
+            self.assign(id, reg);
+            return true;
+        }
+        let Some(&best) = regs.iter().max_by_key(|reg| (free_until[reg.index()], Reverse(reg.index()))) else {
+            return false;
+        };
+        let split = gap_at_or_before(free_until[best.index()]);
+        if split <= pos {
+            return false;
+        }
+        self.split_and_queue(id, split);
+        self.assign(id, best);
+        true
+    }
+
+    /// Finds a register for interval `id` by spilling, either the interval
+    /// itself (up to its next use that needs a register) or the intervals
+    /// that hold the register that is cheapest to take.
+    fn allocate_blocked_register(&mut self, id: u32, pos: Pos) -> Result<(), AllocError> {
+        let class = self.func.vreg_class(self.interval(id).vreg);
+        // Intervals in the way leave their register from this gap on.
+        let evict_at = gap_at_or_before(pos);
+        let mut usable = [false; PReg::NUM_INDICES];
+        let mut cost = [0.0f32; PReg::NUM_INDICES];
+        let mut next_use = [NEVER; PReg::NUM_INDICES];
+        let regs = self.env.regs(class);
+        for &reg in regs {
+            usable[reg.index()] = true;
+        }
+        for &other in &self.active {
+            let reg = self.reg_of(other);
+            if reg.class() != class {
+                continue;
+            }
+            let next = self.interval(other).next_reg_use(evict_at);
+            if next.is_some_and(|u| gap_at_or_before(u.pos) <= evict_at) {
+                usable[reg.index()] = false;
+            }
+            cost[reg.index()] += spill_cost(next, pos);
+            next_use[reg.index()] = next_use[reg.index()].min(next.map_or(NEVER, |u| u.pos));
+        }
+        for &other in &self.inactive {
+            let reg = self.reg_of(other);
+            if reg.class() != class || self.interval(other).first_overlap(self.interval(id), pos).is_none() {
+                continue;
+            }
+            let next = self.interval(other).next_reg_use(pos);
+            cost[reg.index()] += spill_cost(next, pos);
+            next_use[reg.index()] = next_use[reg.index()].min(next.map_or(NEVER, |u| u.pos));
+        }
+        let mut reserved_at = [NEVER; PReg::NUM_INDICES];
+        for &reg in regs {
+            let at = self.first_reservation(reg, id, pos);
+            reserved_at[reg.index()] = at;
+            if at != NEVER && gap_at_or_before(at) <= pos {
+                usable[reg.index()] = false;
+            }
+        }
+        let best = regs
+            .iter()
+            .copied()
+            .filter(|reg| usable[reg.index()])
+            .min_by(|a, b| {
+                cost[a.index()]
+                    .total_cmp(&cost[b.index()])
+                    .then(next_use[b.index()].cmp(&next_use[a.index()]))
+            });
+
+        let first_use = self.interval(id).next_reg_use(pos);
+        let must_have_reg = first_use.is_some_and(|u| gap_at_or_before(u.pos) <= pos);
+        let own_cost = spill_cost(first_use, pos);
+        if !must_have_reg && best.is_none_or(|reg| own_cost <= cost[reg.index()]) {
+            self.spill(id);
+            return Ok(());
+        }
+        let Some(reg) = best else {
+            return Err(AllocError::OutOfRegisters(inst_of(pos)));
+        };
+        if reserved_at[reg.index()] < self.interval(id).end() {
+            self.split_and_queue(id, gap_at_or_before(reserved_at[reg.index()]));
+        }
+        self.evict(reg, id, evict_at, pos);
+        self.assign(id, reg);
+        Ok(())
+    }
+
+    /// Takes `reg` away from the intervals that hold it and overlap interval
+    /// `id`: active ones leave it from `evict_at`, inactive ones from their
+    /// next range.
+    fn evict(&mut self, reg: PReg, id: u32, evict_at: Pos, pos: Pos) {
+        let holders: Vec<u32> = self
+            .active
+            .iter()
+            .copied()
+            .filter(|&other| self.reg_of(other) == reg)
+            .collect();
+        self.active.retain(|other| !holders.contains(other));
+        for other in holders {
+            if evict_at <= self.interval(other).start() {
+                self.spill(other);
+            } else {
+                let tail = self.intervals[other as usize].split_off(evict_at);
+                let tail_id = self.add_piece(tail);
+                self.spill(tail_id);
+            }
+        }
+        let holders: Vec<u32> = self
+            .inactive
+            .iter()
+            .copied()
+            .filter(|&other| {
+                self.reg_of(other) == reg && self.interval(other).first_overlap(self.interval(id), pos).is_some()
+            })
+            .collect();
+        self.inactive.retain(|other| !holders.contains(other));
+        for other in holders {
+            let interval = self.interval(other);
+            let next_range = interval.ranges[interval.ranges.partition_point(|r| r.to <= pos)].from;
+            self.split_and_queue(other, next_range);
+        }
+    }
+
+    /// Sends interval `id` to the stack up to its next use that needs a
+    /// register; the piece from there on is queued.
+    fn spill(&mut self, id: u32) {
+        let interval = self.interval(id);
+        let start = interval.start();
+        if let Some(next) = interval.next_reg_use(start) {
+            let reload = self.reload_position(start, next.pos);
+            debug_assert!(reload > start);
+            self.split_and_queue(id, reload);
+        }
+        self.intervals[id as usize].assignment = Assignment::Spilled;
+    }
+
+    /// Where to reload a value spilled at `spilled_at` for a use at `use_pos`:
+    /// just before the use, or at the start of the outermost loop between
+    /// the two, so that the reload is not repeated on every iteration.
+    fn reload_position(&self, spilled_at: Pos, use_pos: Pos) -> Pos {
+        const MAX_BLOCKS_BACK: usize = 64;
+        let mut best = gap_at_or_before(use_pos);
+        let mut block = self.block_of_inst[inst_of(use_pos).index()].index();
+        let mut best_depth = self.loops.depth(Block(block as u32));
+        for _ in 0..MAX_BLOCKS_BACK {
+            let start = self.block_start[block];
+            if best_depth == 0 || block == 0 || start <= spilled_at {
+                break;
+            }
+            let entry_depth = self.loops.depth(Block(block as u32 - 1));
+            if entry_depth < best_depth {
+                best = start;
+                best_depth = entry_depth;
+            }
+            block -= 1;
+        }
+        best
+    }
+}

@@ -1,0 +1,151 @@
+//! Turns a parallel move (a set of copies that all read before any writes)
+//! into a sequence of single machine moves.
+//!
+//! Copies are emitted as soon as nothing still waiting reads their
+//! destination. What is left then consists of cycles; one location of a
+//! cycle is saved in the scratch register (or, when the cycle itself needs
+//! the scratch register to move between two stack slots, in a spare stack
+//! slot), which breaks it. Moves between two stack slots go through the
+//! scratch register, and constants are recomputed last, since they read no
+//! location.
+
+use crate::function::MachineEnv;
+use crate::output::{Edit, Stats};
+use crate::types::{Allocation, Inst, RegClass, SpillSlot, VReg};
+
+/// Where a copy takes its value from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MoveSource {
+    /// A register or a spill slot.
+    Loc(Allocation),
+    /// A constant to recompute.
+    Remat(VReg),
+}
+
+/// Emits sequences of machine moves for parallel moves.
+pub(crate) struct MoveEmitter<'a> {
+    env: &'a MachineEnv,
+    /// The class of every spill slot; a spare slot is added when needed.
+    slot_classes: &'a mut Vec<RegClass>,
+    spare_slots: [Option<SpillSlot>; 2],
+    pub(crate) edits: Vec<(Inst, Edit)>,
+    pub(crate) stats: Stats,
+}
+
+impl<'a> MoveEmitter<'a> {
+    /// An emitter for a function whose slots have the classes `slot_classes`.
+    pub(crate) fn new(env: &'a MachineEnv, slot_classes: &'a mut Vec<RegClass>) -> MoveEmitter<'a> {
+        MoveEmitter {
+            env,
+            slot_classes,
+            spare_slots: [None; 2],
+            edits: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn class_of(&self, loc: Allocation) -> RegClass {
+        match loc {
+            Allocation::Reg(reg) => reg.class(),
+            Allocation::Stack(slot) => self.slot_classes[slot.index()],
+        }
+    }
+
+    fn spare_slot(&mut self, class: RegClass) -> SpillSlot {
+        if let Some(slot) = self.spare_slots[class.index()] {
+            return slot;
+        }
+        let slot = SpillSlot(self.slot_classes.len() as u32);
+        self.slot_classes.push(class);
+        self.spare_slots[class.index()] = Some(slot);
+        slot
+    }
+
+    /// Emits, before `inst`, the copies `moves` as if they all happened at
+    /// once. Destinations must be distinct.
+    pub(crate) fn emit_parallel(&mut self, inst: Inst, moves: &[(MoveSource, Allocation)]) {
+        let mut pending: Vec<(Allocation, Allocation)> = moves
+            .iter()
+            .filter_map(|&(src, dst)| match src {
+                MoveSource::Loc(loc) if loc != dst => Some((loc, dst)),
+                _ => None,
+            })
+            .collect();
+        while !pending.is_empty() {
+            let mut progress = false;
+            let mut index = 0;
+            while index < pending.len() {
+                let dst = pending[index].1;
+                if pending.iter().any(|&(src, _)| src == dst) {
+                    index += 1;
+                } else {
+                    let (src, dst) = pending.swap_remove(index);
+                    self.emit_move(inst, src, dst);
+                    progress = true;
+                }
+            }
+            if !progress {
+                self.break_cycle(inst, &mut pending);
+            }
+        }
+        for &(src, dst) in moves {
+            if let MoveSource::Remat(vreg) = src {
+                self.emit_remat(inst, vreg, dst);
+            }
+        }
+    }
+
+    /// Saves the destination of the first pending copy, which is in a cycle,
+    /// and lets the copies that read it read the saved value instead.
+    fn break_cycle(&mut self, inst: Inst, pending: &mut [(Allocation, Allocation)]) {
+        let saved = pending[0].1;
+        let class = self.class_of(saved);
+        let cycle_needs_scratch = pending
+            .iter()
+            .any(|&(src, dst)| src.is_stack() && dst.is_stack() && self.class_of(dst) == class);
+        let temp = if cycle_needs_scratch {
+            Allocation::Stack(self.spare_slot(class))
+        } else {
+            Allocation::Reg(self.env.scratch(class))
+        };
+        self.emit_move(inst, saved, temp);
+        for (src, _) in pending.iter_mut() {
+            if *src == saved {
+                *src = temp;
+            }
+        }
+    }
+
+    /// Emits one copy, through the scratch register if both sides are slots.
+    fn emit_move(&mut self, inst: Inst, from: Allocation, to: Allocation) {
+        if from.is_stack() && to.is_stack() {
+            let scratch = Allocation::Reg(self.env.scratch(self.class_of(to)));
+            self.push(inst, from, scratch);
+            self.push(inst, scratch, to);
+        } else {
+            self.push(inst, from, to);
+        }
+    }
+
+    fn push(&mut self, inst: Inst, from: Allocation, to: Allocation) {
+        match (from.is_stack(), to.is_stack()) {
+            (false, false) => self.stats.moves += 1,
+            (false, true) => self.stats.spills += 1,
+            (true, false) => self.stats.reloads += 1,
+            (true, true) => unreachable!("stack-to-stack copies go through the scratch register"),
+        }
+        self.edits.push((inst, Edit::Move { from, to }));
+    }
+
+    /// Recomputes `vreg` into `to`, through the scratch register for a slot.
+    fn emit_remat(&mut self, inst: Inst, vreg: VReg, to: Allocation) {
+        self.stats.remats += 1;
+        if to.is_stack() {
+            let scratch = Allocation::Reg(self.env.scratch(self.class_of(to)));
+            self.edits.push((inst, Edit::Remat { vreg, to: scratch }));
+            self.push(inst, scratch, to);
+        } else {
+            self.edits.push((inst, Edit::Remat { vreg, to }));
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Checks that a [`Function`] keeps the contract the allocator relies on,
+//! so that bad input is a clear error instead of a wrong allocation.
+
+use crate::error::AllocError;
+use crate::function::{Function, MachineEnv};
+use crate::operand::{Constraint, OperandKind};
+use crate::types::{Block, Inst, PRegSet, VReg};
+
+/// Returns an error naming the first broken rule of the contract.
+pub(crate) fn validate<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocError> {
+    check_blocks(func)?;
+    check_edges(func)?;
+    check_reachable(func)?;
+    check_operands(func, env)?;
+    check_single_definitions(func)
+}
+
+fn invalid(reason: String) -> AllocError {
+    AllocError::InvalidFunction(reason)
+}
+
+/// Blocks are non-empty, consecutive, and cover every instruction; the entry
+/// has no parameters.
+fn check_blocks<F: Function>(func: &F) -> Result<(), AllocError> {
+    if func.num_blocks() == 0 {
+        return Err(invalid("the function has no block".into()));
+    }
+    if !func.block_params(Block(0)).is_empty() {
+        return Err(invalid("the entry block has parameters".into()));
+    }
+    let mut next = 0;
+    for b in 0..func.num_blocks() as u32 {
+        let (start, end) = func.block_insts(Block(b));
+        if start.0 != next || end.0 <= start.0 {
+            return Err(invalid(format!(
+                "block {b} does not start where the previous one ends, or is empty"
+            )));
+        }
+        next = end.0;
+    }
+    if next as usize != func.num_insts() {
+        return Err(invalid("the blocks do not cover every instruction".into()));
+    }
+    Ok(())
+}
+
+/// Predecessor and successor lists agree, branch arguments match parameters,
+/// there is no critical edge, and terminators obey their rules.
+fn check_edges<F: Function>(func: &F) -> Result<(), AllocError> {
+    for b in 0..func.num_blocks() as u32 {
+        let block = Block(b);
+        let succs = func.block_succs(block);
+        for (index, &succ) in succs.iter().enumerate() {
+            if succ.index() >= func.num_blocks() {
+                return Err(invalid(format!("block {b} branches to a missing block")));
+            }
+            let preds = func.block_preds(succ);
+            if !preds.contains(&block) {
+                return Err(invalid(format!("block {b} is not a predecessor of its successor {}", succ.0)));
+            }
+            if succs.len() > 1 && preds.len() > 1 {
+                return Err(invalid(format!("the edge from block {b} to block {} is critical", succ.0)));
+            }
+            let args = func.branch_args(block, index);
+            let params = func.block_params(succ);
+            if args.len() != params.len()
+                || args.iter().zip(params).any(|(&a, &p)| func.vreg_class(a) != func.vreg_class(p))
+            {
+                return Err(invalid(format!("block {b} passes arguments that do not fit the parameters of block {}", succ.0)));
+            }
+        }
+        for &pred in func.block_preds(block) {
+            if !func.block_succs(pred).contains(&block) {
+                return Err(invalid(format!("block {} is not a successor of its predecessor {b}", pred.0)));
+            }
+        }
+        let terminator = Inst(func.block_insts(block).1.0 - 1);
+        let operands = func.inst_operands(terminator);
+        if operands.iter().any(|op| op.is_def()) {
+            return Err(invalid(format!("the terminator of block {b} defines a value")));
+        }
+        if succs.len() == 1 && !operands.is_empty() {
+            return Err(invalid(format!("the terminator of block {b} has one successor and operands")));
+        }
+    }
+    Ok(())
+}
+
+/// Every block is reachable from the entry.
+fn check_reachable<F: Function>(func: &F) -> Result<(), AllocError> {
+    let mut seen = vec![false; func.num_blocks()];
+    let mut stack = vec![Block(0)];
+    seen[0] = true;
+    while let Some(block) = stack.pop() {
+        for &succ in func.block_succs(block) {
+            if !seen[succ.index()] {
+                seen[succ.index()] = true;
+                stack.push(succ);
+            }
+        }
+    }
+    match seen.iter().position(|&reached| !reached) {
+        Some(b) => Err(invalid(format!("block {b} is unreachable"))),
+        None => Ok(()),
+    }
+}
+
+/// Operands name existing registers of the right class and their
+/// constraints can be met together.
+fn check_operands<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocError> {
+    let scratch: PRegSet = env.scratch.iter().copied().collect();
+    for i in 0..func.num_insts() as u32 {
+        let operands = func.inst_operands(Inst(i));
+        let mut fixed_uses = PRegSet::empty();
+        let mut fixed_defs = PRegSet::empty();
+        for (index, op) in operands.iter().enumerate() {
+            if op.vreg.index() >= func.num_vregs() {
+                return Err(invalid(format!("instruction {i} names a missing {}", op.vreg)));
+            }
+            let class = func.vreg_class(op.vreg);
+            match op.constraint {
+                Constraint::Fixed(reg) => {
+                    if reg.class() != class || scratch.contains(reg) {
+                        return Err(invalid(format!("operand {index} of instruction {i} is fixed to a register it cannot use")));
+                    }
+                    let seen = if op.is_def() { &mut fixed_defs } else { &mut fixed_uses };
+                    let shared_use = !op.is_def()
+                        && operands[..index]
+                            .iter()
+                            .any(|o| o.constraint == op.constraint && o.vreg == op.vreg && !o.is_def());
+                    if seen.contains(reg) && !shared_use {
+                        return Err(invalid(format!("instruction {i} fixes two operands to {reg}")));
+                    }
+                    seen.insert(reg);
+                }
+                Constraint::Reuse(target) => {
+                    let fits = op.kind == OperandKind::Def
+                        && operands.get(target).is_some_and(|t| {
+                            t.kind == OperandKind::Use
+                                && matches!(t.constraint, Constraint::Reg | Constraint::Any)
+                                && func.vreg_class(t.vreg) == class
+                        });
+                    if !fits {
+                        return Err(invalid(format!("operand {index} of instruction {i} reuses an operand it cannot")));
+                    }
+                }
+                Constraint::Any | Constraint::Reg | Constraint::Stack => {}
+            }
+        }
+        for op in operands.iter().filter(|op| op.kind == OperandKind::EarlyDef) {
+            if let Constraint::Fixed(reg) = op.constraint {
+                if fixed_uses.contains(reg) {
+                    return Err(invalid(format!("instruction {i} fixes an early def and a use to {reg}")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every virtual register has exactly one definition.
+fn check_single_definitions<F: Function>(func: &F) -> Result<(), AllocError> {
+    let mut defined = vec![false; func.num_vregs()];
+    let mut define = |vreg: VReg| {
+        if vreg.index() >= defined.len() || defined[vreg.index()] {
+            return Err(invalid(format!("{vreg} is defined twice or does not exist")));
+        }
+        defined[vreg.index()] = true;
+        Ok(())
+    };
+    for b in 0..func.num_blocks() as u32 {
+        for &param in func.block_params(Block(b)) {
+            define(param)?;
+        }
+    }
+    for i in 0..func.num_insts() as u32 {
+        for op in func.inst_operands(Inst(i)).iter().filter(|op| op.is_def()) {
+            define(op.vreg)?;
+        }
+    }
+    Ok(())
+}
