@@ -80,14 +80,21 @@ fn float_value(ty: Type, bits: u64) -> f64 {
 }
 
 /// Square root and rounding. Computing an `f32` operation in `f64` and
-/// rounding back gives the correctly rounded `f32` result for these.
+/// rounding back gives the correctly rounded `f32` result for these. A NaN
+/// result is made quiet: software rounding may return a signalling NaN operand
+/// unchanged, and wasm requires an arithmetic NaN.
 fn round_or_sqrt(op: UnaryOp, x: f64) -> f64 {
-    match op {
+    let result = match op {
         UnaryOp::Sqrt => x.sqrt(),
         UnaryOp::Ceil => x.ceil(),
         UnaryOp::Floor => x.floor(),
         UnaryOp::Trunc => x.trunc(),
         _ => x.round_ties_even(),
+    };
+    if result.is_nan() {
+        f64::from_bits(result.to_bits() | 1 << 51)
+    } else {
+        result
     }
 }
 

@@ -20,7 +20,10 @@ fn run_suite(engine: &str) {
         .filter(|path| path.extension().is_some_and(|ext| ext == "wast"))
         .collect();
     files.sort();
-    assert!(files.len() >= 90, "expected the 90 top-level core-2.0 files");
+    assert!(
+        files.len() >= 90,
+        "expected the 90 top-level core-2.0 files"
+    );
 
     let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(["wast", "--engine", engine])
@@ -46,4 +49,9 @@ fn run_suite(engine: &str) {
 #[test]
 fn spec_suite_passes_on_the_interpreter() {
     run_suite("interp");
+}
+
+#[test]
+fn spec_suite_passes_on_the_ssa_engine() {
+    run_suite("ssa");
 }
