@@ -39,8 +39,14 @@ fn a_failing_assertion_is_reported_with_its_line_and_fails_the_run() {
     let out = kiln(&["wast", path.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(stdout.contains("wrong.wast:2:1: result 0: expected i32:2, got i32:1"), "{stdout}");
-    assert!(stdout.contains("wrong.wast:3:1: expected trap `unreachable`"), "{stdout}");
+    assert!(
+        stdout.contains("wrong.wast:2:1: result 0: expected i32:2, got i32:1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("wrong.wast:3:1: expected trap `unreachable`"),
+        "{stdout}"
+    );
     assert_eq!(stdout.lines().last(), Some("1 passed, 2 failed, 0 skipped"));
 }
 

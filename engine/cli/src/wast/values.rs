@@ -129,12 +129,8 @@ fn show_core_expected(expected: &WastRetCore<'_>) -> String {
     match expected {
         WastRetCore::I32(v) => format!("i32:{v}"),
         WastRetCore::I64(v) => format!("i64:{v}"),
-        WastRetCore::F32(p) => {
-            show_nan_pattern(p, |v| show(&Val::F32(v.bits)))
-        }
-        WastRetCore::F64(p) => {
-            show_nan_pattern(p, |v| show(&Val::F64(v.bits)))
-        }
+        WastRetCore::F32(p) => show_nan_pattern(p, |v| show(&Val::F32(v.bits))),
+        WastRetCore::F64(p) => show_nan_pattern(p, |v| show(&Val::F64(v.bits))),
         WastRetCore::RefNull(_) => "ref.null".into(),
         WastRetCore::RefExtern(Some(n)) => format!("ref.extern {n}"),
         WastRetCore::RefExtern(None) => "ref.extern".into(),
