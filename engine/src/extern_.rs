@@ -211,6 +211,29 @@ impl Memory {
         dst.copy_from_slice(buf);
         Ok(())
     }
+
+    /// The memory's bytes and the store's host data, both mutably at once: what
+    /// a host function needs to move bytes between the guest and its own state.
+    ///
+    /// ```
+    /// # fn main() -> kiln::Result<()> {
+    /// use kiln::{Engine, Memory, MemoryType, Store};
+    /// let mut store = Store::new(&Engine::default(), vec![1u8, 2, 3]);
+    /// let memory = Memory::new(&mut store, MemoryType::new(1, None))?;
+    /// let (bytes, host) = memory.data_and_store_mut(&mut store);
+    /// bytes[..3].copy_from_slice(host);
+    /// host.clear();
+    /// assert_eq!(&memory.data_slice(&store)[..3], &[1, 2, 3]);
+    /// # Ok(()) }
+    /// ```
+    pub fn data_and_store_mut<'a, T: 'a>(
+        &self,
+        store: &'a mut impl AsContextMut<Data = T>,
+    ) -> (&'a mut [u8], &'a mut T) {
+        owned(store, self.store_id, "memory");
+        let (inner, data) = store.as_context_mut().inner_and_data_mut();
+        (&mut inner.memories[self.index as usize].bytes, data)
+    }
 }
 
 /// A table of references in a store.

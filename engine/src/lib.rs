@@ -21,6 +21,7 @@
 //! see `DESIGN.md` in the repository for the compiler tiers that build on it.
 
 mod call;
+mod code;
 mod config;
 mod error;
 mod extern_;
@@ -35,6 +36,7 @@ mod ssa_tier;
 mod store;
 mod types;
 mod values;
+pub mod wasi;
 
 pub use config::{Config, Engine, Strategy};
 pub use error::{Error, FrameInfo, Result, Trap, TrapCode};

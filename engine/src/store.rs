@@ -55,6 +55,11 @@ impl<T> Store<T> {
         &mut self.data
     }
 
+    /// The runtime state and the host data, both mutably at once.
+    pub(crate) fn inner_and_data_mut(&mut self) -> (&mut StoreInner, &mut T) {
+        (&mut self.inner, &mut self.data)
+    }
+
     /// Consumes the store and returns the host data.
     pub fn into_data(self) -> T {
         self.data

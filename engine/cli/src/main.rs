@@ -1,7 +1,9 @@
 //! The `kiln` command.
 //!
+//! - `kiln run [OPTIONS] MODULE [ARGS...]` runs a WASI program.
 //! - `kiln wast [--engine interp] FILE...` runs WebAssembly spec test scripts.
 
+mod run;
 mod wast;
 
 use std::process::ExitCode;
@@ -10,12 +12,14 @@ const USAGE: &str = "\
 usage: kiln <command> [options] ...
 
 commands:
+  run [OPTIONS] MODULE [ARGS...]   run a WASI program (kiln run --help)
   wast [--engine interp] FILE...   run .wast spec test scripts
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("run") => run::main(&args[1..]),
         Some("wast") => wast::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
