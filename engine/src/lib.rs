@@ -21,7 +21,6 @@
 //! see `DESIGN.md` in the repository for the compiler tiers that build on it.
 
 mod call;
-mod code;
 mod config;
 mod error;
 mod extern_;
