@@ -97,55 +97,30 @@ fn branch(stack: &mut [u64], sp: usize, fp: usize, target: &BranchTarget) -> usi
 /// The most value-stack slots one call from the host may use (512 MiB).
 const MAX_STACK_SLOTS: usize = 64 << 20;
 
-// Raw slot <-> typed value conversions used by the operator macros.
-#[inline]
-fn i32_(raw: u64) -> i32 {
-    raw as u32 as i32
+/// Defines the conversions between raw slots and typed values that the
+/// operator macros name: `$get` reads a slot as `$ty`, `$put` writes one.
+macro_rules! raw_conversions {
+    ($($ty:ty: $get:ident = |$r:ident| $read:expr, $put:ident = |$v:ident| $write:expr;)*) => {$(
+        #[inline]
+        fn $get($r: u64) -> $ty {
+            $read
+        }
+        #[inline]
+        fn $put($v: $ty) -> u64 {
+            $write
+        }
+    )*};
 }
-#[inline]
-fn u32_(raw: u64) -> u32 {
-    raw as u32
+
+raw_conversions! {
+    i32: i32_ = |r| r as u32 as i32, from_i32 = |v| v as u32 as u64;
+    u32: u32_ = |r| r as u32, from_u32 = |v| v as u64;
+    i64: i64_ = |r| r as i64, from_i64 = |v| v as u64;
+    u64: u64_ = |r| r, from_u64 = |v| v;
+    f32: f32_ = |r| f32::from_bits(r as u32), from_f32 = |v| v.to_bits() as u64;
+    f64: f64_ = |r| f64::from_bits(r), from_f64 = |v| v.to_bits();
 }
-#[inline]
-fn i64_(raw: u64) -> i64 {
-    raw as i64
-}
-#[inline]
-fn u64_(raw: u64) -> u64 {
-    raw
-}
-#[inline]
-fn f32_(raw: u64) -> f32 {
-    f32::from_bits(raw as u32)
-}
-#[inline]
-fn f64_(raw: u64) -> f64 {
-    f64::from_bits(raw)
-}
-#[inline]
-fn from_i32(v: i32) -> u64 {
-    v as u32 as u64
-}
-#[inline]
-fn from_u32(v: u32) -> u64 {
-    v as u64
-}
-#[inline]
-fn from_i64(v: i64) -> u64 {
-    v as u64
-}
-#[inline]
-fn from_u64(v: u64) -> u64 {
-    v
-}
-#[inline]
-fn from_f32(v: f32) -> u64 {
-    v.to_bits() as u64
-}
-#[inline]
-fn from_f64(v: f64) -> u64 {
-    v.to_bits()
-}
+
 #[inline]
 fn from_bool(v: bool) -> u64 {
     v as u64
