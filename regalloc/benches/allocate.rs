@@ -6,7 +6,7 @@
 //! rematerializations per 100 instructions. The first allocation of each
 //! size is also run through the checker.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/allocator/support.rs"]
 mod support;
 
 use std::time::Instant;

@@ -56,13 +56,18 @@ struct UseRecord {
 }
 
 /// Builds the lifetimes of `func`.
-pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result<Lifetimes, AllocError> {
+pub(crate) fn build_lifetimes<F: Function>(
+    func: &F,
+    loops: &LoopInfo,
+) -> Result<Lifetimes, AllocError> {
     let num_vregs = func.num_vregs();
     let mut def_pos = vec![Pos::MAX; num_vregs];
     let mut def_block = vec![Block(u32::MAX); num_vregs];
     let mut def_is_early = vec![false; num_vregs];
     let mut records = Vec::new();
-    let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32).map(|v| LiveInterval::new(VReg(v))).collect();
+    let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32)
+        .map(|v| LiveInterval::new(VReg(v)))
+        .collect();
     let mut fixed = vec![Vec::new(); PReg::NUM_INDICES];
     let mut stack_ranges = Vec::new();
     let mut hint_from = vec![None; num_vregs];
@@ -86,15 +91,33 @@ pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result
                 if let Constraint::Fixed(reg) = op.constraint {
                     intervals[v.index()].hint.get_or_insert(reg);
                     let range = match op.kind {
-                        OperandKind::Use => LiveRange { from: early(inst), to: late(inst) },
-                        OperandKind::Def => LiveRange { from: late(inst), to: late(inst) + 1 },
-                        OperandKind::EarlyDef => LiveRange { from: early(inst), to: late(inst) + 1 },
+                        OperandKind::Use => LiveRange {
+                            from: early(inst),
+                            to: late(inst),
+                        },
+                        OperandKind::Def => LiveRange {
+                            from: late(inst),
+                            to: late(inst) + 1,
+                        },
+                        OperandKind::EarlyDef => LiveRange {
+                            from: early(inst),
+                            to: late(inst) + 1,
+                        },
                     };
-                    fixed[reg.index()].push(FixedRange { range, owner: Some(v) });
+                    fixed[reg.index()].push(FixedRange {
+                        range,
+                        owner: Some(v),
+                    });
                 }
                 if op.constraint == Constraint::Stack {
                     let at = if op.is_def() { late(inst) } else { early(inst) };
-                    stack_ranges.push((v, LiveRange { from: at, to: at + 1 }));
+                    stack_ranges.push((
+                        v,
+                        LiveRange {
+                            from: at,
+                            to: at + 1,
+                        },
+                    ));
                 }
                 let needs_reg = match op.constraint {
                     Constraint::Reg | Constraint::Reuse(_) => !reused,
@@ -107,22 +130,35 @@ pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result
                         // need not live into the instruction itself, unless
                         // the instruction starts its block.
                         let shortened = reused && i > first.0;
-                        let pos = if shortened { early(inst) - 1 } else { early(inst) };
+                        let pos = if shortened {
+                            early(inst) - 1
+                        } else {
+                            early(inst)
+                        };
                         records.push(UseRecord {
                             vreg: v,
                             block,
                             end: pos + 1,
                             branch_arg: false,
-                            position: Some(UsePosition { pos, needs_reg, weight }),
+                            position: Some(UsePosition {
+                                pos,
+                                needs_reg,
+                                weight,
+                            }),
                         });
                     }
                     OperandKind::Def | OperandKind::EarlyDef => {
-                        let is_early = op.kind == OperandKind::EarlyDef || matches!(op.constraint, Constraint::Reuse(_));
+                        let is_early = op.kind == OperandKind::EarlyDef
+                            || matches!(op.constraint, Constraint::Reuse(_));
                         let pos = if is_early { early(inst) } else { late(inst) };
                         def_pos[v.index()] = pos;
                         def_block[v.index()] = block;
                         def_is_early[v.index()] = is_early;
-                        intervals[v.index()].uses.push(UsePosition { pos, needs_reg, weight });
+                        intervals[v.index()].uses.push(UsePosition {
+                            pos,
+                            needs_reg,
+                            weight,
+                        });
                         if let Constraint::Reuse(target) = op.constraint {
                             hint_from[v.index()] = Some((operands[target].vreg, early(inst) - 1));
                         }
@@ -136,7 +172,10 @@ pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result
                     .any(|op| op.is_def() && op.constraint == Constraint::Fixed(reg));
                 if !defined_here {
                     fixed[reg.index()].push(FixedRange {
-                        range: LiveRange { from: late(inst), to: late(inst) + 1 },
+                        range: LiveRange {
+                            from: late(inst),
+                            to: late(inst) + 1,
+                        },
                         owner: None,
                     });
                 }
@@ -144,13 +183,21 @@ pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result
         }
         let block_end = early(end);
         for (index, &succ) in func.block_succs(block).iter().enumerate() {
-            for (&arg, &param) in func.branch_args(block, index).iter().zip(func.block_params(succ)) {
+            for (&arg, &param) in func
+                .branch_args(block, index)
+                .iter()
+                .zip(func.block_params(succ))
+            {
                 records.push(UseRecord {
                     vreg: arg,
                     block,
                     end: block_end,
                     branch_arg: true,
-                    position: Some(UsePosition { pos: block_end - 1, needs_reg: false, weight }),
+                    position: Some(UsePosition {
+                        pos: block_end - 1,
+                        needs_reg: false,
+                        weight,
+                    }),
                 });
                 if hint_from[param.index()].is_none() {
                     hint_from[param.index()] = Some((arg, block_end - 1));
@@ -172,7 +219,9 @@ pub(crate) fn build_lifetimes<F: Function>(func: &F, loops: &LoopInfo) -> Result
         let uses = &records[start..start + count];
         start += count;
         if def_pos[v.index()] == Pos::MAX {
-            return Err(AllocError::InvalidFunction(format!("{v} is used but never defined")));
+            return Err(AllocError::InvalidFunction(format!(
+                "{v} is used but never defined"
+            )));
         }
         let def = Definition {
             pos: def_pos[v.index()],
@@ -260,7 +309,9 @@ impl LivenessWalk {
                 }
                 self.last_use_end[b.index()] = self.last_use_end[b.index()].max(record.end);
                 if b == def.block && record.end <= def.pos {
-                    return Err(AllocError::InvalidFunction(format!("{v} is used before its definition")));
+                    return Err(AllocError::InvalidFunction(format!(
+                        "{v} is used before its definition"
+                    )));
                 }
             }
             if b != def.block {
@@ -278,7 +329,11 @@ impl LivenessWalk {
         self.blocks.sort_unstable();
         for &b in &self.blocks {
             let (first, end) = func.block_insts(b);
-            let from = if b == def.block { def.pos } else { early(first) };
+            let from = if b == def.block {
+                def.pos
+            } else {
+                early(first)
+            };
             let to = if self.live_out_stamp[b.index()] == stamp {
                 early(end)
             } else {
@@ -294,12 +349,19 @@ impl LivenessWalk {
 
     /// Records that `v` is live on entry to `block` (not its defining block),
     /// and queues the block so that its predecessors learn it too.
-    fn mark_live_in(&mut self, v: VReg, block: Block, live_in: &mut [Vec<VReg>]) -> Result<(), AllocError> {
+    fn mark_live_in(
+        &mut self,
+        v: VReg,
+        block: Block,
+        live_in: &mut [Vec<VReg>],
+    ) -> Result<(), AllocError> {
         if self.live_in_stamp[block.index()] == v.0 {
             return Ok(());
         }
         if block == Block(0) {
-            return Err(AllocError::InvalidFunction(format!("{v} is used where its definition does not reach")));
+            return Err(AllocError::InvalidFunction(format!(
+                "{v} is used where its definition does not reach"
+            )));
         }
         self.live_in_stamp[block.index()] = v.0;
         live_in[block.index()].push(v);

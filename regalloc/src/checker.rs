@@ -44,7 +44,9 @@ pub fn check<F: Function>(func: &F, env: &MachineEnv, output: &Output) -> Result
     checker.check_edits()?;
     let entry_states = checker.entry_states();
     for b in 0..func.num_blocks() as u32 {
-        let mut state = entry_states[b as usize].clone().unwrap_or_else(|| checker.empty_state());
+        let mut state = entry_states[b as usize]
+            .clone()
+            .unwrap_or_else(|| checker.empty_state());
         checker.run_block(Block(b), &mut state, true)?;
     }
     Ok(())
@@ -120,26 +122,55 @@ impl<'a, F: Function> Checker<'a, F> {
             for (index, (op, &alloc)) in operands.iter().zip(allocs).enumerate() {
                 let class = func.vreg_class(op.vreg);
                 if self.class_of(alloc) != Some(class) {
-                    return fail(inst, format!("operand {index} is in {alloc}, not of the class of {}", op.vreg));
+                    return fail(
+                        inst,
+                        format!(
+                            "operand {index} is in {alloc}, not of the class of {}",
+                            op.vreg
+                        ),
+                    );
                 }
-                let allocatable = || alloc.as_reg().is_some_and(|reg| self.env.regs(class).contains(&reg));
+                let allocatable = || {
+                    alloc
+                        .as_reg()
+                        .is_some_and(|reg| self.env.regs(class).contains(&reg))
+                };
                 let fits = match op.constraint {
                     Constraint::Any => alloc.is_stack() || allocatable(),
                     Constraint::Reg => allocatable(),
                     Constraint::Fixed(reg) => alloc == Allocation::Reg(reg),
-                    Constraint::Reuse(target) => allocatable() && allocs.get(target) == Some(&alloc),
+                    Constraint::Reuse(target) => {
+                        allocatable() && allocs.get(target) == Some(&alloc)
+                    }
                     Constraint::Stack => alloc.is_stack(),
                 };
                 if !fits {
-                    return fail(inst, format!("operand {index} ({}) in {alloc} breaks {:?}", op.vreg, op.constraint));
+                    return fail(
+                        inst,
+                        format!(
+                            "operand {index} ({}) in {alloc} breaks {:?}",
+                            op.vreg, op.constraint
+                        ),
+                    );
                 }
                 if op.is_def() {
                     self.check_callee_saved(inst, alloc)?;
-                    let shared = operands.iter().zip(allocs).enumerate().any(|(other, (o, &a))| {
-                        other != index && a == alloc && (o.is_def() || op.kind == OperandKind::EarlyDef)
-                    });
+                    let shared = operands
+                        .iter()
+                        .zip(allocs)
+                        .enumerate()
+                        .any(|(other, (o, &a))| {
+                            other != index
+                                && a == alloc
+                                && (o.is_def() || op.kind == OperandKind::EarlyDef)
+                        });
                     if shared {
-                        return fail(inst, format!("def {index} in {alloc} shares its location with an operand it may not"));
+                        return fail(
+                            inst,
+                            format!(
+                                "def {index} in {alloc} shares its location with an operand it may not"
+                            ),
+                        );
                     }
                 }
             }
@@ -150,9 +181,13 @@ impl<'a, F: Function> Checker<'a, F> {
     fn check_callee_saved(&self, inst: Inst, written: Allocation) -> Result<(), CheckError> {
         match written {
             Allocation::Reg(reg)
-                if self.env.callee_saved.contains(reg) && !self.output.used_callee_saved().contains(reg) =>
+                if self.env.callee_saved.contains(reg)
+                    && !self.output.used_callee_saved().contains(reg) =>
             {
-                fail(inst, format!("callee-saved {reg} is written but not reported"))
+                fail(
+                    inst,
+                    format!("callee-saved {reg} is written but not reported"),
+                )
             }
             _ => Ok(()),
         }
@@ -164,7 +199,10 @@ impl<'a, F: Function> Checker<'a, F> {
             match edit {
                 Edit::Move { from, to } => {
                     if from.is_stack() && to.is_stack() {
-                        return fail(inst, format!("a move from {from} to {to} between two slots"));
+                        return fail(
+                            inst,
+                            format!("a move from {from} to {to} between two slots"),
+                        );
                     }
                     if self.class_of(from).is_none() || self.class_of(from) != self.class_of(to) {
                         return fail(inst, format!("a move from {from} to {to} across classes"));
@@ -172,7 +210,10 @@ impl<'a, F: Function> Checker<'a, F> {
                     self.check_callee_saved(inst, to)?;
                 }
                 Edit::Remat { vreg, to } => {
-                    if !self.func.is_constant(vreg) || to.is_stack() || self.class_of(to) != Some(self.func.vreg_class(vreg)) {
+                    if !self.func.is_constant(vreg)
+                        || to.is_stack()
+                        || self.class_of(to) != Some(self.func.vreg_class(vreg))
+                    {
                         return fail(inst, format!("{vreg} cannot be recomputed into {to}"));
                     }
                     self.check_callee_saved(inst, to)?;
@@ -191,7 +232,9 @@ impl<'a, F: Function> Checker<'a, F> {
         queued[0] = true;
         while let Some(block) = worklist.pop() {
             queued[block.index()] = false;
-            let mut state = entry[block.index()].clone().expect("queued blocks have a state");
+            let mut state = entry[block.index()]
+                .clone()
+                .expect("queued blocks have a state");
             self.run_block(block, &mut state, false)
                 .expect("unchecked runs do not fail");
             for (index, &succ) in self.func.block_succs(block).iter().enumerate() {
@@ -237,7 +280,12 @@ impl<'a, F: Function> Checker<'a, F> {
 
     /// Runs the instructions of `block`, with their edits, on `state`; with
     /// `check_uses`, every use must find its value.
-    fn run_block(&self, block: Block, state: &mut State, check_uses: bool) -> Result<(), CheckError> {
+    fn run_block(
+        &self,
+        block: Block,
+        state: &mut State,
+        check_uses: bool,
+    ) -> Result<(), CheckError> {
         let (first, end) = self.func.block_insts(block);
         for i in first.0..end.0 {
             let inst = Inst(i);
@@ -260,7 +308,10 @@ impl<'a, F: Function> Checker<'a, F> {
             if check_uses {
                 for (index, (op, &alloc)) in operands.iter().zip(allocs).enumerate() {
                     if op.kind == OperandKind::Use && !state[self.index(alloc)].contains(&op.vreg) {
-                        return fail(inst, format!("use {index} reads {alloc}, which does not hold {}", op.vreg));
+                        return fail(
+                            inst,
+                            format!("use {index} reads {alloc}, which does not hold {}", op.vreg),
+                        );
                     }
                 }
             }
@@ -297,3 +348,6 @@ fn meet(into: &mut State, other: &State) -> bool {
     }
     changed
 }
+
+#[cfg(test)]
+mod tests;

@@ -149,11 +149,14 @@ impl LiveInterval {
     /// interval keeps what lies before `pos` and the returned one takes the
     /// rest, unassigned.
     pub(crate) fn split_off(&mut self, pos: Pos) -> LiveInterval {
-        debug_assert!(pos > self.start() && pos < self.end() && pos % 2 == 0);
+        debug_assert!(pos > self.start() && pos < self.end() && pos.is_multiple_of(2));
         let index = self.range_index_after(pos);
         let mut tail: SmallVec<[LiveRange; 2]> = self.ranges.drain(index..).collect();
         if tail[0].from < pos {
-            self.ranges.push(LiveRange { from: tail[0].from, to: pos });
+            self.ranges.push(LiveRange {
+                from: tail[0].from,
+                to: pos,
+            });
             tail[0].from = pos;
         }
         let use_index = self.uses.partition_point(|u| u.pos < pos);

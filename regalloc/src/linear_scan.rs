@@ -19,7 +19,9 @@ use crate::build::FixedRange;
 use crate::cfg::LoopInfo;
 use crate::error::AllocError;
 use crate::function::{Function, MachineEnv};
-use crate::interval::{Assignment, LiveInterval, Pos, UsePosition, early, gap_at_or_before, inst_of};
+use crate::interval::{
+    Assignment, LiveInterval, Pos, UsePosition, early, gap_at_or_before, inst_of,
+};
 use crate::types::{Block, PReg, PRegSet, VReg};
 
 /// The allocated intervals of every virtual register.
@@ -69,7 +71,9 @@ pub(crate) fn linear_scan<F: Function>(
         allocatable,
         block_of_inst,
         block_start,
-        children: (0..intervals.len() as u32).map(|v| SmallVec::from_elem(v, 1)).collect(),
+        children: (0..intervals.len() as u32)
+            .map(|v| SmallVec::from_elem(v, 1))
+            .collect(),
         intervals,
         fixed,
         fixed_cursor: vec![0; PReg::NUM_INDICES],
@@ -222,15 +226,20 @@ impl<F: Function> Scan<'_, F> {
     /// The register suggested for interval `id`, if any.
     fn hints(&self, id: u32) -> [Option<PReg>; 2] {
         let interval = self.interval(id);
-        let from_other = self.hint_from.get(id as usize).copied().flatten().and_then(|(source, at)| {
-            self.children[source.index()].iter().find_map(|&child| {
-                let other = self.interval(child);
-                match other.assignment {
-                    Assignment::Reg(reg) if other.covers(at) => Some(reg),
-                    _ => None,
-                }
-            })
-        });
+        let from_other =
+            self.hint_from
+                .get(id as usize)
+                .copied()
+                .flatten()
+                .and_then(|(source, at)| {
+                    self.children[source.index()].iter().find_map(|&child| {
+                        let other = self.interval(child);
+                        match other.assignment {
+                            Assignment::Reg(reg) if other.covers(at) => Some(reg),
+                            _ => None,
+                        }
+                    })
+                });
         [interval.hint, from_other]
     }
 
@@ -247,7 +256,8 @@ impl<F: Function> Scan<'_, F> {
     fn split_and_queue(&mut self, id: u32, pos: Pos) {
         let tail = self.intervals[id as usize].split_off(pos);
         let tail_id = self.add_piece(tail);
-        self.unhandled.push(Reverse((self.interval(tail_id).start(), tail_id)));
+        self.unhandled
+            .push(Reverse((self.interval(tail_id).start(), tail_id)));
     }
 
     /// Stores a new piece of a virtual register's lifetime.
@@ -271,10 +281,11 @@ impl<F: Function> Scan<'_, F> {
         }
         for &other in &self.inactive {
             let reg = self.reg_of(other);
-            if reg.class() == class && free_until[reg.index()] > pos {
-                if let Some(at) = self.interval(other).first_overlap(self.interval(id), pos) {
-                    free_until[reg.index()] = free_until[reg.index()].min(at);
-                }
+            if reg.class() == class
+                && free_until[reg.index()] > pos
+                && let Some(at) = self.interval(other).first_overlap(self.interval(id), pos)
+            {
+                free_until[reg.index()] = free_until[reg.index()].min(at);
             }
         }
         let regs = self.env.regs(class);
@@ -292,7 +303,9 @@ impl<F: Function> Scan<'_, F> {
                 return true;
             }
         }
-        let cheap = |reg: PReg| !self.env.callee_saved.contains(reg) || self.used_callee_saved.contains(reg);
+        let cheap = |reg: PReg| {
+            !self.env.callee_saved.contains(reg) || self.used_callee_saved.contains(reg)
+        };
         let whole = regs
             .iter()
             .copied()
@@ -302,7 +315,10 @@ impl<F: Function> Scan<'_, F> {
             self.assign(id, reg);
             return true;
         }
-        let Some(&best) = regs.iter().max_by_key(|reg| (free_until[reg.index()], Reverse(reg.index()))) else {
+        let Some(&best) = regs
+            .iter()
+            .max_by_key(|reg| (free_until[reg.index()], Reverse(reg.index())))
+        else {
             return false;
         };
         let split = gap_at_or_before(free_until[best.index()]);
@@ -342,7 +358,12 @@ impl<F: Function> Scan<'_, F> {
         }
         for &other in &self.inactive {
             let reg = self.reg_of(other);
-            if reg.class() != class || self.interval(other).first_overlap(self.interval(id), pos).is_none() {
+            if reg.class() != class
+                || self
+                    .interval(other)
+                    .first_overlap(self.interval(id), pos)
+                    .is_none()
+            {
                 continue;
             }
             let next = self.interval(other).next_reg_use(pos);
@@ -410,7 +431,11 @@ impl<F: Function> Scan<'_, F> {
             .iter()
             .copied()
             .filter(|&other| {
-                self.reg_of(other) == reg && self.interval(other).first_overlap(self.interval(id), pos).is_some()
+                self.reg_of(other) == reg
+                    && self
+                        .interval(other)
+                        .first_overlap(self.interval(id), pos)
+                        .is_some()
             })
             .collect();
         self.inactive.retain(|other| !holders.contains(other));

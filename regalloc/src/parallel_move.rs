@@ -149,3 +149,158 @@ impl<'a> MoveEmitter<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::types::PReg;
+
+    fn reg(hw: u8) -> Allocation {
+        Allocation::Reg(PReg::new(hw, RegClass::Int))
+    }
+
+    fn slot(index: u32) -> Allocation {
+        Allocation::Stack(SpillSlot(index))
+    }
+
+    fn env() -> MachineEnv {
+        MachineEnv {
+            allocatable: [
+                (0..4).map(|hw| PReg::new(hw, RegClass::Int)).collect(),
+                Vec::new(),
+            ],
+            callee_saved: Default::default(),
+            caller_saved: Default::default(),
+            scratch: [PReg::new(7, RegClass::Int), PReg::new(7, RegClass::Float)],
+        }
+    }
+
+    /// What a location holds: its own original content, or a constant.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Content {
+        Original(Allocation),
+        Constant(VReg),
+    }
+
+    /// Emits `moves` and runs the edits on locations that start out holding
+    /// themselves; checks that the result is that of a parallel copy, that
+    /// only the scratch register and the spare slot are used besides, and
+    /// that no edit moves between two slots.
+    fn run(moves: &[(MoveSource, Allocation)]) -> Vec<Edit> {
+        let env = env();
+        let mut classes = vec![RegClass::Int; 4];
+        let mut emitter = MoveEmitter::new(&env, &mut classes);
+        emitter.emit_parallel(Inst(0), moves);
+        let edits: Vec<Edit> = emitter.edits.iter().map(|&(_, edit)| edit).collect();
+        let mut state: HashMap<Allocation, Content> = HashMap::new();
+        let read = |state: &HashMap<Allocation, Content>, loc| {
+            *state.get(&loc).unwrap_or(&Content::Original(loc))
+        };
+        for edit in &edits {
+            match *edit {
+                Edit::Move { from, to } => {
+                    assert!(
+                        !(from.is_stack() && to.is_stack()),
+                        "{edit:?} moves between slots"
+                    );
+                    let value = read(&state, from);
+                    state.insert(to, value);
+                }
+                Edit::Remat { vreg, to } => {
+                    state.insert(to, Content::Constant(vreg));
+                }
+            }
+        }
+        let scratch = Allocation::Reg(env.scratch(RegClass::Int));
+        let spare = slot(4);
+        for (&loc, &content) in &state {
+            let expected = match moves.iter().find(|&&(_, dst)| dst == loc) {
+                Some(&(MoveSource::Loc(src), _)) => Content::Original(src),
+                Some(&(MoveSource::Remat(vreg), _)) => Content::Constant(vreg),
+                None if loc == scratch || loc == spare => continue,
+                None => Content::Original(loc),
+            };
+            assert_eq!(content, expected, "{loc} after {edits:?}");
+        }
+        for &(src, dst) in moves {
+            if src != MoveSource::Loc(dst) {
+                assert!(state.contains_key(&dst), "{dst} not written by {edits:?}");
+            }
+        }
+        edits
+    }
+
+    fn copy(from: Allocation, to: Allocation) -> (MoveSource, Allocation) {
+        (MoveSource::Loc(from), to)
+    }
+
+    #[test]
+    fn swaps_two_registers_through_the_scratch_register() {
+        let edits = run(&[copy(reg(0), reg(1)), copy(reg(1), reg(0))]);
+        assert_eq!(edits.len(), 3);
+    }
+
+    #[test]
+    fn rotates_a_cycle_of_three() {
+        run(&[
+            copy(reg(0), reg(1)),
+            copy(reg(1), reg(2)),
+            copy(reg(2), reg(0)),
+        ]);
+    }
+
+    #[test]
+    fn copies_one_source_to_several_destinations() {
+        run(&[
+            copy(reg(0), reg(1)),
+            copy(reg(0), reg(2)),
+            copy(reg(1), reg(3)),
+        ]);
+    }
+
+    #[test]
+    fn swaps_two_slots_through_a_spare_slot() {
+        run(&[copy(slot(0), slot(1)), copy(slot(1), slot(0))]);
+    }
+
+    #[test]
+    fn breaks_a_cycle_through_registers_and_slots() {
+        run(&[
+            copy(reg(0), slot(0)),
+            copy(slot(0), reg(1)),
+            copy(reg(1), reg(0)),
+        ]);
+    }
+
+    #[test]
+    fn recomputes_constants_after_their_destination_is_read() {
+        run(&[
+            copy(reg(0), reg(1)),
+            (MoveSource::Remat(VReg(9)), reg(0)),
+            (MoveSource::Remat(VReg(8)), slot(2)),
+        ]);
+    }
+
+    #[test]
+    fn sequences_random_sets_of_copies() {
+        let locations = [reg(0), reg(1), reg(2), slot(0), slot(1), slot(2)];
+        // Random sets of copies among six locations (each destination gets
+        // a random source, or none), from a fixed xorshift sequence.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2_000 {
+            let mut moves = Vec::new();
+            for &dst in &locations {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = (seed % (locations.len() as u64 + 2)) as usize;
+                if pick < locations.len() {
+                    moves.push(copy(locations[pick], dst));
+                }
+            }
+            run(&moves);
+        }
+    }
+}

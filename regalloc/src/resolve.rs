@@ -41,7 +41,10 @@ pub(crate) fn resolve<F: Function>(
     allocated: &Allocated,
     slots: SpillSlots,
 ) -> Output {
-    let SpillSlots { slot_of, mut classes } = slots;
+    let SpillSlots {
+        slot_of,
+        mut classes,
+    } = slots;
     let homes = Homes {
         func,
         allocated,
@@ -56,11 +59,11 @@ pub(crate) fn resolve<F: Function>(
     for b in 0..func.num_blocks() as u32 {
         let block = Block(b);
         let (first, end) = func.block_insts(block);
-        if let [pred] = func.block_preds(block) {
-            if func.block_succs(*pred).len() > 1 {
-                edge_moves(func, &homes, live_in, *pred, block, &mut moves);
-                emitter.emit_parallel(first, &moves);
-            }
+        if let [pred] = func.block_preds(block)
+            && func.block_succs(*pred).len() > 1
+        {
+            edge_moves(func, &homes, live_in, *pred, block, &mut moves);
+            emitter.emit_parallel(first, &moves);
         }
         for i in first.0..end.0 {
             let inst = Inst(i);
@@ -72,7 +75,22 @@ pub(crate) fn resolve<F: Function>(
                 next_split += 1;
             }
             let splits = &split_points[split_start..next_split];
-            gap_moves(func, &homes, &operand_offsets, &operand_allocs, inst, inst == first, splits, &mut moves);
+            let params: &[VReg] = if inst == first {
+                func.block_params(block)
+            } else {
+                &[]
+            };
+            gap_moves(
+                func,
+                &homes,
+                &operand_offsets,
+                &operand_allocs,
+                inst,
+                inst == first,
+                params,
+                splits,
+                &mut moves,
+            );
             emitter.emit_parallel(inst, &moves);
         }
         if let [succ] = func.block_succs(block) {
@@ -81,7 +99,14 @@ pub(crate) fn resolve<F: Function>(
         }
     }
     let MoveEmitter { edits, stats, .. } = emitter;
-    let used_callee_saved = callee_saved_written(env.callee_saved, allocated.used_callee_saved, func, &operand_offsets, &operand_allocs, &edits);
+    let used_callee_saved = callee_saved_written(
+        env.callee_saved,
+        allocated.used_callee_saved,
+        func,
+        &operand_offsets,
+        &operand_allocs,
+        &edits,
+    );
     Output {
         operand_allocs,
         operand_offsets,
@@ -125,6 +150,18 @@ impl<F: Function> Homes<'_, F> {
         self.slot_of[v.index()].expect("spilled values have a slot")
     }
 
+    /// Whether `v` is stored to its slot where it is defined, so that its
+    /// slot holds it wherever it is live (constants are recomputed instead).
+    fn stored_at_def(&self, v: VReg) -> bool {
+        self.slot_of[v.index()].is_some() && !self.func.is_constant(v)
+    }
+
+    /// Whether a copy of `v` into `dst` is redundant because `dst` is the
+    /// slot that has held `v` since its definition.
+    fn already_in(&self, v: VReg, dst: Allocation) -> bool {
+        self.stored_at_def(v) && dst == Allocation::Stack(self.slot(v))
+    }
+
     /// The location `v` has at `pos` as an operand. A spilled constant is
     /// recomputed into its slot for an operand that accepts a slot.
     fn loc(&self, v: VReg, pos: Pos) -> Allocation {
@@ -148,13 +185,19 @@ fn operand_offsets<F: Function>(func: &F) -> Vec<u32> {
 }
 
 /// The location of every operand.
-fn operand_allocations<F: Function>(func: &F, homes: &Homes<'_, F>, offsets: &[u32]) -> Vec<Allocation> {
+fn operand_allocations<F: Function>(
+    func: &F,
+    homes: &Homes<'_, F>,
+    offsets: &[u32],
+) -> Vec<Allocation> {
     let mut allocs = Vec::with_capacity(*offsets.last().unwrap_or(&0) as usize);
     for i in 0..func.num_insts() as u32 {
         let inst = Inst(i);
         let operands = func.inst_operands(inst);
         for (index, op) in operands.iter().enumerate() {
-            let reusing_def = operands.iter().find(|o| o.constraint == Constraint::Reuse(index));
+            let reusing_def = operands
+                .iter()
+                .find(|o| o.constraint == Constraint::Reuse(index));
             let alloc = match (op.kind, op.constraint) {
                 (_, Constraint::Fixed(reg)) => Allocation::Reg(reg),
                 (_, Constraint::Stack) => Allocation::Stack(homes.slot(op.vreg)),
@@ -162,7 +205,9 @@ fn operand_allocations<F: Function>(func: &F, homes: &Homes<'_, F>, offsets: &[u
                     Some(def) => homes.loc(def.vreg, early(inst)),
                     None => homes.loc(op.vreg, early(inst)),
                 },
-                (OperandKind::Def, Constraint::Reuse(_)) | (OperandKind::EarlyDef, _) => homes.loc(op.vreg, early(inst)),
+                (OperandKind::Def, Constraint::Reuse(_)) | (OperandKind::EarlyDef, _) => {
+                    homes.loc(op.vreg, early(inst))
+                }
                 (OperandKind::Def, _) => homes.loc(op.vreg, late(inst)),
             };
             allocs.push(alloc);
@@ -193,7 +238,8 @@ fn split_points<F: Function>(func: &F, allocated: &Allocated) -> Vec<(Pos, VReg)
     points
 }
 
-/// The parallel move in the gap before `inst`.
+/// The parallel move in the gap before `inst`. When `inst` starts a block,
+/// `params` are the block's parameters, which are defined in this gap.
 #[allow(clippy::too_many_arguments)]
 fn gap_moves<F: Function>(
     func: &F,
@@ -202,52 +248,63 @@ fn gap_moves<F: Function>(
     allocs: &[Allocation],
     inst: Inst,
     starts_block: bool,
+    params: &[VReg],
     splits: &[(Pos, VReg)],
     moves: &mut Vec<(MoveSource, Allocation)>,
 ) {
     moves.clear();
     let here = early(inst);
-    let mut values: SmallVec<[VReg; 8]> = splits.iter().map(|&(_, v)| v).collect();
     let operands = func.inst_operands(inst);
-    values.extend(operands.iter().filter(|op| !op.is_def()).map(|op| op.vreg));
+    let inst_allocs = &allocs[offsets[inst.index()] as usize..offsets[inst.index() + 1] as usize];
     let previous = Inst(inst.0.wrapping_sub(1));
-    let previous_defs: &[_] = if starts_block {
-        &[]
+    let (previous_operands, previous_allocs) = if starts_block {
+        (&[][..], &[][..])
     } else {
-        let start = offsets[previous.index()] as usize;
-        values.extend(func.inst_operands(previous).iter().filter(|op| op.is_def()).map(|op| op.vreg));
-        &allocs[start..offsets[inst.index()] as usize]
+        let range = offsets[previous.index()] as usize..offsets[inst.index()] as usize;
+        (func.inst_operands(previous), &allocs[range])
     };
+    let mut values: SmallVec<[VReg; 8]> = splits.iter().map(|&(_, v)| v).collect();
+    values.extend(operands.iter().filter(|op| !op.is_def()).map(|op| op.vreg));
+    values.extend(
+        previous_operands
+            .iter()
+            .filter(|op| op.is_def())
+            .map(|op| op.vreg),
+    );
+    values.extend_from_slice(params);
     values.sort_unstable();
     values.dedup();
     for &v in &values {
-        let source = if starts_block {
-            homes.at(v, here)
-        } else {
-            let defined = func
-                .inst_operands(previous)
-                .iter()
-                .position(|op| op.is_def() && op.vreg == v);
-            match defined {
-                Some(index) => Home::Loc(previous_defs[index]),
-                None => homes.at(v, here - 1),
-            }
+        let defined_by_previous = previous_operands
+            .iter()
+            .position(|op| op.is_def() && op.vreg == v);
+        let defined_here = defined_by_previous.is_some() || params.contains(&v);
+        let source = match defined_by_previous {
+            Some(index) => Home::Loc(previous_allocs[index]),
+            None if starts_block => match homes.live_at(v, here) {
+                Some(home) => home,
+                None => continue, // an unused block parameter
+            },
+            None => homes.at(v, here - 1),
         };
         let source = match source {
             Home::Loc(loc) => MoveSource::Loc(loc),
             Home::Remat => MoveSource::Remat(v),
         };
         let add = |dst: Allocation, moves: &mut Vec<(MoveSource, Allocation)>| {
-            if source != MoveSource::Loc(dst) && !moves.iter().any(|&(_, d)| d == dst) {
+            let redundant = source == MoveSource::Loc(dst)
+                || (!defined_here && homes.already_in(v, dst))
+                || moves.iter().any(|&(_, d)| d == dst);
+            if !redundant {
                 moves.push((source, dst));
             }
         };
-        if !starts_block {
-            if let Some(Home::Loc(dst)) = homes.live_at(v, here) {
-                add(dst, moves);
-            }
+        if defined_here && homes.stored_at_def(v) {
+            add(Allocation::Stack(homes.slot(v)), moves);
         }
-        let inst_allocs = &allocs[offsets[inst.index()] as usize..offsets[inst.index() + 1] as usize];
+        if !starts_block && let Some(Home::Loc(dst)) = homes.live_at(v, here) {
+            add(dst, moves);
+        }
         for (op, &alloc) in operands.iter().zip(inst_allocs) {
             if op.vreg == v && op.kind == OperandKind::Use {
                 add(alloc, moves);
@@ -272,6 +329,9 @@ fn edge_moves<F: Function>(
         let Some(Home::Loc(dst)) = homes.live_at(to, succ_first) else {
             return;
         };
+        if from == to && homes.already_in(from, dst) {
+            return;
+        }
         let src = match homes.at(from, pred_last) {
             Home::Loc(loc) => MoveSource::Loc(loc),
             Home::Remat => MoveSource::Remat(from),
@@ -289,7 +349,11 @@ fn edge_moves<F: Function>(
         .iter()
         .position(|&s| s == succ)
         .expect("an edge joins a block to a successor");
-    for (&arg, &param) in func.branch_args(pred, succ_index).iter().zip(func.block_params(succ)) {
+    for (&arg, &param) in func
+        .branch_args(pred, succ_index)
+        .iter()
+        .zip(func.block_params(succ))
+    {
         add(arg, param);
     }
 }
@@ -305,15 +369,18 @@ fn callee_saved_written<F: Function>(
 ) -> PRegSet {
     let mut written = handed_out;
     let mut note = |loc: Allocation| {
-        if let Allocation::Reg(reg) = loc {
-            if callee_saved.contains(reg) {
-                written.insert(reg);
-            }
+        if let Allocation::Reg(reg) = loc
+            && callee_saved.contains(reg)
+        {
+            written.insert(reg);
         }
     };
     for i in 0..func.num_insts() {
         let operands = func.inst_operands(Inst(i as u32));
-        for (op, &alloc) in operands.iter().zip(&allocs[offsets[i] as usize..offsets[i + 1] as usize]) {
+        for (op, &alloc) in operands
+            .iter()
+            .zip(&allocs[offsets[i] as usize..offsets[i + 1] as usize])
+        {
             if op.is_def() {
                 note(alloc);
             }

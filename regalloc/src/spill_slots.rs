@@ -2,15 +2,18 @@
 //! value that had it is dead, in the manner of a linear scan over the
 //! stretches of code where each value needs its slot.
 //!
-//! Constants have no slot for their spilled pieces: they are recomputed.
+//! A spilled value is stored to its slot once, right after its definition,
+//! so its slot is its own for its whole lifetime; every later spill of it is
+//! then free. Constants have no slot for their spilled pieces: they are
+//! recomputed.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::function::Function;
 use crate::interval::{Assignment, LiveRange, Pos, early, late};
-use crate::operand::{Constraint, OperandKind};
 use crate::linear_scan::Allocated;
+use crate::operand::{Constraint, OperandKind};
 use crate::types::{Inst, RegClass, SpillSlot, VReg};
 
 /// The spill slot of each virtual register that has one, and the class of
@@ -66,8 +69,26 @@ pub(crate) fn assign_spill_slots<F: Function>(
                 && func.is_constant(op.vreg)
                 && allocated.assignment_at(op.vreg, pos) == Some(Assignment::Spilled)
             {
-                widen(op.vreg, LiveRange { from: pos, to: pos + 1 });
+                widen(
+                    op.vreg,
+                    LiveRange {
+                        from: pos,
+                        to: pos + 1,
+                    },
+                );
             }
+        }
+    }
+    // Any other value is stored once, where it is defined, and its slot
+    // then holds it for the rest of its lifetime (see `resolve`).
+    for (v, entry) in extent.iter_mut().enumerate() {
+        let children = &allocated.children[v];
+        if let (Some(e), Some(&first), Some(&last)) =
+            (entry.as_mut(), children.first(), children.last())
+            && !func.is_constant(VReg(v as u32))
+        {
+            e.from = e.from.min(allocated.intervals[first as usize].start());
+            e.to = e.to.max(allocated.intervals[last as usize].end());
         }
     }
 

@@ -56,31 +56,50 @@ fn check_edges<F: Function>(func: &F) -> Result<(), AllocError> {
             }
             let preds = func.block_preds(succ);
             if !preds.contains(&block) {
-                return Err(invalid(format!("block {b} is not a predecessor of its successor {}", succ.0)));
+                return Err(invalid(format!(
+                    "block {b} is not a predecessor of its successor {}",
+                    succ.0
+                )));
             }
             if succs.len() > 1 && preds.len() > 1 {
-                return Err(invalid(format!("the edge from block {b} to block {} is critical", succ.0)));
+                return Err(invalid(format!(
+                    "the edge from block {b} to block {} is critical",
+                    succ.0
+                )));
             }
             let args = func.branch_args(block, index);
             let params = func.block_params(succ);
             if args.len() != params.len()
-                || args.iter().zip(params).any(|(&a, &p)| func.vreg_class(a) != func.vreg_class(p))
+                || args
+                    .iter()
+                    .zip(params)
+                    .any(|(&a, &p)| func.vreg_class(a) != func.vreg_class(p))
             {
-                return Err(invalid(format!("block {b} passes arguments that do not fit the parameters of block {}", succ.0)));
+                return Err(invalid(format!(
+                    "block {b} passes arguments that do not fit the parameters of block {}",
+                    succ.0
+                )));
             }
         }
         for &pred in func.block_preds(block) {
             if !func.block_succs(pred).contains(&block) {
-                return Err(invalid(format!("block {} is not a successor of its predecessor {b}", pred.0)));
+                return Err(invalid(format!(
+                    "block {} is not a successor of its predecessor {b}",
+                    pred.0
+                )));
             }
         }
         let terminator = Inst(func.block_insts(block).1.0 - 1);
         let operands = func.inst_operands(terminator);
         if operands.iter().any(|op| op.is_def()) {
-            return Err(invalid(format!("the terminator of block {b} defines a value")));
+            return Err(invalid(format!(
+                "the terminator of block {b} defines a value"
+            )));
         }
         if succs.len() == 1 && !operands.is_empty() {
-            return Err(invalid(format!("the terminator of block {b} has one successor and operands")));
+            return Err(invalid(format!(
+                "the terminator of block {b} has one successor and operands"
+            )));
         }
     }
     Ok(())
@@ -115,21 +134,32 @@ fn check_operands<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocEr
         let mut fixed_defs = PRegSet::empty();
         for (index, op) in operands.iter().enumerate() {
             if op.vreg.index() >= func.num_vregs() {
-                return Err(invalid(format!("instruction {i} names a missing {}", op.vreg)));
+                return Err(invalid(format!(
+                    "instruction {i} names a missing {}",
+                    op.vreg
+                )));
             }
             let class = func.vreg_class(op.vreg);
             match op.constraint {
                 Constraint::Fixed(reg) => {
                     if reg.class() != class || scratch.contains(reg) {
-                        return Err(invalid(format!("operand {index} of instruction {i} is fixed to a register it cannot use")));
+                        return Err(invalid(format!(
+                            "operand {index} of instruction {i} is fixed to a register it cannot use"
+                        )));
                     }
-                    let seen = if op.is_def() { &mut fixed_defs } else { &mut fixed_uses };
+                    let seen = if op.is_def() {
+                        &mut fixed_defs
+                    } else {
+                        &mut fixed_uses
+                    };
                     let shared_use = !op.is_def()
-                        && operands[..index]
-                            .iter()
-                            .any(|o| o.constraint == op.constraint && o.vreg == op.vreg && !o.is_def());
+                        && operands[..index].iter().any(|o| {
+                            o.constraint == op.constraint && o.vreg == op.vreg && !o.is_def()
+                        });
                     if seen.contains(reg) && !shared_use {
-                        return Err(invalid(format!("instruction {i} fixes two operands to {reg}")));
+                        return Err(invalid(format!(
+                            "instruction {i} fixes two operands to {reg}"
+                        )));
                     }
                     seen.insert(reg);
                 }
@@ -141,17 +171,24 @@ fn check_operands<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocEr
                                 && func.vreg_class(t.vreg) == class
                         });
                     if !fits {
-                        return Err(invalid(format!("operand {index} of instruction {i} reuses an operand it cannot")));
+                        return Err(invalid(format!(
+                            "operand {index} of instruction {i} reuses an operand it cannot"
+                        )));
                     }
                 }
                 Constraint::Any | Constraint::Reg | Constraint::Stack => {}
             }
         }
-        for op in operands.iter().filter(|op| op.kind == OperandKind::EarlyDef) {
-            if let Constraint::Fixed(reg) = op.constraint {
-                if fixed_uses.contains(reg) {
-                    return Err(invalid(format!("instruction {i} fixes an early def and a use to {reg}")));
-                }
+        for op in operands
+            .iter()
+            .filter(|op| op.kind == OperandKind::EarlyDef)
+        {
+            if let Constraint::Fixed(reg) = op.constraint
+                && fixed_uses.contains(reg)
+            {
+                return Err(invalid(format!(
+                    "instruction {i} fixes an early def and a use to {reg}"
+                )));
             }
         }
     }
@@ -163,7 +200,9 @@ fn check_single_definitions<F: Function>(func: &F) -> Result<(), AllocError> {
     let mut defined = vec![false; func.num_vregs()];
     let mut define = |vreg: VReg| {
         if vreg.index() >= defined.len() || defined[vreg.index()] {
-            return Err(invalid(format!("{vreg} is defined twice or does not exist")));
+            return Err(invalid(format!(
+                "{vreg} is defined twice or does not exist"
+            )));
         }
         defined[vreg.index()] = true;
         Ok(())

@@ -2,11 +2,9 @@
 //! run, 100,000 in the ignored long run
 //! (`cargo test -p kiln-regalloc --release -- --ignored`).
 
-mod support;
-
+use crate::support::{GenConfig, TestIsa, generate};
 use kiln_regalloc::{allocate, check};
 use proptest::prelude::*;
-use support::{GenConfig, TestIsa, generate};
 
 /// Generates one function, allocates it and runs the checker on the result
 /// (in release builds too, where `allocate` does not check by itself).

@@ -4,7 +4,9 @@
 //! random functions with loops, branches, calls, fixed registers, two-address
 //! forms, early defs, stack operands and constants.
 
-use kiln_regalloc::{Block, Function, Inst, MachineEnv, Operand, OperandKind, PReg, PRegSet, RegClass, VReg};
+use kiln_regalloc::{
+    Block, Function, Inst, MachineEnv, Operand, OperandKind, PReg, PRegSet, RegClass, VReg,
+};
 
 /// One block of a [`TestFunction`].
 #[derive(Clone, Debug, Default)]
@@ -100,10 +102,13 @@ impl TestIsa {
     /// x86-64 with the System V calling convention: rsp and rbp reserved,
     /// r11 and xmm15 as scratch registers.
     pub fn x86_64() -> TestIsa {
-        let int_regs: Vec<PReg> = [0, 1, 2, 6, 7, 8, 9, 10, 3, 12, 13, 14, 15].map(int).to_vec();
+        let int_regs: Vec<PReg> = [0, 1, 2, 6, 7, 8, 9, 10, 3, 12, 13, 14, 15]
+            .map(int)
+            .to_vec();
         let float_regs: Vec<PReg> = (0..15).map(float).collect();
         let callee_saved: PRegSet = [3, 12, 13, 14, 15].map(int).into_iter().collect();
-        let mut caller_saved: PRegSet = [0, 1, 2, 6, 7, 8, 9, 10, 11].map(int).into_iter().collect();
+        let mut caller_saved: PRegSet =
+            [0, 1, 2, 6, 7, 8, 9, 10, 11].map(int).into_iter().collect();
         for hw in 0..16 {
             caller_saved.insert(float(hw));
         }
@@ -162,9 +167,18 @@ impl TestIsa {
             env: MachineEnv {
                 allocatable: [(0..4).map(int).collect(), (0..3).map(float).collect()],
                 callee_saved: [int(3)].into_iter().collect(),
-                caller_saved: [int(0), int(1), int(2), int(4), float(0), float(1), float(2), float(3)]
-                    .into_iter()
-                    .collect(),
+                caller_saved: [
+                    int(0),
+                    int(1),
+                    int(2),
+                    int(4),
+                    float(0),
+                    float(1),
+                    float(2),
+                    float(3),
+                ]
+                .into_iter()
+                .collect(),
                 scratch: [int(4), float(3)],
             },
             int_args: vec![int(0), int(1)],
@@ -269,7 +283,9 @@ impl Generator<'_> {
 
     fn push(&mut self, block: usize, operands: Vec<Operand>, clobbers: PRegSet) {
         self.budget = self.budget.saturating_sub(1);
-        self.blocks[block].insts.push(TestInst { operands, clobbers });
+        self.blocks[block]
+            .insts
+            .push(TestInst { operands, clobbers });
     }
 
     /// A value of `class` from `available`, mostly a recent one; a new
@@ -279,7 +295,11 @@ impl Generator<'_> {
             if available.is_empty() {
                 break;
             }
-            let reach = if self.rng.chance(85) { 8 } else { self.config.reach };
+            let reach = if self.rng.chance(85) {
+                8
+            } else {
+                self.config.reach
+            };
             let reach = reach.min(available.len());
             let v = available[available.len() - 1 - self.rng.below(reach)];
             if self.classes[v.index()] == class {
@@ -302,7 +322,11 @@ impl Generator<'_> {
     }
 
     fn random_class(&mut self) -> RegClass {
-        if self.rng.chance(25) { RegClass::Float } else { RegClass::Int }
+        if self.rng.chance(25) {
+            RegClass::Float
+        } else {
+            RegClass::Int
+        }
     }
 
     /// A straight run, a branch diamond or a loop, continuing in `current`.
@@ -339,7 +363,11 @@ impl Generator<'_> {
     /// Ends `block` with a conditional branch to `targets`.
     fn branch(&mut self, block: usize, available: &mut Vec<VReg>, targets: [usize; 2]) {
         let cond = self.pick(block, available, RegClass::Int);
-        let op = if self.rng.chance(50) { Operand::reg_use(cond) } else { Operand::any_use(cond) };
+        let op = if self.rng.chance(50) {
+            Operand::reg_use(cond)
+        } else {
+            Operand::any_use(cond)
+        };
         self.push(block, vec![op], PRegSet::empty());
         self.blocks[block].succs.extend(targets);
         self.blocks[block].args.extend([Vec::new(), Vec::new()]);
@@ -349,7 +377,9 @@ impl Generator<'_> {
         let arms = [self.new_block(), self.new_block()];
         self.branch(*current, available, arms);
         let join = self.new_block();
-        let param_classes: Vec<RegClass> = (0..self.rng.below(4)).map(|_| self.random_class()).collect();
+        let param_classes: Vec<RegClass> = (0..self.rng.below(4))
+            .map(|_| self.random_class())
+            .collect();
         for arm in arms {
             let mut block = arm;
             let mut arm_available = available.clone();
@@ -416,8 +446,16 @@ impl Generator<'_> {
                 let a = self.pick(block, available, class);
                 let b = self.pick(block, available, class);
                 let d = self.new_vreg(class, false);
-                let b_op = if self.rng.chance(50) { Operand::any_use(b) } else { Operand::reg_use(b) };
-                self.push(block, vec![Operand::reg_use(a), b_op, Operand::reg_def(d)], PRegSet::empty());
+                let b_op = if self.rng.chance(50) {
+                    Operand::any_use(b)
+                } else {
+                    Operand::reg_use(b)
+                };
+                self.push(
+                    block,
+                    vec![Operand::reg_use(a), b_op, Operand::reg_def(d)],
+                    PRegSet::empty(),
+                );
                 available.push(d);
             }
             5 | 6 => {
@@ -428,7 +466,11 @@ impl Generator<'_> {
                 let d = self.new_vreg(class, false);
                 self.push(
                     block,
-                    vec![Operand::reg_use(a), Operand::any_use(b), Operand::reuse_def(d, 0)],
+                    vec![
+                        Operand::reg_use(a),
+                        Operand::any_use(b),
+                        Operand::reuse_def(d, 0),
+                    ],
                     PRegSet::empty(),
                 );
                 available.push(d);
@@ -462,7 +504,11 @@ impl Generator<'_> {
                     let d = self.new_vreg(RegClass::Int, false);
                     self.push(
                         block,
-                        vec![Operand::reg_use(a), Operand::fixed_use(c, count_reg), Operand::reuse_def(d, 0)],
+                        vec![
+                            Operand::reg_use(a),
+                            Operand::fixed_use(c, count_reg),
+                            Operand::reuse_def(d, 0),
+                        ],
                         PRegSet::empty(),
                     );
                     available.push(d);
@@ -476,7 +522,11 @@ impl Generator<'_> {
                 let class = self.random_class();
                 let a = self.pick(block, available, class);
                 let d = self.new_vreg(class, false);
-                let def = if self.rng.chance(50) { Operand::stack_def(d) } else { Operand::any_def(d) };
+                let def = if self.rng.chance(50) {
+                    Operand::stack_def(d)
+                } else {
+                    Operand::any_def(d)
+                };
                 self.push(block, vec![Operand::stack_use(a), def], PRegSet::empty());
                 available.push(d);
             }
@@ -500,7 +550,12 @@ impl Generator<'_> {
         let d = self.new_vreg(RegClass::Int, false);
         self.push(
             block,
-            vec![Operand::reg_use(a), Operand::reg_use(b), Operand::early_reg_def(e), Operand::reg_def(d)],
+            vec![
+                Operand::reg_use(a),
+                Operand::reg_use(b),
+                Operand::early_reg_def(e),
+                Operand::reg_def(d),
+            ],
             PRegSet::empty(),
         );
         available.extend([e, d]);
@@ -510,14 +565,24 @@ impl Generator<'_> {
         let isa = self.isa;
         let mut operands = Vec::new();
         for &reg in &isa.int_args[..self.rng.below(isa.int_args.len() + 1)] {
-            operands.push(Operand::fixed_use(self.pick(block, available, RegClass::Int), reg));
+            operands.push(Operand::fixed_use(
+                self.pick(block, available, RegClass::Int),
+                reg,
+            ));
         }
         for &reg in &isa.float_args[..self.rng.below(isa.float_args.len().min(3) + 1)] {
-            operands.push(Operand::fixed_use(self.pick(block, available, RegClass::Float), reg));
+            operands.push(Operand::fixed_use(
+                self.pick(block, available, RegClass::Float),
+                reg,
+            ));
         }
         if self.rng.chance(30) {
             let class = self.random_class();
-            operands.push(Operand::new(self.pick(block, available, class), OperandKind::Use, kiln_regalloc::Constraint::Stack));
+            operands.push(Operand::new(
+                self.pick(block, available, class),
+                OperandKind::Use,
+                kiln_regalloc::Constraint::Stack,
+            ));
         }
         let result = if self.rng.chance(30) {
             let f = self.new_vreg(RegClass::Float, false);
@@ -565,7 +630,11 @@ impl Generator<'_> {
                 first,
                 end: function.insts.len() as u32,
                 params: build.params.clone(),
-                succs: build.succs.iter().map(|&s| Block(new_index[s] as u32)).collect(),
+                succs: build
+                    .succs
+                    .iter()
+                    .map(|&s| Block(new_index[s] as u32))
+                    .collect(),
                 preds: Vec::new(),
                 branch_args: build.args.clone(),
             });

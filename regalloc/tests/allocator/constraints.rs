@@ -1,0 +1,259 @@
+//! Hand-written functions with the constraints of real instructions,
+//! allocated for x86-64: the results land where the instructions need them,
+//! and invalid functions are refused with a clear error.
+
+use crate::support::{TestBlock, TestFunction, TestInst, TestIsa};
+use kiln_regalloc::{
+    AllocError, Allocation, Block, Inst, Operand, Output, PReg, PRegSet, RegClass, VReg, allocate,
+    check,
+};
+
+fn v(index: u32) -> VReg {
+    VReg(index)
+}
+
+fn r(hw: u8) -> PReg {
+    PReg::new(hw, RegClass::Int)
+}
+
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const RDX: u8 = 2;
+
+/// A single-block function of `insts` over `num_vregs` integer values.
+fn straight_line(num_vregs: u32, insts: Vec<(Vec<Operand>, PRegSet)>) -> TestFunction {
+    TestFunction {
+        blocks: vec![TestBlock {
+            first: 0,
+            end: insts.len() as u32,
+            ..TestBlock::default()
+        }],
+        insts: insts
+            .into_iter()
+            .map(|(operands, clobbers)| TestInst { operands, clobbers })
+            .collect(),
+        classes: vec![RegClass::Int; num_vregs as usize],
+        constants: vec![false; num_vregs as usize],
+    }
+}
+
+fn plain(operands: Vec<Operand>) -> (Vec<Operand>, PRegSet) {
+    (operands, PRegSet::empty())
+}
+
+fn allocate_x86(func: &TestFunction) -> Output {
+    let isa = TestIsa::x86_64();
+    let output = allocate(func, &isa.env).expect("the function allocates");
+    check(func, &isa.env, &output).expect("the checker accepts the allocation");
+    output
+}
+
+#[test]
+fn divide_uses_rdx_rax() {
+    let func = straight_line(
+        5,
+        vec![
+            plain(vec![
+                Operand::reg_def(v(0)),
+                Operand::reg_def(v(1)),
+                Operand::reg_def(v(2)),
+            ]),
+            plain(vec![
+                Operand::fixed_use(v(0), r(RAX)),
+                Operand::fixed_use(v(1), r(RDX)),
+                Operand::reg_use(v(2)),
+                Operand::fixed_def(v(3), r(RAX)),
+                Operand::fixed_def(v(4), r(RDX)),
+            ]),
+            plain(vec![
+                Operand::any_use(v(3)),
+                Operand::any_use(v(4)),
+                Operand::any_use(v(2)),
+            ]),
+        ],
+    );
+    let output = allocate_x86(&func);
+    let allocs = output.inst_allocs(Inst(1));
+    assert_eq!(
+        &allocs[..2],
+        &[Allocation::Reg(r(RAX)), Allocation::Reg(r(RDX))]
+    );
+    assert!(
+        ![r(RAX), r(RDX)].map(Allocation::Reg).contains(&allocs[2]),
+        "the divisor is not in rdx:rax"
+    );
+}
+
+#[test]
+fn shift_count_goes_to_cl_and_the_result_reuses_the_input() {
+    let func = straight_line(
+        3,
+        vec![
+            plain(vec![Operand::reg_def(v(0)), Operand::reg_def(v(1))]),
+            plain(vec![
+                Operand::reg_use(v(0)),
+                Operand::fixed_use(v(1), r(RCX)),
+                Operand::reuse_def(v(2), 0),
+            ]),
+            plain(vec![Operand::fixed_use(v(2), r(RAX))]),
+        ],
+    );
+    let output = allocate_x86(&func);
+    let allocs = output.inst_allocs(Inst(1));
+    assert_eq!(allocs[1], Allocation::Reg(r(RCX)));
+    assert_eq!(allocs[0], allocs[2]);
+}
+
+#[test]
+fn a_dying_input_is_overwritten_in_place() {
+    // v2 = v0 + v1 in two-address form, where v0 dies: no copy is needed.
+    let func = straight_line(
+        3,
+        vec![
+            plain(vec![Operand::reg_def(v(0)), Operand::reg_def(v(1))]),
+            plain(vec![
+                Operand::reg_use(v(0)),
+                Operand::any_use(v(1)),
+                Operand::reuse_def(v(2), 0),
+            ]),
+            plain(vec![Operand::any_use(v(2)), Operand::any_use(v(1))]),
+        ],
+    );
+    let output = allocate_x86(&func);
+    assert_eq!(
+        output.inst_allocs(Inst(0))[0],
+        output.inst_allocs(Inst(1))[2]
+    );
+    assert!(output.edits().is_empty(), "{:?}", output.edits());
+}
+
+#[test]
+fn values_live_across_a_call_avoid_clobbered_registers() {
+    let isa = TestIsa::x86_64();
+    let mut insts = vec![plain((0..4).map(|i| Operand::reg_def(v(i))).collect())];
+    insts.push((
+        vec![
+            Operand::fixed_use(v(0), isa.int_args[0]),
+            Operand::fixed_def(v(4), r(RAX)),
+        ],
+        isa.env.caller_saved,
+    ));
+    insts.push(plain((0..5).map(|i| Operand::reg_use(v(i))).collect()));
+    let func = straight_line(5, insts);
+    let output = allocate_x86(&func);
+    let after = output.inst_allocs(Inst(2));
+    for alloc in &after[1..4] {
+        if let Allocation::Reg(reg) = *alloc {
+            assert!(
+                isa.env.callee_saved.contains(reg),
+                "{reg} survives the call"
+            );
+            assert!(output.used_callee_saved().contains(reg));
+        }
+    }
+}
+
+#[test]
+fn high_pressure_spills_and_reloads() {
+    // Twenty values, all live at once, with 13 registers.
+    let mut insts: Vec<_> = (0..20)
+        .map(|i| plain(vec![Operand::reg_def(v(i))]))
+        .collect();
+    insts.extend((0..20).map(|i| plain(vec![Operand::reg_use(v(i))])));
+    let func = straight_line(20, insts);
+    let output = allocate_x86(&func);
+    let stats = output.stats();
+    assert!(stats.spills >= 7 && stats.reloads >= 7, "{stats:?}");
+    assert!(output.num_spill_slots() >= 7);
+}
+
+#[test]
+fn spilled_constants_are_recomputed() {
+    let mut insts: Vec<_> = (0..20)
+        .map(|i| plain(vec![Operand::reg_def(v(i))]))
+        .collect();
+    insts.extend((0..20).map(|i| plain(vec![Operand::reg_use(v(i))])));
+    let mut func = straight_line(20, insts);
+    func.constants = vec![true; 20];
+    let output = allocate_x86(&func);
+    let stats = output.stats();
+    assert_eq!((stats.spills, stats.reloads), (0, 0), "{stats:?}");
+    assert!(stats.remats >= 7, "{stats:?}");
+}
+
+#[test]
+fn too_many_fixed_operands_is_an_error() {
+    let isa = TestIsa::tiny();
+    // Five values needed in registers at once, on a machine with four.
+    let func = straight_line(
+        6,
+        vec![
+            plain((0..5).map(|i| Operand::reg_def(v(i))).collect()),
+            plain((0..5).map(|i| Operand::reg_use(v(i))).collect()),
+        ],
+    );
+    assert!(matches!(
+        allocate(&func, &isa.env),
+        Err(AllocError::OutOfRegisters(_))
+    ));
+}
+
+#[test]
+fn invalid_functions_are_refused() {
+    let isa = TestIsa::x86_64();
+    let twice = straight_line(
+        1,
+        vec![
+            plain(vec![Operand::reg_def(v(0))]),
+            plain(vec![Operand::reg_def(v(0))]),
+        ],
+    );
+    assert!(matches!(
+        allocate(&twice, &isa.env),
+        Err(AllocError::InvalidFunction(_))
+    ));
+
+    let undefined = straight_line(1, vec![plain(vec![Operand::reg_use(v(0))])]);
+    assert!(matches!(
+        allocate(&undefined, &isa.env),
+        Err(AllocError::InvalidFunction(_))
+    ));
+
+    // Block 0 branches to blocks 1 and 2; block 1 jumps to block 2: the
+    // edge from 0 to 2 is critical.
+    let mut critical = straight_line(
+        1,
+        vec![
+            plain(vec![Operand::reg_def(v(0))]),
+            plain(vec![Operand::reg_use(v(0))]),
+        ],
+    );
+    critical
+        .insts
+        .extend([TestInst::default(), TestInst::default()]);
+    critical.blocks = vec![
+        TestBlock {
+            first: 0,
+            end: 2,
+            succs: vec![Block(1), Block(2)],
+            branch_args: vec![vec![], vec![]],
+            ..TestBlock::default()
+        },
+        TestBlock {
+            first: 2,
+            end: 3,
+            succs: vec![Block(2)],
+            preds: vec![Block(0)],
+            branch_args: vec![vec![]],
+            ..TestBlock::default()
+        },
+        TestBlock {
+            first: 3,
+            end: 4,
+            preds: vec![Block(0), Block(1)],
+            ..TestBlock::default()
+        },
+    ];
+    let error = allocate(&critical, &isa.env).unwrap_err();
+    assert!(error.to_string().contains("critical"), "{error}");
+}
