@@ -144,6 +144,9 @@ pub(crate) fn path_rename(
     sys::rename_at(from.dir(), &from.name, to.dir(), &to.name)
 }
 
+/// Creates a symbolic link. Its contents may be any relative path: following
+/// it later goes through the sandbox like any path. An absolute target could
+/// never be followed inside the sandbox, so it is refused (`notcapable`).
 pub(crate) fn path_symlink(
     ctx: &mut WasiCtx,
     memory: &mut GuestMemory,
@@ -153,7 +156,11 @@ pub(crate) fn path_symlink(
     new_path: u32,
     new_len: u32,
 ) -> WasiResult<()> {
-    let contents = sys::c_name(&memory.path(old_path, old_len)?)?;
+    let contents = memory.path(old_path, old_len)?;
+    if contents.first() == Some(&b'/') {
+        return Err(Errno::NotCapable);
+    }
+    let contents = sys::c_name(&contents)?;
     let link = resolve(
         ctx,
         memory,

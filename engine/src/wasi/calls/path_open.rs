@@ -14,9 +14,10 @@ fn host_flags(open: u16, flags: u16, base: u64, must_be_dir: bool) -> i32 {
     let mut host = libc::O_NOFOLLOW;
     let reads = base & rights::READING != 0;
     let writes = base & rights::WRITING != 0;
-    host |= if open & oflags::DIRECTORY != 0 || must_be_dir {
-        libc::O_DIRECTORY | libc::O_RDONLY
-    } else if reads && writes {
+    if open & oflags::DIRECTORY != 0 || must_be_dir {
+        host |= libc::O_DIRECTORY;
+    }
+    host |= if reads && writes {
         libc::O_RDWR
     } else if writes {
         libc::O_WRONLY
