@@ -110,7 +110,10 @@ pub(crate) fn build_lifetimes<F: Function>(
                     });
                 }
                 if op.constraint == Constraint::Stack {
-                    let at = if op.is_def() { late(inst) } else { early(inst) };
+                    let at = match op.kind {
+                        OperandKind::Def => late(inst),
+                        OperandKind::Use | OperandKind::EarlyDef => early(inst),
+                    };
                     stack_ranges.push((
                         v,
                         LiveRange {

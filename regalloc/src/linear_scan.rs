@@ -38,8 +38,15 @@ impl Allocated {
     /// Where the interval of `v` that covers `pos` is, if one does.
     pub(crate) fn assignment_at(&self, v: VReg, pos: Pos) -> Option<Assignment> {
         let children = &self.children[v.index()];
-        let index = children.partition_point(|&id| self.intervals[id as usize].start() <= pos);
-        let interval = &self.intervals[*children.get(index.checked_sub(1)?)? as usize];
+        let id = match children.as_slice() {
+            [only] => *only,
+            _ => {
+                let index =
+                    children.partition_point(|&id| self.intervals[id as usize].start() <= pos);
+                *children.get(index.checked_sub(1)?)?
+            }
+        };
+        let interval = &self.intervals[id as usize];
         interval.covers(pos).then_some(interval.assignment)
     }
 }
@@ -78,17 +85,20 @@ pub(crate) fn linear_scan<F: Function>(
         fixed,
         fixed_cursor: vec![0; PReg::NUM_INDICES],
         hint_from,
-        unhandled: BinaryHeap::new(),
+        unhandled: Unhandled::default(),
         active: Vec::new(),
         inactive: Vec::new(),
         used_callee_saved: PRegSet::empty(),
     };
-    for (id, interval) in scan.intervals.iter().enumerate() {
-        if !interval.ranges.is_empty() {
-            scan.unhandled.push(Reverse((interval.start(), id as u32)));
-        }
-    }
-    while let Some(Reverse((pos, id))) = scan.unhandled.pop() {
+    scan.unhandled.whole = scan
+        .intervals
+        .iter()
+        .enumerate()
+        .filter(|(_, interval)| !interval.ranges.is_empty())
+        .map(|(id, interval)| (interval.start(), id as u32))
+        .collect();
+    scan.unhandled.whole.sort_unstable_by(|a, b| b.cmp(a));
+    while let Some((pos, id)) = scan.unhandled.pop() {
         scan.advance_to(pos);
         if !scan.try_free_register(id, pos) {
             scan.allocate_blocked_register(id, pos)?;
@@ -127,6 +137,29 @@ impl RegClassTable {
     }
 }
 
+/// The intervals not yet visited, by start: the whole lifetimes, sorted
+/// once, and the pieces split off during the scan, in a heap.
+#[derive(Default)]
+struct Unhandled {
+    /// Sorted by decreasing start, so that the next one is at the end.
+    whole: Vec<(Pos, u32)>,
+    pieces: BinaryHeap<Reverse<(Pos, u32)>>,
+}
+
+impl Unhandled {
+    /// Takes the interval that starts first.
+    fn pop(&mut self) -> Option<(Pos, u32)> {
+        match (self.whole.last(), self.pieces.peek()) {
+            (Some(&whole), Some(&Reverse(piece))) if piece < whole => {
+                self.pieces.pop();
+                Some(piece)
+            }
+            (Some(_), _) => self.whole.pop(),
+            (None, _) => self.pieces.pop().map(|Reverse(piece)| piece),
+        }
+    }
+}
+
 /// The state of the scan.
 struct Scan<'a, F> {
     func: &'a F,
@@ -141,8 +174,7 @@ struct Scan<'a, F> {
     /// Per physical register, the first reservation that may still matter.
     fixed_cursor: Vec<usize>,
     hint_from: Vec<Option<(VReg, Pos)>>,
-    /// Intervals not yet visited, by start.
-    unhandled: BinaryHeap<Reverse<(Pos, u32)>>,
+    unhandled: Unhandled,
     /// Intervals in a register and live at the current position.
     active: Vec<u32>,
     /// Intervals in a register, in a hole at the current position.
@@ -256,8 +288,8 @@ impl<F: Function> Scan<'_, F> {
     fn split_and_queue(&mut self, id: u32, pos: Pos) {
         let tail = self.intervals[id as usize].split_off(pos);
         let tail_id = self.add_piece(tail);
-        self.unhandled
-            .push(Reverse((self.interval(tail_id).start(), tail_id)));
+        let start = self.interval(tail_id).start();
+        self.unhandled.pieces.push(Reverse((start, tail_id)));
     }
 
     /// Stores a new piece of a virtual register's lifetime.

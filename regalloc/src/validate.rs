@@ -9,10 +9,10 @@ use crate::types::{Block, Inst, PRegSet, VReg};
 /// Returns an error naming the first broken rule of the contract.
 pub(crate) fn validate<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocError> {
     check_blocks(func)?;
+    check_single_definitions(func)?;
     check_edges(func)?;
     check_reachable(func)?;
-    check_operands(func, env)?;
-    check_single_definitions(func)
+    check_operands(func, env)
 }
 
 fn invalid(reason: String) -> AllocError {
@@ -69,6 +69,9 @@ fn check_edges<F: Function>(func: &F) -> Result<(), AllocError> {
             }
             let args = func.branch_args(block, index);
             let params = func.block_params(succ);
+            if args.iter().any(|a| a.index() >= func.num_vregs()) {
+                return Err(invalid(format!("block {b} passes a missing value")));
+            }
             if args.len() != params.len()
                 || args
                     .iter()
@@ -195,7 +198,8 @@ fn check_operands<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocEr
     Ok(())
 }
 
-/// Every virtual register has exactly one definition.
+/// Every virtual register has exactly one definition, and constants are
+/// defined by instructions that read nothing and define only them.
 fn check_single_definitions<F: Function>(func: &F) -> Result<(), AllocError> {
     let mut defined = vec![false; func.num_vregs()];
     let mut define = |vreg: VReg| {
@@ -210,11 +214,23 @@ fn check_single_definitions<F: Function>(func: &F) -> Result<(), AllocError> {
     for b in 0..func.num_blocks() as u32 {
         for &param in func.block_params(Block(b)) {
             define(param)?;
+            if func.is_constant(param) {
+                return Err(invalid(format!(
+                    "block parameter {param} is marked constant"
+                )));
+            }
         }
     }
     for i in 0..func.num_insts() as u32 {
-        for op in func.inst_operands(Inst(i)).iter().filter(|op| op.is_def()) {
+        let operands = func.inst_operands(Inst(i));
+        for op in operands.iter().filter(|op| op.is_def()) {
             define(op.vreg)?;
+            if func.is_constant(op.vreg) && operands.len() != 1 {
+                return Err(invalid(format!(
+                    "constant {} is defined by instruction {i}, which has other operands",
+                    op.vreg
+                )));
+            }
         }
     }
     Ok(())

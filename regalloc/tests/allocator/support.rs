@@ -435,12 +435,12 @@ impl Generator<'_> {
     /// One random non-branching instruction in `block`.
     fn instruction(&mut self, block: usize, available: &mut Vec<VReg>) {
         let isa = self.isa;
-        match self.rng.below(16) {
+        match self.rng.below(20) {
             0 | 1 => {
                 let class = self.random_class();
                 self.constant(block, available, class);
             }
-            2..=4 => {
+            2..=5 | 16..=19 => {
                 // Three-address arithmetic.
                 let class = self.random_class();
                 let a = self.pick(block, available, class);
@@ -458,7 +458,7 @@ impl Generator<'_> {
                 );
                 available.push(d);
             }
-            5 | 6 => {
+            6..=8 => {
                 // Two-address arithmetic.
                 let class = self.random_class();
                 let a = self.pick(block, available, class);
@@ -475,7 +475,7 @@ impl Generator<'_> {
                 );
                 available.push(d);
             }
-            7 => match isa.div {
+            9 => match isa.div {
                 Some((lo, hi)) => {
                     let a = self.pick(block, available, RegClass::Int);
                     let h = self.pick(block, available, RegClass::Int);
@@ -497,7 +497,7 @@ impl Generator<'_> {
                 }
                 None => self.early_def(block, available),
             },
-            8 => match isa.shift_count {
+            10 => match isa.shift_count {
                 Some(count_reg) => {
                     let a = self.pick(block, available, RegClass::Int);
                     let c = self.pick(block, available, RegClass::Int);
@@ -515,9 +515,9 @@ impl Generator<'_> {
                 }
                 None => self.early_def(block, available),
             },
-            9 | 10 => self.call(block, available),
-            11 => self.early_def(block, available),
-            12 => {
+            11 => self.call(block, available),
+            12 => self.early_def(block, available),
+            13 => {
                 // A value loaded straight into a slot, and one read from one.
                 let class = self.random_class();
                 let a = self.pick(block, available, class);
@@ -564,7 +564,7 @@ impl Generator<'_> {
     fn call(&mut self, block: usize, available: &mut Vec<VReg>) {
         let isa = self.isa;
         let mut operands = Vec::new();
-        for &reg in &isa.int_args[..self.rng.below(isa.int_args.len() + 1)] {
+        for &reg in &isa.int_args[..self.rng.below(isa.int_args.len().min(4) + 1)] {
             operands.push(Operand::fixed_use(
                 self.pick(block, available, RegClass::Int),
                 reg,
