@@ -202,8 +202,13 @@ pub(crate) fn build_lifetimes<F: Function>(
                         weight,
                     }),
                 });
+                // A parameter would like its first argument's register; an
+                // argument on a back edge, its (already placed) parameter's.
                 if hint_from[param.index()].is_none() {
                     hint_from[param.index()] = Some((arg, block_end - 1));
+                }
+                if hint_from[arg.index()].is_none() {
+                    hint_from[arg.index()] = Some((param, early(func.block_insts(succ).0)));
                 }
             }
         }

@@ -145,6 +145,14 @@ impl LiveInterval {
         self.uses[index..].iter().copied().find(|u| u.needs_reg)
     }
 
+    /// The position of the last use before `pos`, or the start if none.
+    pub(crate) fn last_use_before(&self, pos: Pos) -> Pos {
+        let index = self.uses.partition_point(|u| u.pos < pos);
+        index
+            .checked_sub(1)
+            .map_or(self.start(), |i| self.uses[i].pos)
+    }
+
     /// Cuts the interval at `pos` (an even position after its start): this
     /// interval keeps what lies before `pos` and the returned one takes the
     /// rest, unassigned.

@@ -353,10 +353,11 @@ impl<F: Function> Scan<'_, F> {
         else {
             return false;
         };
-        let split = gap_at_or_before(free_until[best.index()]);
-        if split <= pos {
+        let limit = free_until[best.index()];
+        if gap_at_or_before(limit) <= pos {
             return false;
         }
+        let split = self.split_position(self.interval(id).last_use_before(limit).max(pos), limit);
         self.split_and_queue(id, split);
         self.assign(id, best);
         true
@@ -431,7 +432,9 @@ impl<F: Function> Scan<'_, F> {
             return Err(AllocError::OutOfRegisters(inst_of(pos)));
         };
         if reserved_at[reg.index()] < self.interval(id).end() {
-            self.split_and_queue(id, gap_at_or_before(reserved_at[reg.index()]));
+            let limit = reserved_at[reg.index()];
+            let split = self.split_position(self.interval(id).last_use_before(limit).max(pos), limit);
+            self.split_and_queue(id, split);
         }
         self.evict(reg, id, evict_at, pos);
         self.assign(id, reg);
@@ -484,24 +487,28 @@ impl<F: Function> Scan<'_, F> {
         let interval = self.interval(id);
         let start = interval.start();
         if let Some(next) = interval.next_reg_use(start) {
-            let reload = self.reload_position(start, next.pos);
+            let reload = self.split_position(start, next.pos);
             debug_assert!(reload > start);
             self.split_and_queue(id, reload);
         }
         self.intervals[id as usize].assignment = Assignment::Spilled;
     }
 
-    /// Where to reload a value spilled at `spilled_at` for a use at `use_pos`:
-    /// just before the use, or at the start of the outermost loop between
-    /// the two, so that the reload is not repeated on every iteration.
-    fn reload_position(&self, spilled_at: Pos, use_pos: Pos) -> Pos {
+    /// Where to split an interval that must leave its place by `limit`
+    /// (and is used last at `after`, or starts there): in a gap no later
+    /// than `limit`, moved back to the start of a loop when that takes the
+    /// split's moves out of it, so that they do not run on every iteration.
+    fn split_position(&self, after: Pos, limit: Pos) -> Pos {
         const MAX_BLOCKS_BACK: usize = 64;
-        let mut best = gap_at_or_before(use_pos);
-        let mut block = self.block_of_inst[inst_of(use_pos).index()].index();
+        let mut best = gap_at_or_before(limit);
+        if best <= after {
+            return best;
+        }
+        let mut block = self.block_of_inst[inst_of(limit).index()].index();
         let mut best_depth = self.loops.depth(Block(block as u32));
         for _ in 0..MAX_BLOCKS_BACK {
             let start = self.block_start[block];
-            if best_depth == 0 || block == 0 || start <= spilled_at {
+            if best_depth == 0 || block == 0 || start <= after {
                 break;
             }
             let entry_depth = self.loops.depth(Block(block as u32 - 1));
