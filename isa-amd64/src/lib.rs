@@ -1,7 +1,60 @@
 //! `kiln-isa-amd64`: kiln's x86-64 backend.
 //!
-//! - [`regs`]: registers and the allocator's view of them;
-//! - [`encode`]: a table-driven x86-64 assembler.
+//! A function goes through:
+//!
+//! 1. [`lower`]: SSA to machine instructions ([`inst`]) on virtual
+//!    registers, by pattern matching on the use-def graph ([`vcode`]);
+//! 2. `kiln_regalloc::allocate`: registers, spills and moves;
+//! 3. [`emit`]: frame, instructions and trap stubs, through the assembler
+//!    ([`encode`]) into a [`CompiledFunction`](kiln_ssa::target::CompiledFunction).
+//!
+//! [`abi`] fixes the internal calling convention; [`trampolines`] connect
+//! it to the engine. The README gives the contract with the engine.
 
+pub mod abi;
+mod backend;
+pub mod emit;
 pub mod encode;
+pub mod inst;
+pub mod lower;
 pub mod regs;
+pub mod trampolines;
+pub mod vcode;
+
+pub use backend::Amd64Backend;
+pub use trampolines::{entry_trampoline, host_exit_trampoline};
+
+/// Optional instructions the backend may use, found at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Features {
+    /// SSE4.1 (`roundss`/`roundsd`).
+    pub sse41: bool,
+    /// `popcnt`.
+    pub popcnt: bool,
+    /// `lzcnt` (ABM).
+    pub lzcnt: bool,
+    /// BMI1 (`tzcnt`).
+    pub bmi1: bool,
+}
+
+impl Features {
+    /// The features of the CPU this process runs on.
+    pub fn detect() -> Features {
+        Features {
+            sse41: std::arch::is_x86_feature_detected!("sse4.1"),
+            popcnt: std::arch::is_x86_feature_detected!("popcnt"),
+            lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
+            bmi1: std::arch::is_x86_feature_detected!("bmi1"),
+        }
+    }
+
+    /// Only what every x86-64 CPU has: the fallback sequences everywhere.
+    pub fn baseline() -> Features {
+        Features {
+            sse41: false,
+            popcnt: false,
+            lzcnt: false,
+            bmi1: false,
+        }
+    }
+}

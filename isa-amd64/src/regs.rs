@@ -75,7 +75,9 @@ pub fn caller_saved() -> PRegSet {
 /// The register file as the allocator sees it: caller-saved registers are
 /// preferred, callee-saved ones cost a save and a restore.
 pub fn machine_env() -> MachineEnv {
-    let ints = [RAX, RCX, RDX, RSI, RDI, R8, R9, R10, RBX, R12, R13, R14, R15];
+    let ints = [
+        RAX, RCX, RDX, RSI, RDI, R8, R9, R10, RBX, R12, R13, R14, R15,
+    ];
     MachineEnv {
         allocatable: [
             ints.map(Gpr::preg).to_vec(),

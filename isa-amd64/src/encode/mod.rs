@@ -15,13 +15,11 @@ pub mod opcodes;
 
 use crate::regs::{Gpr, Xmm};
 use kiln_ssa::TrapCode;
-use kiln_ssa::target::{
-    CompiledFunction, Relocation, RelocationKind, RelocationTarget, TrapSite,
-};
+use kiln_ssa::target::{CompiledFunction, Relocation, RelocationKind, RelocationTarget, TrapSite};
 use opcodes::{
     ALU, ALU_IMM8, ALU_IMM32, AluOp, Cond, FloatWidth, INDIRECT_GROUP, IntRmOp, MOV_IMM_RM,
     MOV_IMM_RM8, MOV_STORE, MOV_STORE8, MOVD_FROM_XMM, MOVD_TO_XMM, OpMap, Opcode, SHIFT_CL,
-    SHIFT_IMM, SseOp, ShiftOp, UNARY_GROUP, UnaryGroupOp,
+    SHIFT_IMM, ShiftOp, SseOp, UNARY_GROUP, UnaryGroupOp,
 };
 
 /// Operand size of an integer instruction.
@@ -69,7 +67,11 @@ pub enum Mem {
 impl Mem {
     /// `[base + disp]`.
     pub fn at(base: Gpr, disp: i32) -> Mem {
-        Mem::Base { base, index: None, disp }
+        Mem::Base {
+            base,
+            index: None,
+            disp,
+        }
     }
 }
 
@@ -293,7 +295,11 @@ impl Assembler {
     /// `op dst, src` for `add or and sub xor cmp`.
     pub fn alu(&mut self, op: AluOp, size: Size, dst: Gpr, src: impl Into<RegMem>) {
         let (_, reg_rm, _) = Self::alu_row(op);
-        let opcode = Opcode { prefix: None, map: OpMap::Primary, byte: reg_rm };
+        let opcode = Opcode {
+            prefix: None,
+            map: OpMap::Primary,
+            byte: reg_rm,
+        };
         self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
     }
 
@@ -301,9 +307,23 @@ impl Assembler {
     pub fn alu_imm(&mut self, op: AluOp, size: Size, dst: impl Into<RegMem>, imm: i32) {
         let (_, _, digit) = Self::alu_row(op);
         if fits_i8(imm.into()) {
-            self.encode(ALU_IMM8, size, digit, dst.into(), (false, false), Imm::I8(imm as i8));
+            self.encode(
+                ALU_IMM8,
+                size,
+                digit,
+                dst.into(),
+                (false, false),
+                Imm::I8(imm as i8),
+            );
         } else {
-            self.encode(ALU_IMM32, size, digit, dst.into(), (false, false), Imm::I32(imm));
+            self.encode(
+                ALU_IMM32,
+                size,
+                digit,
+                dst.into(),
+                (false, false),
+                Imm::I32(imm),
+            );
         }
     }
 
@@ -313,12 +333,26 @@ impl Assembler {
     pub fn int_rm(&mut self, op: IntRmOp, size: Size, dst: Gpr, src: impl Into<RegMem>) {
         let byte_src = matches!(op, IntRmOp::Movzx8 | IntRmOp::Movsx8);
         let opcode = opcodes::int_rm_opcode(op);
-        self.encode(opcode, size, dst.0, src.into(), (false, byte_src), Imm::None);
+        self.encode(
+            opcode,
+            size,
+            dst.0,
+            src.into(),
+            (false, byte_src),
+            Imm::None,
+        );
     }
 
     /// `mov dst, src` between registers.
     pub fn mov(&mut self, size: Size, dst: Gpr, src: Gpr) {
-        self.encode(MOV_STORE, size, src.0, dst.into(), (false, false), Imm::None);
+        self.encode(
+            MOV_STORE,
+            size,
+            src.0,
+            dst.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `mov dst, [mem]` (32 or 64 bits; 32-bit loads zero-extend).
@@ -328,7 +362,11 @@ impl Assembler {
 
     /// `mov [mem], src` of 8, 16, 32 or 64 bits.
     pub fn store(&mut self, size: Size, dst: Mem, src: Gpr) {
-        let opcode = if size == Size::S8 { MOV_STORE8 } else { MOV_STORE };
+        let opcode = if size == Size::S8 {
+            MOV_STORE8
+        } else {
+            MOV_STORE
+        };
         self.encode(opcode, size, src.0, dst.into(), (true, false), Imm::None);
     }
 
@@ -346,7 +384,11 @@ impl Assembler {
     /// `mov r32, imm32` (which zero-extends), `mov r64, simm32`, or
     /// `movabs`. `xor` writes the flags; `keep_flags` forbids it.
     pub fn mov_imm(&mut self, size: Size, dst: Gpr, imm: u64, keep_flags: bool) {
-        let imm = if size == Size::S64 { imm } else { imm & 0xFFFF_FFFF };
+        let imm = if size == Size::S64 {
+            imm
+        } else {
+            imm & 0xFFFF_FFFF
+        };
         if imm == 0 && !keep_flags {
             self.alu(AluOp::Xor, Size::S32, dst, dst);
         } else if u32::try_from(imm).is_ok() {
@@ -356,7 +398,14 @@ impl Assembler {
             self.code.push(0xB8 | (dst.0 & 7));
             self.code.extend_from_slice(&(imm as u32).to_le_bytes());
         } else if i32::try_from(imm as i64).is_ok() {
-            self.encode(MOV_IMM_RM, Size::S64, 0, dst.into(), (false, false), Imm::I32(imm as i32));
+            self.encode(
+                MOV_IMM_RM,
+                Size::S64,
+                0,
+                dst.into(),
+                (false, false),
+                Imm::I32(imm as i32),
+            );
         } else {
             self.code.push(0x48 | (dst.0 >> 3));
             self.code.push(0xB8 | (dst.0 & 7));
@@ -385,7 +434,14 @@ impl Assembler {
 
     /// Shift or rotate `dst` by `cl`.
     pub fn shift_cl(&mut self, op: ShiftOp, size: Size, dst: Gpr) {
-        self.encode(SHIFT_CL, size, op as u8, dst.into(), (false, false), Imm::None);
+        self.encode(
+            SHIFT_CL,
+            size,
+            op as u8,
+            dst.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// Shift or rotate `dst` by an immediate.
@@ -396,7 +452,14 @@ impl Assembler {
 
     /// `not`, `neg`, `div`, `idiv` of `operand`.
     pub fn unary(&mut self, op: UnaryGroupOp, size: Size, operand: impl Into<RegMem>) {
-        self.encode(UNARY_GROUP, size, op as u8, operand.into(), (false, false), Imm::None);
+        self.encode(
+            UNARY_GROUP,
+            size,
+            op as u8,
+            operand.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `cdq` (32 bits) or `cqo` (64 bits): sign-extends `rax` into `rdx`.
@@ -430,7 +493,14 @@ impl Assembler {
     /// `push qword [mem]`.
     pub fn push_mem(&mut self, mem: Mem) {
         let digit = opcodes::PUSH_RM_DIGIT;
-        self.encode(INDIRECT_GROUP, Size::S32, digit, mem.into(), (false, false), Imm::None);
+        self.encode(
+            INDIRECT_GROUP,
+            Size::S32,
+            digit,
+            mem.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `pop reg`.
@@ -461,18 +531,36 @@ impl Assembler {
 
     /// `call r/m`.
     pub fn call_indirect(&mut self, target: impl Into<RegMem>) {
-        self.encode(INDIRECT_GROUP, Size::S32, 2, target.into(), (false, false), Imm::None);
+        self.encode(
+            INDIRECT_GROUP,
+            Size::S32,
+            2,
+            target.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `jmp r/m`.
     pub fn jmp_indirect(&mut self, target: impl Into<RegMem>) {
-        self.encode(INDIRECT_GROUP, Size::S32, 4, target.into(), (false, false), Imm::None);
+        self.encode(
+            INDIRECT_GROUP,
+            Size::S32,
+            4,
+            target.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     fn label_rel32(&mut self, label: Label) {
         let at = self.code.len();
         self.code.extend_from_slice(&[0; 4]);
-        self.fixups.push(Fixup { at, end: at + 4, label });
+        self.fixups.push(Fixup {
+            at,
+            end: at + 4,
+            label,
+        });
     }
 
     /// `jmp label` (rel32).
@@ -495,33 +583,73 @@ impl Assembler {
     /// An SSE operation `dst = dst op src` (or `dst = op src`).
     pub fn sse(&mut self, op: SseOp, width: FloatWidth, dst: Xmm, src: impl Into<RegMem>) {
         let opcode = opcodes::sse_opcode(op, width);
-        self.encode(opcode, Size::S32, dst.0, src.into(), (false, false), Imm::None);
+        self.encode(
+            opcode,
+            Size::S32,
+            dst.0,
+            src.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `movss`/`movsd [mem], src`.
     pub fn sse_store(&mut self, width: FloatWidth, dst: Mem, src: Xmm) {
         let opcode = opcodes::sse_store_opcode(width);
-        self.encode(opcode, Size::S32, src.0, dst.into(), (false, false), Imm::None);
+        self.encode(
+            opcode,
+            Size::S32,
+            src.0,
+            dst.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `movd`/`movq dst, src` from an integer register or memory.
     pub fn movd_to_xmm(&mut self, size: Size, dst: Xmm, src: impl Into<RegMem>) {
-        self.encode(MOVD_TO_XMM, size, dst.0, src.into(), (false, false), Imm::None);
+        self.encode(
+            MOVD_TO_XMM,
+            size,
+            dst.0,
+            src.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `movd`/`movq dst, src` to an integer register or memory.
     pub fn movd_from_xmm(&mut self, size: Size, dst: impl Into<RegMem>, src: Xmm) {
-        self.encode(MOVD_FROM_XMM, size, src.0, dst.into(), (false, false), Imm::None);
+        self.encode(
+            MOVD_FROM_XMM,
+            size,
+            src.0,
+            dst.into(),
+            (false, false),
+            Imm::None,
+        );
     }
 
     /// `cvtsi2ss`/`cvtsi2sd dst, src` from a signed integer of `size`.
-    pub fn cvt_int_to_float(&mut self, width: FloatWidth, size: Size, dst: Xmm, src: impl Into<RegMem>) {
+    pub fn cvt_int_to_float(
+        &mut self,
+        width: FloatWidth,
+        size: Size,
+        dst: Xmm,
+        src: impl Into<RegMem>,
+    ) {
         let opcode = opcodes::cvt_int_to_float_opcode(width);
         self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
     }
 
     /// `cvttss2si`/`cvttsd2si dst, src`, truncating to a signed integer.
-    pub fn cvt_float_to_int(&mut self, width: FloatWidth, size: Size, dst: Gpr, src: impl Into<RegMem>) {
+    pub fn cvt_float_to_int(
+        &mut self,
+        width: FloatWidth,
+        size: Size,
+        dst: Gpr,
+        src: impl Into<RegMem>,
+    ) {
         let opcode = opcodes::cvt_float_to_int_opcode(width);
         self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
     }

@@ -26,11 +26,19 @@ pub struct Opcode {
 }
 
 const fn primary(byte: u8) -> Opcode {
-    Opcode { prefix: None, map: OpMap::Primary, byte }
+    Opcode {
+        prefix: None,
+        map: OpMap::Primary,
+        byte,
+    }
 }
 
 const fn op0f(prefix: Option<u8>, byte: u8) -> Opcode {
-    Opcode { prefix, map: OpMap::Esc0F, byte }
+    Opcode {
+        prefix,
+        map: OpMap::Esc0F,
+        byte,
+    }
 }
 
 /// The two-operand integer operations of the `00`-`3F` block and `81`/`83`.
@@ -211,7 +219,11 @@ pub fn round_opcode(width: FloatWidth) -> Opcode {
         FloatWidth::F32 => 0x0A,
         FloatWidth::F64 => 0x0B,
     };
-    Opcode { prefix: Some(0x66), map: OpMap::Esc0F3A, byte }
+    Opcode {
+        prefix: Some(0x66),
+        map: OpMap::Esc0F3A,
+        byte,
+    }
 }
 
 /// `mov r/m, reg`.
@@ -288,8 +300,22 @@ impl Cond {
     /// The opposite condition.
     pub fn invert(self) -> Cond {
         const ALL: [Cond; 16] = [
-            Cond::O, Cond::No, Cond::B, Cond::Ae, Cond::E, Cond::Ne, Cond::Be, Cond::A,
-            Cond::S, Cond::Ns, Cond::P, Cond::Np, Cond::L, Cond::Ge, Cond::Le, Cond::G,
+            Cond::O,
+            Cond::No,
+            Cond::B,
+            Cond::Ae,
+            Cond::E,
+            Cond::Ne,
+            Cond::Be,
+            Cond::A,
+            Cond::S,
+            Cond::Ns,
+            Cond::P,
+            Cond::Np,
+            Cond::L,
+            Cond::Ge,
+            Cond::Le,
+            Cond::G,
         ];
         ALL[(self as usize) ^ 1]
     }

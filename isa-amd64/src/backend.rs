@@ -1,0 +1,56 @@
+//! [`Amd64Backend`]: lowering, register allocation and emission behind
+//! kiln's [`Backend`] trait.
+
+use crate::regs::machine_env;
+use crate::{Features, emit, lower};
+use kiln_regalloc::{MachineEnv, allocate};
+use kiln_ssa::Function;
+use kiln_ssa::target::{Backend, CompileError, CompiledFunction};
+
+/// The x86-64 backend, for the CPU features found when it was made.
+#[derive(Clone, Debug)]
+pub struct Amd64Backend {
+    features: Features,
+    env: MachineEnv,
+}
+
+impl Amd64Backend {
+    /// A backend for the CPU this process runs on.
+    pub fn new() -> Amd64Backend {
+        Amd64Backend::with_features(Features::detect())
+    }
+
+    /// A backend that uses only the given optional instructions.
+    pub fn with_features(features: Features) -> Amd64Backend {
+        Amd64Backend {
+            features,
+            env: machine_env(),
+        }
+    }
+
+    /// The optional instructions this backend uses.
+    pub fn features(&self) -> Features {
+        self.features
+    }
+}
+
+impl Default for Amd64Backend {
+    fn default() -> Amd64Backend {
+        Amd64Backend::new()
+    }
+}
+
+impl Backend for Amd64Backend {
+    fn name(&self) -> &'static str {
+        "amd64"
+    }
+
+    fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
+        let vcode = lower::lower(func, self.features)?;
+        let output = allocate(&vcode, &self.env).map_err(|error| CompileError {
+            function: func.name.clone(),
+            message: format!("register allocation failed: {error}"),
+        })?;
+        Ok(emit::emit(&vcode, &output))
+    }
+}

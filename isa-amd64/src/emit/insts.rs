@@ -1,0 +1,462 @@
+//! Emission of each machine instruction from its allocated operands.
+
+use super::Emitter;
+use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp, UnaryGroupOp};
+use crate::encode::{Mem, RegMem, Size};
+use crate::inst::{AddrMode, Callee, DivOp, FlagTest, FloatUnaryOp, LoadOp, MachInst, StoreOp};
+use crate::regs::{Gpr, R11, RAX, RBP, RDX, RSP, SCRATCH_GPR, SCRATCH_XMM, Xmm, gpr, xmm};
+use kiln_regalloc::{Allocation, Inst, RegClass};
+use kiln_ssa::TrapCode;
+use kiln_ssa::target::RelocationTarget;
+
+/// Sign-bit masks for `f32` and `f64` in the low lane of a constant.
+pub(super) fn sign_mask(width: FloatWidth) -> u128 {
+    match width {
+        FloatWidth::F32 => 0x8000_0000,
+        FloatWidth::F64 => 0x8000_0000_0000_0000,
+    }
+}
+
+/// Everything but the sign bit.
+fn magnitude_mask(width: FloatWidth) -> u128 {
+    match width {
+        FloatWidth::F32 => 0x7FFF_FFFF,
+        FloatWidth::F64 => 0x7FFF_FFFF_FFFF_FFFF,
+    }
+}
+
+impl Emitter<'_> {
+    /// The integer register of an operand that must be in one.
+    fn gpr_at(allocs: &[Allocation], index: usize) -> Gpr {
+        gpr(allocs[index].as_reg().expect("a register operand"))
+    }
+
+    /// The float register of an operand that must be in one.
+    fn xmm_at(allocs: &[Allocation], index: usize) -> Xmm {
+        xmm(allocs[index].as_reg().expect("a register operand"))
+    }
+
+    /// The memory operand of an address whose operands start at `first`.
+    fn address(allocs: &[Allocation], first: usize, addr: AddrMode) -> Mem {
+        Mem::Base {
+            base: Self::gpr_at(allocs, first),
+            index: addr
+                .index_shift
+                .map(|shift| (Self::gpr_at(allocs, first + 1), shift)),
+            disp: addr.disp,
+        }
+    }
+
+    /// Emits one instruction.
+    pub(super) fn inst(&mut self, inst: Inst) {
+        let allocs = self.output.inst_allocs(inst).to_vec();
+        let last = allocs.len().wrapping_sub(1);
+        match self.vcode.insts[inst.index()] {
+            MachInst::Args => {}
+            MachInst::StackArg { slot } => {
+                let from = Mem::at(RBP, 16 + 8 * slot as i32);
+                let to = allocs[0].as_reg().expect("a register operand");
+                match to.class() {
+                    RegClass::Int => self.asm.load(Size::S64, gpr(to), from),
+                    RegClass::Float => self.asm.sse(SseOp::MovLoad, FloatWidth::F64, xmm(to), from),
+                }
+            }
+            constant @ (MachInst::Const { .. } | MachInst::FloatConst { .. }) => {
+                let to = allocs[0].as_reg().expect("a register operand");
+                self.constant(constant, to.hw());
+            }
+            MachInst::Alu { op, size } => {
+                let b = self.rm(allocs[1]);
+                self.asm.alu(op, size, Self::gpr_at(&allocs, 2), b);
+            }
+            MachInst::AluImm { op, size, imm } => {
+                self.asm.alu_imm(op, size, Self::gpr_at(&allocs, 1), imm)
+            }
+            MachInst::Imul { size } => {
+                let b = self.rm(allocs[1]);
+                self.asm
+                    .int_rm(IntRmOp::Imul, size, Self::gpr_at(&allocs, 2), b);
+            }
+            MachInst::Lea { size, addr } => {
+                let mem = Self::address(&allocs, 0, addr);
+                self.asm.lea(size, Self::gpr_at(&allocs, last), mem);
+            }
+            MachInst::ShiftCl { op, size } => self.asm.shift_cl(op, size, Self::gpr_at(&allocs, 2)),
+            MachInst::ShiftImm { op, size, amount } => {
+                self.asm
+                    .shift_imm(op, size, Self::gpr_at(&allocs, 1), amount)
+            }
+            MachInst::IntUnary { op, size } => {
+                let src = self.rm(allocs[0]);
+                self.asm.int_rm(op, size, Self::gpr_at(&allocs, 1), src);
+            }
+            MachInst::BitScan { leading, size } => {
+                let (src, dst) = (self.rm(allocs[0]), Self::gpr_at(&allocs, 1));
+                let bits = if size == Size::S64 { 64 } else { 32 };
+                if leading {
+                    self.asm.mov_imm(Size::S32, R11, 2 * bits - 1, true);
+                    self.asm.int_rm(IntRmOp::Bsr, size, dst, src);
+                    self.asm.cmov(Cond::E, size, dst, R11);
+                    self.asm.alu_imm(AluOp::Xor, size, dst, bits as i32 - 1);
+                } else {
+                    self.asm.mov_imm(Size::S32, R11, bits, true);
+                    self.asm.int_rm(IntRmOp::Bsf, size, dst, src);
+                    self.asm.cmov(Cond::E, size, dst, R11);
+                }
+            }
+            MachInst::Div {
+                op,
+                size,
+                check_zero,
+                check_minus_one,
+            } => self.division(
+                op,
+                size,
+                Self::gpr_at(&allocs, 1),
+                check_zero,
+                check_minus_one,
+            ),
+            MachInst::CondSet { cond } => {
+                self.compare(cond.compare, &allocs);
+                let dst = Self::gpr_at(&allocs, last);
+                let set = |emitter: &mut Self, cc: Cond, reg: Gpr| {
+                    emitter.asm.setcc(cc, reg);
+                    emitter.asm.int_rm(IntRmOp::Movzx8, Size::S32, reg, reg);
+                };
+                match cond.test {
+                    FlagTest::Single(cc) => set(self, cc, dst),
+                    FlagTest::FloatEq | FlagTest::FloatNe => {
+                        let (first, second, join) = if cond.test == FlagTest::FloatEq {
+                            (Cond::E, Cond::Np, AluOp::And)
+                        } else {
+                            (Cond::Ne, Cond::P, AluOp::Or)
+                        };
+                        set(self, first, dst);
+                        set(self, second, R11);
+                        self.asm.alu(join, Size::S32, dst, R11);
+                    }
+                }
+            }
+            MachInst::CondMove { cond, size } => {
+                self.compare(cond.compare, &allocs);
+                let n = cond.compare.num_operands();
+                let (a, dst) = (self.rm(allocs[n]), Self::gpr_at(&allocs, n + 2));
+                match cond.test {
+                    FlagTest::Single(cc) => self.asm.cmov(cc, size, dst, a),
+                    test => {
+                        let skip = self.asm.new_label();
+                        self.jump_unless(test, skip);
+                        match a {
+                            RegMem::Reg(reg) => self.asm.mov(Size::S64, dst, Gpr(reg)),
+                            RegMem::Mem(mem) => self.asm.load(Size::S64, dst, mem),
+                        }
+                        self.asm.bind(skip);
+                    }
+                }
+            }
+            MachInst::FloatCondMove { cond } => {
+                self.compare(cond.compare, &allocs);
+                let n = cond.compare.num_operands();
+                let skip = self.asm.new_label();
+                self.jump_unless(cond.test, skip);
+                self.asm.sse(
+                    SseOp::MovAligned,
+                    FloatWidth::F32,
+                    Self::xmm_at(&allocs, n + 2),
+                    Self::xmm_at(&allocs, n),
+                );
+                self.asm.bind(skip);
+            }
+            MachInst::TrapIf { cond, code } => {
+                self.compare(cond.compare, &allocs);
+                let label = self.trap_label(code);
+                self.jump_if(cond.test, label, Some(code));
+            }
+            MachInst::Load { op, addr } => {
+                let mem = Self::address(&allocs, 0, addr);
+                match op {
+                    LoadOp::Int(op, size) => {
+                        self.asm.int_rm(op, size, Self::gpr_at(&allocs, last), mem)
+                    }
+                    LoadOp::Float(width) => {
+                        self.asm
+                            .sse(SseOp::MovLoad, width, Self::xmm_at(&allocs, last), mem)
+                    }
+                }
+            }
+            MachInst::Store { op, addr } => {
+                let mem = Self::address(&allocs, 0, addr);
+                match op {
+                    StoreOp::Int(size) => self.asm.store(size, mem, Self::gpr_at(&allocs, last)),
+                    StoreOp::IntImm(size, imm) => self.asm.store_imm(size, mem, imm),
+                    StoreOp::Float(width) => {
+                        self.asm.sse_store(width, mem, Self::xmm_at(&allocs, last))
+                    }
+                }
+            }
+            MachInst::Sse { op, width } => {
+                let b = self.rm(allocs[1]);
+                self.asm.sse(op, width, Self::xmm_at(&allocs, 2), b);
+            }
+            MachInst::FloatSign { negate, width } => {
+                let dst = Self::xmm_at(&allocs, 1);
+                let (op, mask) = if negate {
+                    (SseOp::Xor, sign_mask(width))
+                } else {
+                    (SseOp::And, magnitude_mask(width))
+                };
+                let mask = self.asm.constant(mask);
+                self.asm.sse(op, width, dst, mask);
+            }
+            MachInst::Copysign { width } => {
+                let (dst, sign) = (Self::xmm_at(&allocs, 2), Self::xmm_at(&allocs, 1));
+                let sign_bits = self.asm.constant(sign_mask(width));
+                let magnitude_bits = self.asm.constant(magnitude_mask(width));
+                self.asm.sse(SseOp::MovAligned, width, SCRATCH_XMM, sign);
+                self.asm.sse(SseOp::And, width, SCRATCH_XMM, sign_bits);
+                self.asm.sse(SseOp::And, width, dst, magnitude_bits);
+                self.asm.sse(SseOp::Or, width, dst, SCRATCH_XMM);
+            }
+            MachInst::FloatMinMax { max, width } => self.min_max(
+                max,
+                width,
+                Self::xmm_at(&allocs, 2),
+                Self::xmm_at(&allocs, 1),
+            ),
+            MachInst::FloatUnary { op, width } => {
+                let (src, dst) = (self.rm(allocs[0]), Self::xmm_at(&allocs, 1));
+                match op {
+                    FloatUnaryOp::Sqrt => self.asm.sse(SseOp::Sqrt, width, dst, src),
+                    FloatUnaryOp::Round(mode) => self.asm.round(width, dst, src, mode),
+                    FloatUnaryOp::ConvertWidth => self.asm.sse(SseOp::CvtToOther, width, dst, src),
+                }
+            }
+            MachInst::IntToFloat {
+                width,
+                size,
+                signed,
+            } => self.int_to_float(
+                width,
+                size,
+                signed,
+                Self::gpr_at(&allocs, 0),
+                Self::xmm_at(&allocs, 1),
+            ),
+            MachInst::FloatToInt {
+                width,
+                size,
+                signed,
+                saturating,
+            } => {
+                let (src, dst) = (Self::xmm_at(&allocs, 0), Self::gpr_at(&allocs, 1));
+                match (signed, saturating) {
+                    (true, false) => self.float_to_sint(width, size, src, dst),
+                    (false, false) => self.float_to_uint(width, size, src, dst),
+                    (true, true) => self.float_to_sint_sat(width, size, src, dst),
+                    (false, true) => self.float_to_uint_sat(width, size, src, dst),
+                }
+            }
+            MachInst::MovToFloat { size } => {
+                self.asm
+                    .movd_to_xmm(size, Self::xmm_at(&allocs, 1), Self::gpr_at(&allocs, 0))
+            }
+            MachInst::MovFromFloat { size } => {
+                self.asm
+                    .movd_from_xmm(size, Self::gpr_at(&allocs, 1), Self::xmm_at(&allocs, 0))
+            }
+            MachInst::Call {
+                callee,
+                reg_args,
+                stack_args,
+                zero_extend_i32_result,
+            } => {
+                let first_arg = usize::from(callee == Callee::Indirect);
+                let first_stack = first_arg + usize::from(reg_args);
+                for k in 0..usize::from(stack_args) {
+                    let to = Mem::at(RSP, 8 * k as i32);
+                    match allocs[first_stack + k] {
+                        Allocation::Reg(reg) if reg.class() == RegClass::Int => {
+                            self.asm.store(Size::S64, to, gpr(reg))
+                        }
+                        Allocation::Reg(reg) => self.asm.sse_store(FloatWidth::F64, to, xmm(reg)),
+                        Allocation::Stack(slot) => {
+                            self.asm.load(Size::S64, SCRATCH_GPR, self.slot(slot));
+                            self.asm.store(Size::S64, to, SCRATCH_GPR);
+                        }
+                    }
+                }
+                match callee {
+                    Callee::Direct(func) => {
+                        self.asm.call_relocated(RelocationTarget::Function(func))
+                    }
+                    Callee::Indirect => self.asm.call_indirect(Self::gpr_at(&allocs, 0)),
+                    Callee::Helper(helper) => {
+                        self.asm
+                            .mov_address(SCRATCH_GPR, RelocationTarget::Helper(helper));
+                        self.asm.call_indirect(SCRATCH_GPR);
+                        self.asm.int_rm(IntRmOp::Test, Size::S64, RDX, RDX);
+                        let label = self.helper_trap_label();
+                        self.asm.jcc(Cond::Ne, label);
+                        if zero_extend_i32_result {
+                            self.asm.mov(Size::S32, RAX, RAX);
+                        }
+                    }
+                }
+            }
+            MachInst::BrTableIndex { targets } => {
+                let (index, dst) = (Self::gpr_at(&allocs, 0), Self::gpr_at(&allocs, 1));
+                let default = targets as i32 - 1;
+                self.asm.mov_imm(Size::S32, R11, default as u64, true);
+                self.asm.alu_imm(AluOp::Cmp, Size::S32, index, default);
+                self.asm.mov(Size::S32, dst, index);
+                self.asm.cmov(Cond::Ae, Size::S32, dst, R11);
+            }
+            MachInst::BrTable => {
+                let index = Self::gpr_at(&allocs, 0);
+                let table = self.asm.new_label();
+                self.asm.lea(Size::S64, R11, Mem::Label(table));
+                self.asm.lea(
+                    Size::S64,
+                    R11,
+                    Mem::Base {
+                        base: R11,
+                        index: Some((index, 3)),
+                        disp: 0,
+                    },
+                );
+                self.asm.jmp_indirect(R11);
+                self.asm.bind(table);
+                for succ in self.vcode.blocks[self.block].succs.clone() {
+                    self.asm.jmp(self.block_labels[succ.index()]);
+                    self.asm.nop3();
+                }
+            }
+            MachInst::Jump => {
+                let succ = self.vcode.blocks[self.block].succs[0].index();
+                if self.next_block() != Some(succ) {
+                    self.asm.jmp(self.block_labels[succ]);
+                }
+            }
+            MachInst::Branch { cond } => {
+                self.compare(cond.compare, &allocs);
+                let succs = &self.vcode.blocks[self.block].succs;
+                let (taken, not_taken) = (succs[0].index(), succs[1].index());
+                let (taken_label, not_taken_label) =
+                    (self.block_labels[taken], self.block_labels[not_taken]);
+                if self.next_block() == Some(taken) {
+                    self.jump_unless(cond.test, not_taken_label);
+                } else {
+                    self.jump_if(cond.test, taken_label, None);
+                    if self.next_block() != Some(not_taken) {
+                        self.asm.jmp(not_taken_label);
+                    }
+                }
+            }
+            MachInst::Return => self.epilogue(),
+            MachInst::Trap { code } => {
+                let label = self.trap_label(code);
+                self.asm.trap_site(code);
+                self.asm.jmp(label);
+            }
+        }
+    }
+
+    /// Division and remainder with wasm's traps: divide by zero, and
+    /// `MIN / -1` (which traps for `div_s` and is 0 for `rem_s`).
+    fn division(
+        &mut self,
+        op: DivOp,
+        size: Size,
+        divisor: Gpr,
+        check_zero: bool,
+        check_minus_one: bool,
+    ) {
+        if check_zero {
+            self.asm.int_rm(IntRmOp::Test, size, divisor, divisor);
+            let label = self.trap_label(TrapCode::IntegerDivideByZero);
+            self.asm.trap_site(TrapCode::IntegerDivideByZero);
+            self.asm.jcc(Cond::E, label);
+        }
+        let done = self.asm.new_label();
+        match op {
+            DivOp::Sdiv | DivOp::Srem => {
+                if check_minus_one {
+                    let divide = self.asm.new_label();
+                    self.asm.alu_imm(AluOp::Cmp, size, divisor, -1);
+                    self.asm.jcc(Cond::Ne, divide);
+                    if op == DivOp::Sdiv {
+                        self.asm.unary(UnaryGroupOp::Neg, size, RAX);
+                        let label = self.trap_label(TrapCode::IntegerOverflow);
+                        self.asm.trap_site(TrapCode::IntegerOverflow);
+                        self.asm.jcc(Cond::O, label);
+                    } else {
+                        self.asm.mov_imm(Size::S32, RDX, 0, false);
+                    }
+                    self.asm.jmp(done);
+                    self.asm.bind(divide);
+                }
+                self.asm.sign_extend_rax(size);
+                self.asm.unary(UnaryGroupOp::Idiv, size, divisor);
+            }
+            DivOp::Udiv | DivOp::Urem => {
+                self.asm.mov_imm(Size::S32, RDX, 0, false);
+                self.asm.unary(UnaryGroupOp::Div, size, divisor);
+            }
+        }
+        self.asm.bind(done);
+    }
+
+    /// Wasm `min`/`max`: a NaN operand gives NaN, and `-0` is below `+0`.
+    fn min_max(&mut self, max: bool, width: FloatWidth, dst: Xmm, other: Xmm) {
+        let (nan, unequal, done) = (
+            self.asm.new_label(),
+            self.asm.new_label(),
+            self.asm.new_label(),
+        );
+        self.asm.sse(SseOp::Ucomi, width, dst, other);
+        self.asm.jcc(Cond::P, nan);
+        self.asm.jcc(Cond::Ne, unequal);
+        let join_signs = if max { SseOp::And } else { SseOp::Or };
+        self.asm.sse(join_signs, width, dst, other);
+        self.asm.jmp(done);
+        self.asm.bind(nan);
+        self.asm.sse(SseOp::Add, width, dst, other);
+        self.asm.jmp(done);
+        self.asm.bind(unequal);
+        self.asm
+            .sse(if max { SseOp::Max } else { SseOp::Min }, width, dst, other);
+        self.asm.bind(done);
+    }
+
+    /// Signed or unsigned integer to float; unsigned 64-bit values above
+    /// `i64::MAX` are halved (keeping the low bit, so rounding stays
+    /// exact), converted and doubled.
+    fn int_to_float(&mut self, width: FloatWidth, size: Size, signed: bool, src: Gpr, dst: Xmm) {
+        if signed {
+            self.asm.cvt_int_to_float(width, size, dst, src);
+            return;
+        }
+        if size == Size::S32 {
+            self.asm.cvt_int_to_float(width, Size::S64, dst, src);
+            return;
+        }
+        let (big, done, even) = (
+            self.asm.new_label(),
+            self.asm.new_label(),
+            self.asm.new_label(),
+        );
+        self.asm.int_rm(IntRmOp::Test, Size::S64, src, src);
+        self.asm.jcc(Cond::S, big);
+        self.asm.cvt_int_to_float(width, Size::S64, dst, src);
+        self.asm.jmp(done);
+        self.asm.bind(big);
+        self.asm.mov(Size::S64, R11, src);
+        self.asm.shift_imm(ShiftOp::Shr, Size::S64, R11, 1);
+        self.asm.jcc(Cond::Ae, even);
+        self.asm.alu_imm(AluOp::Or, Size::S64, R11, 1);
+        self.asm.bind(even);
+        self.asm.cvt_int_to_float(width, Size::S64, dst, R11);
+        self.asm.sse(SseOp::Add, width, dst, dst);
+        self.asm.bind(done);
+    }
+}

@@ -1,0 +1,68 @@
+//! Which SSA instructions fold into their single user instead of being
+//! lowered on their own: a compare into the branch, select or trap that
+//! reads it, an address add into the load or store that reads it.
+//!
+//! Only pure instructions fold, into a user in the same block, and only
+//! when that user is their one use, so no work is ever done twice.
+
+use kiln_ssa::{BinaryOp, Block, Function, Inst, Op, Type, ValueDef};
+
+/// The folding decisions for one function.
+pub(super) struct Folding {
+    folded: Vec<bool>,
+}
+
+impl Folding {
+    /// Decides what folds in the blocks `reachable`.
+    pub fn compute(func: &Function, reachable: &[Block]) -> Folding {
+        let mut uses = vec![0u32; func.values.len()];
+        let mut block_of = vec![None; func.insts.len()];
+        for &block in reachable {
+            for &inst in &func.block(block).insts {
+                block_of[inst.index()] = Some(block);
+                let data = func.inst(inst);
+                let branch_args = data.targets.iter().flat_map(|t| &t.args);
+                for value in data.args.iter().chain(branch_args) {
+                    uses[value.index()] += 1;
+                }
+            }
+        }
+        let mut folded = vec![false; func.insts.len()];
+        for &block in reachable {
+            for &inst in &func.block(block).insts {
+                let data = func.inst(inst);
+                let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
+                    Op::Brif | Op::Select | Op::Trapz(_) | Op::Trapnz(..) => {
+                        (data.args[0], is_compare)
+                    }
+                    Op::Load { .. } | Op::Store { .. } => (data.args[0], is_address_add),
+                    _ => continue,
+                };
+                if let ValueDef::Result(def) = func.value_def(candidate) {
+                    let def_data = func.inst(def);
+                    let ty = func.value_type(candidate);
+                    if uses[candidate.index()] == 1
+                        && block_of[def.index()] == Some(block)
+                        && wants(def_data.op, ty)
+                    {
+                        folded[def.index()] = true;
+                    }
+                }
+            }
+        }
+        Folding { folded }
+    }
+
+    /// Whether `inst` is lowered as part of its user.
+    pub fn is_folded(&self, inst: Inst) -> bool {
+        self.folded[inst.index()]
+    }
+}
+
+fn is_compare(op: Op, _: Type) -> bool {
+    matches!(op, Op::Icmp(_) | Op::Fcmp(_))
+}
+
+fn is_address_add(op: Op, ty: Type) -> bool {
+    op == Op::Binary(BinaryOp::Iadd) && ty == Type::I64
+}

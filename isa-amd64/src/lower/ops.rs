@@ -1,0 +1,747 @@
+//! Lowering rules, one SSA instruction at a time, matching patterns on the
+//! use-def graph: immediates, compares fused into their users, address
+//! modes, `lea` for adds.
+
+use super::{Lowerer, class_of};
+use crate::abi::{self, Location};
+use crate::encode::Size;
+use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp};
+use crate::inst::{
+    AddrMode, Callee, Compare, Condition, DivOp, FlagTest, FloatUnaryOp, LoadOp, MachInst, StoreOp,
+};
+use crate::regs::{RAX, RCX, RDX, caller_saved};
+use kiln_regalloc::{Constraint, Operand, OperandKind, RegClass};
+use kiln_ssa::target::CompileError;
+use kiln_ssa::{
+    BinaryOp, Block, FloatCC, Inst, IntCC, LoadKind, Op, StoreKind, Type, UnaryOp, Value,
+};
+
+/// The operand size of an integer type.
+pub(crate) fn size_of(ty: Type) -> Size {
+    if ty == Type::I64 {
+        Size::S64
+    } else {
+        Size::S32
+    }
+}
+
+/// The width of a float type.
+pub(crate) fn width_of(ty: Type) -> FloatWidth {
+    if ty == Type::F64 {
+        FloatWidth::F64
+    } else {
+        FloatWidth::F32
+    }
+}
+
+/// The x86 condition of an integer comparison.
+fn int_cond(cc: IntCC) -> Cond {
+    match cc {
+        IntCC::Eq => Cond::E,
+        IntCC::Ne => Cond::Ne,
+        IntCC::Slt => Cond::L,
+        IntCC::Sle => Cond::Le,
+        IntCC::Sgt => Cond::G,
+        IntCC::Sge => Cond::Ge,
+        IntCC::Ult => Cond::B,
+        IntCC::Ule => Cond::Be,
+        IntCC::Ugt => Cond::A,
+        IntCC::Uge => Cond::Ae,
+    }
+}
+
+/// The comparison with its operands swapped.
+fn swap_cc(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Slt => IntCC::Sgt,
+        IntCC::Sle => IntCC::Sge,
+        IntCC::Sgt => IntCC::Slt,
+        IntCC::Sge => IntCC::Sle,
+        IntCC::Ult => IntCC::Ugt,
+        IntCC::Ule => IntCC::Uge,
+        IntCC::Ugt => IntCC::Ult,
+        IntCC::Uge => IntCC::Ule,
+        IntCC::Eq | IntCC::Ne => cc,
+    }
+}
+
+/// The negation of a flag test.
+fn invert(test: FlagTest) -> FlagTest {
+    match test {
+        FlagTest::Single(cc) => FlagTest::Single(cc.invert()),
+        FlagTest::FloatEq => FlagTest::FloatNe,
+        FlagTest::FloatNe => FlagTest::FloatEq,
+    }
+}
+
+impl Lowerer<'_> {
+    /// The bits of `value` as a sign-extended 32-bit immediate of an
+    /// operation on `ty`, when it is a constant that fits.
+    fn imm32(&self, value: Value, ty: Type) -> Option<i32> {
+        let bits = self.func.constant(value)?;
+        match ty {
+            Type::I32 => Some(bits as u32 as i32),
+            Type::I64 => i32::try_from(bits as i64).ok(),
+            _ => None,
+        }
+    }
+
+    /// The single result of `inst`.
+    fn result(&self, inst: Inst) -> Value {
+        self.func.inst(inst).results[0]
+    }
+
+    /// The condition that makes `value` true (non-zero), with the operands
+    /// of its compare: a folded `icmp`/`fcmp`, or a test of the value.
+    fn condition(&self, value: Value) -> (Condition, Vec<Operand>) {
+        let folded = self
+            .func
+            .defining_inst(value)
+            .filter(|_| match self.func.value_def(value) {
+                kiln_ssa::ValueDef::Result(inst) => self.fold.is_folded(inst),
+                _ => false,
+            });
+        match folded.map(|data| (data.op, data.args.as_slice())) {
+            Some((Op::Icmp(cc), &[a, b])) => self.int_compare(cc, a, b),
+            Some((Op::Fcmp(cc), &[a, b])) => self.float_compare(cc, a, b),
+            _ => {
+                let compare = Compare::NonZero(size_of(self.func.value_type(value)));
+                let cond = Condition {
+                    compare,
+                    test: FlagTest::Single(Cond::Ne),
+                };
+                (cond, vec![Operand::reg_use(self.vreg(value))])
+            }
+        }
+    }
+
+    fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
+        let ty = self.func.value_type(a);
+        let size = size_of(ty);
+        let (cc, a, compare, operands) = if let Some(imm) = self.imm32(b, ty) {
+            (cc, a, Compare::IntImm(size, imm), vec![])
+        } else if let Some(imm) = self.imm32(a, ty) {
+            (swap_cc(cc), b, Compare::IntImm(size, imm), vec![])
+        } else {
+            (
+                cc,
+                a,
+                Compare::Int(size),
+                vec![Operand::any_use(self.vreg(b))],
+            )
+        };
+        let mut all = vec![Operand::reg_use(self.vreg(a))];
+        all.extend(operands);
+        let test = FlagTest::Single(int_cond(cc));
+        (Condition { compare, test }, all)
+    }
+
+    fn float_compare(&self, cc: FloatCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
+        let width = width_of(self.func.value_type(a));
+        let (first, second, test) = match cc {
+            FloatCC::Eq => (a, b, FlagTest::FloatEq),
+            FloatCC::Ne => (a, b, FlagTest::FloatNe),
+            FloatCC::Gt => (a, b, FlagTest::Single(Cond::A)),
+            FloatCC::Ge => (a, b, FlagTest::Single(Cond::Ae)),
+            FloatCC::Lt => (b, a, FlagTest::Single(Cond::A)),
+            FloatCC::Le => (b, a, FlagTest::Single(Cond::Ae)),
+        };
+        let operands = vec![
+            Operand::reg_use(self.vreg(first)),
+            Operand::any_use(self.vreg(second)),
+        ];
+        (
+            Condition {
+                compare: Compare::Float(width),
+                test,
+            },
+            operands,
+        )
+    }
+
+    /// The address `value + offset` as an address mode, pushing its
+    /// operands: a folded `iadd` gives base and index, a zero-extended or
+    /// shifted index folds into the scaled index, constants into the
+    /// displacement.
+    fn address(&mut self, value: Value, offset: u32, operands: &mut Vec<Operand>) -> AddrMode {
+        let folded = match self.func.value_def(value) {
+            kiln_ssa::ValueDef::Result(inst) if self.fold.is_folded(inst) => {
+                let args = &self.func.inst(inst).args;
+                Some((args[0], args[1]))
+            }
+            _ => None,
+        };
+        if let Some((base, index)) = folded {
+            let disp = match self.imm32(index, Type::I64) {
+                Some(constant) => i32::try_from(i64::from(constant) + i64::from(offset)).ok(),
+                None => i32::try_from(offset).ok(),
+            };
+            if let Some(disp) = disp {
+                operands.push(Operand::reg_use(self.vreg(base)));
+                if self.imm32(index, Type::I64).is_some() {
+                    return AddrMode {
+                        index_shift: None,
+                        disp,
+                    };
+                }
+                let (index, shift) = self.scaled_index(index);
+                operands.push(Operand::reg_use(self.vreg(index)));
+                return AddrMode {
+                    index_shift: Some(shift),
+                    disp,
+                };
+            }
+            let sum = self.new_vreg(RegClass::Int);
+            let ops = vec![
+                Operand::reg_use(self.vreg(base)),
+                Operand::reg_use(self.vreg(index)),
+                Operand::reg_def(sum),
+            ];
+            self.emit(
+                MachInst::Lea {
+                    size: Size::S64,
+                    addr: AddrMode {
+                        index_shift: Some(0),
+                        disp: 0,
+                    },
+                },
+                ops,
+            );
+            return self.offset_address(sum, offset, operands);
+        }
+        let base = self.vreg(value);
+        self.offset_address(base, offset, operands)
+    }
+
+    fn offset_address(
+        &mut self,
+        base: kiln_regalloc::VReg,
+        offset: u32,
+        operands: &mut Vec<Operand>,
+    ) -> AddrMode {
+        operands.push(Operand::reg_use(base));
+        match i32::try_from(offset) {
+            Ok(disp) => AddrMode {
+                index_shift: None,
+                disp,
+            },
+            Err(_) => {
+                let constant = self.new_vreg(RegClass::Int);
+                let inst = MachInst::Const {
+                    bits: u64::from(offset),
+                };
+                self.constants[constant.index()] = Some(inst);
+                self.emit(inst, vec![Operand::reg_def(constant)]);
+                operands.push(Operand::reg_use(constant));
+                AddrMode {
+                    index_shift: Some(0),
+                    disp: 0,
+                }
+            }
+        }
+    }
+
+    /// An index value and its shift: `uextend x` is `x` itself (i32
+    /// values are kept zero-extended in registers), `ishl x, 1..=3` is `x`
+    /// scaled.
+    fn scaled_index(&self, index: Value) -> (Value, u8) {
+        let Some(data) = self.func.defining_inst(index) else {
+            return (index, 0);
+        };
+        match (data.op, data.args.as_slice()) {
+            (Op::Unary(UnaryOp::Uextend), &[x]) => (x, 0),
+            (Op::Binary(BinaryOp::Ishl), &[x, amount]) => match self.func.constant(amount) {
+                Some(shift @ 1..=3) => (x, shift as u8),
+                _ => (index, 0),
+            },
+            _ => (index, 0),
+        }
+    }
+
+    /// Lowers one SSA instruction of `block`.
+    pub(super) fn lower_inst(&mut self, block: Block, inst: Inst) -> Result<(), CompileError> {
+        let data = self.func.inst(inst);
+        let args = data.args.clone();
+        match data.op {
+            Op::Iconst(bits) => {
+                let def = self.vreg(self.result(inst));
+                let inst = MachInst::Const { bits };
+                self.constants[def.index()] = Some(inst);
+                self.emit(inst, vec![Operand::reg_def(def)]);
+            }
+            Op::Fconst(bits) => {
+                let result = self.result(inst);
+                let def = self.vreg(result);
+                let inst = MachInst::FloatConst {
+                    width: width_of(self.func.value_type(result)),
+                    bits,
+                };
+                self.constants[def.index()] = Some(inst);
+                self.emit(inst, vec![Operand::reg_def(def)]);
+            }
+            Op::Unary(op) => self.lower_unary(op, args[0], self.result(inst))?,
+            Op::Binary(op) => self.lower_binary(op, args[0], args[1], self.result(inst)),
+            Op::Icmp(_) | Op::Fcmp(_) => {
+                let result = self.result(inst);
+                let (cond, mut operands) = match data.op {
+                    Op::Icmp(cc) => self.int_compare(cc, args[0], args[1]),
+                    Op::Fcmp(cc) => self.float_compare(cc, args[0], args[1]),
+                    _ => unreachable!("matched above"),
+                };
+                operands.push(Operand::reg_def(self.vreg(result)));
+                self.emit(MachInst::CondSet { cond }, operands);
+            }
+            Op::Select => {
+                let result = self.result(inst);
+                let (cond, mut operands) = self.condition(args[0]);
+                let chosen = operands.len() + 1;
+                let (a, b) = (self.vreg(args[1]), self.vreg(args[2]));
+                let ty = self.func.value_type(result);
+                let machine = if ty.is_float() {
+                    operands.push(Operand::reg_use(a));
+                    MachInst::FloatCondMove { cond }
+                } else {
+                    operands.push(Operand::any_use(a));
+                    MachInst::CondMove {
+                        cond,
+                        size: size_of(ty),
+                    }
+                };
+                operands.push(Operand::reg_use(b));
+                operands.push(Operand::reuse_def(self.vreg(result), chosen));
+                self.emit(machine, operands);
+            }
+            Op::Load { kind, offset, .. } => {
+                let result = self.result(inst);
+                let mut operands = Vec::new();
+                let addr = self.address(args[0], offset, &mut operands);
+                operands.push(Operand::reg_def(self.vreg(result)));
+                let op = load_op(kind, self.func.value_type(result));
+                self.emit(MachInst::Load { op, addr }, operands);
+            }
+            Op::Store { kind, offset, .. } => {
+                let value = args[1];
+                let ty = self.func.value_type(value);
+                let mut operands = Vec::new();
+                let addr = self.address(args[0], offset, &mut operands);
+                let op = if ty.is_float() {
+                    operands.push(Operand::reg_use(self.vreg(value)));
+                    StoreOp::Float(width_of(ty))
+                } else {
+                    let size = Size::of_bytes(kind.bytes(ty));
+                    match self.imm32(value, ty) {
+                        Some(imm)
+                            if kind != StoreKind::Full
+                                || ty == Type::I32
+                                || self.func.constant(value) == Some(imm as i64 as u64) =>
+                        {
+                            StoreOp::IntImm(size, imm)
+                        }
+                        _ => {
+                            operands.push(Operand::reg_use(self.vreg(value)));
+                            StoreOp::Int(size)
+                        }
+                    }
+                };
+                self.emit(MachInst::Store { op, addr }, operands);
+            }
+            Op::Call { func } => self.lower_call(Callee::Direct(func), &args, &data.results)?,
+            Op::CallIndirect { .. } => self.lower_call(Callee::Indirect, &args, &data.results)?,
+            Op::CallHelper(helper) => {
+                self.lower_call(Callee::Helper(helper), &args, &data.results)?
+            }
+            Op::Trap(code) => self.emit(MachInst::Trap { code }, Vec::new()),
+            Op::Trapz(code) | Op::Trapnz(code, _) => {
+                let (mut cond, operands) = self.condition(args[0]);
+                if matches!(data.op, Op::Trapz(_)) {
+                    cond.test = invert(cond.test);
+                }
+                self.emit(MachInst::TrapIf { cond, code }, operands);
+            }
+            Op::Jump => {
+                self.emit(MachInst::Jump, Vec::new());
+                self.set_successors(block);
+            }
+            Op::Brif => {
+                let (cond, operands) = self.condition(args[0]);
+                self.emit(MachInst::Branch { cond }, operands);
+                self.set_successors(block);
+            }
+            Op::BrTable => {
+                let targets = data.targets.len() as u32;
+                if targets == 1 {
+                    self.emit(MachInst::Jump, Vec::new());
+                } else {
+                    let index = self.new_vreg(RegClass::Int);
+                    let operands = vec![
+                        Operand::reg_use(self.vreg(args[0])),
+                        Operand::reg_def(index),
+                    ];
+                    self.emit(MachInst::BrTableIndex { targets }, operands);
+                    self.emit(MachInst::BrTable, vec![Operand::reg_use(index)]);
+                }
+                self.set_successors(block);
+            }
+            Op::Return => {
+                let types: Vec<Type> = args.iter().map(|&v| self.func.value_type(v)).collect();
+                let regs = abi::result_registers(&types).ok_or_else(|| {
+                    self.error("more results than result registers are not supported yet")
+                })?;
+                let operands = args
+                    .iter()
+                    .zip(regs)
+                    .map(|(&v, reg)| Operand::fixed_use(self.vreg(v), reg))
+                    .collect();
+                self.emit(MachInst::Return, operands);
+            }
+        }
+        Ok(())
+    }
+
+    fn lower_binary(&mut self, op: BinaryOp, a: Value, b: Value, result: Value) {
+        let ty = self.func.value_type(result);
+        let def = self.vreg(result);
+        let (va, vb) = (self.vreg(a), self.vreg(b));
+        if ty.is_float() {
+            let width = width_of(ty);
+            let machine = match op {
+                BinaryOp::Fadd => MachInst::Sse {
+                    op: SseOp::Add,
+                    width,
+                },
+                BinaryOp::Fsub => MachInst::Sse {
+                    op: SseOp::Sub,
+                    width,
+                },
+                BinaryOp::Fmul => MachInst::Sse {
+                    op: SseOp::Mul,
+                    width,
+                },
+                BinaryOp::Fdiv => MachInst::Sse {
+                    op: SseOp::Div,
+                    width,
+                },
+                BinaryOp::Fmin => MachInst::FloatMinMax { max: false, width },
+                BinaryOp::Fmax => MachInst::FloatMinMax { max: true, width },
+                _ => MachInst::Copysign { width },
+            };
+            let second = if matches!(machine, MachInst::Sse { .. }) {
+                Operand::any_use(vb)
+            } else {
+                Operand::reg_use(vb)
+            };
+            self.emit(
+                machine,
+                vec![Operand::reg_use(va), second, Operand::reuse_def(def, 0)],
+            );
+            return;
+        }
+        let size = size_of(ty);
+        let imm = self.imm32(b, ty);
+        let bits = ty.bits() as u64;
+        match op {
+            BinaryOp::Iadd => {
+                let (index_shift, disp, mut operands) = match imm {
+                    Some(imm) => (None, imm, vec![Operand::reg_use(va)]),
+                    None => (Some(0), 0, vec![Operand::reg_use(va), Operand::reg_use(vb)]),
+                };
+                operands.push(Operand::reg_def(def));
+                self.emit(
+                    MachInst::Lea {
+                        size,
+                        addr: AddrMode { index_shift, disp },
+                    },
+                    operands,
+                );
+            }
+            BinaryOp::Isub | BinaryOp::Band | BinaryOp::Bor | BinaryOp::Bxor => {
+                let alu = match op {
+                    BinaryOp::Isub => AluOp::Sub,
+                    BinaryOp::Band => AluOp::And,
+                    BinaryOp::Bor => AluOp::Or,
+                    _ => AluOp::Xor,
+                };
+                match imm {
+                    Some(imm) => self.emit(
+                        MachInst::AluImm { op: alu, size, imm },
+                        vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
+                    ),
+                    None => self.emit(
+                        MachInst::Alu { op: alu, size },
+                        vec![
+                            Operand::reg_use(va),
+                            Operand::any_use(vb),
+                            Operand::reuse_def(def, 0),
+                        ],
+                    ),
+                }
+            }
+            BinaryOp::Imul => {
+                self.emit(
+                    MachInst::Imul { size },
+                    vec![
+                        Operand::reg_use(va),
+                        Operand::any_use(vb),
+                        Operand::reuse_def(def, 0),
+                    ],
+                );
+            }
+            BinaryOp::Ishl | BinaryOp::Ushr | BinaryOp::Sshr | BinaryOp::Rotl | BinaryOp::Rotr => {
+                let shift = match op {
+                    BinaryOp::Ishl => ShiftOp::Shl,
+                    BinaryOp::Ushr => ShiftOp::Shr,
+                    BinaryOp::Sshr => ShiftOp::Sar,
+                    BinaryOp::Rotl => ShiftOp::Rol,
+                    _ => ShiftOp::Ror,
+                };
+                match self.func.constant(b) {
+                    Some(amount) => {
+                        let amount = (amount % bits) as u8;
+                        self.emit(
+                            MachInst::ShiftImm {
+                                op: shift,
+                                size,
+                                amount,
+                            },
+                            vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
+                        );
+                    }
+                    None => self.emit(
+                        MachInst::ShiftCl { op: shift, size },
+                        vec![
+                            Operand::reg_use(va),
+                            Operand::fixed_use(vb, RCX.preg()),
+                            Operand::reuse_def(def, 0),
+                        ],
+                    ),
+                }
+            }
+            BinaryOp::Sdiv | BinaryOp::Udiv | BinaryOp::Srem | BinaryOp::Urem => {
+                let div = match op {
+                    BinaryOp::Sdiv => DivOp::Sdiv,
+                    BinaryOp::Udiv => DivOp::Udiv,
+                    BinaryOp::Srem => DivOp::Srem,
+                    _ => DivOp::Urem,
+                };
+                let signed = matches!(div, DivOp::Sdiv | DivOp::Srem);
+                let divisor = self.func.constant(b).map(|c| {
+                    if ty == Type::I32 {
+                        c as u32 as i32 as i64
+                    } else {
+                        c as i64
+                    }
+                });
+                let check_zero = divisor.is_none_or(|c| c == 0);
+                let check_minus_one = signed && divisor.is_none_or(|c| c == -1);
+                let other = self.new_vreg(RegClass::Int);
+                let (quotient, remainder) = if matches!(div, DivOp::Sdiv | DivOp::Udiv) {
+                    (def, other)
+                } else {
+                    (other, def)
+                };
+                let operands = vec![
+                    Operand::fixed_use(va, RAX.preg()),
+                    Operand::reg_use(vb),
+                    Operand::new(
+                        remainder,
+                        OperandKind::EarlyDef,
+                        Constraint::Fixed(RDX.preg()),
+                    ),
+                    Operand::fixed_def(quotient, RAX.preg()),
+                ];
+                self.emit(
+                    MachInst::Div {
+                        op: div,
+                        size,
+                        check_zero,
+                        check_minus_one,
+                    },
+                    operands,
+                );
+            }
+            _ => unreachable!("float operations are lowered above"),
+        }
+    }
+
+    fn lower_unary(&mut self, op: UnaryOp, arg: Value, result: Value) -> Result<(), CompileError> {
+        let from = self.func.value_type(arg);
+        let to = self.func.value_type(result);
+        let (src, def) = (self.vreg(arg), self.vreg(result));
+        let any = vec![Operand::any_use(src), Operand::reg_def(def)];
+        let reg = vec![Operand::reg_use(src), Operand::reg_def(def)];
+        let int_unary = |op: IntRmOp, size: Size| MachInst::IntUnary { op, size };
+        let features = self.features;
+        let (machine, operands) = match op {
+            UnaryOp::Clz if features.lzcnt => (int_unary(IntRmOp::Lzcnt, size_of(to)), any),
+            UnaryOp::Ctz if features.bmi1 => (int_unary(IntRmOp::Tzcnt, size_of(to)), any),
+            UnaryOp::Clz | UnaryOp::Ctz => (
+                MachInst::BitScan {
+                    leading: op == UnaryOp::Clz,
+                    size: size_of(to),
+                },
+                any,
+            ),
+            UnaryOp::Popcnt if features.popcnt => (int_unary(IntRmOp::Popcnt, size_of(to)), any),
+            UnaryOp::Popcnt => {
+                return Err(self
+                    .error("popcnt on a CPU without the popcnt instruction is not supported yet"));
+            }
+            UnaryOp::Sextend8 => (int_unary(IntRmOp::Movsx8, size_of(to)), reg),
+            UnaryOp::Sextend16 => (int_unary(IntRmOp::Movsx16, size_of(to)), reg),
+            UnaryOp::Sextend32 | UnaryOp::Sextend => (int_unary(IntRmOp::Movsxd, Size::S64), any),
+            UnaryOp::Wrap | UnaryOp::Uextend => (int_unary(IntRmOp::Load, Size::S32), any),
+            UnaryOp::Fneg | UnaryOp::Fabs => {
+                let machine = MachInst::FloatSign {
+                    negate: op == UnaryOp::Fneg,
+                    width: width_of(to),
+                };
+                (
+                    machine,
+                    vec![Operand::reg_use(src), Operand::reuse_def(def, 0)],
+                )
+            }
+            UnaryOp::Sqrt => (
+                MachInst::FloatUnary {
+                    op: FloatUnaryOp::Sqrt,
+                    width: width_of(to),
+                },
+                any,
+            ),
+            UnaryOp::Ceil | UnaryOp::Floor | UnaryOp::Trunc | UnaryOp::Nearest => {
+                if !features.sse41 {
+                    return Err(self.error(format!(
+                        "{} on a CPU without SSE4.1 is not supported yet",
+                        op.name()
+                    )));
+                }
+                let mode = match op {
+                    UnaryOp::Nearest => 0,
+                    UnaryOp::Floor => 1,
+                    UnaryOp::Ceil => 2,
+                    _ => 3,
+                };
+                (
+                    MachInst::FloatUnary {
+                        op: FloatUnaryOp::Round(mode | 8),
+                        width: width_of(to),
+                    },
+                    any,
+                )
+            }
+            UnaryOp::FcvtToSint
+            | UnaryOp::FcvtToUint
+            | UnaryOp::FcvtToSintSat
+            | UnaryOp::FcvtToUintSat => {
+                let machine = MachInst::FloatToInt {
+                    width: width_of(from),
+                    size: size_of(to),
+                    signed: matches!(op, UnaryOp::FcvtToSint | UnaryOp::FcvtToSintSat),
+                    saturating: matches!(op, UnaryOp::FcvtToSintSat | UnaryOp::FcvtToUintSat),
+                };
+                (machine, reg)
+            }
+            UnaryOp::FcvtFromSint | UnaryOp::FcvtFromUint => {
+                let machine = MachInst::IntToFloat {
+                    width: width_of(to),
+                    size: size_of(from),
+                    signed: op == UnaryOp::FcvtFromSint,
+                };
+                (machine, reg)
+            }
+            UnaryOp::Fpromote | UnaryOp::Fdemote => (
+                MachInst::FloatUnary {
+                    op: FloatUnaryOp::ConvertWidth,
+                    width: width_of(from),
+                },
+                any,
+            ),
+            UnaryOp::Bitcast if to.is_float() => (
+                MachInst::MovToFloat {
+                    size: size_of(from),
+                },
+                reg,
+            ),
+            UnaryOp::Bitcast => (MachInst::MovFromFloat { size: size_of(to) }, reg),
+        };
+        self.emit(machine, operands);
+        Ok(())
+    }
+
+    /// A call: arguments into their registers and stack slots, results out
+    /// of their registers, every caller-saved register clobbered.
+    fn lower_call(
+        &mut self,
+        callee: Callee,
+        args: &[Value],
+        results: &[Value],
+    ) -> Result<(), CompileError> {
+        let mut operands = Vec::new();
+        let call_args = match callee {
+            Callee::Indirect => {
+                operands.push(Operand::reg_use(self.vreg(args[0])));
+                &args[1..]
+            }
+            _ => args,
+        };
+        let types: Vec<Type> = call_args.iter().map(|&v| self.func.value_type(v)).collect();
+        let locations = match callee {
+            Callee::Helper(_) => {
+                if call_args.len() > abi::SYSV_ARGS.len() {
+                    return Err(self.error("a helper with more than six arguments"));
+                }
+                abi::SYSV_ARGS
+                    .iter()
+                    .take(call_args.len())
+                    .map(|r| Location::Reg(r.preg()))
+                    .collect()
+            }
+            _ => abi::param_locations(&types),
+        };
+        let mut stack = Vec::new();
+        for (&value, location) in call_args.iter().zip(&locations) {
+            match *location {
+                Location::Reg(reg) => operands.push(Operand::fixed_use(self.vreg(value), reg)),
+                Location::Stack(_) => stack.push(Operand::any_use(self.vreg(value))),
+            }
+        }
+        let reg_args = (call_args.len() - stack.len()) as u16;
+        let stack_args = stack.len() as u16;
+        self.outgoing_slots = self.outgoing_slots.max(u32::from(stack_args));
+        operands.extend(stack);
+        let result_types: Vec<Type> = results.iter().map(|&v| self.func.value_type(v)).collect();
+        let regs = abi::result_registers(&result_types).ok_or_else(|| {
+            self.error("a call with more results than result registers is not supported yet")
+        })?;
+        for (&value, reg) in results.iter().zip(regs) {
+            debug_assert_eq!(reg.class(), class_of(self.func.value_type(value)));
+            operands.push(Operand::fixed_def(self.vreg(value), reg));
+        }
+        let zero_extend_i32_result =
+            matches!(callee, Callee::Helper(_)) && result_types == [Type::I32];
+        let machine = MachInst::Call {
+            callee,
+            reg_args,
+            stack_args,
+            zero_extend_i32_result,
+        };
+        self.emit_with_clobbers(machine, operands, caller_saved());
+        Ok(())
+    }
+}
+
+/// The machine load for a load of `kind` into a value of type `ty`.
+fn load_op(kind: LoadKind, ty: Type) -> LoadOp {
+    if ty.is_float() {
+        return LoadOp::Float(width_of(ty));
+    }
+    let size = size_of(ty);
+    match kind {
+        LoadKind::Full => LoadOp::Int(IntRmOp::Load, size),
+        LoadKind::S8 => LoadOp::Int(IntRmOp::Movsx8, size),
+        LoadKind::U8 => LoadOp::Int(IntRmOp::Movzx8, Size::S32),
+        LoadKind::S16 => LoadOp::Int(IntRmOp::Movsx16, size),
+        LoadKind::U16 => LoadOp::Int(IntRmOp::Movzx16, Size::S32),
+        LoadKind::S32 => LoadOp::Int(IntRmOp::Movsxd, Size::S64),
+        LoadKind::U32 => LoadOp::Int(IntRmOp::Load, Size::S32),
+    }
+}

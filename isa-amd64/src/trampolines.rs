@@ -1,0 +1,186 @@
+//! The two trampolines between the engine and compiled code:
+//!
+//! - [`entry_trampoline`]: Rust calls wasm. Callable as
+//!   `extern "sysv64" fn(callee: *const u8, vmctx: *mut u8, values: *mut u64) -> u32`;
+//!   it returns 0, or `1 + trap code` when the callee trapped.
+//! - [`host_exit_trampoline`]: wasm calls the host. It speaks the internal
+//!   convention and calls the shim of the host-function record its `vmctx`
+//!   points to.
+//!
+//! Both take the wasm signature without the `vmctx` parameter.
+
+use crate::abi::{self, Location};
+use crate::emit::{RUNTIME_ENTRY_SP, RUNTIME_STACK_LIMIT, RUNTIME_TRAP_CODE};
+use crate::encode::opcodes::{AluOp, Cond, FloatWidth, SseOp};
+use crate::encode::{Assembler, Mem, Size};
+use crate::regs::{R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, gpr, xmm};
+use kiln_regalloc::{PReg, RegClass};
+use kiln_ssa::target::{CompileError, CompiledFunction};
+use kiln_ssa::{Signature, TrapCode, Type};
+
+/// Offset of the shim in a host-function record.
+pub const HOST_RECORD_SHIM: i32 = 8;
+
+fn error(message: &str) -> CompileError {
+    CompileError {
+        function: "trampoline".into(),
+        message: message.into(),
+    }
+}
+
+/// The locations of the wasm parameters (the `vmctx` comes first, in `rdi`).
+fn wasm_param_locations(sig: &Signature) -> Vec<Location> {
+    let mut types = vec![Type::PTR];
+    types.extend(&sig.params);
+    abi::param_locations(&types).split_off(1)
+}
+
+/// Loads the value of type `ty` at `from` into `reg`: `i32` zero-extended,
+/// `f32` and `f64` with `movss`/`movsd`.
+fn load_value(asm: &mut Assembler, ty: Type, reg: PReg, from: Mem) {
+    match (reg.class(), ty) {
+        (RegClass::Int, Type::I32) => asm.load(Size::S32, gpr(reg), from),
+        (RegClass::Int, _) => asm.load(Size::S64, gpr(reg), from),
+        (RegClass::Float, Type::F32) => asm.sse(SseOp::MovLoad, FloatWidth::F32, xmm(reg), from),
+        (RegClass::Float, _) => asm.sse(SseOp::MovLoad, FloatWidth::F64, xmm(reg), from),
+    }
+}
+
+/// Stores the value of type `ty` in `reg` into the 8 bytes at `to`, with
+/// `i32` and `f32` zero-extended.
+fn store_value(asm: &mut Assembler, ty: Type, reg: PReg, to: Mem) {
+    match (reg.class(), ty) {
+        (RegClass::Int, Type::I32) => {
+            asm.mov(Size::S32, R11, gpr(reg));
+            asm.store(Size::S64, to, R11);
+        }
+        (RegClass::Int, _) => asm.store(Size::S64, to, gpr(reg)),
+        (RegClass::Float, Type::F32) => {
+            asm.movd_from_xmm(Size::S32, R11, xmm(reg));
+            asm.store(Size::S64, to, R11);
+        }
+        (RegClass::Float, _) => asm.sse_store(FloatWidth::F64, to, xmm(reg)),
+    }
+}
+
+/// The entry trampoline for wasm functions of signature `sig` (without
+/// `vmctx`). `values` holds the arguments on entry and the results on
+/// return, one 8-byte slot each.
+///
+/// Frame: `rbp`, `rbx r12 r13 r14 r15`, the previous `entry_sp`, the
+/// `VmRuntime` pointer, and the landing-pad address, whose slot becomes the
+/// new `entry_sp`; then the callee's stack arguments.
+pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileError> {
+    let results = abi::result_registers(&sig.results).ok_or_else(|| error("too many results"))?;
+    let locations = wasm_param_locations(sig);
+    let stack_area = (8 * abi::stack_slots(&locations) as i32 + 15) & !15;
+    let mut asm = Assembler::new();
+    let (landing, restore) = (asm.new_label(), asm.new_label());
+    asm.push(RBP);
+    asm.mov(Size::S64, RBP, RSP);
+    for reg in [RBX, R12, R13, R14, R15] {
+        asm.push(reg);
+    }
+    asm.mov(Size::S64, R12, RDI);
+    asm.mov(Size::S64, R13, RSI);
+    asm.mov(Size::S64, R14, RDX);
+    asm.load(Size::S64, R15, Mem::at(R13, 0));
+    asm.push_mem(Mem::at(R15, RUNTIME_ENTRY_SP));
+    asm.push(R15);
+    asm.lea(Size::S64, RAX, Mem::Label(landing));
+    asm.push(RAX);
+    asm.store(Size::S64, Mem::at(R15, RUNTIME_ENTRY_SP), RSP);
+    if stack_area > 0 {
+        asm.alu_imm(AluOp::Sub, Size::S64, RSP, stack_area);
+    }
+    for (i, (&ty, location)) in sig.params.iter().zip(&locations).enumerate() {
+        let value = Mem::at(R14, 8 * i as i32);
+        match *location {
+            Location::Reg(reg) => load_value(&mut asm, ty, reg, value),
+            Location::Stack(slot) => {
+                asm.load(Size::S64, RAX, value);
+                asm.store(Size::S64, Mem::at(RSP, 8 * slot as i32), RAX);
+            }
+        }
+    }
+    asm.mov(Size::S64, RDI, R13);
+    asm.call_indirect(R12);
+    for (j, (&ty, &reg)) in sig.results.iter().zip(&results).enumerate() {
+        store_value(&mut asm, ty, reg, Mem::at(R14, 8 * j as i32));
+    }
+    asm.alu_imm(AluOp::Add, Size::S64, RSP, stack_area + 8);
+    asm.mov_imm(Size::S32, RAX, 0, false);
+    asm.jmp(restore);
+    asm.bind(landing);
+    asm.load(Size::S64, R15, Mem::at(RSP, 0));
+    asm.load(Size::S32, RAX, Mem::at(R15, RUNTIME_TRAP_CODE));
+    asm.alu_imm(AluOp::Add, Size::S32, RAX, 1);
+    asm.bind(restore);
+    asm.pop(R15);
+    asm.pop(RCX);
+    asm.store(Size::S64, Mem::at(R15, RUNTIME_ENTRY_SP), RCX);
+    for reg in [R15, R14, R13, R12, RBX, RBP] {
+        asm.pop(reg);
+    }
+    asm.ret();
+    Ok(asm.finish())
+}
+
+/// The exit trampoline for host functions of signature `sig` (without
+/// `vmctx`): called with the internal convention, its `vmctx` pointing to
+/// a host-function record `{ runtime: *mut VmRuntime, shim }`. It stores
+/// the arguments into an array of 8-byte slots, calls
+/// `shim(record, values) -> u32` (SysV), traps with code `status - 1` when
+/// the status is not 0, and otherwise returns the results the shim left in
+/// the same array.
+pub fn host_exit_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileError> {
+    let results = abi::result_registers(&sig.results).ok_or_else(|| error("too many results"))?;
+    let locations = wasm_param_locations(sig);
+    let slots = sig.params.len().max(sig.results.len()) as i32;
+    let frame = (8 + 8 * slots + 15) & !15;
+    let mut asm = Assembler::new();
+    let (trap, overflow) = (asm.new_label(), asm.new_label());
+    asm.push(RBP);
+    asm.mov(Size::S64, RBP, RSP);
+    asm.alu_imm(AluOp::Sub, Size::S64, RSP, frame);
+    asm.store(Size::S64, Mem::at(RBP, -8), RDI);
+    asm.load(Size::S64, R11, Mem::at(RDI, 0));
+    asm.alu(
+        AluOp::Cmp,
+        Size::S64,
+        RSP,
+        Mem::at(R11, RUNTIME_STACK_LIMIT),
+    );
+    asm.trap_site(TrapCode::StackOverflow);
+    asm.jcc(Cond::B, overflow);
+    for (i, (&ty, location)) in sig.params.iter().zip(&locations).enumerate() {
+        let value = Mem::at(RSP, 8 * i as i32);
+        match *location {
+            Location::Reg(reg) => store_value(&mut asm, ty, reg, value),
+            Location::Stack(slot) => {
+                asm.load(Size::S64, R11, Mem::at(RBP, 16 + 8 * slot as i32));
+                asm.store(Size::S64, value, R11);
+            }
+        }
+    }
+    asm.mov(Size::S64, RSI, RSP);
+    asm.call_indirect(Mem::at(RDI, HOST_RECORD_SHIM));
+    asm.int_rm(crate::encode::opcodes::IntRmOp::Test, Size::S32, RAX, RAX);
+    asm.jcc(Cond::Ne, trap);
+    for (j, (&ty, &reg)) in sig.results.iter().zip(&results).enumerate() {
+        load_value(&mut asm, ty, reg, Mem::at(RSP, 8 * j as i32));
+    }
+    asm.mov(Size::S64, RSP, RBP);
+    asm.pop(RBP);
+    asm.ret();
+    asm.bind(overflow);
+    asm.mov_imm(Size::S32, RAX, TrapCode::StackOverflow as u64 + 1, false);
+    asm.bind(trap);
+    asm.load(Size::S64, R11, Mem::at(RBP, -8));
+    asm.load(Size::S64, R11, Mem::at(R11, 0));
+    asm.lea(Size::S32, RAX, Mem::at(RAX, -1));
+    asm.store(Size::S32, Mem::at(R11, RUNTIME_TRAP_CODE), RAX);
+    asm.load(Size::S64, RSP, Mem::at(R11, RUNTIME_ENTRY_SP));
+    asm.ret();
+    Ok(asm.finish())
+}

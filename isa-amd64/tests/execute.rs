@@ -1,0 +1,284 @@
+//! Execution tests: wasm compiled by the amd64 backend, run in executable
+//! memory through the entry trampoline.
+
+mod support;
+
+use kiln_ssa::TrapCode;
+use support::Instance;
+
+fn f32_bits(x: f32) -> u64 {
+    u64::from(x.to_bits())
+}
+
+fn f64_bits(x: f64) -> u64 {
+    x.to_bits()
+}
+
+#[test]
+fn integer_arithmetic() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param i32 i32) (result i32) (i32.sub (i32.mul (local.get 0) (local.get 1)) (i32.const 7)))
+          (func (param i64 i64) (result i64) (i64.add (i64.shl (local.get 0) (local.get 1)) (i64.const -1)))
+          (func (param i32) (result i32) (i32.rotl (local.get 0) (i32.const 8)))
+          (func (param i32 i32) (result i32) (i32.shr_s (local.get 0) (local.get 1))))"#,
+    );
+    assert_eq!(instance.call(0, &[6, 7]), Ok(vec![35]));
+    assert_eq!(instance.call(0, &[0, 0]), Ok(vec![(-7i32) as u32 as u64]));
+    assert_eq!(instance.call(1, &[3, 65]), Ok(vec![5]));
+    assert_eq!(instance.call(2, &[0x1234_5678]), Ok(vec![0x3456_7812]));
+    assert_eq!(
+        instance.call(3, &[(-64i32) as u32 as u64, 35]),
+        Ok(vec![(-8i32) as u32 as u64])
+    );
+}
+
+#[test]
+fn loops_and_branches() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param i32) (result i32) (local i32)
+            (block (loop
+              (br_if 1 (i32.eqz (local.get 0)))
+              (local.set 1 (i32.add (local.get 1) (local.get 0)))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br 0)))
+            (local.get 1))
+          (func (param i32) (result i32)
+            (block (block (block (block
+              (br_table 0 1 2 3 (local.get 0)))
+              (return (i32.const 10)))
+              (return (i32.const 11)))
+              (return (i32.const 12)))
+            (i32.const 13))
+          (func (param i32 i32 i32) (result i32)
+            (select (local.get 0) (local.get 1) (i32.lt_s (local.get 2) (i32.const 0)))))"#,
+    );
+    assert_eq!(instance.call(0, &[100]), Ok(vec![5050]));
+    let expected = [10, 11, 12, 13, 13];
+    for (index, want) in [0u64, 1, 2, 3, 1000].into_iter().zip(expected) {
+        assert_eq!(
+            instance.call(1, &[index]),
+            Ok(vec![want]),
+            "br_table {index}"
+        );
+    }
+    assert_eq!(
+        instance.call(2, &[1, 2, (-1i32) as u32 as u64]),
+        Ok(vec![1])
+    );
+    assert_eq!(instance.call(2, &[1, 2, 5]), Ok(vec![2]));
+}
+
+#[test]
+fn calls_between_functions() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func $fact (param i64) (result i64)
+            (if (result i64) (i64.eqz (local.get 0))
+              (then (i64.const 1))
+              (else (i64.mul (local.get 0) (call $fact (i64.sub (local.get 0) (i64.const 1)))))))
+          (func $many (param i32 i32 i32 i32 i32 i32 i32 f64 i32) (result i32)
+            (i32.add (i32.add (local.get 0) (local.get 6))
+              (i32.add (local.get 8) (i32.trunc_f64_s (local.get 7)))))
+          (func (result i32)
+            (call $many (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4)
+              (i32.const 5) (i32.const 6) (i32.const 7) (f64.const 8.5) (i32.const 9))))"#,
+    );
+    assert_eq!(instance.call(0, &[20]), Ok(vec![2_432_902_008_176_640_000]));
+    assert_eq!(instance.call(2, &[]), Ok(vec![1 + 7 + 9 + 8]));
+}
+
+#[test]
+fn float_arithmetic() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param f64 f64) (result f64) (f64.add (f64.mul (local.get 0) (local.get 1)) (f64.const 0.5)))
+          (func (param f32 f32) (result f32) (f32.min (local.get 0) (local.get 1)))
+          (func (param f64 f64) (result f64) (f64.max (local.get 0) (local.get 1)))
+          (func (param f64) (result f64) (f64.nearest (local.get 0)))
+          (func (param f32 f32) (result f32) (f32.copysign (local.get 0) (local.get 1)))
+          (func (param f64) (result f64) (f64.neg (f64.abs (local.get 0))))
+          (func (param f64 f64) (result i32) (f64.eq (local.get 0) (local.get 1))))"#,
+    );
+    assert_eq!(
+        instance.call(0, &[f64_bits(3.0), f64_bits(4.0)]),
+        Ok(vec![f64_bits(12.5)])
+    );
+    assert_eq!(
+        instance.call(1, &[f32_bits(0.0), f32_bits(-0.0)]),
+        Ok(vec![f32_bits(-0.0)])
+    );
+    assert_eq!(
+        instance.call(1, &[f32_bits(2.0), f32_bits(-3.0)]),
+        Ok(vec![f32_bits(-3.0)])
+    );
+    let nan = instance
+        .call(1, &[f32_bits(f32::NAN), f32_bits(1.0)])
+        .unwrap()[0];
+    assert!(f32::from_bits(nan as u32).is_nan());
+    assert_eq!(
+        instance.call(2, &[f64_bits(-0.0), f64_bits(0.0)]),
+        Ok(vec![f64_bits(0.0)])
+    );
+    let nan = instance
+        .call(2, &[f64_bits(1.0), f64_bits(f64::NAN)])
+        .unwrap()[0];
+    assert!(f64::from_bits(nan).is_nan());
+    assert_eq!(instance.call(3, &[f64_bits(2.5)]), Ok(vec![f64_bits(2.0)]));
+    assert_eq!(
+        instance.call(3, &[f64_bits(-3.5)]),
+        Ok(vec![f64_bits(-4.0)])
+    );
+    assert_eq!(
+        instance.call(4, &[f32_bits(2.0), f32_bits(-1.0)]),
+        Ok(vec![f32_bits(-2.0)])
+    );
+    assert_eq!(instance.call(5, &[f64_bits(7.0)]), Ok(vec![f64_bits(-7.0)]));
+    assert_eq!(
+        instance.call(6, &[f64_bits(1.0), f64_bits(1.0)]),
+        Ok(vec![1])
+    );
+    assert_eq!(
+        instance.call(6, &[f64_bits(f64::NAN), f64_bits(f64::NAN)]),
+        Ok(vec![0])
+    );
+}
+
+#[test]
+fn conversions() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+          (func (param f32) (result i64) (i64.trunc_f32_u (local.get 0)))
+          (func (param f64) (result i32) (i32.trunc_sat_f64_u (local.get 0)))
+          (func (param f64) (result i64) (i64.trunc_sat_f64_s (local.get 0)))
+          (func (param i64) (result f64) (f64.convert_i64_u (local.get 0)))
+          (func (param i32) (result i64) (i64.extend_i32_s (local.get 0)))
+          (func (param i64) (result i32) (i32.wrap_i64 (local.get 0))))"#,
+    );
+    assert_eq!(
+        instance.call(0, &[f64_bits(-2147483648.9)]),
+        Ok(vec![0x8000_0000])
+    );
+    assert_eq!(
+        instance.call(0, &[f64_bits(2147483648.0)]),
+        Err(TrapCode::IntegerOverflow)
+    );
+    assert_eq!(
+        instance.call(0, &[f64_bits(f64::NAN)]),
+        Err(TrapCode::BadConversionToInteger)
+    );
+    assert_eq!(
+        instance.call(1, &[f32_bits(1.8e19)]),
+        Ok(vec![18_000_000_404_716_257_280])
+    );
+    assert_eq!(
+        instance.call(1, &[f32_bits(-1.0)]),
+        Err(TrapCode::IntegerOverflow)
+    );
+    assert_eq!(instance.call(2, &[f64_bits(-5.0)]), Ok(vec![0]));
+    assert_eq!(instance.call(2, &[f64_bits(1e12)]), Ok(vec![0xFFFF_FFFF]));
+    assert_eq!(instance.call(2, &[f64_bits(3e9)]), Ok(vec![3_000_000_000]));
+    assert_eq!(
+        instance.call(3, &[f64_bits(1e300)]),
+        Ok(vec![i64::MAX as u64])
+    );
+    assert_eq!(instance.call(3, &[f64_bits(f64::NAN)]), Ok(vec![0]));
+    assert_eq!(
+        instance.call(4, &[u64::MAX]),
+        Ok(vec![f64_bits(18446744073709551615.0)])
+    );
+    assert_eq!(
+        instance.call(4, &[0x8000_0000_0000_0401]),
+        Ok(vec![f64_bits(9223372036854777856.0)])
+    );
+    assert_eq!(instance.call(5, &[0xFFFF_FFFE]), Ok(vec![(-2i64) as u64]));
+    assert_eq!(instance.call(6, &[0x1_2345_6789]), Ok(vec![0x2345_6789]));
+}
+
+#[test]
+fn division_traps() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+          (func (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))
+          (func (param i32 i32) (result i32) (i32.rem_u (local.get 0) (local.get 1))))"#,
+    );
+    assert_eq!(
+        instance.call(0, &[(-7i32) as u32 as u64, 2]),
+        Ok(vec![(-3i32) as u32 as u64])
+    );
+    assert_eq!(
+        instance.call(0, &[1, 0]),
+        Err(TrapCode::IntegerDivideByZero)
+    );
+    assert_eq!(
+        instance.call(0, &[0x8000_0000, 0xFFFF_FFFF]),
+        Err(TrapCode::IntegerOverflow)
+    );
+    assert_eq!(instance.call(1, &[i64::MIN as u64, u64::MAX]), Ok(vec![0]));
+    assert_eq!(
+        instance.call(1, &[(-7i64) as u64, 3]),
+        Ok(vec![(-1i64) as u64])
+    );
+    assert_eq!(
+        instance.call(2, &[7, 0]),
+        Err(TrapCode::IntegerDivideByZero)
+    );
+    assert_eq!(instance.call(2, &[0xFFFF_FFFF, 10]), Ok(vec![5]));
+}
+
+#[test]
+fn memory_and_globals() {
+    let mut instance = Instance::new(
+        r#"(module
+          (memory 1)
+          (global $g (mut i64) (i64.const 0))
+          (func (param i32 i64)
+            (i64.store offset=8 (local.get 0) (local.get 1))
+            (global.set $g (i64.load32_s offset=8 (local.get 0))))
+          (func (param i32) (result i32) (i32.load8_u (local.get 0)))
+          (func (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2))))"#,
+    );
+    assert_eq!(instance.call(0, &[100, 0xFFFF_FFFF_8000_0001]), Ok(vec![]));
+    assert_eq!(
+        instance.memory[108..116],
+        0xFFFF_FFFF_8000_0001u64.to_le_bytes()
+    );
+    assert_eq!(instance.global(0), 0xFFFF_FFFF_8000_0001);
+    assert_eq!(instance.call(1, &[111]), Ok(vec![0x80]));
+    assert_eq!(instance.call(1, &[65536]), Err(TrapCode::HeapOutOfBounds));
+    assert_eq!(
+        instance.call(0, &[65530, 1]),
+        Err(TrapCode::HeapOutOfBounds)
+    );
+    assert_eq!(instance.call(2, &[10, 0xAB, 4]), Ok(vec![]));
+    assert_eq!(instance.memory[10..14], [0xAB; 4]);
+    assert_eq!(
+        instance.call(2, &[65535, 0, 2]),
+        Err(TrapCode::HeapOutOfBounds)
+    );
+}
+
+#[test]
+fn traps_return_their_code() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param i32) (result i32)
+            (if (local.get 0) (then unreachable))
+            (i32.const 5))
+          (func $deep (param i64) (result i64)
+            (i64.add (call $deep (i64.add (local.get 0) (i64.const 1))) (i64.const 1))))"#,
+    );
+    assert_eq!(instance.call(0, &[0]), Ok(vec![5]));
+    assert_eq!(instance.call(0, &[1]), Err(TrapCode::Unreachable));
+    let here = &instance as *const Instance as u64;
+    instance.runtime.stack_limit = here - 256 * 1024;
+    assert_eq!(instance.call(1, &[0]), Err(TrapCode::StackOverflow));
+    assert_eq!(
+        instance.call(0, &[0]),
+        Ok(vec![5]),
+        "usable again after a trap"
+    );
+}

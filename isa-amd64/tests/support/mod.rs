@@ -1,0 +1,287 @@
+//! Test support: compiles `.wat` modules through the front end, the SSA
+//! passes and the amd64 backend, links them into executable memory, and
+//! runs them through the entry trampoline against a fake instance built
+//! the way the engine builds one (every memory, table and global slot of
+//! the `vmctx` holds a pointer to its record).
+
+#![allow(dead_code)]
+
+use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
+use kiln_isa_amd64::{Amd64Backend, entry_trampoline};
+use kiln_ssa::target::{Backend, CompiledFunction, RelocationKind, RelocationTarget};
+use kiln_ssa::{Function, Helper, Signature, TrapCode};
+use memmap2::{Mmap, MmapMut};
+
+/// The store's runtime record, as the backend's contract lays it out.
+#[repr(C)]
+pub struct VmRuntime {
+    pub stack_limit: u64,
+    pub entry_sp: u64,
+    pub trap_code: u32,
+}
+
+/// A linear memory record.
+#[repr(C)]
+pub struct VmMemory {
+    pub base: u64,
+    pub length: u64,
+}
+
+/// What every runtime helper returns: `rax` = value, `rdx` = status.
+#[repr(C)]
+pub struct HelperReturn {
+    pub value: u64,
+    pub status: u64,
+}
+
+/// `memory.grow` that always fails (returns -1).
+extern "sysv64" fn memory_grow(_vmctx: *mut u8, _memory: u32, _delta: u32) -> HelperReturn {
+    HelperReturn {
+        value: u32::MAX as u64,
+        status: 0,
+    }
+}
+
+/// `memory.fill` on memory 0, with the bounds check the engine does.
+extern "sysv64" fn memory_fill(
+    vmctx: *mut u8,
+    _memory: u32,
+    dst: u32,
+    byte: u32,
+    len: u32,
+) -> HelperReturn {
+    // SAFETY: the test instance stores a valid `VmMemory` pointer in the
+    // slot of memory 0 (offset 16 of the vmctx), and the memory it describes
+    // is `length` bytes long; the range is checked before writing.
+    unsafe {
+        let memory = *(vmctx.add(16) as *const *const VmMemory);
+        if u64::from(dst) + u64::from(len) > (*memory).length {
+            return HelperReturn {
+                value: 0,
+                status: TrapCode::HeapOutOfBounds as u64 + 1,
+            };
+        }
+        std::ptr::write_bytes(
+            ((*memory).base as *mut u8).add(dst as usize),
+            byte as u8,
+            len as usize,
+        );
+    }
+    HelperReturn {
+        value: 0,
+        status: 0,
+    }
+}
+
+fn helper_address(helper: Helper) -> u64 {
+    match helper {
+        Helper::MemoryGrow => memory_grow as *const () as u64,
+        Helper::MemoryFill => memory_fill as *const () as u64,
+        other => panic!("the tests provide no {other} helper"),
+    }
+}
+
+/// Executable code with the offsets of its pieces.
+pub struct Code {
+    map: Mmap,
+}
+
+impl Code {
+    /// Copies the functions into fresh executable memory, 16-byte aligned,
+    /// and applies their relocations. Returns the code and each function's
+    /// offset.
+    pub fn link(functions: &[CompiledFunction], first_defined: u32) -> (Code, Vec<usize>) {
+        let mut offsets = Vec::new();
+        let mut size = 0;
+        for function in functions {
+            offsets.push(size);
+            size = (size + function.code.len() + 15) & !15;
+        }
+        let mut map = MmapMut::map_anon(size.max(16)).expect("map code");
+        let base = map.as_ptr() as u64;
+        for (function, &offset) in functions.iter().zip(&offsets) {
+            map[offset..offset + function.code.len()].copy_from_slice(&function.code);
+            for reloc in &function.relocations {
+                let at = offset + reloc.offset as usize;
+                let target = match reloc.target {
+                    RelocationTarget::Function(index) => {
+                        base + offsets[(index - first_defined) as usize] as u64
+                    }
+                    RelocationTarget::Helper(helper) => helper_address(helper),
+                };
+                let target = target.wrapping_add(reloc.addend as u64);
+                match reloc.kind {
+                    RelocationKind::X86PcRel4 => {
+                        let rel = target.wrapping_sub(base + at as u64 + 4) as i64;
+                        let rel = i32::try_from(rel).expect("call within 2 GiB");
+                        map[at..at + 4].copy_from_slice(&rel.to_le_bytes());
+                    }
+                    RelocationKind::Absolute8 => {
+                        map[at..at + 8].copy_from_slice(&target.to_le_bytes())
+                    }
+                    RelocationKind::Arm64Call26 => panic!("an arm64 relocation in amd64 code"),
+                }
+            }
+        }
+        (
+            Code {
+                map: map.make_exec().expect("make code executable"),
+            },
+            offsets,
+        )
+    }
+
+    /// The address of `offset`.
+    pub fn address(&self, offset: usize) -> *const u8 {
+        // SAFETY: callers pass offsets inside the mapping.
+        unsafe { self.map.as_ptr().add(offset) }
+    }
+}
+
+/// A compiled module and a fake instance of it.
+pub struct Instance {
+    pub env: ModuleEnv,
+    pub layout: VmLayout,
+    code: Code,
+    offsets: Vec<usize>,
+    vmctx: Vec<u64>,
+    pub runtime: Box<VmRuntime>,
+    pub memory: Vec<u8>,
+    memory_record: Box<VmMemory>,
+    global_cells: Vec<u64>,
+}
+
+/// The module's SSA functions, optimized, ready for the backend.
+pub fn ssa_functions(wat: &str) -> (ModuleEnv, VmLayout, Vec<Function>) {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    let (mut env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
+    for memory in &mut env.memories {
+        memory.imported = true;
+    }
+    for table in &mut env.tables {
+        table.imported = true;
+    }
+    for global in &mut env.globals {
+        global.imported = true;
+    }
+    let layout = VmLayout::new(&env);
+    let functions = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let index = env.num_imported_functions + i as u32;
+            let mut func = translate_function(&env, &layout, index, body).expect("translate");
+            kiln_ssa::passes::optimize(&mut func);
+            func
+        })
+        .collect();
+    (env, layout, functions)
+}
+
+/// Compiles every function of the module with `backend`.
+pub fn compile_with(
+    backend: &Amd64Backend,
+    wat: &str,
+) -> (ModuleEnv, VmLayout, Vec<CompiledFunction>) {
+    let (env, layout, functions) = ssa_functions(wat);
+    let compiled = functions
+        .iter()
+        .map(|func| {
+            backend
+                .compile(func)
+                .unwrap_or_else(|e| panic!("{e}\n{func}"))
+        })
+        .collect();
+    (env, layout, compiled)
+}
+
+impl Instance {
+    /// Compiles `wat` and builds an instance with one page of memory (if
+    /// the module has a memory) and zeroed globals.
+    pub fn new(wat: &str) -> Instance {
+        Instance::with_backend(&Amd64Backend::new(), wat)
+    }
+
+    /// Like [`Instance::new`], with a given backend.
+    pub fn with_backend(backend: &Amd64Backend, wat: &str) -> Instance {
+        let (env, layout, compiled) = compile_with(backend, wat);
+        let (code, offsets) = Code::link(&compiled, env.num_imported_functions);
+        let mut instance = Instance {
+            vmctx: vec![0; layout.size() as usize / 8],
+            runtime: Box::new(VmRuntime {
+                stack_limit: 0,
+                entry_sp: 0,
+                trap_code: 0,
+            }),
+            memory: vec![0; 65536],
+            memory_record: Box::new(VmMemory {
+                base: 0,
+                length: 65536,
+            }),
+            global_cells: vec![0; env.globals.len() * 2],
+            env,
+            layout,
+            code,
+            offsets,
+        };
+        instance.memory_record.base = instance.memory.as_mut_ptr() as u64;
+        instance.vmctx[0] = &mut *instance.runtime as *mut VmRuntime as u64;
+        if !instance.env.memories.is_empty() {
+            let slot = instance.layout.memory(0) as usize / 8;
+            instance.vmctx[slot] = &mut *instance.memory_record as *mut VmMemory as u64;
+        }
+        for g in 0..instance.env.globals.len() {
+            let slot = instance.layout.global(g as u32) as usize / 8;
+            instance.vmctx[slot] = instance.global_cells.as_mut_ptr().wrapping_add(2 * g) as u64;
+        }
+        instance
+    }
+
+    /// The wasm signature (without `vmctx`) of function `index`.
+    pub fn signature(&self, index: u32) -> Signature {
+        let ty = self.env.func_type(index);
+        Signature {
+            params: ty.params.clone(),
+            results: ty.results.clone(),
+        }
+    }
+
+    /// Calls function `index` with raw argument bits; returns the raw
+    /// results or the trap code.
+    pub fn call(&mut self, index: u32, args: &[u64]) -> Result<Vec<u64>, TrapCode> {
+        let sig = self.signature(index);
+        assert_eq!(args.len(), sig.params.len(), "argument count");
+        let trampoline = entry_trampoline(&sig).expect("trampoline");
+        let (tramp_code, _) = Code::link(&[trampoline], 0);
+        let callee = self
+            .code
+            .address(self.offsets[(index - self.env.num_imported_functions) as usize]);
+        let mut values = vec![0u64; sig.params.len().max(sig.results.len()).max(1)];
+        values[..args.len()].copy_from_slice(args);
+        // SAFETY: the trampoline was generated for this signature by
+        // `entry_trampoline`, whose contract is this SysV signature; the
+        // callee is compiled code for the same signature; the vmctx and
+        // everything it points to live as long as `self`; `values` has a
+        // slot for every argument and result.
+        let status = unsafe {
+            let entry: extern "sysv64" fn(*const u8, *mut u8, *mut u64) -> u32 =
+                std::mem::transmute(tramp_code.address(0));
+            entry(
+                callee,
+                self.vmctx.as_mut_ptr() as *mut u8,
+                values.as_mut_ptr(),
+            )
+        };
+        if status == 0 {
+            values.truncate(sig.results.len());
+            Ok(values)
+        } else {
+            Err(TrapCode::ALL[status as usize - 1])
+        }
+    }
+
+    /// The raw bits of global `index`.
+    pub fn global(&self, index: usize) -> u64 {
+        self.global_cells[2 * index]
+    }
+}
