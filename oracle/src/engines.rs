@@ -29,5 +29,8 @@ impl NamedEngine {
 
 /// Every engine kiln offers, one line each.
 pub fn all_engines() -> Vec<NamedEngine> {
-    vec![NamedEngine::new("interpreter", Strategy::Interpreter)]
+    vec![
+        NamedEngine::new("interpreter", Strategy::Interpreter),
+        NamedEngine::new("ssa", Strategy::Ssa),
+    ]
 }

@@ -9,7 +9,7 @@ use kiln::StoreLimits;
 /// Fuel each generated module starts with: every function entry, loop iteration
 /// and element of a bulk operation costs one unit, and the module traps with
 /// `unreachable` once it has spent them all.
-pub const FUEL: u32 = 5_000;
+pub const FUEL: u32 = 1_000;
 
 /// The most 64 KiB pages a generated memory may declare, and may grow to.
 pub const MAX_MEMORY_PAGES: u64 = 16;
