@@ -665,7 +665,7 @@ impl Assembler {
     /// Resolves labels, appends the constant pool, and hands over the code.
     pub fn finish(mut self) -> CompiledFunction {
         if !self.constants.is_empty() {
-            while self.code.len() % 16 != 0 {
+            while !self.code.len().is_multiple_of(16) {
                 self.code.push(0xCC);
             }
             for (bits, label) in std::mem::take(&mut self.constants) {
