@@ -3,9 +3,21 @@
 
 use crate::regs::machine_env;
 use crate::{Features, emit, lower};
-use kiln_regalloc::{MachineEnv, allocate};
+use kiln_regalloc::{MachineEnv, Stats, allocate};
 use kiln_ssa::Function;
 use kiln_ssa::target::{Backend, CompileError, CompiledFunction};
+
+/// What a function compiled to, for people and for tests that check the
+/// instruction selection.
+#[derive(Clone, Debug)]
+pub struct Listing {
+    /// One instruction per line, in Intel syntax, with its offset; labels
+    /// on lines of their own.
+    pub text: String,
+    /// The moves, spills, reloads and rematerializations the register
+    /// allocator inserted.
+    pub stats: Stats,
+}
 
 /// The x86-64 backend, for the CPU features found when it was made.
 #[derive(Clone, Debug)]
@@ -28,6 +40,34 @@ impl Amd64Backend {
         }
     }
 
+    /// Compiles `func` and also returns its [`Listing`].
+    pub fn compile_with_listing(
+        &self,
+        func: &Function,
+    ) -> Result<(CompiledFunction, Listing), CompileError> {
+        self.compile_function(func, true)
+    }
+
+    fn compile_function(
+        &self,
+        func: &Function,
+        listing: bool,
+    ) -> Result<(CompiledFunction, Listing), CompileError> {
+        let vcode = lower::lower(func, self.features)?;
+        let output = allocate(&vcode, &self.env).map_err(|error| CompileError {
+            function: func.name.clone(),
+            message: format!("register allocation failed: {error}"),
+        })?;
+        let (code, text) = emit::emit(&vcode, &output, listing);
+        Ok((
+            code,
+            Listing {
+                text,
+                stats: output.stats(),
+            },
+        ))
+    }
+
     /// The optional instructions this backend uses.
     pub fn features(&self) -> Features {
         self.features
@@ -46,11 +86,6 @@ impl Backend for Amd64Backend {
     }
 
     fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
-        let vcode = lower::lower(func, self.features)?;
-        let output = allocate(&vcode, &self.env).map_err(|error| CompileError {
-            function: func.name.clone(),
-            message: format!("register allocation failed: {error}"),
-        })?;
-        Ok(emit::emit(&vcode, &output))
+        self.compile_function(func, false).map(|(code, _)| code)
     }
 }

@@ -21,7 +21,7 @@ pub mod regs;
 pub mod trampolines;
 pub mod vcode;
 
-pub use backend::Amd64Backend;
+pub use backend::{Amd64Backend, Listing};
 pub use trampolines::{entry_trampoline, host_exit_trampoline};
 
 /// Optional instructions the backend may use, found at run time.

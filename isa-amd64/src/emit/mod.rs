@@ -81,9 +81,14 @@ struct Emitter<'a> {
     helper_trap: Option<Label>,
 }
 
-/// Emits the allocated function.
-pub fn emit(vcode: &VCode, output: &Output) -> CompiledFunction {
-    let mut asm = Assembler::new();
+/// Emits the allocated function; with `listing`, also returns the text
+/// of its instructions.
+pub fn emit(vcode: &VCode, output: &Output, listing: bool) -> (CompiledFunction, String) {
+    let mut asm = if listing {
+        Assembler::with_listing()
+    } else {
+        Assembler::new()
+    };
     let block_labels = vcode.blocks.iter().map(|_| asm.new_label()).collect();
     let mut emitter = Emitter {
         vcode,
@@ -109,7 +114,8 @@ pub fn emit(vcode: &VCode, output: &Output) -> CompiledFunction {
         }
     }
     emitter.trap_stubs();
-    emitter.asm.finish()
+    let text = emitter.asm.listing();
+    (emitter.asm.finish(), text)
 }
 
 impl Emitter<'_> {
@@ -288,15 +294,18 @@ impl Emitter<'_> {
         }
     }
 
-    /// Sets the flags for a fused condition from its operands.
+    /// Sets the flags for a fused condition from its operands. A compare
+    /// with 0 is a `test`, which sets the flags exactly like `cmp r, 0`.
     fn compare(&mut self, compare: Compare, allocs: &[Allocation]) {
         let reg = |i: usize| allocs[i].as_reg().expect("a register operand").hw();
         match compare {
             Compare::Int(size) => self
                 .asm
                 .alu(AluOp::Cmp, size, Gpr(reg(0)), self.rm(allocs[1])),
-            Compare::IntImm(size, imm) => self.asm.alu_imm(AluOp::Cmp, size, Gpr(reg(0)), imm),
-            Compare::NonZero(size) => self.asm.int_rm(
+            Compare::IntImm(size, imm) if imm != 0 => {
+                self.asm.alu_imm(AluOp::Cmp, size, Gpr(reg(0)), imm)
+            }
+            Compare::IntImm(size, _) | Compare::NonZero(size) => self.asm.int_rm(
                 crate::encode::opcodes::IntRmOp::Test,
                 size,
                 Gpr(reg(0)),

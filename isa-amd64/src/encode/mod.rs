@@ -11,6 +11,7 @@
 //! operands. Labels (blocks, trap stubs, constants) are resolved when the
 //! function is finished; calls outside the function become relocations.
 
+pub mod listing;
 pub mod opcodes;
 
 use crate::regs::{Gpr, Xmm};
@@ -131,6 +132,8 @@ pub struct Assembler {
     relocations: Vec<Relocation>,
     trap_sites: Vec<TrapSite>,
     constants: Vec<(u128, Label)>,
+    /// The text of each instruction and where it starts, when asked for.
+    listing: Option<Vec<(usize, String)>>,
 }
 
 /// Whether a value fits in a sign-extended 8-bit immediate or displacement.
@@ -142,6 +145,32 @@ impl Assembler {
     /// An empty function.
     pub fn new() -> Assembler {
         Assembler::default()
+    }
+
+    /// An empty function whose instructions are also written down as text
+    /// (see [`Assembler::listing`]).
+    pub fn with_listing() -> Assembler {
+        Assembler {
+            listing: Some(Vec::new()),
+            ..Assembler::default()
+        }
+    }
+
+    /// The text of the instructions so far, one line each, with their
+    /// offsets (empty unless made by [`Assembler::with_listing`]).
+    pub fn listing(&self) -> String {
+        let lines = self.listing.iter().flatten();
+        lines
+            .map(|(offset, text)| format!("{offset:5x}  {text}\n"))
+            .collect()
+    }
+
+    /// Writes down the instruction about to be emitted, when listing.
+    fn note(&mut self, text: impl FnOnce() -> String) {
+        let offset = self.code.len();
+        if let Some(listing) = &mut self.listing {
+            listing.push((offset, text()));
+        }
     }
 
     /// The number of bytes emitted so far.
@@ -162,6 +191,7 @@ impl Assembler {
 
     /// Binds `label` to the current offset.
     pub fn bind(&mut self, label: Label) {
+        self.note(|| format!("L{}:", label.0));
         debug_assert!(self.labels[label.0 as usize].is_none(), "label bound twice");
         self.labels[label.0 as usize] = Some(self.code.len());
     }
@@ -294,6 +324,15 @@ impl Assembler {
 
     /// `op dst, src` for `add or and sub xor cmp`.
     pub fn alu(&mut self, op: AluOp, size: Size, dst: Gpr, src: impl Into<RegMem>) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "{} {}, {}",
+                op.name(),
+                listing::gpr(dst.0, size),
+                listing::int_rm(src, size)
+            )
+        });
         let (_, reg_rm, _) = Self::alu_row(op);
         let opcode = Opcode {
             prefix: None,
@@ -305,6 +344,8 @@ impl Assembler {
 
     /// `op dst, imm` with the shortest immediate.
     pub fn alu_imm(&mut self, op: AluOp, size: Size, dst: impl Into<RegMem>, imm: i32) {
+        let dst = dst.into();
+        self.note(|| format!("{} {}, {imm:#x}", op.name(), listing::int_rm(dst, size)));
         let (_, _, digit) = Self::alu_row(op);
         if fits_i8(imm.into()) {
             self.encode(
@@ -331,6 +372,21 @@ impl Assembler {
     /// `tzcnt`, `bsr`, `bsf`, `movzx`, `movsx`, `movsxd`, `lea`, `mov` load,
     /// `test`).
     pub fn int_rm(&mut self, op: IntRmOp, size: Size, dst: Gpr, src: impl Into<RegMem>) {
+        let src = src.into();
+        let src_size = match op {
+            IntRmOp::Movzx8 | IntRmOp::Movsx8 => Size::S8,
+            IntRmOp::Movzx16 | IntRmOp::Movsx16 => Size::S16,
+            IntRmOp::Movsxd => Size::S32,
+            _ => size,
+        };
+        self.note(|| {
+            format!(
+                "{} {}, {}",
+                op.name(),
+                listing::gpr(dst.0, size),
+                listing::int_rm(src, src_size)
+            )
+        });
         let byte_src = matches!(op, IntRmOp::Movzx8 | IntRmOp::Movsx8);
         let opcode = opcodes::int_rm_opcode(op);
         self.encode(
@@ -345,6 +401,13 @@ impl Assembler {
 
     /// `mov dst, src` between registers.
     pub fn mov(&mut self, size: Size, dst: Gpr, src: Gpr) {
+        self.note(|| {
+            format!(
+                "mov {}, {}",
+                listing::gpr(dst.0, size),
+                listing::gpr(src.0, size)
+            )
+        });
         self.encode(
             MOV_STORE,
             size,
@@ -362,6 +425,7 @@ impl Assembler {
 
     /// `mov [mem], src` of 8, 16, 32 or 64 bits.
     pub fn store(&mut self, size: Size, dst: Mem, src: Gpr) {
+        self.note(|| format!("mov {}, {}", listing::mem(dst), listing::gpr(src.0, size)));
         let opcode = if size == Size::S8 {
             MOV_STORE8
         } else {
@@ -372,6 +436,13 @@ impl Assembler {
 
     /// `mov [mem], imm` of 8, 16, 32 or 64 bits (sign-extended imm32).
     pub fn store_imm(&mut self, size: Size, dst: Mem, imm: i32) {
+        self.note(|| {
+            format!(
+                "mov {} {}, {imm:#x}",
+                listing::size_name(size),
+                listing::mem(dst)
+            )
+        });
         let (opcode, imm) = match size {
             Size::S8 => (MOV_IMM_RM8, Imm::I8(imm as i8)),
             Size::S16 => (MOV_IMM_RM, Imm::I16(imm as i16)),
@@ -391,7 +462,12 @@ impl Assembler {
         };
         if imm == 0 && !keep_flags {
             self.alu(AluOp::Xor, Size::S32, dst, dst);
-        } else if u32::try_from(imm).is_ok() {
+            return;
+        }
+        let zero_extends = u32::try_from(imm).is_ok();
+        let form = if zero_extends { Size::S32 } else { Size::S64 };
+        self.note(|| format!("mov {}, {imm:#x}", listing::gpr(dst.0, form)));
+        if zero_extends {
             if dst.0 & 8 != 0 {
                 self.code.push(0x41);
             }
@@ -416,6 +492,7 @@ impl Assembler {
     /// `movabs dst, 0` whose 8-byte immediate the engine patches with the
     /// address of `target`.
     pub fn mov_address(&mut self, dst: Gpr, target: RelocationTarget) {
+        self.note(|| format!("movabs {}, {target:?}", listing::gpr(dst.0, Size::S64)));
         self.code.push(0x48 | (dst.0 >> 3));
         self.code.push(0xB8 | (dst.0 & 7));
         self.relocations.push(Relocation {
@@ -434,6 +511,7 @@ impl Assembler {
 
     /// Shift or rotate `dst` by `cl`.
     pub fn shift_cl(&mut self, op: ShiftOp, size: Size, dst: Gpr) {
+        self.note(|| format!("{} {}, cl", op.name(), listing::gpr(dst.0, size)));
         self.encode(
             SHIFT_CL,
             size,
@@ -446,12 +524,15 @@ impl Assembler {
 
     /// Shift or rotate `dst` by an immediate.
     pub fn shift_imm(&mut self, op: ShiftOp, size: Size, dst: Gpr, amount: u8) {
+        self.note(|| format!("{} {}, {amount}", op.name(), listing::gpr(dst.0, size)));
         let imm = Imm::I8(amount as i8);
         self.encode(SHIFT_IMM, size, op as u8, dst.into(), (false, false), imm);
     }
 
     /// `not`, `neg`, `div`, `idiv` of `operand`.
     pub fn unary(&mut self, op: UnaryGroupOp, size: Size, operand: impl Into<RegMem>) {
+        let operand = operand.into();
+        self.note(|| format!("{} {}", op.name(), listing::int_rm(operand, size)));
         self.encode(
             UNARY_GROUP,
             size,
@@ -464,6 +545,13 @@ impl Assembler {
 
     /// `cdq` (32 bits) or `cqo` (64 bits): sign-extends `rax` into `rdx`.
     pub fn sign_extend_rax(&mut self, size: Size) {
+        self.note(|| {
+            if size == Size::S64 {
+                "cqo".into()
+            } else {
+                "cdq".into()
+            }
+        });
         if size == Size::S64 {
             self.code.push(0x48);
         }
@@ -472,18 +560,29 @@ impl Assembler {
 
     /// `cmovcc dst, src`.
     pub fn cmov(&mut self, cc: Cond, size: Size, dst: Gpr, src: impl Into<RegMem>) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "cmov{} {}, {}",
+                cc.name(),
+                listing::gpr(dst.0, size),
+                listing::int_rm(src, size)
+            )
+        });
         let opcode = opcodes::cmov_opcode(cc);
         self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
     }
 
     /// `setcc dst8`.
     pub fn setcc(&mut self, cc: Cond, dst: Gpr) {
+        self.note(|| format!("set{} {}", cc.name(), listing::gpr(dst.0, Size::S8)));
         let opcode = opcodes::setcc_opcode(cc);
         self.encode(opcode, Size::S32, 0, dst.into(), (false, true), Imm::None);
     }
 
     /// `push reg`.
     pub fn push(&mut self, reg: Gpr) {
+        self.note(|| format!("push {}", listing::gpr(reg.0, Size::S64)));
         if reg.0 & 8 != 0 {
             self.code.push(0x41);
         }
@@ -492,6 +591,7 @@ impl Assembler {
 
     /// `push qword [mem]`.
     pub fn push_mem(&mut self, mem: Mem) {
+        self.note(|| format!("push qword {}", listing::mem(mem)));
         let digit = opcodes::PUSH_RM_DIGIT;
         self.encode(
             INDIRECT_GROUP,
@@ -505,6 +605,7 @@ impl Assembler {
 
     /// `pop reg`.
     pub fn pop(&mut self, reg: Gpr) {
+        self.note(|| format!("pop {}", listing::gpr(reg.0, Size::S64)));
         if reg.0 & 8 != 0 {
             self.code.push(0x41);
         }
@@ -513,12 +614,14 @@ impl Assembler {
 
     /// `ret`.
     pub fn ret(&mut self) {
+        self.note(|| "ret".into());
         self.code.push(0xC3);
     }
 
     /// `call rel32` to `target`, through an [`RelocationKind::X86PcRel4`]
     /// relocation.
     pub fn call_relocated(&mut self, target: RelocationTarget) {
+        self.note(|| format!("call {target:?}"));
         self.code.push(0xE8);
         self.relocations.push(Relocation {
             offset: self.code.len() as u32,
@@ -531,6 +634,8 @@ impl Assembler {
 
     /// `call r/m`.
     pub fn call_indirect(&mut self, target: impl Into<RegMem>) {
+        let target = target.into();
+        self.note(|| format!("call {}", listing::int_rm(target, Size::S64)));
         self.encode(
             INDIRECT_GROUP,
             Size::S32,
@@ -543,6 +648,8 @@ impl Assembler {
 
     /// `jmp r/m`.
     pub fn jmp_indirect(&mut self, target: impl Into<RegMem>) {
+        let target = target.into();
+        self.note(|| format!("jmp {}", listing::int_rm(target, Size::S64)));
         self.encode(
             INDIRECT_GROUP,
             Size::S32,
@@ -565,23 +672,35 @@ impl Assembler {
 
     /// `jmp label` (rel32).
     pub fn jmp(&mut self, label: Label) {
+        self.note(|| format!("jmp L{}", label.0));
         self.code.push(0xE9);
         self.label_rel32(label);
     }
 
     /// `jcc label` (rel32).
     pub fn jcc(&mut self, cc: Cond, label: Label) {
+        self.note(|| format!("j{} L{}", cc.name(), label.0));
         self.code.extend_from_slice(&[0x0F, 0x80 | cc as u8]);
         self.label_rel32(label);
     }
 
     /// A 3-byte `nop` (`nopl [rax]`).
     pub fn nop3(&mut self) {
+        self.note(|| "nop".into());
         self.code.extend_from_slice(&[0x0F, 0x1F, 0x00]);
     }
 
     /// An SSE operation `dst = dst op src` (or `dst = op src`).
     pub fn sse(&mut self, op: SseOp, width: FloatWidth, dst: Xmm, src: impl Into<RegMem>) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "{} {}, {}",
+                op.name(width),
+                listing::xmm(dst.0),
+                listing::float_rm(src)
+            )
+        });
         let opcode = opcodes::sse_opcode(op, width);
         self.encode(
             opcode,
@@ -595,6 +714,14 @@ impl Assembler {
 
     /// `movss`/`movsd [mem], src`.
     pub fn sse_store(&mut self, width: FloatWidth, dst: Mem, src: Xmm) {
+        self.note(|| {
+            format!(
+                "{} {}, {}",
+                SseOp::MovLoad.name(width),
+                listing::mem(dst),
+                listing::xmm(src.0)
+            )
+        });
         let opcode = opcodes::sse_store_opcode(width);
         self.encode(
             opcode,
@@ -608,6 +735,15 @@ impl Assembler {
 
     /// `movd`/`movq dst, src` from an integer register or memory.
     pub fn movd_to_xmm(&mut self, size: Size, dst: Xmm, src: impl Into<RegMem>) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "mov{} {}, {}",
+                if size == Size::S64 { "q" } else { "d" },
+                listing::xmm(dst.0),
+                listing::int_rm(src, size)
+            )
+        });
         self.encode(
             MOVD_TO_XMM,
             size,
@@ -620,6 +756,15 @@ impl Assembler {
 
     /// `movd`/`movq dst, src` to an integer register or memory.
     pub fn movd_from_xmm(&mut self, size: Size, dst: impl Into<RegMem>, src: Xmm) {
+        let dst = dst.into();
+        self.note(|| {
+            format!(
+                "mov{} {}, {}",
+                if size == Size::S64 { "q" } else { "d" },
+                listing::int_rm(dst, size),
+                listing::xmm(src.0)
+            )
+        });
         self.encode(
             MOVD_FROM_XMM,
             size,
@@ -638,6 +783,15 @@ impl Assembler {
         dst: Xmm,
         src: impl Into<RegMem>,
     ) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "cvtsi2{} {}, {}",
+                if width == FloatWidth::F32 { "ss" } else { "sd" },
+                listing::xmm(dst.0),
+                listing::int_rm(src, size)
+            )
+        });
         let opcode = opcodes::cvt_int_to_float_opcode(width);
         self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
     }
@@ -650,6 +804,15 @@ impl Assembler {
         dst: Gpr,
         src: impl Into<RegMem>,
     ) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "cvtt{}2si {}, {}",
+                if width == FloatWidth::F32 { "ss" } else { "sd" },
+                listing::gpr(dst.0, size),
+                listing::float_rm(src)
+            )
+        });
         let opcode = opcodes::cvt_float_to_int_opcode(width);
         self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
     }
@@ -657,6 +820,15 @@ impl Assembler {
     /// `roundss`/`roundsd dst, src, mode` (SSE4.1); `mode` is the imm8
     /// (0 nearest, 1 floor, 2 ceil, 3 trunc; bit 3 suppresses inexact).
     pub fn round(&mut self, width: FloatWidth, dst: Xmm, src: impl Into<RegMem>, mode: u8) {
+        let src = src.into();
+        self.note(|| {
+            format!(
+                "round{} {}, {}, {mode}",
+                if width == FloatWidth::F32 { "ss" } else { "sd" },
+                listing::xmm(dst.0),
+                listing::float_rm(src)
+            )
+        });
         let opcode = opcodes::round_opcode(width);
         let imm = Imm::I8(mode as i8);
         self.encode(opcode, Size::S32, dst.0, src.into(), (false, false), imm);

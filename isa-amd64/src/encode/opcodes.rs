@@ -320,3 +320,107 @@ impl Cond {
         ALL[(self as usize) ^ 1]
     }
 }
+
+impl AluOp {
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            AluOp::Add => "add",
+            AluOp::Or => "or",
+            AluOp::And => "and",
+            AluOp::Sub => "sub",
+            AluOp::Xor => "xor",
+            AluOp::Cmp => "cmp",
+        }
+    }
+}
+
+impl ShiftOp {
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShiftOp::Rol => "rol",
+            ShiftOp::Ror => "ror",
+            ShiftOp::Shl => "shl",
+            ShiftOp::Shr => "shr",
+            ShiftOp::Sar => "sar",
+        }
+    }
+}
+
+impl UnaryGroupOp {
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnaryGroupOp::Not => "not",
+            UnaryGroupOp::Neg => "neg",
+            UnaryGroupOp::Div => "div",
+            UnaryGroupOp::Idiv => "idiv",
+        }
+    }
+}
+
+impl IntRmOp {
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            IntRmOp::Imul => "imul",
+            IntRmOp::Popcnt => "popcnt",
+            IntRmOp::Lzcnt => "lzcnt",
+            IntRmOp::Tzcnt => "tzcnt",
+            IntRmOp::Bsr => "bsr",
+            IntRmOp::Bsf => "bsf",
+            IntRmOp::Movzx8 | IntRmOp::Movzx16 => "movzx",
+            IntRmOp::Movsx8 | IntRmOp::Movsx16 => "movsx",
+            IntRmOp::Movsxd => "movsxd",
+            IntRmOp::Lea => "lea",
+            IntRmOp::Load => "mov",
+            IntRmOp::Test => "test",
+        }
+    }
+}
+
+impl SseOp {
+    /// The mnemonic at a width (`addss`, `andpd`, `ucomisd`, ...).
+    pub fn name(self, width: FloatWidth) -> String {
+        let (scalar, packed) = match width {
+            FloatWidth::F32 => ("ss", "ps"),
+            FloatWidth::F64 => ("sd", "pd"),
+        };
+        let (stem, suffix) = match self {
+            SseOp::Add => ("add", scalar),
+            SseOp::Mul => ("mul", scalar),
+            SseOp::Sub => ("sub", scalar),
+            SseOp::Min => ("min", scalar),
+            SseOp::Div => ("div", scalar),
+            SseOp::Max => ("max", scalar),
+            SseOp::Sqrt => ("sqrt", scalar),
+            SseOp::CvtToOther => (
+                if width == FloatWidth::F32 {
+                    "cvtss2"
+                } else {
+                    "cvtsd2"
+                },
+                if width == FloatWidth::F32 { "sd" } else { "ss" },
+            ),
+            SseOp::MovLoad => ("mov", scalar),
+            SseOp::And => ("and", packed),
+            SseOp::AndNot => ("andn", packed),
+            SseOp::Or => ("or", packed),
+            SseOp::Xor => ("xor", packed),
+            SseOp::Ucomi => ("ucomi", scalar),
+            SseOp::MovAligned => ("mova", packed),
+        };
+        format!("{stem}{suffix}")
+    }
+}
+
+impl Cond {
+    /// The condition's suffix (`e`, `ne`, `l`, `ae`, ...).
+    pub fn name(self) -> &'static str {
+        const NAMES: [&str; 16] = [
+            "o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g",
+        ];
+        NAMES[self as usize]
+    }
+}

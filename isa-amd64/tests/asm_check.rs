@@ -1,0 +1,213 @@
+//! "asm-check" tests in the style of Go's codegen tests: small wasm
+//! functions whose machine code must contain, or must not contain, given
+//! instructions. Each pattern is a substring of one line of the listing
+//! (Intel syntax).
+
+mod support;
+
+use kiln_isa_amd64::{Amd64Backend, Features, Listing};
+
+/// Compiles the single function of `wat` and returns its listing.
+fn listing_with(backend: &Amd64Backend, wat: &str) -> Listing {
+    let (_, _, functions) = support::ssa_functions(wat);
+    let func = functions.last().expect("a function");
+    let (_, listing) = backend
+        .compile_with_listing(func)
+        .unwrap_or_else(|e| panic!("{e}\n{func}"));
+    listing
+}
+
+fn listing(wat: &str) -> Listing {
+    listing_with(&Amd64Backend::new(), wat)
+}
+
+/// Asserts that some line contains each of `present` and no line contains
+/// any of `absent`.
+fn check(listing: &Listing, present: &[&str], absent: &[&str]) {
+    let lines: Vec<&str> = listing.text.lines().collect();
+    for pattern in present {
+        assert!(
+            lines.iter().any(|line| line.contains(pattern)),
+            "expected `{pattern}` in:\n{}",
+            listing.text
+        );
+    }
+    for pattern in absent {
+        assert!(
+            !lines.iter().any(|line| line.contains(pattern)),
+            "did not expect `{pattern}` in:\n{}",
+            listing.text
+        );
+    }
+}
+
+/// Asserts that a line containing `first` is directly followed by a line
+/// containing `second`.
+fn check_adjacent(listing: &Listing, first: &str, second: &str) {
+    let lines: Vec<&str> = listing.text.lines().collect();
+    assert!(
+        lines
+            .windows(2)
+            .any(|w| w[0].contains(first) && w[1].contains(second)),
+        "expected `{first}` right before `{second}` in:\n{}",
+        listing.text
+    );
+}
+
+#[test]
+fn adds_use_lea() {
+    let l = listing(
+        "(module (func (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))",
+    );
+    check(&l, &["lea eax, [rsi+rdx*1]"], &["add e"]);
+    let l =
+        listing("(module (func (param i64) (result i64) (i64.add (local.get 0) (i64.const 40))))");
+    check(&l, &["lea rax, [rsi+0x28]"], &["add r"]);
+}
+
+#[test]
+fn compares_fuse_with_branches() {
+    let l = listing(
+        "(module (func (param i32 i32) (result i32)
+           (if (result i32) (i32.lt_s (local.get 0) (local.get 1))
+             (then (i32.const 1)) (else (i32.const 2)))))",
+    );
+    check_adjacent(&l, "cmp esi, edx", "jge");
+    check(&l, &[], &["setl", "movzx"]);
+}
+
+#[test]
+fn compares_fuse_with_selects() {
+    let l = listing(
+        "(module (func (param i64 i64 i32 i32) (result i32)
+           (select (local.get 2) (local.get 3) (i64.gt_u (local.get 0) (local.get 1)))))",
+    );
+    check_adjacent(&l, "cmp rsi, rdx", "cmova");
+    check(&l, &[], &["seta", " ja "]);
+}
+
+#[test]
+fn a_compare_with_zero_is_a_test() {
+    let l = listing(
+        "(module (func (param i32) (result i32) (if (local.get 0) (then unreachable)) (i32.const 0)))",
+    );
+    check_adjacent(&l, "test esi, esi", "je");
+    check(&l, &[], &["cmp esi"]);
+}
+
+#[test]
+fn a_simple_loop_does_not_spill() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32) (result i32) (local i32)
+            (block (loop
+              (br_if 1 (i32.eqz (local.get 0)))
+              (local.set 1 (i32.add (local.get 1) (i32.load offset=4 (local.get 0))))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br 0)))
+            (local.get 1)))",
+    );
+    assert_eq!((l.stats.spills, l.stats.reloads), (0, 0), "{}", l.text);
+    check(&l, &["sub esi, 0x1"], &["[rbp-0x10]"]);
+}
+
+#[test]
+fn heap_accesses_use_base_index_displacement() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32) (result i64) (i64.load offset=24 (local.get 0))))",
+    );
+    check(&l, &["*1+0x18]"], &[]);
+}
+
+#[test]
+fn one_bounds_check_covers_nearby_accesses() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32) (result i32)
+            (i32.add (i32.load offset=8 (local.get 0)) (i32.load offset=4 (local.get 0)))))",
+    );
+    let checks = l.text.lines().filter(|line| line.contains(" ja ")).count();
+    assert_eq!(checks, 1, "{}", l.text);
+}
+
+#[test]
+fn immediates_fold_into_instructions() {
+    let l = listing(
+        "(module (memory 1) (func (param i64 i32) (result i64)
+           (i32.store (local.get 1) (i32.const 7))
+           (i64.xor (i64.and (local.get 0) (i64.const 255)) (i64.const -2))))",
+    );
+    check(
+        &l,
+        &["and rsi, 0xff", ", 0xfffffffe", "mov dword ["],
+        &["movabs"],
+    );
+}
+
+#[test]
+fn shifts_take_their_count_in_cl_or_an_immediate() {
+    let l = listing(
+        "(module (func (param i32 i32) (result i32) (i32.shl (local.get 0) (local.get 1))))",
+    );
+    check(&l, &["shl", ", cl"], &[]);
+    let l =
+        listing("(module (func (param i64) (result i64) (i64.rotr (local.get 0) (i64.const 67))))");
+    check(&l, &["ror rax, 3"], &["cl"]);
+}
+
+#[test]
+fn division_checks_only_what_can_happen() {
+    let l = listing(
+        "(module (func (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))",
+    );
+    check(
+        &l,
+        &["test e", "cmp e", "neg eax", "jo", "cdq", "idiv"],
+        &[],
+    );
+    let l =
+        listing("(module (func (param i32) (result i32) (i32.div_s (local.get 0) (i32.const 7))))");
+    check(&l, &["cdq", "idiv"], &["test", "neg", "jo"]);
+    let l = listing(
+        "(module (func (param i64 i64) (result i64) (i64.rem_u (local.get 0) (local.get 1))))",
+    );
+    check(&l, &["test r", "div r"], &["idiv", "cqo"]);
+}
+
+#[test]
+fn bit_counts_use_the_cpu_instructions_or_fall_back() {
+    let wat = "(module (func (param i32 i64) (result i64)
+        (i64.add (i64.extend_i32_u (i32.clz (local.get 0))) (i64.ctz (local.get 1)))))";
+    let l = listing(wat);
+    check(&l, &["lzcnt", "tzcnt"], &["bsr", "bsf"]);
+    let l = listing_with(&Amd64Backend::with_features(Features::baseline()), wat);
+    check(&l, &["bsr", "bsf", "cmove"], &["lzcnt", "tzcnt"]);
+    let l = listing("(module (func (param i64) (result i64) (i64.popcnt (local.get 0))))");
+    check(&l, &["popcnt rax, rsi"], &[]);
+}
+
+#[test]
+fn rounding_uses_sse41() {
+    let l = listing("(module (func (param f64) (result f64) (f64.floor (local.get 0))))");
+    check(&l, &["roundsd xmm0, xmm0, 9"], &[]);
+}
+
+#[test]
+fn br_table_jumps_through_a_table() {
+    let l = listing(
+        "(module (func (param i32) (result i32)
+           (block (block (block (br_table 0 1 2 (local.get 0))) (return (i32.const 1))) (return (i32.const 2)))
+           (i32.const 3)))",
+    );
+    check(&l, &["cmovae", "lea r11, [rip+", "jmp r11"], &[]);
+}
+
+#[test]
+fn calls_are_relocated() {
+    let l = listing(
+        "(module (func $f (param i32) (result i32) (local.get 0))
+                 (func (result i32) (call $f (i32.const 5))))",
+    );
+    check(&l, &["mov esi, 0x5", "call Function(0)"], &[]);
+}
