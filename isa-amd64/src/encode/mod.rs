@@ -339,7 +339,7 @@ impl Assembler {
             map: OpMap::Primary,
             byte: reg_rm,
         };
-        self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
+        self.encode(opcode, size, dst.0, src, (false, false), Imm::None);
     }
 
     /// `op dst, imm` with the shortest immediate.
@@ -352,19 +352,12 @@ impl Assembler {
                 ALU_IMM8,
                 size,
                 digit,
-                dst.into(),
+                dst,
                 (false, false),
                 Imm::I8(imm as i8),
             );
         } else {
-            self.encode(
-                ALU_IMM32,
-                size,
-                digit,
-                dst.into(),
-                (false, false),
-                Imm::I32(imm),
-            );
+            self.encode(ALU_IMM32, size, digit, dst, (false, false), Imm::I32(imm));
         }
     }
 
@@ -389,14 +382,7 @@ impl Assembler {
         });
         let byte_src = matches!(op, IntRmOp::Movzx8 | IntRmOp::Movsx8);
         let opcode = opcodes::int_rm_opcode(op);
-        self.encode(
-            opcode,
-            size,
-            dst.0,
-            src.into(),
-            (false, byte_src),
-            Imm::None,
-        );
+        self.encode(opcode, size, dst.0, src, (false, byte_src), Imm::None);
     }
 
     /// `mov dst, src` between registers.
@@ -537,7 +523,7 @@ impl Assembler {
             UNARY_GROUP,
             size,
             op as u8,
-            operand.into(),
+            operand,
             (false, false),
             Imm::None,
         );
@@ -570,7 +556,7 @@ impl Assembler {
             )
         });
         let opcode = opcodes::cmov_opcode(cc);
-        self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
+        self.encode(opcode, size, dst.0, src, (false, false), Imm::None);
     }
 
     /// `setcc dst8`.
@@ -640,7 +626,7 @@ impl Assembler {
             INDIRECT_GROUP,
             Size::S32,
             2,
-            target.into(),
+            target,
             (false, false),
             Imm::None,
         );
@@ -654,7 +640,7 @@ impl Assembler {
             INDIRECT_GROUP,
             Size::S32,
             4,
-            target.into(),
+            target,
             (false, false),
             Imm::None,
         );
@@ -702,14 +688,7 @@ impl Assembler {
             )
         });
         let opcode = opcodes::sse_opcode(op, width);
-        self.encode(
-            opcode,
-            Size::S32,
-            dst.0,
-            src.into(),
-            (false, false),
-            Imm::None,
-        );
+        self.encode(opcode, Size::S32, dst.0, src, (false, false), Imm::None);
     }
 
     /// `movss`/`movsd [mem], src`.
@@ -744,14 +723,7 @@ impl Assembler {
                 listing::int_rm(src, size)
             )
         });
-        self.encode(
-            MOVD_TO_XMM,
-            size,
-            dst.0,
-            src.into(),
-            (false, false),
-            Imm::None,
-        );
+        self.encode(MOVD_TO_XMM, size, dst.0, src, (false, false), Imm::None);
     }
 
     /// `movd`/`movq dst, src` to an integer register or memory.
@@ -765,14 +737,7 @@ impl Assembler {
                 listing::xmm(src.0)
             )
         });
-        self.encode(
-            MOVD_FROM_XMM,
-            size,
-            src.0,
-            dst.into(),
-            (false, false),
-            Imm::None,
-        );
+        self.encode(MOVD_FROM_XMM, size, src.0, dst, (false, false), Imm::None);
     }
 
     /// `cvtsi2ss`/`cvtsi2sd dst, src` from a signed integer of `size`.
@@ -793,7 +758,7 @@ impl Assembler {
             )
         });
         let opcode = opcodes::cvt_int_to_float_opcode(width);
-        self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
+        self.encode(opcode, size, dst.0, src, (false, false), Imm::None);
     }
 
     /// `cvttss2si`/`cvttsd2si dst, src`, truncating to a signed integer.
@@ -814,7 +779,7 @@ impl Assembler {
             )
         });
         let opcode = opcodes::cvt_float_to_int_opcode(width);
-        self.encode(opcode, size, dst.0, src.into(), (false, false), Imm::None);
+        self.encode(opcode, size, dst.0, src, (false, false), Imm::None);
     }
 
     /// `roundss`/`roundsd dst, src, mode` (SSE4.1); `mode` is the imm8
@@ -831,7 +796,7 @@ impl Assembler {
         });
         let opcode = opcodes::round_opcode(width);
         let imm = Imm::I8(mode as i8);
-        self.encode(opcode, Size::S32, dst.0, src.into(), (false, false), imm);
+        self.encode(opcode, Size::S32, dst.0, src, (false, false), imm);
     }
 
     /// Resolves labels, appends the constant pool, and hands over the code.
