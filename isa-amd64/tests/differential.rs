@@ -40,7 +40,20 @@ impl InterpEnv for NoWorld {
     }
 }
 
-const I32_EDGES: &[u64] = &[0, 1, 2, 7, 31, 32, 33, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0xFFFF_FFF9, 0x1234_5678];
+const I32_EDGES: &[u64] = &[
+    0,
+    1,
+    2,
+    7,
+    31,
+    32,
+    33,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    0xFFFF_FFFF,
+    0xFFFF_FFF9,
+    0x1234_5678,
+];
 const I64_EDGES: &[u64] = &[
     0,
     1,
@@ -58,15 +71,62 @@ const I64_EDGES: &[u64] = &[
     0x1_0000_0000,
 ];
 const F32_EDGES: &[f32] = &[
-    0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.7, -3.7, f32::MAX, f32::MIN_POSITIVE, f32::INFINITY,
-    f32::NEG_INFINITY, f32::NAN, 2147483648.0, -2147483648.0, 4294967296.0, 4294967040.0, 9.223372e18,
-    -9.223372e18, 1.8446743e19, 1e10, -1e10, 8388609.0,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    3.7,
+    -3.7,
+    f32::MAX,
+    f32::MIN_POSITIVE,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    f32::NAN,
+    2147483648.0,
+    -2147483648.0,
+    4294967296.0,
+    4294967040.0,
+    9.223372e18,
+    -9.223372e18,
+    1.8446743e19,
+    1e10,
+    -1e10,
+    8388609.0,
 ];
 const F64_EDGES: &[f64] = &[
-    0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.7, -3.7, f64::MAX, f64::MIN_POSITIVE, f64::INFINITY,
-    f64::NEG_INFINITY, f64::NAN, 2147483647.5, 2147483648.0, -2147483648.9, -2147483649.0, 4294967295.5,
-    4294967296.0, 9223372036854775807.0, -9223372036854775808.0, 18446744073709549568.0, 18446744073709551616.0,
-    1e300, 4503599627370497.0,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    3.7,
+    -3.7,
+    f64::MAX,
+    f64::MIN_POSITIVE,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+    2147483647.5,
+    2147483648.0,
+    -2147483648.9,
+    -2147483649.0,
+    4294967295.5,
+    4294967296.0,
+    9223372036854775807.0,
+    -9223372036854775808.0,
+    18446744073709549568.0,
+    18446744073709551616.0,
+    1e300,
+    4503599627370497.0,
 ];
 
 /// The edge values of a type, as raw bits.
@@ -104,7 +164,10 @@ struct Case {
 /// All pairs of edge values.
 fn pairs(ty: Type) -> Vec<Vec<u64>> {
     let values = edges(ty);
-    values.iter().flat_map(|&a| values.iter().map(move |&b| vec![a, b])).collect()
+    values
+        .iter()
+        .flat_map(|&a| values.iter().map(move |&b| vec![a, b]))
+        .collect()
 }
 
 /// Cases for a binary operator or compare `op` on `ty` giving `result`.
@@ -138,13 +201,18 @@ fn binary_cases(op: &str, ty: Type, result: Type, cases: &mut Vec<Case>) {
 /// Cases for a compare fused into `select` and `if`.
 fn fused_compare_cases(op: &str, ty: Type, cases: &mut Vec<Case>) {
     let t = wat_type(ty);
-    let inputs: Vec<Vec<u64>> = pairs(ty).into_iter().map(|mut p| {
-        p.extend([11, 22]);
-        p
-    }).collect();
+    let inputs: Vec<Vec<u64>> = pairs(ty)
+        .into_iter()
+        .map(|mut p| {
+            p.extend([11, 22]);
+            p
+        })
+        .collect();
     let params = vec![ty, ty, Type::I32, Type::I32];
     cases.push(Case {
-        body: format!("(select (local.get 2) (local.get 3) ({t}.{op} (local.get 0) (local.get 1)))"),
+        body: format!(
+            "(select (local.get 2) (local.get 3) ({t}.{op} (local.get 0) (local.get 1)))"
+        ),
         params: params.clone(),
         result: Type::I32,
         inputs: inputs.clone(),
@@ -155,12 +223,17 @@ fn fused_compare_cases(op: &str, ty: Type, cases: &mut Vec<Case>) {
         result: Type::I32,
         inputs,
     });
-    let float_inputs: Vec<Vec<u64>> = pairs(ty).into_iter().map(|mut p| {
-        p.extend([1.5f64.to_bits(), (-2.0f64).to_bits()]);
-        p
-    }).collect();
+    let float_inputs: Vec<Vec<u64>> = pairs(ty)
+        .into_iter()
+        .map(|mut p| {
+            p.extend([1.5f64.to_bits(), (-2.0f64).to_bits()]);
+            p
+        })
+        .collect();
     cases.push(Case {
-        body: format!("(select (local.get 2) (local.get 3) ({t}.{op} (local.get 0) (local.get 1)))"),
+        body: format!(
+            "(select (local.get 2) (local.get 3) ({t}.{op} (local.get 0) (local.get 1)))"
+        ),
         params: vec![ty, ty, Type::F64, Type::F64],
         result: Type::F64,
         inputs: float_inputs,
@@ -181,12 +254,14 @@ fn all_cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for ty in [Type::I32, Type::I64] {
         for op in [
-            "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor", "shl", "shr_s", "shr_u",
-            "rotl", "rotr",
+            "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor", "shl",
+            "shr_s", "shr_u", "rotl", "rotr",
         ] {
             binary_cases(op, ty, ty, &mut cases);
         }
-        for op in ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"] {
+        for op in [
+            "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+        ] {
             binary_cases(op, ty, Type::I32, &mut cases);
             fused_compare_cases(op, ty, &mut cases);
         }
@@ -233,7 +308,10 @@ fn all_cases() -> Vec<Case> {
 /// Whether two results of type `ty` agree.
 fn agree(ty: Type, a: u64, b: u64) -> bool {
     match ty {
-        Type::F32 => a as u32 == b as u32 || f32::from_bits(a as u32).is_nan() && f32::from_bits(b as u32).is_nan(),
+        Type::F32 => {
+            a as u32 == b as u32
+                || f32::from_bits(a as u32).is_nan() && f32::from_bits(b as u32).is_nan()
+        }
         Type::F64 => a == b || f64::from_bits(a).is_nan() && f64::from_bits(b).is_nan(),
         Type::I32 => a as u32 == b as u32,
         _ => a == b,
@@ -269,11 +347,19 @@ fn run_cases(backend: &Amd64Backend, cases: &[Case]) {
                 _ => false,
             };
             if !same {
-                failures.push(format!("{} on {input:x?}: expected {expected:x?}, got {actual:x?}", case.body));
+                failures.push(format!(
+                    "{} on {input:x?}: expected {expected:x?}, got {actual:x?}",
+                    case.body
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures[..failures.len().min(40)].join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures[..failures.len().min(40)].join("\n")
+    );
 }
 
 #[test]

@@ -282,3 +282,68 @@ fn traps_return_their_code() {
         "usable again after a trap"
     );
 }
+
+#[test]
+fn indirect_calls_check_null_and_type() {
+    let mut instance = Instance::new(
+        r#"(module
+          (type $unary (func (param i32) (result i32)))
+          (table 3 funcref)
+          (func $double (type $unary) (i32.add (local.get 0) (local.get 0)))
+          (func $pair (param i32 i32) (result i32) (local.get 0))
+          (func (param i32 i32) (result i32)
+            (call_indirect (type $unary) (local.get 1) (local.get 0))))"#,
+    );
+    instance.set_table(&[Some(0), Some(1), None]);
+    assert_eq!(instance.call(2, &[0, 21]), Ok(vec![42]));
+    assert_eq!(instance.call(2, &[1, 21]), Err(TrapCode::BadSignature));
+    assert_eq!(
+        instance.call(2, &[2, 21]),
+        Err(TrapCode::IndirectCallToNull)
+    );
+    assert_eq!(instance.call(2, &[3, 21]), Err(TrapCode::TableOutOfBounds));
+}
+
+/// A host function `(i64, f64, i32) -> (f64, i32)`: returns `a + b` and
+/// `c * 2`, or traps with `Unreachable` when `c` is 13.
+extern "sysv64" fn host_add(_record: *mut support::HostRecord, values: *mut u64) -> u32 {
+    // SAFETY: the exit trampoline passes an array of max(params, results)
+    // = 3 slots.
+    let values = unsafe { std::slice::from_raw_parts_mut(values, 3) };
+    let (a, b, c) = (
+        values[0] as i64,
+        f64::from_bits(values[1]),
+        values[2] as u32,
+    );
+    if c == 13 {
+        return TrapCode::Unreachable as u32 + 1;
+    }
+    values[0] = (a as f64 + b).to_bits();
+    values[1] = u64::from(c * 2);
+    0
+}
+
+#[test]
+fn imported_functions_reach_the_host_and_other_wasm() {
+    let mut instance = Instance::new(
+        r#"(module
+          (import "env" "host" (func $host (param i64 f64 i32) (result f64 i32)))
+          (import "env" "wasm" (func $wasm (param i32) (result i32)))
+          (func $square (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+          (func (param i32) (result i32) (local i32)
+            (call $host (i64.const 40) (f64.const 2.5) (local.get 0))
+            (local.set 1)
+            (i32.trunc_f64_s)
+            (i32.add (local.get 1))
+            (i32.add (call $wasm (i32.const 3)))))"#,
+    );
+    instance.import_host(0, host_add);
+    instance.import_wasm(1, 2);
+    assert_eq!(instance.call(3, &[5]), Ok(vec![42 + 10 + 9]));
+    assert_eq!(instance.call(3, &[13]), Err(TrapCode::Unreachable));
+    assert_eq!(
+        instance.call(3, &[6]),
+        Ok(vec![42 + 12 + 9]),
+        "usable again after a host trap"
+    );
+}

@@ -149,11 +149,28 @@ pub struct Instance {
     pub memory: Vec<u8>,
     memory_record: Box<VmMemory>,
     global_cells: Vec<u64>,
+    /// Function references, elements and records of table 0.
+    funcrefs: Vec<[u64; 3]>,
+    elements: Vec<u64>,
+    table_record: Box<[u64; 2]>,
+    /// Trampolines and host records the instance refers to.
+    extra_code: Vec<Code>,
+    host_records: Vec<Box<HostRecord>>,
+}
+
+/// A host-function record, as the exit trampoline reads it.
+#[repr(C)]
+pub struct HostRecord {
+    pub runtime: *mut VmRuntime,
+    pub shim: extern "sysv64" fn(*mut HostRecord, *mut u64) -> u32,
 }
 
 /// The module's SSA functions, optimized, ready for the backend.
 pub fn ssa_functions(wat: &str) -> (ModuleEnv, VmLayout, Vec<Function>) {
     let wasm = wat::parse_str(wat).expect("valid wat");
+    wasmparser::Validator::new()
+        .validate_all(&wasm)
+        .expect("a valid module");
     let (mut env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
     for memory in &mut env.memories {
         memory.imported = true;
@@ -219,6 +236,11 @@ impl Instance {
                 length: 65536,
             }),
             global_cells: vec![0; env.globals.len() * 2],
+            funcrefs: Vec::new(),
+            elements: Vec::new(),
+            table_record: Box::new([0; 2]),
+            extra_code: Vec::new(),
+            host_records: Vec::new(),
             env,
             layout,
             code,
@@ -229,6 +251,13 @@ impl Instance {
         if !instance.env.memories.is_empty() {
             let slot = instance.layout.memory(0) as usize / 8;
             instance.vmctx[slot] = &mut *instance.memory_record as *mut VmMemory as u64;
+        }
+        for t in 0..instance.env.types.len() as u32 {
+            let at = instance.layout.type_id(t) as usize;
+            let bytes = instance.vmctx.as_mut_ptr() as *mut u8;
+            // SAFETY: `type_id(t)` is inside the vmctx, which is
+            // `layout.size()` bytes long.
+            unsafe { (bytes.add(at) as *mut u32).write_unaligned(t) };
         }
         for g in 0..instance.env.globals.len() {
             let slot = instance.layout.global(g as u32) as usize / 8;
@@ -278,6 +307,71 @@ impl Instance {
         } else {
             Err(TrapCode::ALL[status as usize - 1])
         }
+    }
+
+    /// The entry of defined function `index`.
+    pub fn function_address(&self, index: u32) -> *const u8 {
+        self.code
+            .address(self.offsets[(index - self.env.num_imported_functions) as usize])
+    }
+
+    /// Fills table 0 with references to the given functions (or null).
+    pub fn set_table(&mut self, entries: &[Option<u32>]) {
+        let vmctx = self.vmctx.as_mut_ptr() as u64;
+        self.funcrefs = entries
+            .iter()
+            .map(|entry| match entry {
+                Some(f) => [
+                    self.function_address(*f) as u64,
+                    vmctx,
+                    u64::from(self.env.functions[*f as usize]),
+                ],
+                None => [0; 3],
+            })
+            .collect();
+        self.elements = entries
+            .iter()
+            .zip(&self.funcrefs)
+            .map(|(entry, record)| {
+                if entry.is_some() {
+                    record.as_ptr() as u64
+                } else {
+                    0
+                }
+            })
+            .collect();
+        *self.table_record = [self.elements.as_ptr() as u64, entries.len() as u64];
+        let slot = self.layout.table(0) as usize / 8;
+        self.vmctx[slot] = self.table_record.as_ptr() as u64;
+    }
+
+    /// Makes imported function `index` a host function served by `shim`,
+    /// through an exit trampoline.
+    pub fn import_host(
+        &mut self,
+        index: u32,
+        shim: extern "sysv64" fn(*mut HostRecord, *mut u64) -> u32,
+    ) {
+        let trampoline =
+            kiln_isa_amd64::host_exit_trampoline(&self.signature(index)).expect("trampoline");
+        let (code, _) = Code::link(&[trampoline], 0);
+        let mut record = Box::new(HostRecord {
+            runtime: &mut *self.runtime,
+            shim,
+        });
+        let slot = self.layout.imported_function(index) as usize / 8;
+        self.vmctx[slot] = code.address(0) as u64;
+        self.vmctx[slot + 1] = &mut *record as *mut HostRecord as u64;
+        self.extra_code.push(code);
+        self.host_records.push(record);
+    }
+
+    /// Makes imported function `index` the defined function `target` of the
+    /// same instance.
+    pub fn import_wasm(&mut self, index: u32, target: u32) {
+        let slot = self.layout.imported_function(index) as usize / 8;
+        self.vmctx[slot] = self.function_address(target) as u64;
+        self.vmctx[slot + 1] = self.vmctx.as_mut_ptr() as u64;
     }
 
     /// The raw bits of global `index`.
