@@ -1,6 +1,82 @@
 //! Optimization passes, each in its own module, and the default pipeline.
 //!
 //! Every pass takes a verified function and leaves a verified function that
-//! computes the same results and traps.
+//! computes the same results and traps. Passes that replace a value by
+//! another record the replacement in an [`Aliases`] table and rewrite all
+//! uses at once.
 
+pub mod bounds_checks;
+pub mod const_fold;
+pub mod dce;
+pub mod gvn;
 pub mod redundant_params;
+pub mod simplify_cfg;
+pub mod unreachable_blocks;
+
+use crate::entities::Value;
+use crate::function::Function;
+
+/// The passes in the order [`optimize`] runs them, by name.
+pub const PIPELINE: &[(&str, fn(&mut Function) -> bool)] = &[
+    ("unreachable_blocks", unreachable_blocks::run),
+    ("redundant_params", redundant_params::run),
+    ("const_fold", const_fold::run),
+    ("simplify_cfg", simplify_cfg::run),
+    ("gvn", gvn::run),
+    ("bounds_checks", bounds_checks::run),
+    ("const_fold", const_fold::run),
+    ("dce", dce::run),
+    ("simplify_cfg", simplify_cfg::run),
+    ("redundant_params", redundant_params::run),
+    ("dce", dce::run),
+];
+
+/// Runs the default pipeline; returns whether anything changed.
+pub fn optimize(func: &mut Function) -> bool {
+    let mut changed = false;
+    for (_, pass) in PIPELINE {
+        changed |= pass(func);
+    }
+    changed
+}
+
+/// Pending replacements of values by other values.
+pub(crate) struct Aliases {
+    target: Vec<Option<Value>>,
+    any: bool,
+}
+
+impl Aliases {
+    /// No replacements yet, for a function with `num_values` values.
+    pub(crate) fn new(num_values: usize) -> Aliases {
+        Aliases {
+            target: vec![None; num_values],
+            any: false,
+        }
+    }
+
+    /// What `value` stands for, following chains of replacements.
+    pub(crate) fn resolve(&self, mut value: Value) -> Value {
+        while let Some(next) = self.target.get(value.index()).copied().flatten() {
+            value = next;
+        }
+        value
+    }
+
+    /// Records that `value` is to be replaced by `by`.
+    pub(crate) fn replace(&mut self, value: Value, by: Value) {
+        let by = self.resolve(by);
+        if by != value {
+            self.target[value.index()] = Some(by);
+            self.any = true;
+        }
+    }
+
+    /// Rewrites every use in `func`; returns whether there was anything to do.
+    pub(crate) fn apply(&self, func: &mut Function) -> bool {
+        if self.any {
+            func.rewrite_uses(|value| self.resolve(value));
+        }
+        self.any
+    }
+}

@@ -1,0 +1,94 @@
+//! Dead-code elimination, including dead block parameters.
+//!
+//! Starts from what must stay — instructions with effects (stores, calls,
+//! traps, branches, returns) and the operands they use — and marks
+//! everything those depend on as live. A live block parameter makes the
+//! matching argument on every edge into its block live. Whatever is not
+//! marked is removed: instructions that may be removed when unused
+//! ([`Op::is_removable_if_unused`]) and block parameters with their branch
+//! arguments. Because liveness is propagated rather than counted, values
+//! that only feed each other around a loop are removed too.
+
+use crate::entities::{Inst, Value};
+use crate::function::{Function, ValueDef};
+
+/// Runs the pass; returns whether anything changed.
+pub fn run(func: &mut Function) -> bool {
+    let mut incoming: Vec<Vec<(Inst, usize)>> = vec![Vec::new(); func.blocks.len()];
+    let mut param_position = vec![0usize; func.values.len()];
+    for &block in &func.layout {
+        for (position, &param) in func.block(block).params.iter().enumerate() {
+            param_position[param.index()] = position;
+        }
+        if let Some(term) = func.terminator(block) {
+            for (i, target) in func.inst(term).targets.iter().enumerate() {
+                incoming[target.block.index()].push((term, i));
+            }
+        }
+    }
+    let mut live = vec![false; func.values.len()];
+    let mut worklist: Vec<Value> = Vec::new();
+    let mut mark = |value: Value, worklist: &mut Vec<Value>| {
+        if !std::mem::replace(&mut live[value.index()], true) {
+            worklist.push(value);
+        }
+    };
+    for &block in &func.layout {
+        for &inst in &func.block(block).insts {
+            let data = func.inst(inst);
+            if !data.op.is_removable_if_unused() {
+                for &arg in &data.args {
+                    mark(arg, &mut worklist);
+                }
+            }
+        }
+    }
+    let entry = func.entry();
+    for &param in &func.block(entry).params {
+        mark(param, &mut worklist);
+    }
+    while let Some(value) = worklist.pop() {
+        match func.value_def(value) {
+            ValueDef::Result(inst) => {
+                for &arg in &func.inst(inst).args {
+                    mark(arg, &mut worklist);
+                }
+            }
+            ValueDef::Param(block) => {
+                let position = param_position[value.index()];
+                for &(inst, target) in &incoming[block.index()] {
+                    let arg = func.inst(inst).targets[target].args[position];
+                    mark(arg, &mut worklist);
+                }
+            }
+            ValueDef::Detached => {}
+        }
+    }
+    let mut changed = false;
+    for block in func.layout.clone() {
+        for inst in func.block(block).insts.clone() {
+            let data = func.inst(inst);
+            let unused = data.results.iter().all(|r| !live[r.index()]);
+            if unused && data.op.is_removable_if_unused() {
+                func.remove_inst(block, inst);
+                changed = true;
+            }
+        }
+        if block == entry {
+            continue;
+        }
+        let params = func.block(block).params.clone();
+        for (position, param) in params.into_iter().enumerate().rev() {
+            if live[param.index()] {
+                continue;
+            }
+            func.blocks[block.index()].params.remove(position);
+            func.values[param.index()].def = ValueDef::Detached;
+            for &(inst, target) in &incoming[block.index()] {
+                func.insts[inst.index()].targets[target].args.remove(position);
+            }
+            changed = true;
+        }
+    }
+    changed
+}

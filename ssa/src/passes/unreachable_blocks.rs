@@ -1,0 +1,16 @@
+//! Removes blocks that no path from the entry reaches.
+//!
+//! Such blocks come from code after a trap, from branches folded to one
+//! side, and from the CFG simplification. They are taken out of the layout;
+//! branches from them disappear with them.
+
+use crate::dominators::DominatorTree;
+use crate::function::Function;
+
+/// Runs the pass; returns whether anything changed.
+pub fn run(func: &mut Function) -> bool {
+    let domtree = DominatorTree::compute(func);
+    let before = func.layout.len();
+    func.layout.retain(|&block| domtree.is_reachable(block));
+    func.layout.len() != before
+}
