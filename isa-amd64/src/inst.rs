@@ -101,12 +101,21 @@ pub enum DivOp {
     Urem,
 }
 
+/// A rounding direction of `ceil`, `floor`, `trunc` and `nearest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoundMode {
+    Nearest = 0,
+    Floor = 1,
+    Ceil = 2,
+    Trunc = 3,
+}
+
 /// Float operations with one input and a separate output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FloatUnaryOp {
     Sqrt,
-    /// `roundss/sd` with this mode (SSE4.1).
-    Round(u8),
+    /// `roundss/sd` (SSE4.1).
+    Round(RoundMode),
     /// `cvtss2sd` / `cvtsd2ss`: from the width of the instruction to the
     /// other one.
     ConvertWidth,
@@ -152,6 +161,9 @@ pub enum MachInst {
     /// Count leading (`clz`) or trailing zeros with `bsr`/`bsf` for CPUs
     /// without `lzcnt`/`tzcnt`: `[src: Any, def: Reg]`.
     BitScan { leading: bool, size: Size },
+    /// `popcnt` for CPUs without it, by the parallel bit count:
+    /// `[src: Any, def: Reg, temp: EarlyDef Reg]`.
+    PopcntFallback { size: Size },
     /// Division with wasm's traps: `[dividend: Fixed(rax), divisor: Reg,
     /// remainder: EarlyDef Fixed(rdx), quotient: Def Fixed(rax)]`.
     Div {
@@ -183,6 +195,9 @@ pub enum MachInst {
     FloatMinMax { max: bool, width: FloatWidth },
     /// `[src: Any, def: Reg]`.
     FloatUnary { op: FloatUnaryOp, width: FloatWidth },
+    /// `ceil`/`floor`/`trunc`/`nearest` for CPUs without SSE4.1:
+    /// `[src: Any, def: Reg, temp: EarlyDef Reg]`.
+    RoundFallback { mode: RoundMode, width: FloatWidth },
     /// Integer to float: `[src: Reg, def: Reg]`.
     IntToFloat {
         width: FloatWidth,

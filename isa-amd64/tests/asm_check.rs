@@ -183,14 +183,22 @@ fn bit_counts_use_the_cpu_instructions_or_fall_back() {
     check(&l, &["lzcnt", "tzcnt"], &["bsr", "bsf"]);
     let l = listing_with(&Amd64Backend::with_features(Features::baseline()), wat);
     check(&l, &["bsr", "bsf", "cmove"], &["lzcnt", "tzcnt"]);
-    let l = listing("(module (func (param i64) (result i64) (i64.popcnt (local.get 0))))");
-    check(&l, &["popcnt rax, rsi"], &[]);
+    let wat = "(module (func (param i64) (result i64) (i64.popcnt (local.get 0))))";
+    check(&listing(wat), &["popcnt rax, rsi"], &[]);
+    let baseline = Amd64Backend::with_features(Features::baseline());
+    check(&listing_with(&baseline, wat), &["imul"], &["popcnt"]);
 }
 
 #[test]
-fn rounding_uses_sse41() {
-    let l = listing("(module (func (param f64) (result f64) (f64.floor (local.get 0))))");
-    check(&l, &["roundsd xmm0, xmm0, 9"], &[]);
+fn rounding_uses_sse41_or_falls_back() {
+    let wat = "(module (func (param f64) (result f64) (f64.floor (local.get 0))))";
+    check(&listing(wat), &["roundsd xmm0, xmm0, 9"], &[]);
+    let baseline = Amd64Backend::with_features(Features::baseline());
+    check(
+        &listing_with(&baseline, wat),
+        &["addsd", "subsd"],
+        &["roundsd"],
+    );
 }
 
 #[test]

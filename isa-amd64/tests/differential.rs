@@ -371,7 +371,12 @@ fn numeric_operators_match_the_interpreter() {
 fn fallback_sequences_match_the_interpreter() {
     let mut cases = Vec::new();
     for ty in [Type::I32, Type::I64] {
-        for op in ["clz", "ctz"] {
+        for op in ["clz", "ctz", "popcnt"] {
+            unary_cases(&format!("{}.{op}", wat_type(ty)), ty, ty, &mut cases);
+        }
+    }
+    for ty in [Type::F32, Type::F64] {
+        for op in ["ceil", "floor", "trunc", "nearest"] {
             unary_cases(&format!("{}.{op}", wat_type(ty)), ty, ty, &mut cases);
         }
     }

@@ -15,7 +15,7 @@ use kiln_ssa::TrapCode;
 
 impl Emitter<'_> {
     /// A constant of the float width in the constant pool.
-    fn float_constant(&mut self, width: FloatWidth, value: f64) -> Mem {
+    pub(super) fn float_constant(&mut self, width: FloatWidth, value: f64) -> Mem {
         let bits = match width {
             FloatWidth::F32 => u128::from((value as f32).to_bits()),
             FloatWidth::F64 => u128::from(value.to_bits()),

@@ -18,7 +18,7 @@ pub(super) fn sign_mask(width: FloatWidth) -> u128 {
 }
 
 /// Everything but the sign bit.
-fn magnitude_mask(width: FloatWidth) -> u128 {
+pub(super) fn magnitude_mask(width: FloatWidth) -> u128 {
     match width {
         FloatWidth::F32 => 0x7FFF_FFFF,
         FloatWidth::F64 => 0x7FFF_FFFF_FFFF_FFFF,
@@ -103,6 +103,25 @@ impl Emitter<'_> {
                     self.asm.int_rm(IntRmOp::Bsf, size, dst, src);
                     self.asm.cmov(Cond::E, size, dst, R11);
                 }
+            }
+            MachInst::PopcntFallback { size } => {
+                let src = self.rm(allocs[0]);
+                self.popcnt_fallback(
+                    size,
+                    src,
+                    Self::gpr_at(&allocs, 1),
+                    Self::gpr_at(&allocs, 2),
+                )
+            }
+            MachInst::RoundFallback { mode, width } => {
+                let src = self.rm(allocs[0]);
+                self.round_fallback(
+                    mode,
+                    width,
+                    src,
+                    Self::xmm_at(&allocs, 1),
+                    Self::xmm_at(&allocs, 2),
+                )
             }
             MachInst::Div {
                 op,
@@ -227,7 +246,7 @@ impl Emitter<'_> {
                 let (src, dst) = (self.rm(allocs[0]), Self::xmm_at(&allocs, 1));
                 match op {
                     FloatUnaryOp::Sqrt => self.asm.sse(SseOp::Sqrt, width, dst, src),
-                    FloatUnaryOp::Round(mode) => self.asm.round(width, dst, src, mode),
+                    FloatUnaryOp::Round(mode) => self.asm.round(width, dst, src, mode as u8 | 8),
                     FloatUnaryOp::ConvertWidth => self.asm.sse(SseOp::CvtToOther, width, dst, src),
                 }
             }

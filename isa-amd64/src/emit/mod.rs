@@ -17,6 +17,7 @@
 //! jumps to the `StackOverflow` stub. Trap stubs, one per trap code used,
 //! and the constant pool follow the last block.
 
+mod fallback;
 mod float;
 mod insts;
 

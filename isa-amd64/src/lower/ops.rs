@@ -7,7 +7,8 @@ use crate::abi::{self, Location};
 use crate::encode::Size;
 use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp};
 use crate::inst::{
-    AddrMode, Callee, Compare, Condition, DivOp, FlagTest, FloatUnaryOp, LoadOp, MachInst, StoreOp,
+    AddrMode, Callee, Compare, Condition, DivOp, FlagTest, FloatUnaryOp, LoadOp, MachInst,
+    RoundMode, StoreOp,
 };
 use crate::regs::{RAX, RCX, RDX, caller_saved};
 use kiln_regalloc::{Constraint, Operand, OperandKind, RegClass};
@@ -583,8 +584,13 @@ impl Lowerer<'_> {
             ),
             UnaryOp::Popcnt if features.popcnt => (int_unary(IntRmOp::Popcnt, size_of(to)), any),
             UnaryOp::Popcnt => {
-                return Err(self
-                    .error("popcnt on a CPU without the popcnt instruction is not supported yet"));
+                let temp = self.new_vreg(RegClass::Int);
+                let operands = vec![
+                    Operand::any_use(src),
+                    Operand::reg_def(def),
+                    Operand::early_reg_def(temp),
+                ];
+                (MachInst::PopcntFallback { size: size_of(to) }, operands)
             }
             UnaryOp::Sextend8 => (int_unary(IntRmOp::Movsx8, size_of(to)), reg),
             UnaryOp::Sextend16 => (int_unary(IntRmOp::Movsx16, size_of(to)), reg),
@@ -608,21 +614,29 @@ impl Lowerer<'_> {
                 any,
             ),
             UnaryOp::Ceil | UnaryOp::Floor | UnaryOp::Trunc | UnaryOp::Nearest => {
-                if !features.sse41 {
-                    return Err(self.error(format!(
-                        "{} on a CPU without SSE4.1 is not supported yet",
-                        op.name()
-                    )));
-                }
                 let mode = match op {
-                    UnaryOp::Nearest => 0,
-                    UnaryOp::Floor => 1,
-                    UnaryOp::Ceil => 2,
-                    _ => 3,
+                    UnaryOp::Nearest => RoundMode::Nearest,
+                    UnaryOp::Floor => RoundMode::Floor,
+                    UnaryOp::Ceil => RoundMode::Ceil,
+                    _ => RoundMode::Trunc,
                 };
+                if !features.sse41 {
+                    let temp = self.new_vreg(RegClass::Float);
+                    let operands = vec![
+                        Operand::any_use(src),
+                        Operand::reg_def(def),
+                        Operand::early_reg_def(temp),
+                    ];
+                    let machine = MachInst::RoundFallback {
+                        mode,
+                        width: width_of(to),
+                    };
+                    self.emit(machine, operands);
+                    return Ok(());
+                }
                 (
                     MachInst::FloatUnary {
-                        op: FloatUnaryOp::Round(mode | 8),
+                        op: FloatUnaryOp::Round(mode),
                         width: width_of(to),
                     },
                     any,
