@@ -64,7 +64,7 @@ pub(crate) fn build_lifetimes<F: Function>(
     let mut def_pos = vec![Pos::MAX; num_vregs];
     let mut def_block = vec![Block(u32::MAX); num_vregs];
     let mut def_is_early = vec![false; num_vregs];
-    let mut records = Vec::new();
+    let mut records = Vec::with_capacity(func.num_insts() * 3);
     let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32)
         .map(|v| LiveInterval::new(VReg(v)))
         .collect();

@@ -30,8 +30,6 @@ pub(crate) struct Allocated {
     pub(crate) intervals: Vec<LiveInterval>,
     /// The intervals of each virtual register, sorted by start.
     pub(crate) children: Vec<SmallVec<[u32; 2]>>,
-    /// The callee-saved registers handed out.
-    pub(crate) used_callee_saved: PRegSet,
 }
 
 impl Allocated {
@@ -107,7 +105,6 @@ pub(crate) fn linear_scan<F: Function>(
     let Scan {
         mut children,
         intervals,
-        used_callee_saved,
         ..
     } = scan;
     for list in &mut children {
@@ -117,7 +114,6 @@ pub(crate) fn linear_scan<F: Function>(
     Ok(Allocated {
         intervals,
         children,
-        used_callee_saved,
     })
 }
 
@@ -179,6 +175,7 @@ struct Scan<'a, F> {
     active: Vec<u32>,
     /// Intervals in a register, in a hole at the current position.
     inactive: Vec<u32>,
+    /// Callee-saved registers handed out so far: using them again is free.
     used_callee_saved: PRegSet,
 }
 
@@ -433,7 +430,8 @@ impl<F: Function> Scan<'_, F> {
         };
         if reserved_at[reg.index()] < self.interval(id).end() {
             let limit = reserved_at[reg.index()];
-            let split = self.split_position(self.interval(id).last_use_before(limit).max(pos), limit);
+            let split =
+                self.split_position(self.interval(id).last_use_before(limit).max(pos), limit);
             self.split_and_queue(id, split);
         }
         self.evict(reg, id, evict_at, pos);
@@ -445,7 +443,7 @@ impl<F: Function> Scan<'_, F> {
     /// `id`: active ones leave it from `evict_at`, inactive ones from their
     /// next range.
     fn evict(&mut self, reg: PReg, id: u32, evict_at: Pos, pos: Pos) {
-        let holders: Vec<u32> = self
+        let holders: SmallVec<[u32; 4]> = self
             .active
             .iter()
             .copied()
@@ -461,7 +459,7 @@ impl<F: Function> Scan<'_, F> {
                 self.spill(tail_id);
             }
         }
-        let holders: Vec<u32> = self
+        let holders: SmallVec<[u32; 4]> = self
             .inactive
             .iter()
             .copied()

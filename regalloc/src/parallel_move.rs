@@ -28,6 +28,8 @@ pub(crate) struct MoveEmitter<'a> {
     /// The class of every spill slot; a spare slot is added when needed.
     slot_classes: &'a mut Vec<RegClass>,
     spare_slots: [Option<SpillSlot>; 2],
+    /// Copies not yet emitted (kept to reuse its memory).
+    pending: Vec<(Allocation, Allocation)>,
     pub(crate) edits: Vec<(Inst, Edit)>,
     pub(crate) stats: Stats,
 }
@@ -39,6 +41,7 @@ impl<'a> MoveEmitter<'a> {
             env,
             slot_classes,
             spare_slots: [None; 2],
+            pending: Vec::new(),
             edits: Vec::new(),
             stats: Stats::default(),
         }
@@ -64,13 +67,12 @@ impl<'a> MoveEmitter<'a> {
     /// Emits, before `inst`, the copies `moves` as if they all happened at
     /// once. Destinations must be distinct.
     pub(crate) fn emit_parallel(&mut self, inst: Inst, moves: &[(MoveSource, Allocation)]) {
-        let mut pending: Vec<(Allocation, Allocation)> = moves
-            .iter()
-            .filter_map(|&(src, dst)| match src {
-                MoveSource::Loc(loc) if loc != dst => Some((loc, dst)),
-                _ => None,
-            })
-            .collect();
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
+        pending.extend(moves.iter().filter_map(|&(src, dst)| match src {
+            MoveSource::Loc(loc) if loc != dst => Some((loc, dst)),
+            _ => None,
+        }));
         while !pending.is_empty() {
             let mut progress = false;
             let mut index = 0;
@@ -88,6 +90,7 @@ impl<'a> MoveEmitter<'a> {
                 self.break_cycle(inst, &mut pending);
             }
         }
+        self.pending = pending;
         for &(src, dst) in moves {
             if let MoveSource::Remat(vreg) = src {
                 self.emit_remat(inst, vreg, dst);

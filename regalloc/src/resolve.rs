@@ -2,7 +2,7 @@
 //! every operand, and the moves that keep every value where the next reader
 //! expects it.
 //!
-//! Moves happen in three kinds of places, each a parallel move:
+//! Moves happen in two kinds of places, each a parallel move:
 //!
 //! - in the gap before each instruction: results of the previous
 //!   instruction leave a fixed register or slot for their interval's home,
@@ -45,11 +45,7 @@ pub(crate) fn resolve<F: Function>(
         slot_of,
         mut classes,
     } = slots;
-    let homes = Homes {
-        func,
-        allocated,
-        slot_of: &slot_of,
-    };
+    let homes = Homes::new(func, allocated, &slot_of);
     let operand_offsets = operand_offsets(func);
     let operand_allocs = operand_allocations(func, &homes, &operand_offsets);
     let mut emitter = MoveEmitter::new(env, &mut classes);
@@ -101,7 +97,6 @@ pub(crate) fn resolve<F: Function>(
     let MoveEmitter { edits, stats, .. } = emitter;
     let used_callee_saved = callee_saved_written(
         env.callee_saved,
-        allocated.used_callee_saved,
         func,
         &operand_offsets,
         &operand_allocs,
@@ -122,9 +117,37 @@ struct Homes<'a, F> {
     func: &'a F,
     allocated: &'a Allocated,
     slot_of: &'a [Option<SpillSlot>],
+    /// The start and home of every interval, grouped by virtual register
+    /// (the intervals of `v` are at `offsets[v]..offsets[v + 1]`): a compact
+    /// copy of what most look-ups need.
+    starts: Vec<Pos>,
+    homes: Vec<Home>,
+    offsets: Vec<u32>,
 }
 
-impl<F: Function> Homes<'_, F> {
+impl<'a, F: Function> Homes<'a, F> {
+    fn new(func: &'a F, allocated: &'a Allocated, slot_of: &'a [Option<SpillSlot>]) -> Self {
+        let mut homes = Homes {
+            func,
+            allocated,
+            slot_of,
+            starts: Vec::with_capacity(allocated.intervals.len()),
+            homes: Vec::with_capacity(allocated.intervals.len()),
+            offsets: Vec::with_capacity(allocated.children.len() + 1),
+        };
+        homes.offsets.push(0);
+        for (v, children) in allocated.children.iter().enumerate() {
+            for &id in children {
+                let interval = &allocated.intervals[id as usize];
+                let home = homes.home(VReg(v as u32), interval.assignment);
+                homes.starts.push(interval.start());
+                homes.homes.push(home);
+            }
+            homes.offsets.push(homes.starts.len() as u32);
+        }
+        homes
+    }
+
     /// Where `v` is at `pos`, if it is live there.
     fn live_at(&self, v: VReg, pos: Pos) -> Option<Home> {
         let assignment = self.allocated.assignment_at(v, pos)?;
@@ -133,8 +156,15 @@ impl<F: Function> Homes<'_, F> {
 
     /// Where `v` is at `pos`, where it is known to be live.
     fn at(&self, v: VReg, pos: Pos) -> Home {
-        self.live_at(v, pos)
-            .unwrap_or_else(|| panic!("{v} is not live at position {pos}"))
+        let range = self.offsets[v.index()] as usize..self.offsets[v.index() + 1] as usize;
+        let later = self.starts[range.clone()].partition_point(|&start| start <= pos);
+        debug_assert!(later > 0, "{v} is not live at position {pos}");
+        self.homes[range.start + later - 1]
+    }
+
+    /// Whether `v` is live anywhere.
+    fn is_ever_live(&self, v: VReg) -> bool {
+        self.offsets[v.index()] < self.offsets[v.index() + 1]
     }
 
     fn home(&self, v: VReg, assignment: Assignment) -> Home {
@@ -281,10 +311,12 @@ fn gap_moves<F: Function>(
         let defined_here = defined_by_previous.is_some() || params.contains(&v);
         let source = match defined_by_previous {
             Some(index) => Home::Loc(previous_allocs[index]),
-            None if starts_block => match homes.live_at(v, here) {
-                Some(home) => home,
-                None => continue, // an unused block parameter
-            },
+            None if starts_block => {
+                if !homes.is_ever_live(v) {
+                    continue; // an unused block parameter
+                }
+                homes.at(v, here)
+            }
             None => homes.at(v, here - 1),
         };
         let source = match source {
@@ -326,7 +358,10 @@ fn edge_moves<F: Function>(
     let pred_last = early(func.block_insts(pred).1) - 1;
     let succ_first = early(func.block_insts(succ).0);
     let mut add = |from: VReg, to: VReg| {
-        let Some(Home::Loc(dst)) = homes.live_at(to, succ_first) else {
+        if !homes.is_ever_live(to) {
+            return; // an unused block parameter
+        }
+        let Home::Loc(dst) = homes.at(to, succ_first) else {
             return;
         };
         if from == to && homes.already_in(from, dst) {
@@ -361,13 +396,12 @@ fn edge_moves<F: Function>(
 /// The callee-saved registers that operands or moves write.
 fn callee_saved_written<F: Function>(
     callee_saved: PRegSet,
-    handed_out: PRegSet,
     func: &F,
     offsets: &[u32],
     allocs: &[Allocation],
     edits: &[(Inst, Edit)],
 ) -> PRegSet {
-    let mut written = handed_out;
+    let mut written = PRegSet::empty();
     let mut note = |loc: Allocation| {
         if let Allocation::Reg(reg) = loc
             && callee_saved.contains(reg)
