@@ -187,7 +187,7 @@ fn binary_cases(op: &str, ty: Type, result: Type, cases: &mut Vec<Case>) {
             result,
             inputs: singles.clone(),
         });
-        if result == Type::I32 && ty != result || ty == Type::I32 && result == Type::I32 {
+        if result == Type::I32 {
             cases.push(Case {
                 body: format!("({t}.{op} {} (local.get 0))", wat_const(ty, c)),
                 params: vec![ty],

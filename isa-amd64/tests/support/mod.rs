@@ -155,7 +155,7 @@ pub struct Instance {
     table_record: Box<[u64; 2]>,
     /// Trampolines and host records the instance refers to.
     extra_code: Vec<Code>,
-    host_records: Vec<Box<HostRecord>>,
+    host_records: Vec<std::pin::Pin<Box<HostRecord>>>,
 }
 
 /// A host-function record, as the exit trampoline reads it.
@@ -355,7 +355,7 @@ impl Instance {
         let trampoline =
             kiln_isa_amd64::host_exit_trampoline(&self.signature(index)).expect("trampoline");
         let (code, _) = Code::link(&[trampoline], 0);
-        let mut record = Box::new(HostRecord {
+        let mut record = Box::pin(HostRecord {
             runtime: &mut *self.runtime,
             shim,
         });
