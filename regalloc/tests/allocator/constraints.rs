@@ -257,3 +257,82 @@ fn invalid_functions_are_refused() {
     let error = allocate(&critical, &isa.env).unwrap_err();
     assert!(error.to_string().contains("critical"), "{error}");
 }
+
+/// A function of several blocks: each block is (parameters, instructions,
+/// successors with their arguments); predecessors are derived.
+fn blocks(
+    num_vregs: u32,
+    spec: Vec<(Vec<u32>, Vec<Vec<Operand>>, Vec<(u32, Vec<u32>)>)>,
+) -> TestFunction {
+    let mut func = TestFunction {
+        classes: vec![RegClass::Int; num_vregs as usize],
+        constants: vec![false; num_vregs as usize],
+        ..TestFunction::default()
+    };
+    for (params, insts, succs) in spec {
+        let first = func.insts.len() as u32;
+        func.insts
+            .extend(insts.into_iter().map(|operands| TestInst {
+                operands,
+                clobbers: PRegSet::empty(),
+            }));
+        func.blocks.push(TestBlock {
+            first,
+            end: func.insts.len() as u32,
+            params: params.into_iter().map(VReg).collect(),
+            succs: succs.iter().map(|&(s, _)| Block(s)).collect(),
+            preds: Vec::new(),
+            branch_args: succs
+                .into_iter()
+                .map(|(_, args)| args.into_iter().map(VReg).collect())
+                .collect(),
+        });
+    }
+    for b in 0..func.blocks.len() {
+        for succ in func.blocks[b].succs.clone() {
+            func.blocks[succ.index()].preds.push(Block(b as u32));
+        }
+    }
+    func
+}
+
+#[test]
+fn irreducible_control_flow() {
+    // Blocks 3 and 4 form a loop that can be entered at either block.
+    let branch = |v: u32| vec![Operand::reg_use(VReg(v))];
+    let func = blocks(
+        4,
+        vec![
+            (
+                vec![],
+                vec![
+                    vec![Operand::reg_def(v(0)), Operand::reg_def(v(1))],
+                    branch(0),
+                ],
+                vec![(1, vec![]), (2, vec![])],
+            ),
+            (vec![], vec![vec![]], vec![(3, vec![1])]),
+            (vec![], vec![vec![]], vec![(4, vec![])]),
+            (
+                vec![3],
+                vec![vec![Operand::reg_use(v(3))], branch(0)],
+                vec![(5, vec![]), (7, vec![])],
+            ),
+            (
+                vec![],
+                vec![
+                    vec![Operand::reg_use(v(1)), Operand::reg_def(v(2))],
+                    branch(2),
+                ],
+                vec![(6, vec![]), (8, vec![])],
+            ),
+            (vec![], vec![vec![]], vec![(4, vec![])]),
+            (vec![], vec![vec![]], vec![(3, vec![2])]),
+            (vec![], vec![vec![]], vec![(9, vec![])]),
+            (vec![], vec![vec![]], vec![(9, vec![])]),
+            (vec![], vec![vec![Operand::fixed_use(v(1), r(RAX))]], vec![]),
+        ],
+    );
+    allocate_x86(&func);
+    allocate(&func, &TestIsa::tiny().env).expect("the tiny machine allocates it too");
+}

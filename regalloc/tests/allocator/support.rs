@@ -5,7 +5,8 @@
 //! forms, early defs, stack operands and constants.
 
 use kiln_regalloc::{
-    Block, Function, Inst, MachineEnv, Operand, OperandKind, PReg, PRegSet, RegClass, VReg,
+    Block, Constraint, Function, Inst, MachineEnv, Operand, OperandKind, PReg, PRegSet, RegClass,
+    VReg,
 };
 
 /// One block of a [`TestFunction`].
@@ -247,6 +248,8 @@ struct Generator<'a> {
     classes: Vec<RegClass>,
     constants: Vec<bool>,
     budget: usize,
+    /// The exit block of each loop being generated, innermost last.
+    loop_exits: Vec<usize>,
 }
 
 /// Generates a random function for `isa`.
@@ -259,6 +262,7 @@ pub fn generate(isa: &TestIsa, config: GenConfig) -> TestFunction {
         classes: Vec::new(),
         constants: Vec::new(),
         budget: config.size,
+        loop_exits: Vec::new(),
     };
     let mut current = 0;
     let mut available = Vec::new();
@@ -329,13 +333,16 @@ impl Generator<'_> {
         }
     }
 
-    /// A straight run, a branch diamond or a loop, continuing in `current`.
+    /// A straight run, a branch diamond or switch, a loop, or a conditional
+    /// exit from the innermost loop, continuing in `current`.
     fn region(&mut self, current: &mut usize, available: &mut Vec<VReg>, depth: usize) {
         let choice = self.rng.below(10);
         if depth < self.config.max_depth && choice < 2 {
             self.diamond(current, available, depth);
         } else if depth < self.config.max_depth && choice < 4 {
             self.loop_(current, available, depth);
+        } else if choice == 9 && !self.loop_exits.is_empty() {
+            self.break_out(current, available);
         } else {
             for _ in 0..1 + self.rng.below(8) {
                 self.instruction(*current, available);
@@ -360,8 +367,8 @@ impl Generator<'_> {
         self.blocks[block].args.push(args);
     }
 
-    /// Ends `block` with a conditional branch to `targets`.
-    fn branch(&mut self, block: usize, available: &mut Vec<VReg>, targets: [usize; 2]) {
+    /// Ends `block` with a conditional branch (or a switch) to `targets`.
+    fn branch(&mut self, block: usize, available: &mut Vec<VReg>, targets: &[usize]) {
         let cond = self.pick(block, available, RegClass::Int);
         let op = if self.rng.chance(50) {
             Operand::reg_use(cond)
@@ -369,13 +376,17 @@ impl Generator<'_> {
             Operand::any_use(cond)
         };
         self.push(block, vec![op], PRegSet::empty());
-        self.blocks[block].succs.extend(targets);
-        self.blocks[block].args.extend([Vec::new(), Vec::new()]);
+        self.blocks[block].succs.extend_from_slice(targets);
+        self.blocks[block]
+            .args
+            .extend(targets.iter().map(|_| Vec::new()));
     }
 
     fn diamond(&mut self, current: &mut usize, available: &mut Vec<VReg>, depth: usize) {
-        let arms = [self.new_block(), self.new_block()];
-        self.branch(*current, available, arms);
+        let arms: Vec<usize> = (0..2 + self.rng.below(2))
+            .map(|_| self.new_block())
+            .collect();
+        self.branch(*current, available, &arms);
         let join = self.new_block();
         let param_classes: Vec<RegClass> = (0..self.rng.below(4))
             .map(|_| self.random_class())
@@ -416,11 +427,15 @@ impl Generator<'_> {
             self.instruction(header, available);
         }
         let body = self.new_block();
+        let leave = self.new_block();
         let exit = self.new_block();
-        self.branch(header, available, [body, exit]);
+        self.branch(header, available, &[body, leave]);
+        self.jump(leave, exit, Vec::new());
         let mut block = body;
         let mut body_available = available.clone();
+        self.loop_exits.push(exit);
         self.sequence(&mut block, &mut body_available, depth + 1);
+        self.loop_exits.pop();
         let args = carried
             .iter()
             .map(|&value| {
@@ -430,6 +445,17 @@ impl Generator<'_> {
             .collect();
         self.jump(block, header, args);
         *current = exit;
+    }
+
+    /// Leaves the innermost loop if a condition holds, else goes on in a new
+    /// block.
+    fn break_out(&mut self, current: &mut usize, available: &mut Vec<VReg>) {
+        let exit = *self.loop_exits.last().expect("inside a loop");
+        let stay = self.new_block();
+        let leave = self.new_block();
+        self.branch(*current, available, &[stay, leave]);
+        self.jump(leave, exit, Vec::new());
+        *current = stay;
     }
 
     /// One random non-branching instruction in `block`.
@@ -543,17 +569,28 @@ impl Generator<'_> {
         }
     }
 
+    /// An instruction that writes one result (in any register, or in a
+    /// fixed one) before it reads its inputs.
     fn early_def(&mut self, block: usize, available: &mut Vec<VReg>) {
         let a = self.pick(block, available, RegClass::Int);
         let b = self.pick(block, available, RegClass::Int);
         let e = self.new_vreg(RegClass::Int, false);
         let d = self.new_vreg(RegClass::Int, false);
+        let early = if self.rng.chance(30) {
+            Operand::new(
+                e,
+                OperandKind::EarlyDef,
+                Constraint::Fixed(self.isa.int_ret),
+            )
+        } else {
+            Operand::early_reg_def(e)
+        };
         self.push(
             block,
             vec![
                 Operand::reg_use(a),
                 Operand::reg_use(b),
-                Operand::early_reg_def(e),
+                early,
                 Operand::reg_def(d),
             ],
             PRegSet::empty(),
@@ -581,7 +618,7 @@ impl Generator<'_> {
             operands.push(Operand::new(
                 self.pick(block, available, class),
                 OperandKind::Use,
-                kiln_regalloc::Constraint::Stack,
+                Constraint::Stack,
             ));
         }
         let result = if self.rng.chance(30) {
