@@ -374,6 +374,11 @@ impl Instance {
         self.vmctx[slot + 1] = self.vmctx.as_mut_ptr() as u64;
     }
 
+    /// The instance context, as compiled code receives it.
+    pub fn vmctx(&mut self) -> u64 {
+        self.vmctx.as_mut_ptr() as u64
+    }
+
     /// The raw bits of global `index`.
     pub fn global(&self, index: usize) -> u64 {
         self.global_cells[2 * index]
