@@ -258,12 +258,12 @@ fn invalid_functions_are_refused() {
     assert!(error.to_string().contains("critical"), "{error}");
 }
 
-/// A function of several blocks: each block is (parameters, instructions,
-/// successors with their arguments); predecessors are derived.
-fn blocks(
-    num_vregs: u32,
-    spec: Vec<(Vec<u32>, Vec<Vec<Operand>>, Vec<(u32, Vec<u32>)>)>,
-) -> TestFunction {
+/// One block of [`blocks`]: parameters, instructions, and successors with
+/// their arguments.
+type BlockSpec = (Vec<u32>, Vec<Vec<Operand>>, Vec<(u32, Vec<u32>)>);
+
+/// A function of several blocks; predecessors are derived.
+fn blocks(num_vregs: u32, spec: Vec<BlockSpec>) -> TestFunction {
     let mut func = TestFunction {
         classes: vec![RegClass::Int; num_vregs as usize],
         constants: vec![false; num_vregs as usize],
