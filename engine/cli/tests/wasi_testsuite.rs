@@ -150,10 +150,10 @@ fn run_test(wasm: &Path) -> Result<(), String> {
         ("stdout", &stdout, &expectation.stdout),
         ("stderr", &stderr, &expectation.stderr),
     ] {
-        if let Some(expected) = expected {
-            if !actual.starts_with(expected.as_str()) {
-                return Err(format!("{stream} was {actual:?}, expected {expected:?}"));
-            }
+        if let Some(expected) = expected
+            && !actual.starts_with(expected.as_str())
+        {
+            return Err(format!("{stream} was {actual:?}, expected {expected:?}"));
         }
     }
     Ok(())
@@ -239,4 +239,20 @@ fn wasi_testsuite_passes() {
         skipped.into_inner()
     );
     assert!(failures.is_empty(), "failed: {failures:?}");
+}
+
+#[test]
+fn the_json_reader_reads_expectations() {
+    let value =
+        Json::parse(r#"{"args": ["a", "b \"c\"\n"], "n": -3.5, "x": null, "ok": true}"#).unwrap();
+    assert_eq!(
+        value.get("args"),
+        Some(&Json::Array(vec![
+            Json::String("a".into()),
+            Json::String("b \"c\"\n".into())
+        ]))
+    );
+    assert_eq!(value.get("n"), Some(&Json::Number(-3.5)));
+    assert_eq!(value.get("x"), Some(&Json::Null));
+    assert!(Json::parse("{\"a\": 1,}").is_err());
 }

@@ -44,7 +44,7 @@ impl ClockId {
 ///
 /// ```
 /// use kiln::wasi::{ClockId, WasiClock};
-/// /// Always noon on 2001-09-09, to the nanosecond.
+/// /// Always 10^9 seconds after 1970 began (2001-09-09 01:46:40 UTC).
 /// struct Frozen;
 /// impl WasiClock for Frozen {
 ///     fn now(&self, _clock: ClockId) -> Option<u64> {

@@ -43,6 +43,8 @@ impl Descriptor {
         let own = match filetype {
             filetype::DIRECTORY => rights::DIRECTORY,
             filetype::SOCKET_STREAM | filetype::SOCKET_DGRAM => rights::SOCKET,
+            // A terminal cannot seek; wasi-libc's `isatty` looks for exactly that.
+            filetype::CHARACTER_DEVICE => rights::FILE & !(rights::FD_SEEK | rights::FD_TELL),
             _ => rights::FILE,
         };
         Ok(Descriptor {

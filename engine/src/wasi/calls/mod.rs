@@ -2,6 +2,10 @@
 //! takes the context, the guest's memory and the call's arguments, and
 //! returns `Ok` for `errno::success` or the errno; the linker turns that into
 //! the number the guest sees.
+//!
+//! The functions take the arguments of the WASI signatures one for one, which
+//! is more than clippy likes for some of them.
+#![allow(clippy::too_many_arguments)]
 
 mod args_env;
 mod fd_attr;

@@ -199,7 +199,6 @@ pub(crate) fn path_readlink(
     memory.write_size(bufused, n)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_link(
     ctx: &mut WasiCtx,
     memory: &mut GuestMemory,
@@ -262,7 +261,6 @@ pub(crate) fn path_filestat_get(
     write_filestat(memory, buf, &target.stat()?)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_filestat_set_times(
     ctx: &mut WasiCtx,
     memory: &mut GuestMemory,

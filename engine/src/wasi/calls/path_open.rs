@@ -45,7 +45,6 @@ fn host_flags(open: u16, flags: u16, base: u64, must_be_dir: bool) -> i32 {
 /// Opens `path` under directory `fd`. The new descriptor gets the rights it
 /// asks for, limited to what `fd` may hand down (its inheriting rights) and to
 /// what its kind of object can have.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_open(
     ctx: &mut WasiCtx,
     memory: &mut GuestMemory,
