@@ -98,7 +98,12 @@ pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileErro
         match *location {
             Location::Reg(reg) => load_value(&mut asm, ty, reg, value),
             Location::Stack(slot) => {
-                asm.load(Size::S64, RAX, value);
+                let size = if ty == Type::I32 {
+                    Size::S32
+                } else {
+                    Size::S64
+                };
+                asm.load(size, RAX, value);
                 asm.store(Size::S64, Mem::at(RSP, 8 * slot as i32), RAX);
             }
         }

@@ -219,3 +219,12 @@ fn calls_are_relocated() {
     );
     check(&l, &["mov esi, 0x5", "call Function(0)"], &[]);
 }
+
+#[test]
+fn zero_extensions_are_free() {
+    let l = listing(
+        "(module (func (param i32 i64) (result i64)
+           (i64.add (i64.extend_i32_u (local.get 0)) (local.get 1))))",
+    );
+    check(&l, &["lea rax, [rsi+rdx*1]"], &["mov e"]);
+}

@@ -347,3 +347,15 @@ fn imported_functions_reach_the_host_and_other_wasm() {
         "usable again after a host trap"
     );
 }
+
+#[test]
+fn i32_arguments_ignore_the_upper_bits_of_their_slots() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func (param i32 i32 i32 i32 i32 i32 i32) (result i64)
+            (i64.add (i64.extend_i32_u (local.get 0)) (i64.extend_i32_u (local.get 6)))))"#,
+    );
+    let garbage = 0xDEAD_BEEF_0000_0000;
+    let args = [garbage | 2, 0, 0, 0, 0, 0, garbage | 5];
+    assert_eq!(instance.call(0, &args), Ok(vec![7]));
+}

@@ -3,13 +3,19 @@
 //! reads it, an address add into the load or store that reads it.
 //!
 //! Only pure instructions fold, into a user in the same block, and only
-//! when that user is their one use, so no work is ever done twice.
+//! when that user is their one use, so no work is ever done twice. Zero
+//! extensions from `i32` to `i64` disappear altogether: their users read
+//! the `i32` register.
 
-use kiln_ssa::{BinaryOp, Block, Function, Inst, Op, Type, ValueDef};
+use kiln_ssa::{BinaryOp, Block, Function, Inst, Op, Type, UnaryOp, Value, ValueDef};
 
 /// The folding decisions for one function.
 pub(super) struct Folding {
     folded: Vec<bool>,
+    /// For each value, the value whose register holds the same bits: an
+    /// `i32` zero-extended to `i64` is the `i32` itself, because `i32`
+    /// values are always kept zero-extended in registers.
+    same_bits: Vec<Value>,
 }
 
 impl Folding {
@@ -50,7 +56,22 @@ impl Folding {
                 }
             }
         }
-        Folding { folded }
+        let mut same_bits: Vec<Value> = (0..func.values.len() as u32).map(Value).collect();
+        for &block in reachable {
+            for &inst in &func.block(block).insts {
+                let data = func.inst(inst);
+                if data.op == Op::Unary(UnaryOp::Uextend) {
+                    same_bits[data.results[0].index()] = same_bits[data.args[0].index()];
+                }
+            }
+        }
+        Folding { folded, same_bits }
+    }
+
+    /// The value whose register `value` shares (itself, unless it is a
+    /// zero extension).
+    pub fn register_of(&self, value: Value) -> Value {
+        self.same_bits[value.index()]
     }
 
     /// Whether `inst` is lowered as part of its user.

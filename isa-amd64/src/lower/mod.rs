@@ -107,9 +107,10 @@ impl Lowerer<'_> {
         }
     }
 
-    /// The virtual register of an SSA value.
+    /// The virtual register that holds an SSA value when it is read (see
+    /// [`fold::Folding::register_of`]).
     fn vreg(&self, value: Value) -> VReg {
-        VReg(value.0)
+        VReg(self.fold.register_of(value).0)
     }
 
     /// A fresh virtual register.

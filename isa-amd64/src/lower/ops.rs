@@ -595,7 +595,8 @@ impl Lowerer<'_> {
             UnaryOp::Sextend8 => (int_unary(IntRmOp::Movsx8, size_of(to)), reg),
             UnaryOp::Sextend16 => (int_unary(IntRmOp::Movsx16, size_of(to)), reg),
             UnaryOp::Sextend32 | UnaryOp::Sextend => (int_unary(IntRmOp::Movsxd, Size::S64), any),
-            UnaryOp::Wrap | UnaryOp::Uextend => (int_unary(IntRmOp::Load, Size::S32), any),
+            UnaryOp::Uextend => return Ok(()),
+            UnaryOp::Wrap => (int_unary(IntRmOp::Load, Size::S32), any),
             UnaryOp::Fneg | UnaryOp::Fabs => {
                 let machine = MachInst::FloatSign {
                     negate: op == UnaryOp::Fneg,
