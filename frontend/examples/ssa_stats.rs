@@ -52,7 +52,10 @@ fn main() {
         let elapsed = start.elapsed();
         for func in &functions {
             if let Err(e) = verify(func) {
-                panic!("{path}: {} does not verify after the passes:\n{e}\n{func}", func.name);
+                panic!(
+                    "{path}: {} does not verify after the passes:\n{e}\n{func}",
+                    func.name
+                );
             }
             let (insts, checks) = counts(func);
             after += insts;

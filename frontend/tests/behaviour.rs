@@ -38,8 +38,19 @@ fn arguments(types: &[Type]) -> impl Strategy<Value = Vec<u64>> + use<> {
     types
         .iter()
         .map(|&ty| {
-            let mask = if ty.bytes() == 4 { u32::MAX as u64 } else { u64::MAX };
-            prop_oneof![(0u64..16), (65500u64..65540), (0u64..70000), Just(u64::MAX), any::<u64>()].prop_map(move |bits| bits & mask)
+            let mask = if ty.bytes() == 4 {
+                u32::MAX as u64
+            } else {
+                u64::MAX
+            };
+            prop_oneof![
+                (0u64..16),
+                (65500u64..65540),
+                (0u64..70000),
+                Just(u64::MAX),
+                any::<u64>()
+            ]
+            .prop_map(move |bits| bits & mask)
         })
         .collect::<Vec<_>>()
 }
@@ -62,7 +73,10 @@ fn compare(env: &ModuleEnv, before: &[Function], after: &[Function], index: usiz
         Ok(())
     });
     if let Err(error) = result {
-        panic!("{what}: {error}\nbefore:\n{}\nafter:\n{}", before[index], after[index]);
+        panic!(
+            "{what}: {error}\nbefore:\n{}\nafter:\n{}",
+            before[index], after[index]
+        );
     }
 }
 
@@ -83,11 +97,19 @@ fn passes_preserve_behaviour() {
             for func in &mut next {
                 pass(func);
                 if let Err(e) = verify(func) {
-                    panic!("{}: {} after {pass_name}:\n{e}\n{func}", path.display(), func.name);
+                    panic!(
+                        "{}: {} after {pass_name}:\n{e}\n{func}",
+                        path.display(),
+                        func.name
+                    );
                 }
             }
             for index in 0..current.len() {
-                let what = format!("{}: {} through {pass_name}", path.display(), current[index].name);
+                let what = format!(
+                    "{}: {} through {pass_name}",
+                    path.display(),
+                    current[index].name
+                );
                 compare(&env, &current, &next, index, &what);
             }
             current = next;

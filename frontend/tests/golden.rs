@@ -19,11 +19,18 @@ fn translate_module(wat_path: &Path) -> String {
         let func = translate_function(&env, &layout, index, body)
             .unwrap_or_else(|e| panic!("{}: f{index}: {e}", wat_path.display()));
         if let Err(e) = kiln_ssa::verify(&func) {
-            panic!("{}: f{index} does not verify:\n{e}\n{func}", wat_path.display());
+            panic!(
+                "{}: f{index} does not verify:\n{e}\n{func}",
+                wat_path.display()
+            );
         }
         let printed = func.to_string();
-        let reparsed = kiln_ssa::parse_function(&printed)
-            .unwrap_or_else(|e| panic!("{}: f{index} does not parse back: {e}\n{printed}", wat_path.display()));
+        let reparsed = kiln_ssa::parse_function(&printed).unwrap_or_else(|e| {
+            panic!(
+                "{}: f{index} does not parse back: {e}\n{printed}",
+                wat_path.display()
+            )
+        });
         assert_eq!(reparsed.to_string(), printed, "print/parse round trip");
         text.push_str(&printed);
     }
@@ -58,5 +65,9 @@ fn golden_translations() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}\nrun with KILN_BLESS=1 to accept", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\nrun with KILN_BLESS=1 to accept",
+        failures.join("\n")
+    );
 }

@@ -20,8 +20,8 @@
 use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function};
 use crate::ops::Op;
-use crate::trap::TrapCode;
 use crate::passes;
+use crate::trap::TrapCode;
 use crate::types::Type;
 use std::collections::HashMap;
 
@@ -187,7 +187,11 @@ impl<'f> FunctionBuilder<'f> {
 
     /// An integer constant of type `ty` (bits truncated to the type).
     pub fn iconst(&mut self, ty: Type, bits: u64) -> Value {
-        let bits = if ty == Type::I32 { bits as u32 as u64 } else { bits };
+        let bits = if ty == Type::I32 {
+            bits as u32 as u64
+        } else {
+            bits
+        };
         self.ins1(Op::Iconst(bits), Vec::new(), ty)
     }
 

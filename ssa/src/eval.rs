@@ -48,7 +48,11 @@ pub fn unary(op: UnaryOp, from: Type, to: Type, x: u64) -> Result<u64, TrapCode>
             float_to_int(op, to, value)?
         }
         (FcvtFromSint, _) => {
-            let value = if from == Type::I32 { x32 as i32 as i64 } else { x as i64 };
+            let value = if from == Type::I32 {
+                x32 as i32 as i64
+            } else {
+                x as i64
+            };
             match to {
                 Type::F32 => f32_bits(value as f32),
                 _ => (value as f64).to_bits(),
@@ -136,7 +140,11 @@ pub fn binary(op: BinaryOp, ty: Type, a: u64, b: u64) -> Result<u64, TrapCode> {
     let result = match ty {
         Type::I32 => int32(op, a as u32, b as u32)? as u64,
         Type::I64 => int64(op, a, b)?,
-        Type::F32 => f32_bits(float32(op, f32::from_bits(a as u32), f32::from_bits(b as u32))),
+        Type::F32 => f32_bits(float32(
+            op,
+            f32::from_bits(a as u32),
+            f32::from_bits(b as u32),
+        )),
         _ => float64(op, f64::from_bits(a), f64::from_bits(b)).to_bits(),
     };
     Ok(result)
@@ -210,7 +218,12 @@ float_binary!(float64, f64);
 /// Evaluates an integer comparison of two values of type `ty`.
 pub fn icmp(cc: IntCC, ty: Type, a: u64, b: u64) -> bool {
     let (ua, ub, sa, sb) = match ty {
-        Type::I32 => (a as u32 as u64, b as u32 as u64, a as i32 as i64, b as i32 as i64),
+        Type::I32 => (
+            a as u32 as u64,
+            b as u32 as u64,
+            a as i32 as i64,
+            b as i32 as i64,
+        ),
         _ => (a, b, a as i64, b as i64),
     };
     match cc {

@@ -33,7 +33,7 @@ pub use function::{BlockCall, BlockData, Function, InstData, Signature, ValueDat
 pub use ops::{
     BinaryOp, FloatCC, HeapBounds, Helper, IntCC, LoadKind, Op, Region, StoreKind, UnaryOp,
 };
-pub use parse::{parse_function, parse_functions, ParseError};
+pub use parse::{ParseError, parse_function, parse_functions};
 pub use trap::TrapCode;
 pub use types::Type;
-pub use verify::{verify, VerifyError};
+pub use verify::{VerifyError, verify};

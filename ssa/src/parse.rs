@@ -303,7 +303,9 @@ impl Cursor<'_> {
 
     fn instruction(&mut self, func: &mut Function, block: Block) -> Result<(), ParseError> {
         let mut results = Vec::new();
-        if self.peek().is_some_and(|t| t.starts_with('v')) && self.tokens.get(self.pos + 1).is_some_and(|t| t == ":") {
+        if self.peek().is_some_and(|t| t.starts_with('v'))
+            && self.tokens.get(self.pos + 1).is_some_and(|t| t == ":")
+        {
             loop {
                 let value = self.value()?;
                 self.expect(":")?;
@@ -321,7 +323,11 @@ impl Cursor<'_> {
             "iconst" => {
                 let ty = result_type.ok_or_else(|| self.error("iconst needs a result"))?;
                 let bits = self.integer()?;
-                let bits = if ty == Type::I32 { bits as u32 as u64 } else { bits };
+                let bits = if ty == Type::I32 {
+                    bits as u32 as u64
+                } else {
+                    bits
+                };
                 (Op::Iconst(bits), Vec::new())
             }
             "fconst" => {
@@ -351,7 +357,10 @@ impl Cursor<'_> {
                 let helper = self.named("helper", Helper::from_name)?;
                 (Op::CallHelper(helper), self.call_args()?)
             }
-            "trap" => (Op::Trap(self.named("trap code", TrapCode::from_name)?), Vec::new()),
+            "trap" => (
+                Op::Trap(self.named("trap code", TrapCode::from_name)?),
+                Vec::new(),
+            ),
             "trapz" | "trapnz" => {
                 let mut args = vec![self.value()?];
                 self.expect(",")?;
@@ -401,11 +410,25 @@ impl Cursor<'_> {
                     (Op::Binary(op), self.value_list()?)
                 } else if let Some(kind) = LoadKind::from_name(name) {
                     let (region, addr, offset) = self.address()?;
-                    (Op::Load { kind, region, offset }, vec![addr])
+                    (
+                        Op::Load {
+                            kind,
+                            region,
+                            offset,
+                        },
+                        vec![addr],
+                    )
                 } else if let Some(kind) = StoreKind::from_name(name) {
                     let (region, addr, offset) = self.address()?;
                     self.expect(",")?;
-                    (Op::Store { kind, region, offset }, vec![addr, self.value()?])
+                    (
+                        Op::Store {
+                            kind,
+                            region,
+                            offset,
+                        },
+                        vec![addr, self.value()?],
+                    )
                 } else {
                     return Err(self.error(&format!("unknown opcode `{name}`")));
                 }

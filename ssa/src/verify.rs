@@ -82,7 +82,10 @@ impl Verifier<'_> {
                 self.report(format!("{block} appears twice in the layout"));
             }
             for (index, &inst) in func.block(block).insts.iter().enumerate() {
-                if self.position[inst.index()].replace((block, index)).is_some() {
+                if self.position[inst.index()]
+                    .replace((block, index))
+                    .is_some()
+                {
                     self.report(format!("{inst} appears twice"));
                 }
             }
@@ -152,19 +155,25 @@ impl Verifier<'_> {
             ValueDef::Result(inst) => match self.position[inst.index()] {
                 Some((def_block, def_index)) => (def_block, Some(def_index)),
                 None => {
-                    self.report(format!("{value} used in {block} is defined outside the layout"));
+                    self.report(format!(
+                        "{value} used in {block} is defined outside the layout"
+                    ));
                     return;
                 }
             },
         };
         if !self.in_layout[def_block.index()] {
-            self.report(format!("{value} used in {block} is defined outside the layout"));
+            self.report(format!(
+                "{value} used in {block} is defined outside the layout"
+            ));
         } else if def_block == block {
             if def_index.is_some_and(|def_index| def_index >= index) {
                 self.report(format!("{value} used in {block} before its definition"));
             }
         } else if self.domtree.is_reachable(block) && !self.domtree.dominates(def_block, block) {
-            self.report(format!("{value} used in {block} is not dominated by its definition"));
+            self.report(format!(
+                "{value} used in {block} is not dominated by its definition"
+            ));
         }
     }
 
@@ -231,30 +240,52 @@ impl Verifier<'_> {
                 let ty = arg(0).unwrap();
                 arg(1) == Some(ty) && result(0) == Some(ty) && ty.is_float() == op.is_float()
             }
-            Op::Icmp(_) => arg(0).is_some_and(Type::is_int) && arg(0) == arg(1) && result(0) == Some(Type::I32),
-            Op::Fcmp(_) => arg(0).is_some_and(Type::is_float) && arg(0) == arg(1) && result(0) == Some(Type::I32),
+            Op::Icmp(_) => {
+                arg(0).is_some_and(Type::is_int) && arg(0) == arg(1) && result(0) == Some(Type::I32)
+            }
+            Op::Fcmp(_) => {
+                arg(0).is_some_and(Type::is_float)
+                    && arg(0) == arg(1)
+                    && result(0) == Some(Type::I32)
+            }
             Op::Select => arg(0) == Some(Type::I32) && arg(1) == arg(2) && result(0) == arg(1),
             Op::Load { kind, .. } => {
                 let ty = result(0).unwrap();
-                arg(0) == Some(Type::PTR) && (kind == LoadKind::Full || (ty.is_int() && kind.bytes(ty) < ty.bytes()))
+                arg(0) == Some(Type::PTR)
+                    && (kind == LoadKind::Full || (ty.is_int() && kind.bytes(ty) < ty.bytes()))
             }
             Op::Store { kind, .. } => {
                 let ty = arg(1).unwrap();
-                arg(0) == Some(Type::PTR) && (kind == StoreKind::Full || (ty.is_int() && kind.bytes(ty) < ty.bytes()))
+                arg(0) == Some(Type::PTR)
+                    && (kind == StoreKind::Full || (ty.is_int() && kind.bytes(ty) < ty.bytes()))
             }
             Op::Trapz(_) | Op::Trapnz(..) => arg(0).is_some_and(Type::is_int),
             Op::Brif | Op::BrTable => arg(0) == Some(Type::I32),
-            Op::Return => data.args.iter().map(|&v| func.value_type(v)).eq(func.signature.results.iter().copied()),
+            Op::Return => data.args.iter().map(|&v| func.value_type(v)).eq(func
+                .signature
+                .results
+                .iter()
+                .copied()),
             Op::CallIndirect { .. } => arg(0) == Some(Type::PTR),
             Op::CallHelper(helper) => {
                 let (params, results) = helper.signature();
-                data.args.iter().map(|&v| func.value_type(v)).eq(params.iter().copied())
-                    && data.results.iter().map(|&v| func.value_type(v)).eq(results.iter().copied())
+                data.args
+                    .iter()
+                    .map(|&v| func.value_type(v))
+                    .eq(params.iter().copied())
+                    && data
+                        .results
+                        .iter()
+                        .map(|&v| func.value_type(v))
+                        .eq(results.iter().copied())
             }
             Op::Trap(_) | Op::Jump | Op::Call { .. } => true,
         };
         if !ok {
-            self.report(format!("{inst} in {block}: operand or result types do not fit `{:?}`", data.op));
+            self.report(format!(
+                "{inst} in {block}: operand or result types do not fit `{:?}`",
+                data.op
+            ));
         }
     }
 }

@@ -1,7 +1,9 @@
 //! SSA construction with the builder: variables become values and block
 //! parameters, and trivial parameters disappear.
 
-use kiln_ssa::{BinaryOp, BlockCall, Function, FunctionBuilder, IntCC, Op, Signature, Type, verify};
+use kiln_ssa::{
+    BinaryOp, BlockCall, Function, FunctionBuilder, IntCC, Op, Signature, Type, verify,
+};
 
 /// `fn(n) { i = 0; s = 0; k = n; while i < n { s += i + k; i += 1 } return s }`
 /// where `k` is never written inside the loop.
@@ -16,7 +18,11 @@ fn build_loop() -> Function {
     let mut b = FunctionBuilder::new(&mut func);
     let entry = b.create_block();
     let n = b.append_block_param(entry, Type::I32);
-    let (i, s, k) = (b.declare_var(Type::I32), b.declare_var(Type::I32), b.declare_var(Type::I32));
+    let (i, s, k) = (
+        b.declare_var(Type::I32),
+        b.declare_var(Type::I32),
+        b.declare_var(Type::I32),
+    );
     b.switch_to_block(entry);
     b.seal_block(entry);
     let zero = b.iconst(Type::I32, 0);
@@ -85,7 +91,13 @@ fn built_loop_computes_the_sum() {
         fn load(&mut self, _: kiln_ssa::Region, _: u64, _: u32) -> Result<u64, Self::Error> {
             unreachable!("no memory")
         }
-        fn store(&mut self, _: kiln_ssa::Region, _: u64, _: u32, _: u64) -> Result<(), Self::Error> {
+        fn store(
+            &mut self,
+            _: kiln_ssa::Region,
+            _: u64,
+            _: u32,
+            _: u64,
+        ) -> Result<(), Self::Error> {
             unreachable!("no memory")
         }
         fn call(&mut self, _: u32, _: &[u64]) -> Result<Vec<u64>, Self::Error> {
@@ -100,5 +112,8 @@ fn built_loop_computes_the_sum() {
     }
     let func = build_loop();
     // sum of (i + 10) for i in 0..10 = 45 + 100
-    assert_eq!(kiln_ssa::interp::run(&func, &mut NoEnv, &[10]), Ok(vec![145]));
+    assert_eq!(
+        kiln_ssa::interp::run(&func, &mut NoEnv, &[10]),
+        Ok(vec![145])
+    );
 }

@@ -15,10 +15,10 @@ use proptest::test_runner::{Config, TestRunner};
 use std::fs;
 use std::path::Path;
 
-fn pass_by_name(name: &str) -> fn(&mut Function) -> bool {
+fn pass_by_name(name: &str) -> passes::Pass {
     passes::PIPELINE
         .iter()
-        .chain([("optimize", passes::optimize as fn(&mut Function) -> bool)].iter())
+        .chain([("optimize", passes::optimize as passes::Pass)].iter())
         .find(|(pass, _)| *pass == name)
         .unwrap_or_else(|| panic!("no pass named {name}"))
         .1
@@ -49,10 +49,17 @@ fn pass_golden_files() {
     let bless = std::env::var_os("KILN_BLESS").is_some();
     let mut failures = Vec::new();
     let mut checked = 0;
-    let mut dirs: Vec<_> = fs::read_dir(&root).expect("passes dir").map(|e| e.expect("entry").path()).collect();
+    let mut dirs: Vec<_> = fs::read_dir(&root)
+        .expect("passes dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
     dirs.sort();
     for dir in dirs {
-        let pass_name = dir.file_name().and_then(|n| n.to_str()).expect("pass dir name").to_string();
+        let pass_name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("pass dir name")
+            .to_string();
         let pass = pass_by_name(&pass_name);
         let mut inputs: Vec<_> = fs::read_dir(&dir)
             .expect("pass dir")
@@ -61,13 +68,20 @@ fn pass_golden_files() {
             .collect();
         inputs.sort();
         for input_path in inputs {
-            let case = format!("{pass_name}/{}", input_path.file_stem().and_then(|s| s.to_str()).expect("stem"));
+            let case = format!(
+                "{pass_name}/{}",
+                input_path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .expect("stem")
+            );
             let text = fs::read_to_string(&input_path).expect("read input");
             let before = parse_function(&text).unwrap_or_else(|e| panic!("{case}: {e}"));
             verify(&before).unwrap_or_else(|e| panic!("{case}: input does not verify:\n{e}"));
             let mut after = before.clone();
             pass(&mut after);
-            verify(&after).unwrap_or_else(|e| panic!("{case}: output does not verify:\n{e}\n{after}"));
+            verify(&after)
+                .unwrap_or_else(|e| panic!("{case}: output does not verify:\n{e}\n{after}"));
             check_same_behaviour(&case, &before, &after);
             let actual = after.to_string();
             let expected_path = input_path.with_extension("out");
@@ -80,5 +94,9 @@ fn pass_golden_files() {
         }
     }
     assert!(checked > 0, "no pass tests found");
-    assert!(failures.is_empty(), "{}\nrun with KILN_BLESS=1 to accept", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\nrun with KILN_BLESS=1 to accept",
+        failures.join("\n")
+    );
 }

@@ -48,15 +48,35 @@ fn several_functions_and_comments() {
 #[test]
 fn errors_name_the_line() {
     let cases = [
-        ("function f() {\nblock0:\n    v1:i32 = frobnicate v0\n}", 3, "unknown opcode `frobnicate`"),
-        ("function f() {\nblock0:\n    v1:i33 = iconst 1\n}", 3, "unknown type `i33`"),
+        (
+            "function f() {\nblock0:\n    v1:i32 = frobnicate v0\n}",
+            3,
+            "unknown opcode `frobnicate`",
+        ),
+        (
+            "function f() {\nblock0:\n    v1:i33 = iconst 1\n}",
+            3,
+            "unknown type `i33`",
+        ),
         ("function f() {\nblock0:\n    return\n", 3, "missing `}`"),
         ("block0:\n", 1, "expected `function`"),
-        ("function f() {\n    return\n}", 2, "instruction outside a block"),
-        ("function f() {\nblock0:\n    trap sometimes\n}", 3, "unknown trap code `sometimes`"),
+        (
+            "function f() {\n    return\n}",
+            2,
+            "instruction outside a block",
+        ),
+        (
+            "function f() {\nblock0:\n    trap sometimes\n}",
+            3,
+            "unknown trap code `sometimes`",
+        ),
     ];
     for (text, line, message) in cases {
         let error = parse_function(text).expect_err(text);
-        assert_eq!((error.line, error.message.as_str()), (line, message), "{text}");
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (line, message),
+            "{text}"
+        );
     }
 }

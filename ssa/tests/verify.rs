@@ -37,7 +37,10 @@ fn rejects_use_not_dominated_by_definition() {
              return v1
          }",
     );
-    assert!(message.contains("v1 used in block2 is not dominated"), "{message}");
+    assert!(
+        message.contains("v1 used in block2 is not dominated"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -50,7 +53,10 @@ fn rejects_use_before_definition_in_a_block() {
              return v2
          }",
     );
-    assert!(message.contains("v1 used in block0 before its definition"), "{message}");
+    assert!(
+        message.contains("v1 used in block0 before its definition"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -63,8 +69,14 @@ fn rejects_wrong_branch_arguments() {
              return
          }",
     );
-    assert!(message.contains("passes 2 arguments to block1, which has 1 parameters"), "{message}");
-    assert!(message.contains("passes v1 of the wrong type to block1"), "{message}");
+    assert!(
+        message.contains("passes 2 arguments to block1, which has 1 parameters"),
+        "{message}"
+    );
+    assert!(
+        message.contains("passes v1 of the wrong type to block1"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -77,7 +89,10 @@ fn rejects_missing_and_misplaced_terminators() {
          }",
     );
     assert!(message.contains("terminator before the end"), "{message}");
-    assert!(message.contains("block0 does not end in a terminator"), "{message}");
+    assert!(
+        message.contains("block0 does not end in a terminator"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -90,5 +105,11 @@ fn rejects_ill_typed_operations() {
              return v2
          }",
     );
-    assert_eq!(message.matches("operand or result types do not fit").count(), 2, "{message}");
+    assert_eq!(
+        message
+            .matches("operand or result types do not fit")
+            .count(),
+        2,
+        "{message}"
+    );
 }

@@ -246,9 +246,8 @@ impl Translator<'_> {
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
         }
-        let falls_through_only = self.reachable
-            && !frame.end_reachable
-            && !matches!(frame.kind, FrameKind::If { .. });
+        let falls_through_only =
+            self.reachable && !frame.end_reachable && !matches!(frame.kind, FrameKind::If { .. });
         if falls_through_only {
             // Nothing branches to the end: the results are on the stack and
             // the code simply goes on in the current block.

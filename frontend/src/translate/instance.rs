@@ -26,13 +26,15 @@ impl Translator<'_> {
         match *op {
             Operator::GlobalGet { global_index } => {
                 let global = self.env.globals[global_index as usize];
-                let (record, offset) = self.vm_record(self.layout.global(global_index), global.imported);
+                let (record, offset) =
+                    self.vm_record(self.layout.global(global_index), global.imported);
                 let value = self.load_vm(record, offset, global.ty);
                 self.stack.push(value);
             }
             Operator::GlobalSet { global_index } => {
                 let global = self.env.globals[global_index as usize];
-                let (record, offset) = self.vm_record(self.layout.global(global_index), global.imported);
+                let (record, offset) =
+                    self.vm_record(self.layout.global(global_index), global.imported);
                 let value = self.pop();
                 let op = Op::Store {
                     kind: StoreKind::Full,
@@ -53,17 +55,22 @@ impl Translator<'_> {
             Operator::RefIsNull => {
                 let reference = self.pop();
                 let null = self.builder.iconst(Type::PTR, 0);
-                let is_null = self.builder.ins1(Op::Icmp(IntCC::Eq), vec![reference, null], Type::I32);
+                let is_null =
+                    self.builder
+                        .ins1(Op::Icmp(IntCC::Eq), vec![reference, null], Type::I32);
                 self.stack.push(is_null);
             }
-            Operator::RefFunc { function_index } => self.helper(Helper::RefFunc, &[function_index], 0),
+            Operator::RefFunc { function_index } => {
+                self.helper(Helper::RefFunc, &[function_index], 0)
+            }
             Operator::TableGet { table } => self.helper(Helper::TableGet, &[table], 1),
             Operator::TableSet { table } => self.helper(Helper::TableSet, &[table], 2),
             Operator::TableGrow { table } => self.helper(Helper::TableGrow, &[table], 2),
             Operator::TableFill { table } => self.helper(Helper::TableFill, &[table], 3),
-            Operator::TableCopy { dst_table, src_table } => {
-                self.helper(Helper::TableCopy, &[dst_table, src_table], 3)
-            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => self.helper(Helper::TableCopy, &[dst_table, src_table], 3),
             Operator::TableInit { elem_index, table } => {
                 self.helper(Helper::TableInit, &[table, elem_index], 3)
             }
@@ -100,11 +107,18 @@ impl Translator<'_> {
             let mut args = vec![code, callee_vmctx];
             args.extend(wasm_args);
             let sig = self.env.functions[function_index as usize];
-            self.builder.ins(Op::CallIndirect { sig }, args, &ty.results)
+            self.builder
+                .ins(Op::CallIndirect { sig }, args, &ty.results)
         } else {
             let mut args = vec![self.vmctx];
             args.extend(wasm_args);
-            self.builder.ins(Op::Call { func: function_index }, args, &ty.results)
+            self.builder.ins(
+                Op::Call {
+                    func: function_index,
+                },
+                args,
+                &ty.results,
+            )
         };
         self.push_results(inst);
     }
@@ -114,23 +128,47 @@ impl Translator<'_> {
         let index = self.pop();
         let wasm_args = self.popn(ty.params.len());
         let (base, length) = self.table_base_and_length(table_index);
-        let out_of_bounds = self.builder.ins1(Op::Icmp(IntCC::Uge), vec![index, length], Type::I32);
-        self.builder.ins(Op::Trapnz(TrapCode::TableOutOfBounds, None), vec![out_of_bounds], &[]);
-        let index64 = self.builder.ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
-        let shift = self.builder.iconst(Type::I64, VmLayout::TABLE_ELEMENT_SIZE.trailing_zeros() as u64);
-        let scaled = self.builder.ins1(Op::Binary(Ishl), vec![index64, shift], Type::I64);
-        let element = self.builder.ins1(Op::Binary(Iadd), vec![base, scaled], Type::PTR);
+        let out_of_bounds = self
+            .builder
+            .ins1(Op::Icmp(IntCC::Uge), vec![index, length], Type::I32);
+        self.builder.ins(
+            Op::Trapnz(TrapCode::TableOutOfBounds, None),
+            vec![out_of_bounds],
+            &[],
+        );
+        let index64 = self
+            .builder
+            .ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
+        let shift = self.builder.iconst(
+            Type::I64,
+            VmLayout::TABLE_ELEMENT_SIZE.trailing_zeros() as u64,
+        );
+        let scaled = self
+            .builder
+            .ins1(Op::Binary(Ishl), vec![index64, shift], Type::I64);
+        let element = self
+            .builder
+            .ins1(Op::Binary(Iadd), vec![base, scaled], Type::PTR);
         let funcref = self.load_vm(element, 0, Type::PTR);
-        self.builder.ins(Op::Trapz(TrapCode::IndirectCallToNull), vec![funcref], &[]);
+        self.builder
+            .ins(Op::Trapz(TrapCode::IndirectCallToNull), vec![funcref], &[]);
         let actual = self.load_vm(funcref, VmLayout::FUNCREF_TYPE_ID, Type::I32);
         let expected = self.load_vm(self.vmctx, self.layout.type_id(type_index), Type::I32);
-        let mismatch = self.builder.ins1(Op::Icmp(IntCC::Ne), vec![actual, expected], Type::I32);
-        self.builder.ins(Op::Trapnz(TrapCode::BadSignature, None), vec![mismatch], &[]);
+        let mismatch = self
+            .builder
+            .ins1(Op::Icmp(IntCC::Ne), vec![actual, expected], Type::I32);
+        self.builder.ins(
+            Op::Trapnz(TrapCode::BadSignature, None),
+            vec![mismatch],
+            &[],
+        );
         let code = self.load_vm(funcref, VmLayout::FUNCREF_CODE, Type::PTR);
         let callee_vmctx = self.load_vm(funcref, VmLayout::FUNCREF_VMCTX, Type::PTR);
         let mut args = vec![code, callee_vmctx];
         args.extend(wasm_args);
-        let inst = self.builder.ins(Op::CallIndirect { sig: type_index }, args, &ty.results);
+        let inst = self
+            .builder
+            .ins(Op::CallIndirect { sig: type_index }, args, &ty.results);
         self.push_results(inst);
     }
 }

@@ -17,8 +17,10 @@
 
 use super::Translator;
 use crate::vmctx::VmLayout;
-use kiln_ssa::{HeapBounds, Helper, IntCC, LoadKind, Op, Region, StoreKind, TrapCode, Type, UnaryOp, Value};
 use kiln_ssa::BinaryOp::{Iadd, Ushr};
+use kiln_ssa::{
+    HeapBounds, Helper, IntCC, LoadKind, Op, Region, StoreKind, TrapCode, Type, UnaryOp, Value,
+};
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 /// A linear-memory access: which memory, and the static offset.
@@ -77,11 +79,21 @@ fn store_kind(op: &Operator<'_>) -> Option<(StoreKind, MemArg)> {
 impl Translator<'_> {
     /// Translates memory operators; returns whether `op` was one.
     pub(super) fn memory(&mut self, op: &Operator<'_>) -> bool {
-        if let Some((kind, ty, access)) = load_kind(op).and_then(|(k, t, m)| Some((k, t, access(m)?))) {
+        if let Some((kind, ty, access)) =
+            load_kind(op).and_then(|(k, t, m)| Some((k, t, access(m)?)))
+        {
             let index = self.pop();
             let (address, offset) = self.heap_address(&access, index, kind.bytes(ty));
             let region = Region::Heap(access.memory);
-            let value = self.builder.ins1(Op::Load { kind, region, offset }, vec![address], ty);
+            let value = self.builder.ins1(
+                Op::Load {
+                    kind,
+                    region,
+                    offset,
+                },
+                vec![address],
+                ty,
+            );
             self.stack.push(value);
             return true;
         }
@@ -91,15 +103,27 @@ impl Translator<'_> {
             let size = kind.bytes(self.value_type(value));
             let (address, offset) = self.heap_address(&access, index, size);
             let region = Region::Heap(access.memory);
-            self.builder.ins(Op::Store { kind, region, offset }, vec![address, value], &[]);
+            self.builder.ins(
+                Op::Store {
+                    kind,
+                    region,
+                    offset,
+                },
+                vec![address, value],
+                &[],
+            );
             return true;
         }
         match *op {
             Operator::MemorySize { mem } => {
                 let (_, length) = self.memory_base_and_length(mem);
                 let sixteen = self.builder.iconst(Type::I64, 16);
-                let pages = self.builder.ins1(Op::Binary(Ushr), vec![length, sixteen], Type::I64);
-                let pages = self.builder.ins1(Op::Unary(UnaryOp::Wrap), vec![pages], Type::I32);
+                let pages = self
+                    .builder
+                    .ins1(Op::Binary(Ushr), vec![length, sixteen], Type::I64);
+                let pages = self
+                    .builder
+                    .ins1(Op::Unary(UnaryOp::Wrap), vec![pages], Type::I32);
                 self.stack.push(pages);
             }
             Operator::MemoryGrow { mem } => self.helper(Helper::MemoryGrow, &[mem], 1),
@@ -129,11 +153,17 @@ impl Translator<'_> {
     /// `index` and returns the host address and static offset to access.
     fn heap_address(&mut self, access: &Access, index: Value, size: u32) -> (Value, u32) {
         let (base, length) = self.memory_base_and_length(access.memory);
-        let index64 = self.builder.ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
+        let index64 = self
+            .builder
+            .ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
         let end = access.offset + size as u64;
         let end_value = self.builder.iconst(Type::I64, end);
-        let last = self.builder.ins1(Op::Binary(Iadd), vec![index64, end_value], Type::I64);
-        let out_of_bounds = self.builder.ins1(Op::Icmp(IntCC::Ugt), vec![last, length], Type::I32);
+        let last = self
+            .builder
+            .ins1(Op::Binary(Iadd), vec![index64, end_value], Type::I64);
+        let out_of_bounds = self
+            .builder
+            .ins1(Op::Icmp(IntCC::Ugt), vec![last, length], Type::I32);
         let bounds = HeapBounds {
             memory: access.memory,
             end,
@@ -143,7 +173,9 @@ impl Translator<'_> {
             vec![out_of_bounds, index],
             &[],
         );
-        let address = self.builder.ins1(Op::Binary(Iadd), vec![base, index64], Type::PTR);
+        let address = self
+            .builder
+            .ins1(Op::Binary(Iadd), vec![base, index64], Type::PTR);
         let offset = u32::try_from(access.offset).expect("memory32 offsets fit in u32");
         (address, offset)
     }

@@ -156,7 +156,9 @@ impl<'a> Translator<'a> {
     }
 
     fn pop(&mut self) -> Value {
-        self.stack.pop().expect("valid wasm keeps the operand stack balanced")
+        self.stack
+            .pop()
+            .expect("valid wasm keeps the operand stack balanced")
     }
 
     fn pop2(&mut self) -> (Value, Value) {
@@ -182,11 +184,7 @@ impl<'a> Translator<'a> {
         if !self.reachable {
             return self.unreachable_operator(op);
         }
-        if self.control(op)?
-            || self.numeric(op)
-            || self.memory(op)
-            || self.instance(op)?
-        {
+        if self.control(op)? || self.numeric(op) || self.memory(op) || self.instance(op)? {
             return Ok(());
         }
         match *op {

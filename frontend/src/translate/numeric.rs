@@ -126,7 +126,8 @@ impl Translator<'_> {
                     .ins1(Op::Fconst(value.bits() as u64), Vec::new(), Type::F32)
             }
             Operator::F64Const { value } => {
-                self.builder.ins1(Op::Fconst(value.bits()), Vec::new(), Type::F64)
+                self.builder
+                    .ins1(Op::Fconst(value.bits()), Vec::new(), Type::F64)
             }
             _ => match numeric(op) {
                 None => return false,
@@ -150,7 +151,8 @@ impl Translator<'_> {
                 Some(Numeric::Eqz(ty)) => {
                     let x = self.pop();
                     let zero = self.builder.iconst(ty, 0);
-                    self.builder.ins1(Op::Icmp(IntCC::Eq), vec![x, zero], Type::I32)
+                    self.builder
+                        .ins1(Op::Icmp(IntCC::Eq), vec![x, zero], Type::I32)
                 }
             },
         };

@@ -37,7 +37,10 @@ impl<'m> Instance<'m> {
         let mut instance = Instance {
             memory: vec![0; (HEAP + MAX_PAGES * PAGE) as usize],
             env,
-            functions: (0..env.num_imported_functions).map(|_| None).chain(functions.iter().map(Some)).collect(),
+            functions: (0..env.num_imported_functions)
+                .map(|_| None)
+                .chain(functions.iter().map(Some))
+                .collect(),
             layout,
             depth: 0,
         };
@@ -50,10 +53,18 @@ impl<'m> Instance<'m> {
         }
         for func in 0..env.functions.len() as u32 {
             let record = FUNCREFS + VmLayout::FUNCREF_SIZE as u64 * func as u64;
-            let code = if env.is_imported_function(func) { HOST_CODE + func as u64 } else { func as u64 };
+            let code = if env.is_imported_function(func) {
+                HOST_CODE + func as u64
+            } else {
+                func as u64
+            };
             instance.write(record + VmLayout::FUNCREF_CODE as u64, 8, code);
             instance.write(record + VmLayout::FUNCREF_VMCTX as u64, 8, VMCTX);
-            instance.write(record + VmLayout::FUNCREF_TYPE_ID as u64, 4, env.functions[func as usize] as u64);
+            instance.write(
+                record + VmLayout::FUNCREF_TYPE_ID as u64,
+                4,
+                env.functions[func as usize] as u64,
+            );
         }
         for table in 0..env.tables.len() as u32 {
             let base = TABLES + table as u64 * TABLE_CAPACITY * 8;
@@ -81,7 +92,11 @@ impl<'m> Instance<'m> {
         }
         for index in 0..env.num_imported_functions {
             let slot = vm(instance.layout.imported_function(index));
-            instance.write(slot + VmLayout::IMPORT_CODE as u64, 8, HOST_CODE + index as u64);
+            instance.write(
+                slot + VmLayout::IMPORT_CODE as u64,
+                8,
+                HOST_CODE + index as u64,
+            );
             instance.write(slot + VmLayout::IMPORT_VMCTX as u64, 8, VMCTX);
         }
         for index in 0..env.types.len() as u32 {
@@ -91,7 +106,8 @@ impl<'m> Instance<'m> {
     }
 
     fn write(&mut self, address: u64, size: usize, bits: u64) {
-        self.memory[address as usize..address as usize + size].copy_from_slice(&bits.to_le_bytes()[..size]);
+        self.memory[address as usize..address as usize + size]
+            .copy_from_slice(&bits.to_le_bytes()[..size]);
     }
 
     fn read(&self, address: u64, size: usize) -> u64 {
@@ -108,11 +124,17 @@ impl<'m> Instance<'m> {
     }
 
     fn heap_length(&self) -> u64 {
-        self.read(VMCTX + self.layout.memory(0) as u64 + VmLayout::MEMORY_LENGTH as u64, 8)
+        self.read(
+            VMCTX + self.layout.memory(0) as u64 + VmLayout::MEMORY_LENGTH as u64,
+            8,
+        )
     }
 
     fn heap_range(&self, start: u64, len: u64) -> Result<std::ops::Range<usize>, TrapCode> {
-        let end = start.checked_add(len).filter(|&end| end <= self.heap_length()).ok_or(TrapCode::HeapOutOfBounds)?;
+        let end = start
+            .checked_add(len)
+            .filter(|&end| end <= self.heap_length())
+            .ok_or(TrapCode::HeapOutOfBounds)?;
         Ok((HEAP + start) as usize..(HEAP + end) as usize)
     }
 
@@ -129,7 +151,10 @@ impl<'m> Instance<'m> {
     fn host_call(&self, import: u32, args: &[u64]) -> Vec<u64> {
         let ty = self.env.func_type(import);
         let sum = args[1..].iter().fold(0u64, |a, &b| a.wrapping_add(b));
-        ty.results.iter().map(|ty| kiln_ssa::eval::truncate(*ty, sum)).collect()
+        ty.results
+            .iter()
+            .map(|ty| kiln_ssa::eval::truncate(*ty, sum))
+            .collect()
     }
 }
 
@@ -171,7 +196,8 @@ impl InterpEnv for Instance<'_> {
                 if pages + arg(2) > MAX_PAGES {
                     vec![u32::MAX as u64]
                 } else {
-                    let slot = VMCTX + self.layout.memory(0) as u64 + VmLayout::MEMORY_LENGTH as u64;
+                    let slot =
+                        VMCTX + self.layout.memory(0) as u64 + VmLayout::MEMORY_LENGTH as u64;
                     self.write(slot, 8, (pages + arg(2)) * PAGE);
                     vec![pages]
                 }

@@ -28,7 +28,13 @@ pub trait InterpEnv {
     fn load(&mut self, region: Region, address: u64, size: u32) -> Result<u64, Self::Error>;
 
     /// Writes the low `size` bytes of `bits` at `address`, little-endian.
-    fn store(&mut self, region: Region, address: u64, size: u32, bits: u64) -> Result<(), Self::Error>;
+    fn store(
+        &mut self,
+        region: Region,
+        address: u64,
+        size: u32,
+        bits: u64,
+    ) -> Result<(), Self::Error>;
 
     /// Calls the module's function `func` (a function index of the module,
     /// defined in it); `args[0]` is the callee's `vmctx`.
@@ -38,7 +44,8 @@ pub trait InterpEnv {
     /// imported-function slot of the `vmctx`; `sig` is the caller module's
     /// type index (already checked by the SSA), `args[0]` the callee's
     /// `vmctx`. The engine decides what its code pointers are.
-    fn call_indirect(&mut self, code: u64, sig: u32, args: &[u64]) -> Result<Vec<u64>, Self::Error>;
+    fn call_indirect(&mut self, code: u64, sig: u32, args: &[u64])
+    -> Result<Vec<u64>, Self::Error>;
 
     /// Runs a runtime helper with the arguments of
     /// [`Helper::signature`] (`args[0]` is the `vmctx`).

@@ -62,7 +62,11 @@ pub fn run<E: InterpEnv>(func: &Function, env: &mut E, args: &[u64]) -> Result<V
                     let bits = if arg(0) as u32 != 0 { arg(1) } else { arg(2) };
                     set(&mut regs, bits);
                 }
-                Op::Load { kind, region, offset } => {
+                Op::Load {
+                    kind,
+                    region,
+                    offset,
+                } => {
                     let result_ty = ty(data.results[0]);
                     let size = kind.bytes(result_ty);
                     let address = arg(0).wrapping_add(offset as u64);
@@ -75,7 +79,11 @@ pub fn run<E: InterpEnv>(func: &Function, env: &mut E, args: &[u64]) -> Result<V
                     };
                     set(&mut regs, eval::truncate(result_ty, bits));
                 }
-                Op::Store { kind, region, offset } => {
+                Op::Store {
+                    kind,
+                    region,
+                    offset,
+                } => {
                     let size = kind.bytes(ty(data.args[1]));
                     let address = arg(0).wrapping_add(offset as u64);
                     let bits = match kind {
@@ -124,7 +132,11 @@ pub fn run<E: InterpEnv>(func: &Function, env: &mut E, args: &[u64]) -> Result<V
 }
 
 fn write_results(regs: &mut [u64], results: &[Value], values: &[u64]) {
-    assert_eq!(results.len(), values.len(), "call returned a wrong number of results");
+    assert_eq!(
+        results.len(),
+        values.len(),
+        "call returned a wrong number of results"
+    );
     for (result, &bits) in results.iter().zip(values) {
         regs[result.index()] = bits;
     }

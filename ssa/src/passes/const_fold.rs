@@ -59,7 +59,11 @@ pub fn run(func: &mut Function) -> bool {
                 }
                 Simplified::Constant(bits) => {
                     let ty = func.values[data.results[0].index()].ty;
-                    data.op = if ty.is_float() { Op::Fconst(bits) } else { Op::Iconst(bits) };
+                    data.op = if ty.is_float() {
+                        Op::Fconst(bits)
+                    } else {
+                        Op::Iconst(bits)
+                    };
                     data.args.clear();
                 }
                 Simplified::Jump(index) => {
@@ -102,7 +106,10 @@ fn resolve_operands(func: &mut Function, aliases: &Aliases, inst: Inst) {
 /// Drops the instructions after `inst`, which now ends the block.
 fn truncate_after(func: &mut Function, block: Block, inst: Inst) {
     let insts = &func.blocks[block.index()].insts;
-    let position = insts.iter().position(|&i| i == inst).expect("inst in block");
+    let position = insts
+        .iter()
+        .position(|&i| i == inst)
+        .expect("inst in block");
     let dropped: Vec<Inst> = insts[position + 1..].to_vec();
     for dead in dropped {
         func.remove_inst(block, dead);
@@ -133,17 +140,26 @@ fn simplify(func: &Function, inst: Inst) -> Option<Simplified> {
         }
         Op::Icmp(cc) => {
             if let (Some(a), Some(b)) = (constant(0), constant(1)) {
-                return Some(Simplified::Constant(eval::icmp(cc, ty(args[0]), a, b) as u64));
+                return Some(Simplified::Constant(
+                    eval::icmp(cc, ty(args[0]), a, b) as u64
+                ));
             }
-            let reflexive = matches!(cc, IntCC::Eq | IntCC::Sle | IntCC::Sge | IntCC::Ule | IntCC::Uge);
+            let reflexive = matches!(
+                cc,
+                IntCC::Eq | IntCC::Sle | IntCC::Sge | IntCC::Ule | IntCC::Uge
+            );
             (args[0] == args[1]).then_some(Simplified::Constant(reflexive as u64))
         }
         Op::Fcmp(cc) => {
             let (a, b) = (constant(0)?, constant(1)?);
-            Some(Simplified::Constant(eval::fcmp(cc, ty(args[0]), a, b) as u64))
+            Some(Simplified::Constant(
+                eval::fcmp(cc, ty(args[0]), a, b) as u64
+            ))
         }
         Op::Select => match constant(0) {
-            Some(cond) => Some(Simplified::Value(args[if cond as u32 != 0 { 1 } else { 2 }])),
+            Some(cond) => Some(Simplified::Value(
+                args[if cond as u32 != 0 { 1 } else { 2 }],
+            )),
             None => (args[1] == args[2]).then_some(Simplified::Value(args[1])),
         },
         Op::Trapz(code) => Some(match constant(0)? {
@@ -158,7 +174,11 @@ fn simplify(func: &Function, inst: Inst) -> Option<Simplified> {
             if data.targets[0] == data.targets[1] {
                 return Some(Simplified::Jump(0));
             }
-            Some(Simplified::Jump(if constant(0)? as u32 != 0 { 0 } else { 1 }))
+            Some(Simplified::Jump(if constant(0)? as u32 != 0 {
+                0
+            } else {
+                1
+            }))
         }
         Op::BrTable => {
             let last = data.targets.len() - 1;

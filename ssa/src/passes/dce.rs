@@ -85,7 +85,9 @@ pub fn run(func: &mut Function) -> bool {
             func.blocks[block.index()].params.remove(position);
             func.values[param.index()].def = ValueDef::Detached;
             for &(inst, target) in &incoming[block.index()] {
-                func.insts[inst.index()].targets[target].args.remove(position);
+                func.insts[inst.index()].targets[target]
+                    .args
+                    .remove(position);
             }
             changed = true;
         }

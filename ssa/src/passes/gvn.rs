@@ -52,10 +52,10 @@ pub fn run(func: &mut Function) -> bool {
                 continue;
             }
             let mut operands = data.args.clone();
-            if let Op::Binary(op) = data.op {
-                if op.is_commutative() {
-                    operands.sort();
-                }
+            if let Op::Binary(op) = data.op
+                && op.is_commutative()
+            {
+                operands.sort();
             }
             let result = data.results[0];
             let key = (data.op, operands, func.values[result.index()].ty);

@@ -16,8 +16,11 @@ pub mod unreachable_blocks;
 use crate::entities::Value;
 use crate::function::Function;
 
+/// A pass: rewrites a function, returns whether anything changed.
+pub type Pass = fn(&mut Function) -> bool;
+
 /// The passes in the order [`optimize`] runs them, by name.
-pub const PIPELINE: &[(&str, fn(&mut Function) -> bool)] = &[
+pub const PIPELINE: &[(&str, Pass)] = &[
     ("unreachable_blocks", unreachable_blocks::run),
     ("redundant_params", redundant_params::run),
     ("const_fold", const_fold::run),

@@ -67,7 +67,9 @@ fn remove_one_round(func: &mut Function) -> bool {
         let param = func.blocks[block.index()].params.remove(position);
         func.values[param.index()].def = ValueDef::Detached;
         for &(inst, target) in &incoming[block.index()] {
-            func.insts[inst.index()].targets[target].args.remove(position);
+            func.insts[inst.index()].targets[target]
+                .args
+                .remove(position);
         }
     }
     func.rewrite_uses(|value| resolve(&alias, value));

@@ -18,7 +18,9 @@ pub struct FlatEnv<'f> {
 impl FlatEnv<'_> {
     fn range(&self, address: u64, size: u32) -> Result<std::ops::Range<usize>, TrapCode> {
         let start = usize::try_from(address).map_err(|_| TrapCode::HeapOutOfBounds)?;
-        let end = start.checked_add(size as usize).ok_or(TrapCode::HeapOutOfBounds)?;
+        let end = start
+            .checked_add(size as usize)
+            .ok_or(TrapCode::HeapOutOfBounds)?;
         if end > self.memory.len() {
             return Err(TrapCode::HeapOutOfBounds);
         }
@@ -76,7 +78,11 @@ pub fn arguments(types: &[Type]) -> impl Strategy<Value = Vec<u64>> {
     let per_type: Vec<_> = types
         .iter()
         .map(|&ty| {
-            let mask = if ty.bytes() == 4 { u32::MAX as u64 } else { u64::MAX };
+            let mask = if ty.bytes() == 4 {
+                u32::MAX as u64
+            } else {
+                u64::MAX
+            };
             prop_oneof![
                 (0u64..16),
                 Just(u64::MAX),
