@@ -52,7 +52,7 @@ struct UseRecord {
     /// branch argument, until the end of `block`.
     end: Pos,
     branch_arg: bool,
-    position: Option<UsePosition>,
+    position: UsePosition,
 }
 
 /// Builds the lifetimes of `func`.
@@ -143,11 +143,11 @@ pub(crate) fn build_lifetimes<F: Function>(
                             block,
                             end: pos + 1,
                             branch_arg: false,
-                            position: Some(UsePosition {
+                            position: UsePosition {
                                 pos,
                                 needs_reg,
                                 weight,
-                            }),
+                            },
                         });
                     }
                     OperandKind::Def | OperandKind::EarlyDef => {
@@ -163,7 +163,8 @@ pub(crate) fn build_lifetimes<F: Function>(
                             weight,
                         });
                         if let Constraint::Reuse(target) = op.constraint {
-                            hint_from[v.index()] = Some((operands[target].vreg, early(inst) - 1));
+                            hint_from[v.index()] =
+                                Some((operands[target].vreg, early(inst).saturating_sub(1)));
                         }
                     }
                 }
@@ -196,11 +197,11 @@ pub(crate) fn build_lifetimes<F: Function>(
                     block,
                     end: block_end,
                     branch_arg: true,
-                    position: Some(UsePosition {
+                    position: UsePosition {
                         pos: block_end - 1,
                         needs_reg: false,
                         weight,
-                    }),
+                    },
                 });
                 // A parameter would like its first argument's register; an
                 // argument on a back edge, its (already placed) parameter's.
@@ -306,7 +307,7 @@ impl LivenessWalk {
         self.last_use_stamp[def.block.index()] = stamp;
         self.last_use_end[def.block.index()] = def.pos + if def.early { 2 } else { 1 };
         for record in uses {
-            interval.uses.extend(record.position);
+            interval.uses.push(record.position);
             let b = record.block;
             if record.branch_arg {
                 self.live_out_stamp[b.index()] = stamp;

@@ -52,7 +52,8 @@ impl Allocated {
 /// A value no position reaches.
 const NEVER: Pos = Pos::MAX;
 
-/// Runs the linear scan over `lifetimes`.
+/// Runs the linear scan over the whole lifetimes `intervals`, splitting
+/// them as it goes.
 pub(crate) fn linear_scan<F: Function>(
     func: &F,
     env: &MachineEnv,

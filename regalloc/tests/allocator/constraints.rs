@@ -219,6 +219,15 @@ fn invalid_functions_are_refused() {
         Err(AllocError::InvalidFunction(_))
     ));
 
+    let reuse_of_undefined = straight_line(
+        2,
+        vec![plain(vec![Operand::reg_use(v(0)), Operand::reuse_def(v(1), 0)])],
+    );
+    assert!(matches!(
+        allocate(&reuse_of_undefined, &isa.env),
+        Err(AllocError::InvalidFunction(_))
+    ));
+
     // Block 0 branches to blocks 1 and 2; block 1 jumps to block 2: the
     // edge from 0 to 2 is critical.
     let mut critical = straight_line(
