@@ -143,12 +143,19 @@ pub enum MachInst {
     Const { bits: u64 },
     /// A float constant: `[def: Reg]`.
     FloatConst { width: FloatWidth, bits: u64 },
-    /// `a op b`: `[a: Reg, b: Any, def: Reuse(0)]`.
-    Alu { op: AluOp, size: Size },
+    /// `a op b`: `[a: Reg, b: Any, def: Reuse(0)]`, or with `b` a folded
+    /// load, `[a: Reg, b's address..., def: Reuse(0)]`.
+    Alu {
+        op: AluOp,
+        size: Size,
+        mem: Option<AddrMode>,
+    },
     /// `a op imm`: `[a: Reg, def: Reuse(0)]`.
     AluImm { op: AluOp, size: Size, imm: i32 },
-    /// `imul a, b`: `[a: Reg, b: Any, def: Reuse(0)]`.
-    Imul { size: Size },
+    /// `imul a, b`: operands as for [`MachInst::Alu`].
+    Imul { size: Size, mem: Option<AddrMode> },
+    /// `imul dst, a, imm`: `[a: Any, def: Reg]`.
+    ImulImm { size: Size, imm: i32 },
     /// `lea`: `[address..., def: Reg]`.
     Lea { size: Size, addr: AddrMode },
     /// Shift or rotate by `cl`: `[a: Reg, count: Fixed(rcx), def: Reuse(0)]`.
@@ -184,8 +191,12 @@ pub enum MachInst {
     Load { op: LoadOp, addr: AddrMode },
     /// `[address..., value: Reg]` (no value operand for immediates).
     Store { op: StoreOp, addr: AddrMode },
-    /// `a = a op b`: `[a: Reg, b: Any, def: Reuse(0)]`.
-    Sse { op: SseOp, width: FloatWidth },
+    /// `a = a op b`: operands as for [`MachInst::Alu`].
+    Sse {
+        op: SseOp,
+        width: FloatWidth,
+        mem: Option<AddrMode>,
+    },
     /// Negate (`xor` with the sign bit) or absolute value (`and` without
     /// it): `[a: Reg, def: Reuse(0)]`.
     FloatSign { negate: bool, width: FloatWidth },

@@ -228,3 +228,30 @@ fn zero_extensions_are_free() {
     );
     check(&l, &["lea rax, [rsi+rdx*1]"], &["mov e"]);
 }
+
+#[test]
+fn loads_fold_into_arithmetic() {
+    let l = listing(
+        "(module (memory 1) (func (param i32 i64) (result i64)
+           (i64.add (local.get 1) (i64.load offset=8 (local.get 0)))))",
+    );
+    check(&l, &["add rax, ["], &[]);
+    let heap_reads = l
+        .text
+        .lines()
+        .filter(|line| line.contains("*1+0x8]"))
+        .count();
+    assert_eq!(heap_reads, 1, "{}", l.text);
+    let l = listing(
+        "(module (memory 1) (func (param i32 f64) (result f64)
+           (f64.mul (f64.load (local.get 0)) (local.get 1))))",
+    );
+    check(&l, &["mulsd xmm0, ["], &["movsd"]);
+}
+
+#[test]
+fn multiplications_by_constants_take_an_immediate() {
+    let l =
+        listing("(module (func (param i32) (result i32) (i32.mul (local.get 0) (i32.const 10))))");
+    check(&l, &["imul eax, esi, 0xa"], &["mov eax, 0xa"]);
+}

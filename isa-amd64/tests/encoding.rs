@@ -138,6 +138,14 @@ const CASES: &[Case] = &[
     ("imul rdx,r8", &[0x49, 0x0F, 0xAF, 0xD0], |a| {
         a.int_rm(IntRmOp::Imul, Size::S64, RDX, R8)
     }),
+    ("imul eax,ecx,0x10", &[0x6B, 0xC1, 0x10], |a| {
+        a.imul_imm(Size::S32, RAX, RCX, 16)
+    }),
+    (
+        "imul r8,QWORD PTR [rbp-0x8],0x3e8",
+        &[0x4C, 0x69, 0x45, 0xF8, 0xE8, 0x03, 0x00, 0x00],
+        |a| a.imul_imm(Size::S64, R8, Mem::at(RBP, -8), 1000),
+    ),
     ("popcnt eax,ecx", &[0xF3, 0x0F, 0xB8, 0xC1], |a| {
         a.int_rm(IntRmOp::Popcnt, Size::S32, RAX, RCX)
     }),

@@ -259,3 +259,28 @@ fn state_machines_with_br_table() {
         (local.get $acc)))"#;
     compare(wat, 0, &[&[1, 5], &[100, 12345], &[1000, 0xDEAD_BEEF]]);
 }
+
+#[test]
+fn loads_folded_into_arithmetic() {
+    let wat = r#"(module
+      (memory 1)
+      (func (param $n i32) (result f64)
+        (local $i i32) (local $dot f64) (local $ints i64) (local $small i32)
+        (loop $init
+          (f64.store (i32.shl (local.get $i) (i32.const 3)) (f64.convert_i32_s (i32.sub (local.get $i) (i32.const 7))))
+          (i64.store offset=8000 (i32.shl (local.get $i) (i32.const 3)) (i64.mul (i64.extend_i32_u (local.get $i)) (i64.const 0x1234567)))
+          (br_if $init (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (local.set $i (i32.const 0))
+        (loop $sum
+          (local.set $dot (f64.add (local.get $dot)
+            (f64.mul (f64.load (i32.shl (local.get $i) (i32.const 3)))
+                     (f64.load offset=8 (i32.shl (local.get $i) (i32.const 3))))))
+          (local.set $dot (f64.sub (local.get $dot) (f64.load offset=16 (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $ints (i64.xor (i64.load offset=8000 (i32.shl (local.get $i) (i32.const 3))) (local.get $ints)))
+          (local.set $ints (i64.sub (local.get $ints) (i64.load offset=8008 (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $small (i32.mul (local.get $small) (i32.load offset=8000 (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $small (i32.add (i32.load offset=8004 (i32.shl (local.get $i) (i32.const 3))) (local.get $small)))
+          (br_if $sum (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.sub (local.get $n) (i32.const 2)))))
+        (f64.add (local.get $dot) (f64.convert_i64_s (i64.add (local.get $ints) (i64.extend_i32_s (local.get $small)))))))"#;
+    compare(wat, 0, &[&[3], &[100], &[900]]);
+}

@@ -47,6 +47,15 @@ impl Emitter<'_> {
         }
     }
 
+    /// The second input of a two-address operation: its location, or the
+    /// memory of a folded load whose address operands follow the first.
+    fn second_operand(&self, allocs: &[Allocation], mem: Option<AddrMode>) -> RegMem {
+        match mem {
+            Some(addr) => RegMem::Mem(Self::address(allocs, 1, addr)),
+            None => self.rm(allocs[1]),
+        }
+    }
+
     /// Emits one instruction.
     pub(super) fn inst(&mut self, inst: Inst) {
         let allocs = self.output.inst_allocs(inst).to_vec();
@@ -65,17 +74,21 @@ impl Emitter<'_> {
                 let to = allocs[0].as_reg().expect("a register operand");
                 self.constant(constant, to.hw());
             }
-            MachInst::Alu { op, size } => {
-                let b = self.rm(allocs[1]);
-                self.asm.alu(op, size, Self::gpr_at(&allocs, 2), b);
+            MachInst::Alu { op, size, mem } => {
+                let b = self.second_operand(&allocs, mem);
+                self.asm.alu(op, size, Self::gpr_at(&allocs, last), b);
             }
             MachInst::AluImm { op, size, imm } => {
                 self.asm.alu_imm(op, size, Self::gpr_at(&allocs, 1), imm)
             }
-            MachInst::Imul { size } => {
-                let b = self.rm(allocs[1]);
+            MachInst::Imul { size, mem } => {
+                let b = self.second_operand(&allocs, mem);
                 self.asm
-                    .int_rm(IntRmOp::Imul, size, Self::gpr_at(&allocs, 2), b);
+                    .int_rm(IntRmOp::Imul, size, Self::gpr_at(&allocs, last), b);
+            }
+            MachInst::ImulImm { size, imm } => {
+                let a = self.rm(allocs[0]);
+                self.asm.imul_imm(size, Self::gpr_at(&allocs, 1), a, imm);
             }
             MachInst::Lea { size, addr } => {
                 let mem = Self::address(&allocs, 0, addr);
@@ -213,9 +226,9 @@ impl Emitter<'_> {
                     }
                 }
             }
-            MachInst::Sse { op, width } => {
-                let b = self.rm(allocs[1]);
-                self.asm.sse(op, width, Self::xmm_at(&allocs, 2), b);
+            MachInst::Sse { op, width, mem } => {
+                let b = self.second_operand(&allocs, mem);
+                self.asm.sse(op, width, Self::xmm_at(&allocs, last), b);
             }
             MachInst::FloatSign { negate, width } => {
                 let dst = Self::xmm_at(&allocs, 1);

@@ -18,9 +18,9 @@ use crate::regs::{Gpr, Xmm};
 use kiln_ssa::TrapCode;
 use kiln_ssa::target::{CompiledFunction, Relocation, RelocationKind, RelocationTarget, TrapSite};
 use opcodes::{
-    ALU, ALU_IMM8, ALU_IMM32, AluOp, Cond, FloatWidth, INDIRECT_GROUP, IntRmOp, MOV_IMM_RM,
-    MOV_IMM_RM8, MOV_STORE, MOV_STORE8, MOVD_FROM_XMM, MOVD_TO_XMM, OpMap, Opcode, SHIFT_CL,
-    SHIFT_IMM, ShiftOp, SseOp, UNARY_GROUP, UnaryGroupOp,
+    ALU, ALU_IMM8, ALU_IMM32, AluOp, Cond, FloatWidth, IMUL_IMM8, IMUL_IMM32, INDIRECT_GROUP,
+    IntRmOp, MOV_IMM_RM, MOV_IMM_RM8, MOV_STORE, MOV_STORE8, MOVD_FROM_XMM, MOVD_TO_XMM, OpMap,
+    Opcode, SHIFT_CL, SHIFT_IMM, ShiftOp, SseOp, UNARY_GROUP, UnaryGroupOp,
 };
 
 /// Operand size of an integer instruction.
@@ -383,6 +383,27 @@ impl Assembler {
         let byte_src = matches!(op, IntRmOp::Movzx8 | IntRmOp::Movsx8);
         let opcode = opcodes::int_rm_opcode(op);
         self.encode(opcode, size, dst.0, src, (false, byte_src), Imm::None);
+    }
+
+    /// `imul dst, src, imm` with the shortest immediate.
+    pub fn imul_imm(&mut self, size: Size, dst: Gpr, src: impl Into<RegMem>, imm: i32) {
+        let src = src.into();
+        self.note(|| {
+            let (dst, src) = (listing::gpr(dst.0, size), listing::int_rm(src, size));
+            format!("imul {dst}, {src}, {imm:#x}")
+        });
+        if fits_i8(imm.into()) {
+            self.encode(
+                IMUL_IMM8,
+                size,
+                dst.0,
+                src,
+                (false, false),
+                Imm::I8(imm as i8),
+            );
+        } else {
+            self.encode(IMUL_IMM32, size, dst.0, src, (false, false), Imm::I32(imm));
+        }
     }
 
     /// `mov dst, src` between registers.

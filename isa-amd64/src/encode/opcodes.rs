@@ -244,6 +244,10 @@ pub const UNARY_GROUP: Opcode = primary(0xF7);
 pub const ALU_IMM32: Opcode = primary(0x81);
 /// ALU with a sign-extended 8-bit immediate (`83 /d ib`).
 pub const ALU_IMM8: Opcode = primary(0x83);
+/// `imul reg, r/m, imm32` (`69 /r id`).
+pub const IMUL_IMM32: Opcode = primary(0x69);
+/// `imul reg, r/m, imm8` (`6B /r ib`).
+pub const IMUL_IMM8: Opcode = primary(0x6B);
 /// `call r/m` (`FF /2`) and `jmp r/m` (`FF /4`).
 pub const INDIRECT_GROUP: Opcode = primary(0xFF);
 /// `push r/m` (`FF /6`).

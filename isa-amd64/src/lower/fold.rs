@@ -1,13 +1,14 @@
 //! Which SSA instructions fold into their single user instead of being
 //! lowered on their own: a compare into the branch, select or trap that
-//! reads it, an address add into the load or store that reads it.
+//! reads it, an address add into the load or store that reads it, a load
+//! into the arithmetic instruction right after it that reads it.
 //!
 //! Only pure instructions fold, into a user in the same block, and only
 //! when that user is their one use, so no work is ever done twice. Zero
 //! extensions from `i32` to `i64` disappear altogether: their users read
 //! the `i32` register.
 
-use kiln_ssa::{BinaryOp, Block, Function, Inst, Op, Type, UnaryOp, Value, ValueDef};
+use kiln_ssa::{BinaryOp, Block, Function, Inst, LoadKind, Op, Type, UnaryOp, Value, ValueDef};
 
 /// The folding decisions for one function.
 pub(super) struct Folding {
@@ -56,6 +57,15 @@ impl Folding {
                 }
             }
         }
+        for &block in reachable {
+            for pair in func.block(block).insts.windows(2) {
+                if let Some(load) = folds_into(func, pair[0], pair[1]) {
+                    if uses[load.index()] == 1 && !folded[pair[1].index()] {
+                        folded[pair[0].index()] = true;
+                    }
+                }
+            }
+        }
         let mut same_bits: Vec<Value> = (0..func.values.len() as u32).map(Value).collect();
         for &block in reachable {
             for &inst in &func.block(block).insts {
@@ -86,4 +96,44 @@ fn is_compare(op: Op, _: Type) -> bool {
 
 fn is_address_add(op: Op, ty: Type) -> bool {
     op == Op::Binary(BinaryOp::Iadd) && ty == Type::I64
+}
+
+/// The result of `load` when it can become the memory operand of `user`,
+/// the instruction right after it: a full-width load read once by an
+/// integer `iadd isub band bor bxor imul` or a float `fadd fsub fmul fdiv`
+/// whose other operand is not a constant. Nothing runs between the two,
+/// so reading memory at the user is reading it at the load.
+fn folds_into(func: &Function, load: Inst, user: Inst) -> Option<Value> {
+    let load_data = func.inst(load);
+    if !matches!(
+        load_data.op,
+        Op::Load {
+            kind: LoadKind::Full,
+            ..
+        }
+    ) {
+        return None;
+    }
+    let value = load_data.results[0];
+    let user_data = func.inst(user);
+    let Op::Binary(op) = user_data.op else {
+        return None;
+    };
+    use BinaryOp::*;
+    let commutative = matches!(op, Iadd | Imul | Band | Bor | Bxor | Fadd | Fmul);
+    if !matches!(
+        op,
+        Iadd | Isub | Band | Bor | Bxor | Imul | Fadd | Fsub | Fmul | Fdiv
+    ) {
+        return None;
+    }
+    let (a, b) = (user_data.args[0], user_data.args[1]);
+    let other = if b == value && a != value {
+        a
+    } else if commutative && a == value && b != value {
+        b
+    } else {
+        return None;
+    };
+    (func.constant(other).is_none()).then_some(value)
 }

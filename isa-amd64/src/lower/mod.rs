@@ -293,6 +293,7 @@ fn is_removable(inst: &MachInst) -> bool {
             | MachInst::Alu { .. }
             | MachInst::AluImm { .. }
             | MachInst::Imul { .. }
+            | MachInst::ImulImm { .. }
             | MachInst::Lea { .. }
             | MachInst::ShiftCl { .. }
             | MachInst::ShiftImm { .. }

@@ -399,64 +399,96 @@ impl Lowerer<'_> {
         Ok(())
     }
 
+    /// The address and offset of `value` when it is a load folded into its
+    /// user.
+    fn folded_load(&self, value: Value) -> Option<(Value, u32)> {
+        let kiln_ssa::ValueDef::Result(inst) = self.func.value_def(value) else {
+            return None;
+        };
+        let data = self.func.inst(inst);
+        match data.op {
+            Op::Load { offset, .. } if self.fold.is_folded(inst) => Some((data.args[0], offset)),
+            _ => None,
+        }
+    }
+
+    /// A two-address operation `def = a op b` whose `b` may be a folded
+    /// load (or `a`, when `commutative`): emits it through `make`, which
+    /// receives the memory operand's address mode if there is one.
+    fn two_address(
+        &mut self,
+        (a, b, def): (Value, Value, kiln_regalloc::VReg),
+        commutative: bool,
+        make: impl FnOnce(Option<AddrMode>) -> MachInst,
+    ) {
+        let (first, load) = match (self.folded_load(b), self.folded_load(a)) {
+            (Some(load), _) => (a, Some(load)),
+            (None, Some(load)) if commutative => (b, Some(load)),
+            _ => (a, None),
+        };
+        let mut operands = vec![Operand::reg_use(self.vreg(first))];
+        let mem = match load {
+            Some((address, offset)) => Some(self.address(address, offset, &mut operands)),
+            None => {
+                operands.push(Operand::any_use(self.vreg(b)));
+                None
+            }
+        };
+        operands.push(Operand::reuse_def(def, 0));
+        self.emit(make(mem), operands);
+    }
+
     fn lower_binary(&mut self, op: BinaryOp, a: Value, b: Value, result: Value) {
         let ty = self.func.value_type(result);
         let def = self.vreg(result);
         let (va, vb) = (self.vreg(a), self.vreg(b));
         if ty.is_float() {
             let width = width_of(ty);
-            let machine = match op {
-                BinaryOp::Fadd => MachInst::Sse {
-                    op: SseOp::Add,
-                    width,
-                },
-                BinaryOp::Fsub => MachInst::Sse {
-                    op: SseOp::Sub,
-                    width,
-                },
-                BinaryOp::Fmul => MachInst::Sse {
-                    op: SseOp::Mul,
-                    width,
-                },
-                BinaryOp::Fdiv => MachInst::Sse {
-                    op: SseOp::Div,
-                    width,
-                },
-                BinaryOp::Fmin => MachInst::FloatMinMax { max: false, width },
-                BinaryOp::Fmax => MachInst::FloatMinMax { max: true, width },
-                _ => MachInst::Copysign { width },
+            let sse = match op {
+                BinaryOp::Fadd => SseOp::Add,
+                BinaryOp::Fsub => SseOp::Sub,
+                BinaryOp::Fmul => SseOp::Mul,
+                BinaryOp::Fdiv => SseOp::Div,
+                _ => {
+                    let machine = match op {
+                        BinaryOp::Fmin => MachInst::FloatMinMax { max: false, width },
+                        BinaryOp::Fmax => MachInst::FloatMinMax { max: true, width },
+                        _ => MachInst::Copysign { width },
+                    };
+                    let operands = vec![
+                        Operand::reg_use(va),
+                        Operand::reg_use(vb),
+                        Operand::reuse_def(def, 0),
+                    ];
+                    self.emit(machine, operands);
+                    return;
+                }
             };
-            let second = if matches!(machine, MachInst::Sse { .. }) {
-                Operand::any_use(vb)
-            } else {
-                Operand::reg_use(vb)
-            };
-            self.emit(
-                machine,
-                vec![Operand::reg_use(va), second, Operand::reuse_def(def, 0)],
-            );
+            let commutative = matches!(op, BinaryOp::Fadd | BinaryOp::Fmul);
+            self.two_address((a, b, def), commutative, |mem| MachInst::Sse {
+                op: sse,
+                width,
+                mem,
+            });
             return;
         }
         let size = size_of(ty);
         let imm = self.imm32(b, ty);
         let bits = ty.bits() as u64;
+        let loads = self.folded_load(a).is_some() || self.folded_load(b).is_some();
         match op {
-            BinaryOp::Iadd => {
+            BinaryOp::Iadd if !loads => {
                 let (index_shift, disp, mut operands) = match imm {
                     Some(imm) => (None, imm, vec![Operand::reg_use(va)]),
                     None => (Some(0), 0, vec![Operand::reg_use(va), Operand::reg_use(vb)]),
                 };
                 operands.push(Operand::reg_def(def));
-                self.emit(
-                    MachInst::Lea {
-                        size,
-                        addr: AddrMode { index_shift, disp },
-                    },
-                    operands,
-                );
+                let addr = AddrMode { index_shift, disp };
+                self.emit(MachInst::Lea { size, addr }, operands);
             }
-            BinaryOp::Isub | BinaryOp::Band | BinaryOp::Bor | BinaryOp::Bxor => {
+            BinaryOp::Iadd | BinaryOp::Isub | BinaryOp::Band | BinaryOp::Bor | BinaryOp::Bxor => {
                 let alu = match op {
+                    BinaryOp::Iadd => AluOp::Add,
                     BinaryOp::Isub => AluOp::Sub,
                     BinaryOp::Band => AluOp::And,
                     BinaryOp::Bor => AluOp::Or,
@@ -467,26 +499,23 @@ impl Lowerer<'_> {
                         MachInst::AluImm { op: alu, size, imm },
                         vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
                     ),
-                    None => self.emit(
-                        MachInst::Alu { op: alu, size },
-                        vec![
-                            Operand::reg_use(va),
-                            Operand::any_use(vb),
-                            Operand::reuse_def(def, 0),
-                        ],
-                    ),
+                    _ => {
+                        let commutative = op != BinaryOp::Isub;
+                        self.two_address((a, b, def), commutative, |mem| MachInst::Alu {
+                            op: alu,
+                            size,
+                            mem,
+                        });
+                    }
                 }
             }
-            BinaryOp::Imul => {
-                self.emit(
-                    MachInst::Imul { size },
-                    vec![
-                        Operand::reg_use(va),
-                        Operand::any_use(vb),
-                        Operand::reuse_def(def, 0),
-                    ],
-                );
-            }
+            BinaryOp::Imul => match imm {
+                Some(imm) => {
+                    let operands = vec![Operand::any_use(va), Operand::reg_def(def)];
+                    self.emit(MachInst::ImulImm { size, imm }, operands);
+                }
+                _ => self.two_address((a, b, def), true, |mem| MachInst::Imul { size, mem }),
+            },
             BinaryOp::Ishl | BinaryOp::Ushr | BinaryOp::Sshr | BinaryOp::Rotl | BinaryOp::Rotr => {
                 let shift = match op {
                     BinaryOp::Ishl => ShiftOp::Shl,
