@@ -59,10 +59,11 @@ impl Folding {
         }
         for &block in reachable {
             for pair in func.block(block).insts.windows(2) {
-                if let Some(load) = folds_into(func, pair[0], pair[1]) {
-                    if uses[load.index()] == 1 && !folded[pair[1].index()] {
-                        folded[pair[0].index()] = true;
-                    }
+                if let Some(load) = folds_into(func, pair[0], pair[1])
+                    && uses[load.index()] == 1
+                    && !folded[pair[1].index()]
+                {
+                    folded[pair[0].index()] = true;
                 }
             }
         }
