@@ -64,13 +64,6 @@ pub struct AddrMode {
     pub disp: i32,
 }
 
-impl AddrMode {
-    /// How many operands the address reads.
-    pub fn num_operands(self) -> usize {
-        1 + self.index_shift.is_some() as usize
-    }
-}
-
 /// What a load reads and how it extends it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadOp {

@@ -11,15 +11,17 @@
 //! [`abi`] fixes the internal calling convention; [`trampolines`] connect
 //! it to the engine. The README gives the contract with the engine.
 
-pub mod abi;
+#![warn(missing_docs)]
+
+mod abi;
 mod backend;
-pub mod emit;
+mod emit;
 pub mod encode;
-pub mod inst;
-pub mod lower;
+mod inst;
+mod lower;
 pub mod regs;
 pub mod trampolines;
-pub mod vcode;
+mod vcode;
 
 pub use backend::{Amd64Backend, Listing};
 pub use trampolines::{entry_trampoline, host_exit_trampoline};

@@ -135,7 +135,8 @@ pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileErro
 /// `vmctx`): called with the internal convention, its `vmctx` pointing to
 /// a host-function record `{ runtime: *mut VmRuntime, shim }`. It stores
 /// the arguments into an array of 8-byte slots, calls
-/// `shim(record, values) -> u32` (SysV), traps with code `status - 1` when
+/// `shim(record, values, caller_vmctx) -> u32` (SysV; the caller's `vmctx` is
+/// read from its frame at `[rbp - 8]`), traps with code `status - 1` when
 /// the status is not 0, and otherwise returns the results the shim left in
 /// the same array.
 pub fn host_exit_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileError> {
@@ -168,6 +169,9 @@ pub fn host_exit_trampoline(sig: &Signature) -> Result<CompiledFunction, Compile
             }
         }
     }
+    // The third argument of the shim: the caller's vmctx, from its frame.
+    asm.load(Size::S64, R11, Mem::at(RBP, 0));
+    asm.load(Size::S64, RDX, Mem::at(R11, -8));
     asm.mov(Size::S64, RSI, RSP);
     asm.call_indirect(Mem::at(RDI, HOST_RECORD_SHIM));
     asm.int_rm(crate::encode::opcodes::IntRmOp::Test, Size::S32, RAX, RAX);

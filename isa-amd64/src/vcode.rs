@@ -22,8 +22,6 @@ pub struct MachBlock {
 /// A lowered function.
 #[derive(Clone, Debug, Default)]
 pub struct VCode {
-    /// The function's name, for errors.
-    pub name: String,
     /// Instructions in program order.
     pub insts: Vec<MachInst>,
     /// Operands of all instructions, concatenated.

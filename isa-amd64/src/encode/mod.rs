@@ -26,9 +26,13 @@ use opcodes::{
 /// Operand size of an integer instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Size {
+    /// 8 bits.
     S8,
+    /// 16 bits (`66` prefix).
     S16,
+    /// 32 bits (the default; writes zero the upper half).
     S32,
+    /// 64 bits (`REX.W`).
     S64,
 }
 

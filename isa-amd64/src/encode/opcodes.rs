@@ -44,11 +44,17 @@ const fn op0f(prefix: Option<u8>, byte: u8) -> Opcode {
 /// The two-operand integer operations of the `00`-`3F` block and `81`/`83`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AluOp {
+    /// `add`.
     Add,
+    /// `or`.
     Or,
+    /// `and`.
     And,
+    /// `sub`.
     Sub,
+    /// `xor`.
     Xor,
+    /// `cmp` (a `sub` that only sets the flags).
     Cmp,
 }
 
@@ -66,38 +72,61 @@ pub const ALU: [(AluOp, u8, u8, u8); 6] = [
 /// Shifts and rotates of the `C1`/`D3` group, by `/digit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShiftOp {
+    /// Rotate left.
     Rol = 0,
+    /// Rotate right.
     Ror = 1,
+    /// Shift left.
     Shl = 4,
+    /// Logical shift right.
     Shr = 5,
+    /// Arithmetic shift right.
     Sar = 7,
 }
 
 /// One-operand forms of the `F7` group, by `/digit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryGroupOp {
+    /// Bitwise not.
     Not = 2,
+    /// Two's complement negation.
     Neg = 3,
+    /// Unsigned division of `rdx:rax`.
     Div = 6,
+    /// Signed division of `rdx:rax`.
     Idiv = 7,
 }
 
 /// `reg, r/m` integer forms that are single rows of the `0F` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntRmOp {
+    /// Two-operand multiplication.
     Imul,
+    /// Count of one bits.
     Popcnt,
+    /// Count of leading zeros.
     Lzcnt,
+    /// Count of trailing zeros.
     Tzcnt,
+    /// Index of the highest one bit.
     Bsr,
+    /// Index of the lowest one bit.
     Bsf,
+    /// Zero-extend 8 bits.
     Movzx8,
+    /// Zero-extend 16 bits.
     Movzx16,
+    /// Sign-extend 8 bits.
     Movsx8,
+    /// Sign-extend 16 bits.
     Movsx16,
+    /// Sign-extend 32 bits.
     Movsxd,
+    /// Load an effective address.
     Lea,
+    /// `mov reg, r/m`.
     Load,
+    /// `and` that only sets the flags.
     Test,
 }
 
@@ -126,20 +155,31 @@ pub fn int_rm_opcode(form: IntRmOp) -> Opcode {
 /// (single) or `66` (double).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SseOp {
+    /// Addition.
     Add,
+    /// Multiplication.
     Mul,
+    /// Subtraction.
     Sub,
+    /// x86 minimum (returns the second operand for NaNs and equal zeros).
     Min,
+    /// Division.
     Div,
+    /// x86 maximum (like [`SseOp::Min`]).
     Max,
+    /// Square root.
     Sqrt,
     /// `cvtss2sd` (F3) / `cvtsd2ss` (F2): converts to the other width.
     CvtToOther,
     /// `movss`/`movsd` load.
     MovLoad,
+    /// Bitwise and.
     And,
+    /// Bitwise and of the complement of the destination.
     AndNot,
+    /// Bitwise or.
     Or,
+    /// Bitwise exclusive or.
     Xor,
     /// `ucomiss`/`ucomisd`.
     Ucomi,
@@ -150,7 +190,9 @@ pub enum SseOp {
 /// Whether a float operation is on `f32` or `f64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FloatWidth {
+    /// Single precision.
     F32,
+    /// Double precision.
     F64,
 }
 

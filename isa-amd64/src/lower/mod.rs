@@ -247,7 +247,6 @@ impl Lowerer<'_> {
             }
         }
         let mut vcode = VCode {
-            name: self.func.name.clone(),
             vreg_classes: self.vreg_classes,
             constants: self.constants,
             outgoing_slots: self.outgoing_slots,
