@@ -11,6 +11,8 @@
 //! find its value in the location the allocator gave it, and every operand
 //! must satisfy its constraint.
 
+mod state;
+
 use core::fmt;
 
 use smallvec::SmallVec;
@@ -18,7 +20,8 @@ use smallvec::SmallVec;
 use crate::function::{Function, MachineEnv};
 use crate::operand::{Constraint, OperandKind};
 use crate::output::{Edit, Output};
-use crate::types::{Allocation, Block, Inst, PReg, PRegSet, RegClass, VReg};
+use crate::types::{Allocation, Block, Inst, PReg, RegClass};
+use state::State;
 
 /// Why the checker rejected an allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,18 +45,12 @@ pub fn check<F: Function>(func: &F, env: &MachineEnv, output: &Output) -> Result
     let checker = Checker::new(func, env, output);
     checker.check_constraints()?;
     checker.check_edits()?;
-    let entry_states = checker.entry_states();
-    for b in 0..func.num_blocks() as u32 {
-        let mut state = entry_states[b as usize]
-            .clone()
-            .unwrap_or_else(|| checker.empty_state());
-        checker.run_block(Block(b), &mut state, true)?;
+    for (b, state) in checker.entry_states().into_iter().enumerate() {
+        let mut state = state.unwrap_or_default();
+        checker.run_block(Block(b as u32), &mut state, true)?;
     }
     Ok(())
 }
-
-/// The values each location holds: registers by index, then slots.
-type State = Vec<SmallVec<[VReg; 2]>>;
 
 struct Checker<'a, F> {
     func: &'a F,
@@ -87,14 +84,11 @@ impl<'a, F: Function> Checker<'a, F> {
         }
     }
 
-    fn empty_state(&self) -> State {
-        vec![SmallVec::new(); PReg::NUM_INDICES + self.output.num_spill_slots()]
-    }
-
-    fn index(&self, loc: Allocation) -> usize {
+    /// The dense index of a location: registers, then spill slots.
+    fn index(&self, loc: Allocation) -> u32 {
         match loc {
-            Allocation::Reg(reg) => reg.index(),
-            Allocation::Stack(slot) => PReg::NUM_INDICES + slot.index(),
+            Allocation::Reg(reg) => reg.index() as u32,
+            Allocation::Stack(slot) => (PReg::NUM_INDICES + slot.index()) as u32,
         }
     }
 
@@ -225,30 +219,38 @@ impl<'a, F: Function> Checker<'a, F> {
 
     /// The state on entry to each block, iterated to a fixed point.
     fn entry_states(&self) -> Vec<Option<State>> {
-        let mut entry: Vec<Option<State>> = vec![None; self.func.num_blocks()];
-        entry[0] = Some(self.empty_state());
-        let mut queued = vec![false; self.func.num_blocks()];
-        let mut worklist = vec![Block(0)];
-        queued[0] = true;
-        while let Some(block) = worklist.pop() {
-            queued[block.index()] = false;
-            let mut state = entry[block.index()]
-                .clone()
-                .expect("queued blocks have a state");
-            self.run_block(block, &mut state, false)
-                .expect("unchecked runs do not fail");
-            for (index, &succ) in self.func.block_succs(block).iter().enumerate() {
-                let incoming = self.across_edge(&state, block, index);
-                let changed = match &mut entry[succ.index()] {
-                    slot @ None => {
-                        *slot = Some(incoming);
-                        true
+        let num_blocks = self.func.num_blocks();
+        let mut entry: Vec<Option<State>> = vec![None; num_blocks];
+        entry[0] = Some(State::default());
+        // Blocks whose entry state changed; visited in layout order, pass
+        // after pass, which follows the flow of a reverse post-order layout.
+        let mut dirty = vec![false; num_blocks];
+        dirty[0] = true;
+        let mut any_dirty = true;
+        while any_dirty {
+            any_dirty = false;
+            for b in 0..num_blocks {
+                if !dirty[b] {
+                    continue;
+                }
+                dirty[b] = false;
+                let block = Block(b as u32);
+                let mut state = entry[b].clone().expect("dirty blocks have a state");
+                self.run_block(block, &mut state, false)
+                    .expect("unchecked runs do not fail");
+                for (index, &succ) in self.func.block_succs(block).iter().enumerate() {
+                    let incoming = self.across_edge(&state, block, index);
+                    let changed = match &mut entry[succ.index()] {
+                        slot @ None => {
+                            *slot = Some(incoming);
+                            true
+                        }
+                        Some(existing) => existing.meet(&incoming),
+                    };
+                    if changed {
+                        dirty[succ.index()] = true;
+                        any_dirty |= succ.index() <= b;
                     }
-                    Some(existing) => meet(existing, &incoming),
-                };
-                if changed && !queued[succ.index()] {
-                    queued[succ.index()] = true;
-                    worklist.push(succ);
                 }
             }
         }
@@ -260,19 +262,17 @@ impl<'a, F: Function> Checker<'a, F> {
     fn across_edge(&self, state: &State, block: Block, succ_index: usize) -> State {
         let succ = self.func.block_succs(block)[succ_index];
         let params = self.func.block_params(succ);
+        let mut next = state.clone();
         if params.is_empty() {
-            return state.clone();
+            return next;
         }
         let args = self.func.branch_args(block, succ_index);
-        let mut next = state.clone();
-        for values in &mut next {
-            values.retain(|v| !params.contains(v));
+        for &param in params {
+            next.kill(param);
         }
-        for (loc, values) in state.iter().enumerate() {
-            for (arg, &param) in args.iter().zip(params) {
-                if values.contains(arg) {
-                    next[loc].push(param);
-                }
+        for (&arg, &param) in args.iter().zip(params) {
+            for loc in state.locations_of(arg) {
+                next.add(loc, param);
             }
         }
         next
@@ -293,13 +293,11 @@ impl<'a, F: Function> Checker<'a, F> {
             for &(_, edit) in &self.output.edits()[start..stop] {
                 match edit {
                     Edit::Move { from, to } => {
-                        let values = state[self.index(from)].clone();
-                        state[self.index(to)] = values;
+                        let values = state.get(self.index(from)).iter().copied().collect();
+                        state.set(self.index(to), values);
                     }
                     Edit::Remat { vreg, to } => {
-                        let slot = self.index(to);
-                        state[slot].clear();
-                        state[slot].push(vreg);
+                        state.set(self.index(to), SmallVec::from_elem(vreg, 1));
                     }
                 }
             }
@@ -307,7 +305,9 @@ impl<'a, F: Function> Checker<'a, F> {
             let allocs = self.output.inst_allocs(inst);
             if check_uses {
                 for (index, (op, &alloc)) in operands.iter().zip(allocs).enumerate() {
-                    if op.kind == OperandKind::Use && !state[self.index(alloc)].contains(&op.vreg) {
+                    if op.kind == OperandKind::Use
+                        && !state.get(self.index(alloc)).contains(&op.vreg)
+                    {
                         return fail(
                             inst,
                             format!("use {index} reads {alloc}, which does not hold {}", op.vreg),
@@ -315,38 +315,18 @@ impl<'a, F: Function> Checker<'a, F> {
                     }
                 }
             }
-            self.clobber(state, self.func.inst_clobbers(inst));
+            for reg in self.func.inst_clobbers(inst).iter() {
+                state.set(reg.index() as u32, SmallVec::new());
+            }
             for (op, &alloc) in operands.iter().zip(allocs) {
                 if op.is_def() {
-                    for values in state.iter_mut() {
-                        values.retain(|v| *v != op.vreg);
-                    }
-                    let slot = self.index(alloc);
-                    state[slot].clear();
-                    state[slot].push(op.vreg);
+                    state.kill(op.vreg);
+                    state.set(self.index(alloc), SmallVec::from_elem(op.vreg, 1));
                 }
             }
         }
         Ok(())
     }
-
-    fn clobber(&self, state: &mut State, clobbers: PRegSet) {
-        for reg in clobbers.iter() {
-            state[reg.index()].clear();
-        }
-    }
-}
-
-/// Keeps in `into` only what `other` also holds; returns whether anything
-/// was dropped.
-fn meet(into: &mut State, other: &State) -> bool {
-    let mut changed = false;
-    for (values, others) in into.iter_mut().zip(other) {
-        let before = values.len();
-        values.retain(|v| others.contains(v));
-        changed |= values.len() != before;
-    }
-    changed
 }
 
 #[cfg(test)]

@@ -221,7 +221,10 @@ fn invalid_functions_are_refused() {
 
     let reuse_of_undefined = straight_line(
         2,
-        vec![plain(vec![Operand::reg_use(v(0)), Operand::reuse_def(v(1), 0)])],
+        vec![plain(vec![
+            Operand::reg_use(v(0)),
+            Operand::reuse_def(v(1), 0),
+        ])],
     );
     assert!(matches!(
         allocate(&reuse_of_undefined, &isa.env),
