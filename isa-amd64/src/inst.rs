@@ -2,7 +2,7 @@
 //!
 //! Each [`MachInst`] is one x86-64 instruction or a short fixed sequence
 //! (a compare fused with its jump, a division with its wasm checks). Its
-//! register operands are kept beside it as allocator [`Operand`]s, in the
+//! register operands are kept beside it as allocator [`Operand`](kiln_regalloc::Operand)s, in the
 //! order each variant documents; emission reads their allocated locations
 //! in the same order.
 

@@ -2,13 +2,13 @@
 //!
 //! A function goes through:
 //!
-//! 1. [`lower`]: SSA to machine instructions ([`inst`]) on virtual
-//!    registers, by pattern matching on the use-def graph ([`vcode`]);
+//! 1. `lower`: SSA to machine instructions (`inst`) on virtual
+//!    registers, by pattern matching on the use-def graph (`vcode`);
 //! 2. `kiln_regalloc::allocate`: registers, spills and moves;
-//! 3. [`emit`]: frame, instructions and trap stubs, through the assembler
+//! 3. `emit`: frame, instructions and trap stubs, through the assembler
 //!    ([`encode`]) into a [`CompiledFunction`](kiln_ssa::target::CompiledFunction).
 //!
-//! [`abi`] fixes the internal calling convention; [`trampolines`] connect
+//! `abi` fixes the internal calling convention; [`trampolines`] connect
 //! it to the engine. The README gives the contract with the engine.
 
 #![warn(missing_docs)]

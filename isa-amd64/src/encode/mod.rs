@@ -1,6 +1,6 @@
 //! The x86-64 assembler: instructions in, bytes out.
 //!
-//! Every instruction goes through one routine, [`Assembler::encode`], that
+//! Every instruction goes through one routine, `Assembler::encode`, that
 //! writes the parts of an x86 instruction in their fixed order:
 //!
 //! ```text
