@@ -12,6 +12,7 @@ pub mod gvn;
 pub mod redundant_params;
 pub mod simplify_cfg;
 pub mod unreachable_blocks;
+pub mod vm_loads;
 
 use crate::entities::Value;
 use crate::function::Function;
@@ -25,6 +26,8 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     ("redundant_params", redundant_params::run),
     ("const_fold", const_fold::run),
     ("simplify_cfg", simplify_cfg::run),
+    ("gvn", gvn::run),
+    ("vm_loads", vm_loads::run),
     ("gvn", gvn::run),
     ("bounds_checks", bounds_checks::run),
     ("const_fold", const_fold::run),

@@ -1,0 +1,135 @@
+//! Reuses loads of runtime data along straight-line code.
+//!
+//! Every wasm memory access loads the memory's base and length from the
+//! `vmctx`; a function touching memory ten times in a row loads them ten
+//! times. Runtime data (`Region::Vm`) changes only through `vm` stores and
+//! through calls (a callee or a helper such as `memory.grow` may write it);
+//! linear-memory stores cannot touch it. So a `vm` load of the same address
+//! and offset as an earlier one, with no `vm` store or call in between, reads
+//! the same value and is replaced by it.
+//!
+//! The pass walks the dominator tree and carries the loads it has seen into
+//! a child block only if the child's single predecessor is its parent
+//! (extended basic blocks): on any other path something may have
+//! intervened.
+
+use super::Aliases;
+use crate::dominators::DominatorTree;
+use crate::entities::{Block, Value};
+use crate::function::Function;
+use crate::ops::{LoadKind, Op, Region};
+use crate::types::Type;
+use std::collections::HashMap;
+
+/// Address, offset, width and type of a load.
+type LoadKey = (Value, u32, LoadKind, Type);
+
+/// A load seen on the current path: its result, and its sequence number.
+type Seen = (Value, u64);
+
+/// Loads seen on the path from the entry to the current block. Entries made
+/// before the `barrier` sequence number are stale: a store or call came
+/// after them. Leaving a block undoes its entries and restores the barrier.
+struct Available {
+    table: HashMap<LoadKey, Seen>,
+    undo: Vec<(LoadKey, Option<Seen>)>,
+    next_sequence: u64,
+    barrier: u64,
+}
+
+impl Available {
+    fn get(&self, key: &LoadKey) -> Option<Value> {
+        self.table
+            .get(key)
+            .filter(|&&(_, sequence)| sequence >= self.barrier)
+            .map(|&(value, _)| value)
+    }
+
+    fn insert(&mut self, key: LoadKey, value: Value) {
+        let previous = self.table.insert(key, (value, self.next_sequence));
+        self.undo.push((key, previous));
+        self.next_sequence += 1;
+    }
+
+    fn forget_all(&mut self) {
+        self.barrier = self.next_sequence;
+    }
+}
+
+/// A step of the dominator-tree walk.
+enum Step {
+    /// Visit a block; the parent is its immediate dominator.
+    Enter(Block, Option<Block>),
+    /// Leave a block: undo entries past this length, restore this barrier.
+    Leave(usize, u64),
+}
+
+/// Runs the pass; returns whether anything changed.
+pub fn run(func: &mut Function) -> bool {
+    let domtree = DominatorTree::compute(func);
+    let mut aliases = Aliases::new(func.values.len());
+    let mut changed = false;
+    let mut available = Available {
+        table: HashMap::new(),
+        undo: Vec::new(),
+        next_sequence: 0,
+        barrier: 0,
+    };
+    let mut steps = vec![Step::Enter(func.entry(), None)];
+    while let Some(step) = steps.pop() {
+        let (block, parent) = match step {
+            Step::Leave(undo_length, barrier) => {
+                for (key, previous) in available.undo.drain(undo_length..).rev() {
+                    match previous {
+                        Some(seen) => available.table.insert(key, seen),
+                        None => available.table.remove(&key),
+                    };
+                }
+                available.barrier = barrier;
+                continue;
+            }
+            Step::Enter(block, parent) => (block, parent),
+        };
+        steps.push(Step::Leave(available.undo.len(), available.barrier));
+        let straight_line = parent.is_some_and(|parent| domtree.preds(block) == [parent]);
+        if !straight_line {
+            available.forget_all();
+        }
+        for &child in domtree.children(block) {
+            steps.push(Step::Enter(child, Some(block)));
+        }
+        for inst in func.block(block).insts.clone() {
+            let data = &mut func.insts[inst.index()];
+            for arg in &mut data.args {
+                *arg = aliases.resolve(*arg);
+            }
+            match data.op {
+                Op::Load {
+                    kind,
+                    region: Region::Vm,
+                    offset,
+                } => {
+                    let result = data.results[0];
+                    let key: LoadKey = (data.args[0], offset, kind, func.value_type(result));
+                    match available.get(&key) {
+                        Some(earlier) => {
+                            aliases.replace(result, earlier);
+                            func.remove_inst(block, inst);
+                            changed = true;
+                        }
+                        None => available.insert(key, result),
+                    }
+                }
+                Op::Store {
+                    region: Region::Vm, ..
+                }
+                | Op::Call { .. }
+                | Op::CallIndirect { .. }
+                | Op::CallHelper(_) => available.forget_all(),
+                _ => {}
+            }
+        }
+    }
+    aliases.apply(func);
+    changed
+}
