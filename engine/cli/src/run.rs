@@ -1,7 +1,8 @@
 //! `kiln run [OPTIONS] MODULE [ARGS...]`: runs a WASI command module, or calls
 //! one export of a module with `--invoke`.
 //!
-//! Exit status: the guest's (`proc_exit`'s code, or 0 when `_start` returns);
+//! Exit status: the guest's (`proc_exit`'s code, or 0 when `_start` returns;
+//! a code beyond 255, which a process cannot report, becomes 255);
 //! 134 when the guest traps (the trap and its wasm backtrace go to stderr); 1
 //! when the module cannot be read, compiled, linked or instantiated, or an
 //! invoked export fails otherwise; 2 for a bad command line.
@@ -23,7 +24,7 @@ options:
   --env NAME=VALUE      set an environment variable for the guest
   --invoke NAME         call export NAME instead of `_start`, with ARGS
                         parsed as its parameters; print its results
-  --engine ENGINE       how to run code: interp (default) or ssa
+  --engine ENGINE       how to run code: interp (default), ssa or compiler
   --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
 
 exit status: the guest's exit status; 134 if it traps; 1 if the module cannot
@@ -84,9 +85,10 @@ impl Options {
                     options.strategy = match value("--engine")?.as_str() {
                         "interp" => Strategy::Interpreter,
                         "ssa" => Strategy::Ssa,
+                        "compiler" => Strategy::Compiler,
                         other => {
                             return Err(format!(
-                                "unknown engine `{other}` (available: interp, ssa)"
+                                "unknown engine `{other}` (available: interp, ssa, compiler)"
                             ));
                         }
                     }
@@ -140,7 +142,7 @@ fn run(options: &Options) -> ExitCode {
     }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Exit(status)) => ExitCode::from(status as u8),
+        Err(Error::Exit(status)) => ExitCode::from(u8::try_from(status).unwrap_or(u8::MAX)),
         Err(err @ Error::Trap(_)) => {
             eprintln!("kiln run: {}: {err}", options.module);
             ExitCode::from(TRAP_STATUS)

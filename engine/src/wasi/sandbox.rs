@@ -7,7 +7,8 @@
 //!
 //! - an absolute path is refused (`notcapable`);
 //! - `..` pops one directory off the walk, and popping past the start is
-//!   refused (`notcapable`);
+//!   refused (`notcapable`), even when the start is a subdirectory of a
+//!   preopen: every directory descriptor is a boundary of its own;
 //! - a symbolic link is read with `readlinkat` and its target walked the same
 //!   way, from the directory that holds the link; an absolute target or one
 //!   that climbs out is refused like the path itself, and more than
