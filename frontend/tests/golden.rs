@@ -1,19 +1,21 @@
 //! Golden tests: each `golden/NAME.wat` is translated function by function,
 //! verified, printed and parsed back; the text must equal `golden/NAME.ssa`.
+//! After the default pass pipeline it must equal `golden/NAME.opt.ssa`.
 //! `KILN_BLESS=1 cargo test -p kiln-frontend` rewrites the `.ssa` files.
 
 use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
 use std::fs;
 use std::path::Path;
 
-fn translate_module(wat_path: &Path) -> String {
+/// The translation of every function, and the same after the default pipeline.
+fn translate_module(wat_path: &Path) -> (String, String) {
     let wasm = wat::parse_file(wat_path).unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
     wasmparser::Validator::new()
         .validate_all(&wasm)
         .unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
     let (env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
     let layout = VmLayout::new(&env);
-    let mut text = String::new();
+    let (mut text, mut optimized) = (String::new(), String::new());
     for (i, body) in bodies.iter().enumerate() {
         let index = env.num_imported_functions + i as u32;
         let func = translate_function(&env, &layout, index, body)
@@ -33,8 +35,14 @@ fn translate_module(wat_path: &Path) -> String {
         });
         assert_eq!(reparsed.to_string(), printed, "print/parse round trip");
         text.push_str(&printed);
+        let mut func = reparsed;
+        kiln_ssa::passes::optimize(&mut func);
+        if let Err(e) = kiln_ssa::verify(&func) {
+            panic!("{}: f{index} does not verify after the passes:\n{e}\n{func}", wat_path.display());
+        }
+        optimized.push_str(&func.to_string());
     }
-    text
+    (text, optimized)
 }
 
 #[test]
@@ -50,19 +58,21 @@ fn golden_translations() {
     paths.sort();
     assert!(!paths.is_empty());
     for wat_path in paths {
-        let actual = translate_module(&wat_path);
-        let expected_path = wat_path.with_extension("ssa");
-        if bless {
-            fs::write(&expected_path, &actual).expect("write expected");
-            continue;
-        }
-        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
-        if expected != actual {
-            failures.push(format!(
-                "{} differs from {}:\n{actual}",
-                wat_path.display(),
-                expected_path.display()
-            ));
+        let (translated, optimized) = translate_module(&wat_path);
+        for (actual, extension) in [(translated, "ssa"), (optimized, "opt.ssa")] {
+            let expected_path = wat_path.with_extension(extension);
+            if bless {
+                fs::write(&expected_path, &actual).expect("write expected");
+                continue;
+            }
+            let expected = fs::read_to_string(&expected_path).unwrap_or_default();
+            if expected != actual {
+                failures.push(format!(
+                    "{} differs from {}:\n{actual}",
+                    wat_path.display(),
+                    expected_path.display()
+                ));
+            }
         }
     }
     assert!(
