@@ -38,7 +38,10 @@ fn translate_module(wat_path: &Path) -> (String, String) {
         let mut func = reparsed;
         kiln_ssa::passes::optimize(&mut func);
         if let Err(e) = kiln_ssa::verify(&func) {
-            panic!("{}: f{index} does not verify after the passes:\n{e}\n{func}", wat_path.display());
+            panic!(
+                "{}: f{index} does not verify after the passes:\n{e}\n{func}",
+                wat_path.display()
+            );
         }
         optimized.push_str(&func.to_string());
     }
