@@ -43,11 +43,12 @@ fn call_wasm<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64
     let FuncKind::Wasm { instance, .. } = store.inner.funcs[func as usize].kind else {
         unreachable!("call_wasm on a host function");
     };
-    if store.inner.instances[instance as usize]
-        .module
-        .ssa
-        .is_some()
-    {
+    let module = &store.inner.instances[instance as usize].module;
+    #[cfg(target_arch = "x86_64")]
+    if module.compiled.is_some() {
+        return crate::code::call(store, func, args);
+    }
+    if module.ssa.is_some() {
         crate::ssa_tier::call(store, func, args)
     } else {
         crate::interp::call(store, func, args)

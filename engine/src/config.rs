@@ -17,6 +17,10 @@ pub enum Strategy {
     /// instance. It exists to test the front end and the passes before machine
     /// code is involved, and is much slower than the interpreter.
     Ssa,
+    /// The optimizing compiler: front end, passes, register allocation and
+    /// native code (x86-64 only), compiled for every function when the module
+    /// is created.
+    Compiler,
 }
 
 /// Settings for an [`Engine`].

@@ -248,11 +248,19 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
         instance.elems.push(items);
     }
     instance.dropped_data = vec![false; info.datas.len()];
-    instance.vmctx = VmContext::new(&module.inner.layout, inner, &instance);
+    instance.vmctx = VmContext::new(&module.inner.layout, inner, &instance, instance_index);
     let vmctx = instance.vmctx.ptr() as u64;
-    for &func in &instance.funcs[info.num_imported_funcs as usize..] {
+    for (defined, &func) in instance.funcs[info.num_imported_funcs as usize..]
+        .iter()
+        .enumerate()
+    {
         let funcref = &inner.funcs[func as usize].funcref;
+        let code = match module.inner.compiled_entry(defined) {
+            Some(entry) => entry as u64,
+            None => funcref.get().code,
+        };
         funcref.set(VmFuncRef {
+            code,
             vmctx,
             ..funcref.get()
         });

@@ -21,6 +21,8 @@
 //! see `DESIGN.md` in the repository for the compiler tiers that build on it.
 
 mod call;
+#[cfg(target_arch = "x86_64")]
+mod code;
 mod config;
 mod error;
 mod extern_;

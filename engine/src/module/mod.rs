@@ -41,11 +41,28 @@ pub(crate) struct ModuleInner {
     pub code: Vec<Code>,
     /// With the SSA strategy, the optimized SSA of each defined function.
     pub ssa: Option<Vec<kiln_ssa::Function>>,
+    /// With the compiler strategy, the machine code of the defined functions.
+    #[cfg(target_arch = "x86_64")]
+    pub compiled: Option<crate::code::CompiledModule>,
     /// Where generated code finds things in an instance's context.
     pub layout: VmLayout,
     /// The module's binary, which data segments and function bodies point into.
     pub bytes: Box<[u8]>,
     pub engine: Engine,
+}
+
+impl ModuleInner {
+    /// The machine-code entry of defined function `defined`, when compiled.
+    #[cfg(target_arch = "x86_64")]
+    pub fn compiled_entry(&self, defined: usize) -> Option<*const u8> {
+        self.compiled.as_ref().map(|code| code.entry(defined))
+    }
+
+    /// The machine-code entry of defined function `defined`, when compiled.
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn compiled_entry(&self, _defined: usize) -> Option<*const u8> {
+        None
+    }
 }
 
 impl std::fmt::Debug for Module {
@@ -79,21 +96,32 @@ impl Module {
         let decoded = parse::decode(bytes, features)?;
         let env = crate::ssa_tier::module_env(&decoded.info);
         let layout = VmLayout::new(&env);
-        let ssa = match engine.config().get_strategy() {
-            Strategy::Interpreter => None,
-            Strategy::Ssa => Some(crate::ssa_tier::compile(
-                &decoded.info,
-                &env,
-                &layout,
-                bytes,
-                features,
-            )?),
+        let source = crate::ssa_tier::Source {
+            info: &decoded.info,
+            env: &env,
+            layout: &layout,
+            bytes,
+            features,
+        };
+        let (ssa, compiled) = match engine.config().get_strategy() {
+            Strategy::Interpreter => (None, None),
+            Strategy::Ssa => (Some(crate::ssa_tier::compile(&source)?), None),
+            #[cfg(target_arch = "x86_64")]
+            Strategy::Compiler => (None, Some(crate::code::compile(&source)?)),
+            #[cfg(not(target_arch = "x86_64"))]
+            Strategy::Compiler => {
+                return Err(Error::Unsupported(
+                    "the compiler has no backend for this CPU yet; use the interpreter".into(),
+                ));
+            }
         };
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
                 code: decoded.code,
                 ssa,
+                #[cfg(target_arch = "x86_64")]
+                compiled,
                 layout,
                 bytes: bytes.into(),
                 engine: engine.clone(),

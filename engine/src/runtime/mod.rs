@@ -14,7 +14,7 @@ mod vmctx;
 
 pub(crate) use memory::MemoryData;
 pub(crate) use table::TableData;
-pub(crate) use vm::{Pinned, VmFuncRef};
+pub(crate) use vm::{Pinned, VmFuncRef, VmRuntime};
 pub(crate) use vmctx::VmContext;
 
 use crate::error::Error;
@@ -117,6 +117,15 @@ pub(crate) struct StoreInner {
     /// The native stack pointer when the outermost call from the host began,
     /// for tiers that run wasm frames on the native stack.
     pub native_stack_base: usize,
+    /// The record compiled code shares with the engine; every instance context
+    /// points to it.
+    pub runtime: Pinned<VmRuntime>,
+    /// The error of a host function called from compiled code, waiting for the
+    /// entry trampoline to return.
+    pub pending_error: Option<Error>,
+    /// Trampolines between the host and compiled code, per signature.
+    #[cfg(target_arch = "x86_64")]
+    pub trampolines: crate::code::Trampolines,
 }
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -135,6 +144,10 @@ impl StoreInner {
             limits,
             call_depth: 0,
             native_stack_base: 0,
+            runtime: Pinned::new(VmRuntime::default()),
+            pending_error: None,
+            #[cfg(target_arch = "x86_64")]
+            trampolines: crate::code::Trampolines::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! (in instance contexts and table elements) stay valid however the store's own
 //! vectors grow.
 
+use super::StoreInner;
 use std::cell::UnsafeCell;
 
 /// A value at a stable address that both Rust code and generated code read and
@@ -65,6 +66,35 @@ pub(crate) struct VmFuncRef {
     pub type_id: u32,
     /// The store function index, for the runtime's own use.
     pub func: u32,
+}
+
+/// The store-wide record. The first three fields are read and written by
+/// generated code at fixed offsets (see the backend's README).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VmRuntime {
+    /// Lowest stack pointer compiled code may use.
+    pub stack_limit: u64,
+    /// Where a trap unwinds to: the innermost entry trampoline's landing pad.
+    pub entry_sp: u64,
+    /// The code of the last trap (`kiln_ssa::TrapCode as u32`, or the engine's host-error code).
+    pub trap_code: u32,
+    /// The runtime state of the store running compiled code right now.
+    pub inner: *mut StoreInner,
+    /// The whole `Store<T>` running compiled code right now, for host calls.
+    pub store: *mut (),
+}
+
+impl Default for VmRuntime {
+    fn default() -> VmRuntime {
+        VmRuntime {
+            stack_limit: 0,
+            entry_sp: 0,
+            trap_code: 0,
+            inner: std::ptr::null_mut(),
+            store: std::ptr::null_mut(),
+        }
+    }
 }
 
 #[cfg(test)]

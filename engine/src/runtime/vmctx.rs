@@ -7,15 +7,25 @@
 //! the instance defines the item or imports it. The store's records are the only
 //! copy, so growing a memory or setting a global from the host is seen at once
 //! by every instance that uses it.
+//!
+//! Offset 0 (`VmLayout::STACK_LIMIT`) holds a pointer to the store's
+//! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit.
+//! Sixteen bytes just before the context, outside the layout, hold the
+//! instance's index in its store, so that runtime helpers called with `vmctx`
+//! know which instance they serve.
 
 use super::{InstanceData, StoreInner};
 use kiln_frontend::VmLayout;
 use std::cell::UnsafeCell;
 
-/// The bytes of one instance's context, 16-byte aligned, at a stable address.
+/// The bytes of one instance's context, 16-byte aligned, at a stable address,
+/// after a 16-byte header holding the instance index.
 pub(crate) struct VmContext {
     words: Box<[UnsafeCell<u128>]>,
 }
+
+/// Size of the header before the context.
+const HEADER: usize = 16;
 
 impl VmContext {
     /// A context of no bytes, for an instance whose items are not yet allocated.
@@ -25,12 +35,21 @@ impl VmContext {
         }
     }
 
-    /// The context of `instance`, laid out by `layout`.
-    pub fn new(layout: &VmLayout, store: &StoreInner, instance: &InstanceData) -> VmContext {
-        let words = (0..layout.size().div_ceil(16))
+    /// The context of `instance`, the store's instance number `index`, laid out
+    /// by `layout`.
+    pub fn new(
+        layout: &VmLayout,
+        store: &StoreInner,
+        instance: &InstanceData,
+        index: u32,
+    ) -> VmContext {
+        let words = (0..1 + layout.size().div_ceil(16))
             .map(|_| UnsafeCell::new(0))
             .collect();
         let context = VmContext { words };
+        // SAFETY: the header's last 8 bytes lie inside the allocation, 8-aligned.
+        unsafe { context.ptr().sub(8).cast::<u64>().write(index.into()) };
+        context.write_u64(VmLayout::STACK_LIMIT, store.runtime.ptr() as u64);
         for (index, &memory) in instance.memories.iter().enumerate() {
             let record = store.memories[memory as usize].vm.ptr() as u64;
             context.write_u64(layout.memory(index as u32), record);
@@ -58,12 +77,24 @@ impl VmContext {
 
     /// The address generated code receives.
     pub fn ptr(&self) -> *mut u8 {
-        self.words.as_ptr() as *mut u8
+        let header = HEADER.min(self.words.len() * 16);
+        // SAFETY: every context but `empty` has the header; `empty` is never
+        // handed to generated code, and the offset stays within one past its end.
+        unsafe { (self.words.as_ptr() as *mut u8).add(header) }
+    }
+
+    /// The index of the instance whose context is at `vmctx`.
+    ///
+    /// # Safety
+    /// `vmctx` must be [`VmContext::ptr`] of a live context made by `new`.
+    pub unsafe fn instance_of(vmctx: *const u8) -> u32 {
+        // SAFETY: per the caller, the header precedes `vmctx`.
+        unsafe { vmctx.sub(8).cast::<u64>().read() as u32 }
     }
 
     fn write_u64(&self, offset: u32, value: u64) {
         assert!(
-            offset as usize + 8 <= self.words.len() * 16,
+            HEADER + offset as usize + 8 <= self.words.len() * 16,
             "vmctx offset {offset}"
         );
         // SAFETY: the offset is in bounds (checked above) and 8-aligned by the
@@ -74,7 +105,7 @@ impl VmContext {
 
     fn write_u32(&self, offset: u32, value: u32) {
         assert!(
-            offset as usize + 4 <= self.words.len() * 16,
+            HEADER + offset as usize + 4 <= self.words.len() * 16,
             "vmctx offset {offset}"
         );
         // SAFETY: as in `write_u64`, with 4-byte alignment.

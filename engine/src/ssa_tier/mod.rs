@@ -17,7 +17,8 @@ use kiln_frontend::{GlobalDesc, ModuleEnv, ObjectDesc, VmLayout};
 use kiln_ssa::Type;
 use wasmparser::{BinaryReader, FunctionBody, WasmFeatures};
 
-fn ssa_type(ty: ValType) -> Type {
+/// The SSA type of a wasm value type: references are pointers.
+pub(crate) fn ssa_type(ty: ValType) -> Type {
     match ty {
         ValType::I32 => Type::I32,
         ValType::I64 => Type::I64,
@@ -56,29 +57,38 @@ pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
     }
 }
 
+/// A module's parts that the compiling tiers read.
+pub(crate) struct Source<'a> {
+    pub info: &'a ModuleInfo,
+    pub env: &'a ModuleEnv,
+    pub layout: &'a VmLayout,
+    pub bytes: &'a [u8],
+    pub features: WasmFeatures,
+}
+
+/// Translates defined function `defined` to SSA and optimizes it.
+pub(crate) fn translate(source: &Source<'_>, defined: usize) -> Result<kiln_ssa::Function> {
+    let info = source.info;
+    let range = info.bodies[defined].clone();
+    let func_index = info.num_imported_funcs + defined as u32;
+    let reader = BinaryReader::new_features(
+        &source.bytes[range.clone()],
+        range.start as u64,
+        source.features,
+    );
+    let body = FunctionBody::new(reader);
+    let mut func = kiln_frontend::translate_function(source.env, source.layout, func_index, &body)
+        .map_err(|err| {
+            Error::Unsupported(format!("SSA front end, function {func_index}: {err}"))
+        })?;
+    kiln_ssa::passes::optimize(&mut func);
+    Ok(func)
+}
+
 /// Translates and optimizes every function the module defines.
-pub(crate) fn compile(
-    info: &ModuleInfo,
-    env: &ModuleEnv,
-    layout: &VmLayout,
-    bytes: &[u8],
-    features: WasmFeatures,
-) -> Result<Vec<kiln_ssa::Function>> {
-    info.bodies
-        .iter()
-        .enumerate()
-        .map(|(defined, range)| {
-            let func_index = info.num_imported_funcs + defined as u32;
-            let reader =
-                BinaryReader::new_features(&bytes[range.clone()], range.start as u64, features);
-            let body = FunctionBody::new(reader);
-            let mut func = kiln_frontend::translate_function(env, layout, func_index, &body)
-                .map_err(|err| {
-                    Error::Unsupported(format!("SSA front end, function {func_index}: {err}"))
-                })?;
-            kiln_ssa::passes::optimize(&mut func);
-            Ok(func)
-        })
+pub(crate) fn compile(source: &Source<'_>) -> Result<Vec<kiln_ssa::Function>> {
+    (0..source.info.bodies.len())
+        .map(|defined| translate(source, defined))
         .collect()
 }
 

@@ -59,7 +59,7 @@ macro_rules! report {
     }};
 }
 
-const USAGE: &str = "usage: kiln wast [--engine interp|ssa] FILE...";
+const USAGE: &str = "usage: kiln wast [--engine interp|ssa|compiler] FILE...";
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut files = Vec::new();
@@ -70,8 +70,11 @@ pub fn main(args: &[String]) -> ExitCode {
             "--engine" => match args.next().map(String::as_str) {
                 Some("interp") => strategy = Strategy::Interpreter,
                 Some("ssa") => strategy = Strategy::Ssa,
+                Some("compiler") => strategy = Strategy::Compiler,
                 Some(other) => {
-                    eprintln!("kiln wast: unknown engine `{other}` (available: interp, ssa)");
+                    eprintln!(
+                        "kiln wast: unknown engine `{other}` (available: interp, ssa, compiler)"
+                    );
                     return ExitCode::from(2);
                 }
                 None => {

@@ -1,0 +1,63 @@
+//! Calling compiled code from Rust: set up the store's runtime record, call the
+//! callee through the entry trampoline for its signature, and turn the status
+//! into results, a trap, or the error a host function left behind.
+
+use super::runtime::HOST_ERROR;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Runs compiled wasm function `func` of the store with raw arguments.
+pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+    let funcref = store.inner.funcs[func as usize].funcref.get();
+    let ty = store.inner.func_type(func).clone();
+    let entry = store.inner.trampolines.entry(funcref.type_id, &ty)?;
+    let mut values = vec![0u64; ty.params().len().max(ty.results().len())];
+    values[..args.len()].copy_from_slice(args);
+
+    let inner = &store.inner;
+    let stack_limit = inner
+        .native_stack_base
+        .saturating_sub(inner.limits.max_wasm_stack) as u64;
+    let runtime = inner.runtime.get();
+    let store_ptr: *mut Store<T> = store;
+    // SAFETY: `store_ptr` comes from the exclusive borrow `store`, which is not
+    // used again until the trampoline returns; helpers and host shims reach the
+    // store only through these pointers meanwhile.
+    let inner_ptr = unsafe { &raw mut (*store_ptr).inner };
+    // SAFETY: as above.
+    unsafe {
+        (*inner_ptr).runtime.set(crate::runtime::VmRuntime {
+            stack_limit,
+            inner: inner_ptr,
+            store: store_ptr as *mut (),
+            ..runtime
+        })
+    };
+    // SAFETY: `entry` is the entry trampoline for the callee's signature, the
+    // callee's code and context come from its function reference, and `values`
+    // has the slots the trampoline reads and writes.
+    let status = unsafe {
+        entry(
+            funcref.code as *const u8,
+            funcref.vmctx as *mut u8,
+            values.as_mut_ptr(),
+        )
+    };
+    if status == 0 {
+        values.truncate(ty.results().len());
+        return Ok(values);
+    }
+    let code = status - 1;
+    if code == HOST_ERROR {
+        return Err(store
+            .inner
+            .pending_error
+            .take()
+            .unwrap_or_else(|| Error::Host("a host function failed without an error".into())));
+    }
+    let code = kiln_ssa::TrapCode::ALL
+        .get(code as usize)
+        .copied()
+        .ok_or_else(|| Error::Host(format!("compiled code reported unknown trap code {code}")))?;
+    Err(Error::from(code))
+}

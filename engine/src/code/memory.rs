@@ -1,0 +1,262 @@
+//! Executable memory for compiled code.
+//!
+//! The functions of a module are copied one after another (16-byte aligned)
+//! into a fresh anonymous mapping, followed by a veneer for each distinct
+//! far target: a few instructions that jump to an absolute address, so that a
+//! short pc-relative call (`call rel32`, `bl`) reaches runtime helpers wherever
+//! the host binary was loaded. Relocations are patched while the mapping is
+//! writable; then it becomes read + execute. It is never writable and
+//! executable at the same time.
+
+use kiln_ssa::target::{CompiledFunction, RelocationKind};
+use memmap2::Mmap;
+use std::collections::HashMap;
+use std::io;
+
+/// Where a relocation points, once the engine has resolved it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Target {
+    /// The start of the `n`th function given to [`CodeMemory::new`].
+    Function(usize),
+    /// An absolute address outside the mapping (a runtime helper).
+    Address(u64),
+}
+
+/// A veneer: code that jumps to the absolute address stored right after it.
+struct Veneer {
+    /// The instructions, followed in memory by the 8-byte address.
+    code: &'static [u8],
+}
+
+/// `jmp qword ptr [rip + 0]`, then the address.
+const X86_VENEER: Veneer = Veneer {
+    code: &[0xff, 0x25, 0x00, 0x00, 0x00, 0x00],
+};
+
+/// `ldr x16, #8; br x16`, then the address.
+const ARM64_VENEER: Veneer = Veneer {
+    code: &[0x50, 0x00, 0x00, 0x58, 0x00, 0x02, 0x1f, 0xd6],
+};
+
+fn veneer_for(kind: RelocationKind) -> Option<&'static Veneer> {
+    match kind {
+        RelocationKind::X86PcRel4 => Some(&X86_VENEER),
+        RelocationKind::Arm64Call26 => Some(&ARM64_VENEER),
+        RelocationKind::Absolute8 => None,
+    }
+}
+
+/// Compiled functions in executable memory.
+pub(crate) struct CodeMemory {
+    map: Mmap,
+    starts: Vec<usize>,
+}
+
+fn align16(n: usize) -> usize {
+    n.next_multiple_of(16)
+}
+
+fn out_of_range(what: &str) -> io::Error {
+    io::Error::other(format!("{what} relocation target out of range"))
+}
+
+/// Writes the value of one relocation at `place` in `bytes` (which will be
+/// mapped at `base`).
+fn patch(
+    bytes: &mut [u8],
+    base: u64,
+    place: usize,
+    kind: RelocationKind,
+    target: u64,
+) -> io::Result<()> {
+    let place_address = base + place as u64;
+    match kind {
+        RelocationKind::Absolute8 => bytes[place..place + 8].copy_from_slice(&target.to_le_bytes()),
+        RelocationKind::X86PcRel4 => {
+            let delta = target.wrapping_sub(place_address + 4) as i64;
+            let delta = i32::try_from(delta).map_err(|_| out_of_range("rel32"))?;
+            bytes[place..place + 4].copy_from_slice(&delta.to_le_bytes());
+        }
+        RelocationKind::Arm64Call26 => {
+            let delta = target.wrapping_sub(place_address) as i64;
+            if delta % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&delta) {
+                return Err(out_of_range("arm64 call26"));
+            }
+            let word = u32::from_le_bytes(bytes[place..place + 4].try_into().expect("4 bytes"));
+            let word = (word & !0x03ff_ffff) | ((delta >> 2) as u32 & 0x03ff_ffff);
+            bytes[place..place + 4].copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    Ok(())
+}
+
+impl CodeMemory {
+    /// Maps `functions` executable, resolving each relocation's target with
+    /// `resolve` (called with the function's position and the relocation).
+    pub fn new(
+        functions: &[CompiledFunction],
+        resolve: impl Fn(usize, &kiln_ssa::target::Relocation) -> Target,
+    ) -> io::Result<CodeMemory> {
+        let mut starts = Vec::with_capacity(functions.len());
+        let mut size = 0;
+        for function in functions {
+            starts.push(size);
+            size = align16(size + function.code.len());
+        }
+        // One veneer per distinct (kind, address) of far targets.
+        let mut veneers: HashMap<(RelocationKind, u64), usize> = HashMap::new();
+        for (index, function) in functions.iter().enumerate() {
+            for relocation in &function.relocations {
+                if let (Target::Address(address), Some(veneer)) =
+                    (resolve(index, relocation), veneer_for(relocation.kind))
+                {
+                    veneers
+                        .entry((relocation.kind, address))
+                        .or_insert_with(|| {
+                            let at = size;
+                            size = align16(size + veneer.code.len() + 8);
+                            at
+                        });
+                }
+            }
+        }
+
+        let mut map = memmap2::MmapMut::map_anon(size.max(1))?;
+        let base = map.as_ptr() as u64;
+        for (&(kind, address), &at) in &veneers {
+            let code = veneer_for(kind)
+                .expect("veneers only for pc-relative kinds")
+                .code;
+            map[at..at + code.len()].copy_from_slice(code);
+            map[at + code.len()..at + code.len() + 8].copy_from_slice(&address.to_le_bytes());
+        }
+        for (index, function) in functions.iter().enumerate() {
+            let start = starts[index];
+            map[start..start + function.code.len()].copy_from_slice(&function.code);
+            for relocation in &function.relocations {
+                let target = match resolve(index, relocation) {
+                    Target::Function(callee) => base + starts[callee] as u64,
+                    Target::Address(address) => match veneers.get(&(relocation.kind, address)) {
+                        Some(&at) => base + at as u64,
+                        None => address,
+                    },
+                };
+                let target = target.wrapping_add(relocation.addend as u64);
+                patch(
+                    &mut map,
+                    base,
+                    start + relocation.offset as usize,
+                    relocation.kind,
+                    target,
+                )?;
+            }
+        }
+        Ok(CodeMemory {
+            map: map.make_exec()?,
+            starts,
+        })
+    }
+
+    /// The entry address of the `index`th function.
+    pub fn function(&self, index: usize) -> *const u8 {
+        // SAFETY: `starts[index]` is within the mapping, which lives as long as
+        // `self`.
+        unsafe { self.map.as_ptr().add(self.starts[index]) }
+    }
+
+    /// Whether `address` lies in this code, and at which offset of which
+    /// function, for mapping a fault or a return address back to wasm.
+    pub fn locate(&self, address: usize) -> Option<(usize, u32)> {
+        let base = self.map.as_ptr() as usize;
+        let offset = address.checked_sub(base).filter(|&o| o < self.map.len())?;
+        let index = self
+            .starts
+            .partition_point(|&start| start <= offset)
+            .checked_sub(1)?;
+        Some((index, (offset - self.starts[index]) as u32))
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use kiln_ssa::target::{Relocation, RelocationTarget};
+
+    fn function(code: &[u8], relocations: Vec<Relocation>) -> CompiledFunction {
+        CompiledFunction {
+            code: code.to_vec(),
+            relocations,
+            trap_sites: Vec::new(),
+        }
+    }
+
+    extern "sysv64" fn seven() -> u32 {
+        7
+    }
+
+    #[test]
+    fn calls_between_functions_and_to_far_helpers_are_patched() {
+        let call_at_1 = |target| Relocation {
+            offset: 1,
+            kind: RelocationKind::X86PcRel4,
+            target,
+            addend: 0,
+        };
+        let functions = [
+            // mov eax, 42; ret
+            function(&[0xb8, 0x2a, 0, 0, 0, 0xc3], vec![]),
+            // call f0; ret   (keeps the stack aligned: the callee does not care)
+            function(
+                &[0xe8, 0, 0, 0, 0, 0xc3],
+                vec![call_at_1(RelocationTarget::Function(0))],
+            ),
+            // call helper; ret
+            function(
+                &[0xe8, 0, 0, 0, 0, 0xc3],
+                vec![call_at_1(RelocationTarget::Helper(
+                    kiln_ssa::Helper::MemoryGrow,
+                ))],
+            ),
+        ];
+        let memory = CodeMemory::new(&functions, |_, relocation| match relocation.target {
+            RelocationTarget::Function(index) => Target::Function(index as usize),
+            RelocationTarget::Helper(_) => {
+                Target::Address(seven as extern "sysv64" fn() -> u32 as usize as u64)
+            }
+        })
+        .unwrap();
+        let results: Vec<u32> = (0..3)
+            .map(|index| {
+                // SAFETY: each function follows the sysv64 convention for
+                // `fn() -> u32` and only calls code that does too.
+                let entry: extern "sysv64" fn() -> u32 =
+                    unsafe { std::mem::transmute(memory.function(index)) };
+                entry()
+            })
+            .collect();
+        assert_eq!(results, [42, 42, 7]);
+        let second = memory.function(1) as usize;
+        assert_eq!(memory.locate(second + 3), Some((1, 3)));
+        assert_eq!(memory.locate(0), None);
+    }
+
+    #[test]
+    fn absolute_relocations_hold_the_address() {
+        let functions = [
+            function(&[0xc3], vec![]),
+            function(
+                &[0; 8],
+                vec![Relocation {
+                    offset: 0,
+                    kind: RelocationKind::Absolute8,
+                    target: RelocationTarget::Function(0),
+                    addend: 4,
+                }],
+            ),
+        ];
+        let memory = CodeMemory::new(&functions, |_, _| Target::Function(0)).unwrap();
+        // SAFETY: the second function's 8 bytes are readable in the mapping.
+        let stored = unsafe { (memory.function(1) as *const u64).read_unaligned() };
+        assert_eq!(stored, memory.function(0) as u64 + 4);
+    }
+}

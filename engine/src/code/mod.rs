@@ -1,0 +1,80 @@
+//! The compiler tier (`Strategy::Compiler`): machine code for every function of
+//! a module, made when the module is created, and everything the engine needs
+//! to run it: executable memory ([`memory`]), the runtime helpers compiled code
+//! calls ([`runtime`]), trampolines between Rust and compiled code
+//! ([`trampolines`]), host functions called from compiled code ([`host`]), and
+//! the way in ([`enter`]).
+//!
+//! Only x86-64 has a backend so far, so this module exists only there; on other
+//! hosts the compiler strategy reports [`Error::Unsupported`].
+
+mod enter;
+mod host;
+mod memory;
+mod runtime;
+mod trampolines;
+
+pub(crate) use enter::call;
+pub(crate) use trampolines::{Trampolines, prepare_host_function};
+
+use crate::error::{Error, Result};
+use crate::ssa_tier::Source;
+use memory::{CodeMemory, Target};
+
+/// A module's functions in executable memory.
+pub(crate) struct CompiledModule {
+    memory: CodeMemory,
+}
+
+impl CompiledModule {
+    /// The entry of the module's `defined`th function.
+    pub fn entry(&self, defined: usize) -> *const u8 {
+        self.memory.function(defined)
+    }
+}
+
+/// Compiles every function the module defines, in parallel on all cores.
+pub(crate) fn compile(source: &Source<'_>) -> Result<CompiledModule> {
+    use kiln_ssa::target::{Backend, RelocationTarget};
+    let backend = kiln_isa_amd64::Amd64Backend::new();
+    let count = source.info.bodies.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count.max(1));
+    let compile_one = |defined: usize| {
+        let func = crate::ssa_tier::translate(source, defined)?;
+        backend
+            .compile(&func)
+            .map_err(|err| Error::Unsupported(err.to_string()))
+    };
+    let mut results: Vec<Option<Result<_>>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|worker| {
+                let compile_one = &compile_one;
+                scope.spawn(move || {
+                    (worker..count)
+                        .step_by(threads)
+                        .map(|defined| (defined, compile_one(defined)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (defined, result) in worker.join().expect("a compiler thread panicked") {
+                results[defined] = Some(result);
+            }
+        }
+    });
+    let functions = results
+        .into_iter()
+        .map(|result| result.expect("every function was compiled"))
+        .collect::<Result<Vec<_>>>()?;
+    let imported = source.info.num_imported_funcs as usize;
+    let memory = CodeMemory::new(&functions, |_, relocation| match relocation.target {
+        RelocationTarget::Function(index) => Target::Function(index as usize - imported),
+        RelocationTarget::Helper(helper) => Target::Address(runtime::helper_address(helper)),
+    })
+    .map_err(|err| Error::Instantiate(format!("cannot map compiled code: {err}")))?;
+    Ok(CompiledModule { memory })
+}

@@ -1,0 +1,87 @@
+//! The store's trampolines between Rust and compiled code, made once per
+//! signature and kept for the store's life: entry trampolines (Rust calls
+//! wasm) and host-exit trampolines (wasm calls a host function).
+
+use super::host::HostRecord;
+use super::memory::{CodeMemory, Target};
+use crate::error::{Error, Result};
+use crate::runtime::{Pinned, VmFuncRef};
+use crate::types::FuncType;
+use std::collections::HashMap;
+
+/// How Rust calls an entry trampoline: the callee's code and context, and the
+/// argument/result slots; returns 0 or `1 + trap code`.
+pub(crate) type EntryTrampoline = unsafe extern "sysv64" fn(*const u8, *mut u8, *mut u64) -> u32;
+
+/// Trampolines by signature id, and the records of host functions.
+#[derive(Default)]
+pub(crate) struct Trampolines {
+    entry: HashMap<u32, CodeMemory>,
+    exit: HashMap<u32, CodeMemory>,
+    host_records: Vec<Pinned<HostRecord>>,
+}
+
+fn signature(ty: &FuncType) -> kiln_ssa::Signature {
+    let ssa =
+        |tys: &[crate::types::ValType]| tys.iter().map(|&t| crate::ssa_tier::ssa_type(t)).collect();
+    kiln_ssa::Signature {
+        params: ssa(ty.params()),
+        results: ssa(ty.results()),
+    }
+}
+
+fn load(
+    compiled: std::result::Result<
+        kiln_ssa::target::CompiledFunction,
+        kiln_ssa::target::CompileError,
+    >,
+) -> Result<CodeMemory> {
+    let compiled = compiled.map_err(|err| Error::Unsupported(err.to_string()))?;
+    CodeMemory::new(std::slice::from_ref(&compiled), |_, _| Target::Function(0))
+        .map_err(|err| Error::Instantiate(format!("cannot map a trampoline: {err}")))
+}
+
+impl Trampolines {
+    /// The entry trampoline for signature `type_id` (= `ty`).
+    pub fn entry(&mut self, type_id: u32, ty: &FuncType) -> Result<EntryTrampoline> {
+        if !self.entry.contains_key(&type_id) {
+            let code = load(kiln_isa_amd64::entry_trampoline(&signature(ty)))?;
+            self.entry.insert(type_id, code);
+        }
+        let address = self.entry[&type_id].function(0);
+        // SAFETY: the code is an entry trampoline, which has exactly this
+        // signature (see the backend's README), and lives as long as `self`.
+        Ok(unsafe { std::mem::transmute::<*const u8, EntryTrampoline>(address) })
+    }
+
+    /// The address of the host-exit trampoline for signature `type_id` (= `ty`).
+    pub fn exit(&mut self, type_id: u32, ty: &FuncType) -> Result<*const u8> {
+        if !self.exit.contains_key(&type_id) {
+            let code = load(kiln_isa_amd64::host_exit_trampoline(&signature(ty)))?;
+            self.exit.insert(type_id, code);
+        }
+        Ok(self.exit[&type_id].function(0))
+    }
+}
+
+/// Lets compiled code call host function `func` of `store`: its function
+/// reference gets the exit trampoline for its signature as code and a host
+/// record as context. A signature the backend cannot handle leaves the code
+/// null, which instantiation of a compiled module refuses.
+pub(crate) fn prepare_host_function<T>(store: &mut crate::store::Store<T>, func: u32) {
+    let record = super::host::host_record(store, func);
+    let inner = &mut store.inner;
+    let type_id = inner.funcs[func as usize].type_id;
+    let ty = inner.types.get(type_id).clone();
+    let code = inner
+        .trampolines
+        .exit(type_id, &ty)
+        .map_or(0, |code| code as u64);
+    let funcref = &inner.funcs[func as usize].funcref;
+    funcref.set(VmFuncRef {
+        code,
+        vmctx: record.ptr() as u64,
+        ..funcref.get()
+    });
+    inner.trampolines.host_records.push(record);
+}
