@@ -6,7 +6,8 @@
 //! Moves copy sets, a def empties every other copy of its value (an SSA
 //! value in a loop is a new value on each iteration), clobbers empty their
 //! registers, and an edge gives each block parameter the locations of its
-//! argument. Where paths meet, a location keeps only what it holds on every
+//! argument (and, when the argument is a constant, makes recomputing that
+//! constant produce the parameter too). Where paths meet, a location keeps only what it holds on every
 //! path; this is iterated to a fixed point over loops. Then every use must
 //! find its value in the location the allocator gave it, and every operand
 //! must satisfy its constraint.
@@ -267,6 +268,7 @@ impl<'a, F: Function> Checker<'a, F> {
             return next;
         }
         let args = self.func.branch_args(block, succ_index);
+        next.bind_params(params, args, |v| self.func.is_constant(v));
         for &param in params {
             next.kill(param);
         }
@@ -297,7 +299,8 @@ impl<'a, F: Function> Checker<'a, F> {
                         state.set(self.index(to), values);
                     }
                     Edit::Remat { vreg, to } => {
-                        state.set(self.index(to), SmallVec::from_elem(vreg, 1));
+                        let values = state.equal_to_constant(vreg);
+                        state.set(self.index(to), values);
                     }
                 }
             }

@@ -4,6 +4,10 @@
 //! Only locations that hold something are stored, sorted by location, so
 //! that copying a state (once per block and edge) costs as much as there are
 //! live values, not as much as the frame is large.
+//!
+//! The state also knows which block parameters are equal to a constant
+//! (every edge into the block passed that constant), so that recomputing the
+//! constant after the edge also produces the parameter.
 
 use smallvec::SmallVec;
 
@@ -17,6 +21,8 @@ pub(super) type Values = SmallVec<[VReg; 2]>;
 #[derive(Clone, Debug, Default)]
 pub(super) struct State {
     entries: Vec<(u32, Values)>,
+    /// Pairs `(parameter, constant)` of parameters known to equal a constant.
+    constant_params: Vec<(VReg, VReg)>,
 }
 
 impl State {
@@ -68,10 +74,53 @@ impl State {
         }
     }
 
+    /// The values a recomputation of the constant `c` produces: `c`, and the
+    /// parameters known to equal it.
+    pub(super) fn equal_to_constant(&self, c: VReg) -> Values {
+        let mut values = SmallVec::from_elem(c, 1);
+        values.extend(
+            self.constant_params
+                .iter()
+                .filter(|&&(_, constant)| constant == c)
+                .map(|&(param, _)| param),
+        );
+        values
+    }
+
+    /// Records that each of `params` now equals the constant its argument
+    /// is or equals (if it does), forgetting what was known before.
+    pub(super) fn bind_params(
+        &mut self,
+        params: &[VReg],
+        args: &[VReg],
+        is_constant: impl Fn(VReg) -> bool,
+    ) {
+        let bound: SmallVec<[(VReg, VReg); 4]> = params
+            .iter()
+            .zip(args)
+            .filter_map(|(&param, &arg)| {
+                let constant = if is_constant(arg) {
+                    Some(arg)
+                } else {
+                    self.constant_params
+                        .iter()
+                        .find(|&&(p, _)| p == arg)
+                        .map(|&(_, c)| c)
+                };
+                constant.map(|c| (param, c))
+            })
+            .collect();
+        self.constant_params.retain(|(p, _)| !params.contains(p));
+        self.constant_params.extend(bound);
+    }
+
     /// Keeps only what `other` holds too; returns whether anything was
     /// dropped.
     pub(super) fn meet(&mut self, other: &State) -> bool {
-        let mut changed = false;
+        let before = self.constant_params.len();
+        self.constant_params
+            .retain(|pair| other.constant_params.contains(pair));
+        let mut changed = self.constant_params.len() != before;
         for (loc, values) in &mut self.entries {
             let theirs = other.get(*loc);
             let before = values.len();

@@ -417,3 +417,53 @@ fn rejects_an_early_def_that_shares_a_use_register() {
     );
     assert_eq!(check(&code, &env(), &apart), Ok(()));
 }
+
+/// Block 0 branches to block 1 passing the constant v0 to its parameter v2;
+/// the allocator recomputes v0 at the top of block 1 for the parameter.
+fn constant_argument(recomputed: u32) -> (Code, Output) {
+    let mut code = Code::with_vregs(4);
+    code.constants = vec![v(0), v(3)];
+    code.block(
+        &[],
+        vec![
+            vec![Operand::reg_def(v(0))],
+            vec![Operand::reg_def(v(3))],
+            vec![Operand::reg_def(v(1))],
+            vec![Operand::reg_use(v(1))],
+        ],
+        &[(1, &[0]), (2, &[])],
+    );
+    code.block(&[2], vec![vec![Operand::reg_use(v(2))]], &[]);
+    code.block(&[], vec![vec![]], &[]);
+    let out = output(
+        vec![
+            vec![reg(0)],
+            vec![reg(2)],
+            vec![reg(1)],
+            vec![reg(1)],
+            vec![reg(1)],
+            vec![],
+        ],
+        vec![(
+            4,
+            Edit::Remat {
+                vreg: v(recomputed),
+                to: reg(1),
+            },
+        )],
+        0,
+    );
+    (code.link(), out)
+}
+
+#[test]
+fn accepts_a_constant_argument_recomputed_after_the_edge() {
+    let (code, out) = constant_argument(0);
+    assert_eq!(check(&code, &env(), &out), Ok(()));
+}
+
+#[test]
+fn rejects_another_constant_recomputed_for_a_parameter() {
+    let (code, out) = constant_argument(3);
+    assert!(check(&code, &env(), &out).is_err());
+}

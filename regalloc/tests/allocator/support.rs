@@ -386,7 +386,32 @@ impl Generator<'_> {
         let arms: Vec<usize> = (0..2 + self.rng.below(2))
             .map(|_| self.new_block())
             .collect();
+        // Some arms receive arguments from the branch itself.
+        let arm_args: Vec<Vec<VReg>> = arms
+            .iter()
+            .map(|_| {
+                let count = if self.rng.chance(50) {
+                    1 + self.rng.below(2)
+                } else {
+                    0
+                };
+                (0..count)
+                    .map(|_| {
+                        let class = self.random_class();
+                        self.pick(*current, available, class)
+                    })
+                    .collect()
+            })
+            .collect();
         self.branch(*current, available, &arms);
+        let branch_args = self.blocks[*current].args.len() - arms.len();
+        for (k, (&arm, args)) in arms.iter().zip(arm_args).enumerate() {
+            for &arg in &args {
+                let param = self.new_vreg(self.classes[arg.index()], false);
+                self.blocks[arm].params.push(param);
+            }
+            self.blocks[*current].args[branch_args + k] = args;
+        }
         let join = self.new_block();
         let param_classes: Vec<RegClass> = (0..self.rng.below(4))
             .map(|_| self.random_class())
@@ -394,6 +419,7 @@ impl Generator<'_> {
         for arm in arms {
             let mut block = arm;
             let mut arm_available = available.clone();
+            arm_available.extend(self.blocks[arm].params.iter().copied());
             self.sequence(&mut block, &mut arm_available, depth + 1);
             let args = param_classes
                 .iter()
