@@ -14,8 +14,9 @@ pub(super) struct BlockLayout {
     pub reachable: Vec<Block>,
     /// The machine block of each SSA block.
     ssa_index: Vec<Option<MBlock>>,
-    /// The machine block splitting each edge `(block, successor number)`.
-    splits: Vec<(Block, usize, MBlock)>,
+    /// The machine block splitting each edge, by SSA block and successor
+    /// number.
+    splits: Vec<Vec<Option<MBlock>>>,
 }
 
 impl BlockLayout {
@@ -30,17 +31,18 @@ impl BlockLayout {
         }
         let mut order = vec![BlockOrigin::Entry];
         let mut ssa_index = vec![None; func.blocks.len()];
-        let mut splits = Vec::new();
+        let mut splits = vec![Vec::new(); func.blocks.len()];
         for &block in &reachable {
             ssa_index[block.index()] = Some(MBlock(order.len() as u32));
             order.push(BlockOrigin::Ssa(block));
             let succs: Vec<Block> = func.successors(block).collect();
             if succs.len() > 1 {
                 for (index, succ) in succs.into_iter().enumerate() {
-                    if preds[succ.index()] > 1 {
-                        splits.push((block, index, MBlock(order.len() as u32)));
+                    let split = (preds[succ.index()] > 1).then(|| {
                         order.push(BlockOrigin::Split(block, index));
-                    }
+                        MBlock(order.len() as u32 - 1)
+                    });
+                    splits[block.index()].push(split);
                 }
             }
         }
@@ -59,10 +61,7 @@ impl BlockLayout {
 
     /// The block splitting edge number `succ` out of `block`, if split.
     pub fn split_of(&self, block: Block, succ: usize) -> Option<MBlock> {
-        self.splits
-            .iter()
-            .find(|&&(b, s, _)| b == block && s == succ)
-            .map(|&(_, _, split)| split)
+        self.splits[block.index()].get(succ).copied().flatten()
     }
 }
 
