@@ -8,7 +8,9 @@
 //!   each in parameter order, at `[rsp]`, `[rsp+8]`, ... at the call (the
 //!   caller reserves and releases that area);
 //! - integer results in `rax rdx rcx rsi rdi r8 r9 r10`, float results in
-//!   `xmm0`-`xmm7`;
+//!   `xmm0`-`xmm7`, the rest in a result area of 8-byte slots that the
+//!   caller reserves right after its stack arguments (the callee writes them
+//!   at `[rbp+16+8*(stack params + j)]`);
 //! - `rbx rbp r12-r15` are preserved, everything else is destroyed.
 
 use crate::regs::{Gpr, R8, R9, R10, RAX, RCX, RDI, RDX, RSI, Xmm};
@@ -63,7 +65,7 @@ pub fn param_locations(params: &[Type]) -> Vec<Location> {
         .collect()
 }
 
-/// The number of stack slots the parameters of `params` occupy.
+/// The number of stack slots among `locations`.
 pub fn stack_slots(locations: &[Location]) -> u32 {
     locations
         .iter()
@@ -71,20 +73,25 @@ pub fn stack_slots(locations: &[Location]) -> u32 {
         .count() as u32
 }
 
-/// The registers of the results, or `None` when there are more results of
-/// one class than result registers.
-pub fn result_registers(results: &[Type]) -> Option<Vec<PReg>> {
-    let (mut ints, mut floats) = (0, 0);
+/// The locations of results of these types: registers while they last,
+/// then slots of the result area, which the caller reserves right after
+/// its stack arguments (`Location::Stack(j)` is the `j`-th slot of it).
+pub fn result_locations(results: &[Type]) -> Vec<Location> {
+    let (mut ints, mut floats, mut stack) = (0, 0, 0);
     results
         .iter()
         .map(|ty| {
-            if ty.is_float() {
+            let reg = if ty.is_float() {
                 floats += 1;
                 FLOAT_RESULTS.get(floats - 1).map(|x| x.preg())
             } else {
                 ints += 1;
                 INT_RESULTS.get(ints - 1).map(|r| r.preg())
-            }
+            };
+            reg.map(Location::Reg).unwrap_or_else(|| {
+                stack += 1;
+                Location::Stack(stack - 1)
+            })
         })
         .collect()
 }

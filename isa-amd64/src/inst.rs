@@ -220,11 +220,14 @@ pub enum MachInst {
     /// `movd`/`movq` to an integer: `[src: Reg, def: Reg]`.
     MovFromFloat { size: Size },
     /// A call: `[code: Reg (indirect only), register args: Fixed...,
-    /// stack args: Any..., results: Fixed defs...]`.
+    /// stack args: Any..., register results: Fixed defs..., results in the
+    /// result area: Stack defs...]` (every register but the callee-saved
+    /// integer ones is clobbered, so those results go to spill slots).
     Call {
         callee: Callee,
         reg_args: u16,
         stack_args: u16,
+        stack_results: u16,
         zero_extend_i32_result: bool,
     },
     /// Clamps a `br_table` index to `targets - 1`: `[index: Reg, def: Reg]`.
@@ -236,8 +239,12 @@ pub enum MachInst {
     /// To the first successor when the condition holds, else the second:
     /// `[compare...]`.
     Branch { cond: Condition },
-    /// Return: `[results: Fixed...]`.
-    Return,
+    /// Return: `[register results: Fixed..., results for the result area:
+    /// Any...]`; the result area starts after `stack_params` slots.
+    Return {
+        stack_params: u16,
+        stack_results: u16,
+    },
     /// Unconditional trap.
     Trap { code: TrapCode },
 }

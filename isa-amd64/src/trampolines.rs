@@ -15,18 +15,11 @@ use crate::encode::opcodes::{AluOp, Cond, FloatWidth, SseOp};
 use crate::encode::{Assembler, Mem, Size};
 use crate::regs::{R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, gpr, xmm};
 use kiln_regalloc::{PReg, RegClass};
-use kiln_ssa::target::{CompileError, CompiledFunction};
+use kiln_ssa::target::CompiledFunction;
 use kiln_ssa::{Signature, TrapCode, Type};
 
 /// Offset of the shim in a host-function record.
 pub const HOST_RECORD_SHIM: i32 = 8;
-
-fn error(message: &str) -> CompileError {
-    CompileError {
-        function: "trampoline".into(),
-        message: message.into(),
-    }
-}
 
 /// The locations of the wasm parameters (the `vmctx` comes first, in `rdi`).
 fn wasm_param_locations(sig: &Signature) -> Vec<Location> {
@@ -70,10 +63,11 @@ fn store_value(asm: &mut Assembler, ty: Type, reg: PReg, to: Mem) {
 /// Frame: `rbp`, `rbx r12 r13 r14 r15`, the previous `entry_sp`, the
 /// `VmRuntime` pointer, and the landing-pad address, whose slot becomes the
 /// new `entry_sp`; then the callee's stack arguments.
-pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileError> {
-    let results = abi::result_registers(&sig.results).ok_or_else(|| error("too many results"))?;
+pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
+    let results = abi::result_locations(&sig.results);
     let locations = wasm_param_locations(sig);
-    let stack_area = (8 * abi::stack_slots(&locations) as i32 + 15) & !15;
+    let stack_params = abi::stack_slots(&locations) as i32;
+    let stack_area = (8 * (stack_params + abi::stack_slots(&results) as i32) + 15) & !15;
     let mut asm = Assembler::new();
     let (landing, restore) = (asm.new_label(), asm.new_label());
     asm.push(RBP);
@@ -110,8 +104,17 @@ pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileErro
     }
     asm.mov(Size::S64, RDI, R13);
     asm.call_indirect(R12);
-    for (j, (&ty, &reg)) in sig.results.iter().zip(&results).enumerate() {
-        store_value(&mut asm, ty, reg, Mem::at(R14, 8 * j as i32));
+    for (i, (&ty, location)) in sig.results.iter().zip(&results).enumerate() {
+        let value = Mem::at(R14, 8 * i as i32);
+        match *location {
+            Location::Reg(reg) => store_value(&mut asm, ty, reg, value),
+            Location::Stack(slot) => {
+                let narrow = matches!(ty, Type::I32 | Type::F32);
+                let size = if narrow { Size::S32 } else { Size::S64 };
+                asm.load(size, RAX, Mem::at(RSP, 8 * (stack_params + slot as i32)));
+                asm.store(Size::S64, value, RAX);
+            }
+        }
     }
     asm.alu_imm(AluOp::Add, Size::S64, RSP, stack_area + 8);
     asm.mov_imm(Size::S32, RAX, 0, false);
@@ -128,7 +131,7 @@ pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileErro
         asm.pop(reg);
     }
     asm.ret();
-    Ok(asm.finish())
+    asm.finish()
 }
 
 /// The exit trampoline for host functions of signature `sig` (without
@@ -139,9 +142,10 @@ pub fn entry_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileErro
 /// read from its frame at `[rbp - 8]`), traps with code `status - 1` when
 /// the status is not 0, and otherwise returns the results the shim left in
 /// the same array.
-pub fn host_exit_trampoline(sig: &Signature) -> Result<CompiledFunction, CompileError> {
-    let results = abi::result_registers(&sig.results).ok_or_else(|| error("too many results"))?;
+pub fn host_exit_trampoline(sig: &Signature) -> CompiledFunction {
+    let results = abi::result_locations(&sig.results);
     let locations = wasm_param_locations(sig);
+    let stack_params = abi::stack_slots(&locations) as i32;
     let slots = sig.params.len().max(sig.results.len()) as i32;
     let frame = (8 + 8 * slots + 15) & !15;
     let mut asm = Assembler::new();
@@ -176,8 +180,24 @@ pub fn host_exit_trampoline(sig: &Signature) -> Result<CompiledFunction, Compile
     asm.call_indirect(Mem::at(RDI, HOST_RECORD_SHIM));
     asm.int_rm(crate::encode::opcodes::IntRmOp::Test, Size::S32, RAX, RAX);
     asm.jcc(Cond::Ne, trap);
-    for (j, (&ty, &reg)) in sig.results.iter().zip(&results).enumerate() {
-        load_value(&mut asm, ty, reg, Mem::at(RSP, 8 * j as i32));
+    for (i, (&ty, location)) in sig.results.iter().zip(&results).enumerate() {
+        let value = Mem::at(RSP, 8 * i as i32);
+        match *location {
+            Location::Reg(reg) => load_value(&mut asm, ty, reg, value),
+            Location::Stack(slot) => {
+                let size = if ty == Type::I32 {
+                    Size::S32
+                } else {
+                    Size::S64
+                };
+                asm.load(size, R11, value);
+                asm.store(
+                    Size::S64,
+                    Mem::at(RBP, 16 + 8 * (stack_params + slot as i32)),
+                    R11,
+                );
+            }
+        }
     }
     asm.mov(Size::S64, RSP, RBP);
     asm.pop(RBP);
@@ -191,5 +211,5 @@ pub fn host_exit_trampoline(sig: &Signature) -> Result<CompiledFunction, Compile
     asm.store(Size::S32, Mem::at(R11, RUNTIME_TRAP_CODE), RAX);
     asm.load(Size::S64, RSP, Mem::at(R11, RUNTIME_ENTRY_SP));
     asm.ret();
-    Ok(asm.finish())
+    asm.finish()
 }

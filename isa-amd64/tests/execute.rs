@@ -359,3 +359,109 @@ fn i32_arguments_ignore_the_upper_bits_of_their_slots() {
     let args = [garbage | 2, 0, 0, 0, 0, 0, garbage | 5];
     assert_eq!(instance.call(0, &args), Ok(vec![7]));
 }
+
+/// A module whose wasm function 1 and host function 0 return 10 `i64`
+/// and 10 `f32` results: 8 of each class in registers, 2 each in the result
+/// area. Function 2 calls one of them and folds the results into an `f64`:
+/// `acc = acc * 3 + i_k + f_k` from the last pair to the first.
+fn many_results_module() -> String {
+    let types = "i64 f32 ".repeat(10);
+    let wasm_results: String = (1..19)
+        .map(|k| {
+            if k % 2 == 0 {
+                format!("(i64.const {k}) ")
+            } else {
+                format!("(f32.const {k}) ")
+            }
+        })
+        .collect();
+    let locals = "(local i64 f32) ".repeat(10);
+    let pops: String = (0..20)
+        .rev()
+        .map(|k| format!("(local.set {})", k + 2))
+        .collect();
+    let fold: String = (0..10)
+        .rev()
+        .map(|k| {
+            format!(
+                "(local.set 22 (f64.add (f64.mul (local.get 22) (f64.const 3))
+                   (f64.add (f64.convert_i64_s (local.get {})) (f64.promote_f32 (local.get {})))))",
+                2 * k + 2,
+                2 * k + 3
+            )
+        })
+        .collect();
+    format!(
+        r#"(module
+          (type $many (func (param i64) (result {types})))
+          (import "env" "host" (func $host (type $many)))
+          (func $wasm (type $many)
+            (local.get 0) {wasm_results} (f32.convert_i64_s (local.get 0)))
+          (func (param i32 i64) (result f64) {locals} (local f64)
+            (local.get 1)
+            (local.get 0)
+            (if (type $many)
+              (then (call $host))
+              (else (call $wasm)))
+            {pops}
+            {fold}
+            (local.get 22)))"#
+    )
+}
+
+/// The host side of [`many_results_module`]: result `k` is `k + 100` (`k * 2.5`
+/// for the floats, 0-based), after checking the argument.
+extern "sysv64" fn host_many(_record: *mut support::HostRecord, values: *mut u64) -> u32 {
+    // SAFETY: the exit trampoline passes max(1, 20) = 20 slots.
+    let values = unsafe { std::slice::from_raw_parts_mut(values, 20) };
+    if values[0] != 42 {
+        return TrapCode::Unreachable as u32 + 1;
+    }
+    for (k, slot) in values.iter_mut().enumerate() {
+        *slot = if k % 2 == 0 {
+            k as u64 + 100
+        } else {
+            f32_bits(k as f32 * 2.5)
+        };
+    }
+    0
+}
+
+#[test]
+fn results_beyond_the_registers_use_the_result_area() {
+    let mut instance = Instance::new(&many_results_module());
+    instance.import_host(0, host_many);
+    let results = instance.call(1, &[(-5i64) as u64]).unwrap();
+    let expected: Vec<u64> = (0..20u64)
+        .map(|k| match k {
+            0 => (-5i64) as u64,
+            19 => f32_bits(-5.0),
+            k if k % 2 == 0 => k,
+            k => f32_bits(k as f32),
+        })
+        .collect();
+    assert_eq!(results, expected);
+    let sum = |results: &[u64]| {
+        results.chunks(2).rev().fold(0.0, |acc, pair| {
+            acc * 3.0 + pair[0] as i64 as f64 + f64::from(f32::from_bits(pair[1] as u32))
+        })
+    };
+    assert_eq!(
+        instance.call(2, &[0, (-5i64) as u64]),
+        Ok(vec![f64_bits(sum(&expected))])
+    );
+    let from_host: Vec<u64> = (0..20u64)
+        .map(|k| {
+            if k % 2 == 0 {
+                k + 100
+            } else {
+                f32_bits(k as f32 * 2.5)
+            }
+        })
+        .collect();
+    assert_eq!(
+        instance.call(2, &[1, 42]),
+        Ok(vec![f64_bits(sum(&from_host))])
+    );
+    assert_eq!(instance.call(2, &[1, 7]), Err(TrapCode::Unreachable));
+}

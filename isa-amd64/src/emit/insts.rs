@@ -56,6 +56,21 @@ impl Emitter<'_> {
         }
     }
 
+    /// Copies the 8 bytes of a value, wherever it is, to a stack slot of
+    /// the argument or result areas.
+    fn store_to_stack(&mut self, from: Allocation, to: Mem) {
+        match from {
+            Allocation::Reg(reg) if reg.class() == RegClass::Int => {
+                self.asm.store(Size::S64, to, gpr(reg))
+            }
+            Allocation::Reg(reg) => self.asm.sse_store(FloatWidth::F64, to, xmm(reg)),
+            Allocation::Stack(slot) => {
+                self.asm.load(Size::S64, SCRATCH_GPR, self.slot(slot));
+                self.asm.store(Size::S64, to, SCRATCH_GPR);
+            }
+        }
+    }
+
     /// Emits one instruction.
     pub(super) fn inst(&mut self, inst: Inst) {
         let allocs = self.output.inst_allocs(inst).to_vec();
@@ -300,22 +315,13 @@ impl Emitter<'_> {
                 callee,
                 reg_args,
                 stack_args,
+                stack_results,
                 zero_extend_i32_result,
             } => {
                 let first_arg = usize::from(callee == Callee::Indirect);
                 let first_stack = first_arg + usize::from(reg_args);
                 for k in 0..usize::from(stack_args) {
-                    let to = Mem::at(RSP, 8 * k as i32);
-                    match allocs[first_stack + k] {
-                        Allocation::Reg(reg) if reg.class() == RegClass::Int => {
-                            self.asm.store(Size::S64, to, gpr(reg))
-                        }
-                        Allocation::Reg(reg) => self.asm.sse_store(FloatWidth::F64, to, xmm(reg)),
-                        Allocation::Stack(slot) => {
-                            self.asm.load(Size::S64, SCRATCH_GPR, self.slot(slot));
-                            self.asm.store(Size::S64, to, SCRATCH_GPR);
-                        }
-                    }
+                    self.store_to_stack(allocs[first_stack + k], Mem::at(RSP, 8 * k as i32));
                 }
                 match callee {
                     Callee::Direct(func) => {
@@ -333,6 +339,15 @@ impl Emitter<'_> {
                             self.asm.mov(Size::S32, RAX, RAX);
                         }
                     }
+                }
+                let first_stack_result = allocs.len() - usize::from(stack_results);
+                for j in 0..usize::from(stack_results) {
+                    let from = Mem::at(RSP, 8 * (usize::from(stack_args) + j) as i32);
+                    let Allocation::Stack(slot) = allocs[first_stack_result + j] else {
+                        unreachable!("results in the result area are spill-slot defs")
+                    };
+                    self.asm.load(Size::S64, SCRATCH_GPR, from);
+                    self.asm.store(Size::S64, self.slot(slot), SCRATCH_GPR);
                 }
             }
             MachInst::BrTableIndex { targets } => {
@@ -384,7 +399,17 @@ impl Emitter<'_> {
                     }
                 }
             }
-            MachInst::Return => self.epilogue(),
+            MachInst::Return {
+                stack_params,
+                stack_results,
+            } => {
+                let first = allocs.len() - usize::from(stack_results);
+                for (j, &alloc) in allocs[first..].iter().enumerate() {
+                    let to = Mem::at(RBP, 16 + 8 * (usize::from(stack_params) + j) as i32);
+                    self.store_to_stack(alloc, to);
+                }
+                self.epilogue();
+            }
             MachInst::Trap { code } => {
                 let label = self.trap_label(code);
                 self.asm.trap_site(code);

@@ -2,7 +2,7 @@
 //! use-def graph: immediates, compares fused into their users, address
 //! modes, `lea` for adds.
 
-use super::{Lowerer, class_of};
+use super::Lowerer;
 use crate::abi::{self, Location};
 use crate::encode::Size;
 use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp};
@@ -385,15 +385,22 @@ impl Lowerer<'_> {
             }
             Op::Return => {
                 let types: Vec<Type> = args.iter().map(|&v| self.func.value_type(v)).collect();
-                let regs = abi::result_registers(&types).ok_or_else(|| {
-                    self.error("more results than result registers are not supported yet")
-                })?;
-                let operands = args
-                    .iter()
-                    .zip(regs)
-                    .map(|(&v, reg)| Operand::fixed_use(self.vreg(v), reg))
-                    .collect();
-                self.emit(MachInst::Return, operands);
+                let (mut operands, mut stack) = (Vec::new(), Vec::new());
+                for (&value, location) in args.iter().zip(abi::result_locations(&types)) {
+                    match location {
+                        Location::Reg(reg) => {
+                            operands.push(Operand::fixed_use(self.vreg(value), reg))
+                        }
+                        Location::Stack(_) => stack.push(Operand::any_use(self.vreg(value))),
+                    }
+                }
+                let params = abi::param_locations(&self.func.signature.params);
+                let machine = MachInst::Return {
+                    stack_params: abi::stack_slots(&params) as u16,
+                    stack_results: stack.len() as u16,
+                };
+                operands.extend(stack);
+                self.emit(machine, operands);
             }
         }
         Ok(())
@@ -750,24 +757,26 @@ impl Lowerer<'_> {
         }
         let reg_args = (call_args.len() - stack.len()) as u16;
         let stack_args = stack.len() as u16;
-        self.outgoing_slots = self.outgoing_slots.max(u32::from(stack_args));
         operands.extend(stack);
         let result_types: Vec<Type> = results.iter().map(|&v| self.func.value_type(v)).collect();
-        let regs = abi::result_registers(&result_types).ok_or_else(|| {
-            self.error("a call with more results than result registers is not supported yet")
-        })?;
-        for (&value, reg) in results.iter().zip(regs) {
-            debug_assert_eq!(reg.class(), class_of(self.func.value_type(value)));
-            operands.push(Operand::fixed_def(self.vreg(value), reg));
+        let mut stack_results = Vec::new();
+        for (&value, location) in results.iter().zip(abi::result_locations(&result_types)) {
+            match location {
+                Location::Reg(reg) => operands.push(Operand::fixed_def(self.vreg(value), reg)),
+                Location::Stack(_) => stack_results.push(Operand::stack_def(self.vreg(value))),
+            }
         }
-        let zero_extend_i32_result =
-            matches!(callee, Callee::Helper(_)) && result_types == [Type::I32];
+        let slots = u32::from(stack_args) + stack_results.len() as u32;
+        self.outgoing_slots = self.outgoing_slots.max(slots);
         let machine = MachInst::Call {
             callee,
             reg_args,
             stack_args,
-            zero_extend_i32_result,
+            stack_results: stack_results.len() as u16,
+            zero_extend_i32_result: matches!(callee, Callee::Helper(_))
+                && result_types == [Type::I32],
         };
+        operands.extend(stack_results);
         self.emit_with_clobbers(machine, operands, caller_saved());
         Ok(())
     }

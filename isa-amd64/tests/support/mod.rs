@@ -280,7 +280,7 @@ impl Instance {
     pub fn call(&mut self, index: u32, args: &[u64]) -> Result<Vec<u64>, TrapCode> {
         let sig = self.signature(index);
         assert_eq!(args.len(), sig.params.len(), "argument count");
-        let trampoline = entry_trampoline(&sig).expect("trampoline");
+        let trampoline = entry_trampoline(&sig);
         let (tramp_code, _) = Code::link(&[trampoline], 0);
         let callee = self
             .code
@@ -352,8 +352,7 @@ impl Instance {
         index: u32,
         shim: extern "sysv64" fn(*mut HostRecord, *mut u64) -> u32,
     ) {
-        let trampoline =
-            kiln_isa_amd64::host_exit_trampoline(&self.signature(index)).expect("trampoline");
+        let trampoline = kiln_isa_amd64::host_exit_trampoline(&self.signature(index));
         let (code, _) = Code::link(&[trampoline], 0);
         let mut record = Box::pin(HostRecord {
             runtime: &mut *self.runtime,
