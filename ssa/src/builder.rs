@@ -19,11 +19,11 @@
 
 use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function};
+use crate::id_hash::IdHashMap;
 use crate::ops::Op;
 use crate::passes;
 use crate::trap::TrapCode;
 use crate::types::Type;
-use std::collections::HashMap;
 
 /// A mutable variable of the source program (for wasm: a local).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,7 +35,7 @@ pub struct FunctionBuilder<'f> {
     pub func: &'f mut Function,
     current: Option<Block>,
     var_types: Vec<Type>,
-    current_defs: HashMap<(Block, Variable), Value>,
+    current_defs: IdHashMap<(Block, Variable), Value>,
     sealed: Vec<bool>,
     incomplete_params: Vec<Vec<(Variable, Value)>>,
     pred_edges: Vec<Vec<(Block, Inst)>>,
@@ -49,7 +49,7 @@ impl<'f> FunctionBuilder<'f> {
             func,
             current: None,
             var_types: Vec::new(),
-            current_defs: HashMap::new(),
+            current_defs: IdHashMap::default(),
             sealed: vec![false; n],
             incomplete_params: vec![Vec::new(); n],
             pred_edges: vec![Vec::new(); n],

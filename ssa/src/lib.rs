@@ -16,6 +16,7 @@ pub mod dominators;
 pub mod entities;
 pub mod eval;
 pub mod function;
+mod id_hash;
 pub mod interp;
 mod named;
 pub mod ops;

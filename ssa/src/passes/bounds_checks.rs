@@ -14,13 +14,13 @@
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Value};
 use crate::function::Function;
+use crate::id_hash::IdHashMap;
 use crate::ops::Op;
-use std::collections::HashMap;
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function) -> bool {
     let domtree = DominatorTree::compute(func);
-    let mut checked: HashMap<(u32, Value), u64> = HashMap::new();
+    let mut checked: IdHashMap<(u32, Value), u64> = IdHashMap::default();
     // Undo log: a key and the end it had before a block changed it.
     let mut undo: Vec<((u32, Value), Option<u64>)> = Vec::new();
     let mut changed = false;

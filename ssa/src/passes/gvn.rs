@@ -12,9 +12,9 @@ use super::Aliases;
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Value};
 use crate::function::Function;
+use crate::id_hash::IdHashMap;
 use crate::ops::Op;
 use crate::types::Type;
-use std::collections::HashMap;
 
 type Key = (Op, Vec<Value>, Type);
 
@@ -22,7 +22,7 @@ type Key = (Op, Vec<Value>, Type);
 pub fn run(func: &mut Function) -> bool {
     let domtree = DominatorTree::compute(func);
     let mut aliases = Aliases::new(func.values.len());
-    let mut table: HashMap<Key, Value> = HashMap::new();
+    let mut table: IdHashMap<Key, Value> = IdHashMap::default();
     let mut added: Vec<Key> = Vec::new();
     let mut changed = false;
     // (block, number of table entries when the block was entered, or None on entry)

@@ -13,7 +13,7 @@
 //!   is a `jump` (done by [`const_fold`](super::const_fold)).
 
 use super::{Aliases, unreachable_blocks};
-use crate::entities::{Block, Value};
+use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function, ValueDef};
 use crate::ops::Op;
 
@@ -59,6 +59,14 @@ fn forwarding_target(func: &Function, block: Block) -> Option<BlockCall> {
 
 fn thread_jumps(func: &mut Function) -> bool {
     let counts = use_counts(func);
+    let mut incoming: Vec<Vec<(Inst, usize)>> = vec![Vec::new(); func.blocks.len()];
+    for &block in &func.layout {
+        if let Some(term) = func.terminator(block) {
+            for (i, target) in func.inst(term).targets.iter().enumerate() {
+                incoming[target.block.index()].push((term, i));
+            }
+        }
+    }
     let entry = func.entry();
     let mut changed = false;
     for block in func.layout.clone() {
@@ -76,31 +84,24 @@ fn thread_jumps(func: &mut Function) -> bool {
         if used_elsewhere {
             continue;
         }
-        for &pred in &func.layout {
-            let Some(term) = func.terminator(pred) else {
+        for &(branch, index) in &incoming[block.index()] {
+            let target = &mut func.insts[branch.index()].targets[index];
+            if target.block != block {
                 continue;
+            }
+            let args: Vec<Value> = forward
+                .args
+                .iter()
+                .map(|arg| match params.iter().position(|p| p == arg) {
+                    Some(position) => target.args[position],
+                    None => *arg,
+                })
+                .collect();
+            *target = BlockCall {
+                block: forward.block,
+                args,
             };
-            if pred == block {
-                continue;
-            }
-            for target in &mut func.insts[term.index()].targets {
-                if target.block != block {
-                    continue;
-                }
-                let args: Vec<Value> = forward
-                    .args
-                    .iter()
-                    .map(|arg| match params.iter().position(|p| p == arg) {
-                        Some(position) => target.args[position],
-                        None => *arg,
-                    })
-                    .collect();
-                *target = BlockCall {
-                    block: forward.block,
-                    args,
-                };
-                changed = true;
-            }
+            changed = true;
         }
     }
     changed

@@ -17,9 +17,9 @@ use super::Aliases;
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Value};
 use crate::function::Function;
+use crate::id_hash::IdHashMap;
 use crate::ops::{LoadKind, Op, Region};
 use crate::types::Type;
-use std::collections::HashMap;
 
 /// Address, offset, width and type of a load.
 type LoadKey = (Value, u32, LoadKind, Type);
@@ -31,7 +31,7 @@ type Seen = (Value, u64);
 /// before the `barrier` sequence number are stale: a store or call came
 /// after them. Leaving a block undoes its entries and restores the barrier.
 struct Available {
-    table: HashMap<LoadKey, Seen>,
+    table: IdHashMap<LoadKey, Seen>,
     undo: Vec<(LoadKey, Option<Seen>)>,
     next_sequence: u64,
     barrier: u64,
@@ -70,7 +70,7 @@ pub fn run(func: &mut Function) -> bool {
     let mut aliases = Aliases::new(func.values.len());
     let mut changed = false;
     let mut available = Available {
-        table: HashMap::new(),
+        table: IdHashMap::default(),
         undo: Vec::new(),
         next_sequence: 0,
         barrier: 0,
