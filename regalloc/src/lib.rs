@@ -10,23 +10,23 @@
 //! The allocator is a linear scan on SSA form in the style of Wimmer and
 //! Franz. The stages, one module each:
 //!
-//! 1. [`validate`](crate::validate): the function keeps the trait's contract.
-//! 2. [`cfg`](crate::cfg): loop depths, which weigh the cost of spilling.
-//! 3. [`build`](crate::build): liveness and live intervals with holes, and
-//!    the physical registers reserved by fixed operands and clobbers.
-//! 4. [`linear_scan`](crate::linear_scan): registers for intervals, with
-//!    splitting and spilling.
-//! 5. [`spill_slots`](crate::spill_slots): stack slots, reused when free.
-//! 6. [`resolve`](crate::resolve) and [`parallel_move`](crate::parallel_move):
-//!    operand locations and the moves between instructions and on edges.
-//! 7. [`checker`]: a symbolic proof that the result is right; it runs on
-//!    every allocation in debug builds.
+//! 1. `validate`: the function keeps the trait's contract.
+//! 2. `cfg`: loop depths, which weigh the cost of spilling.
+//! 3. `build`: liveness and live intervals with holes, and the physical
+//!    registers reserved by fixed operands and clobbers.
+//! 4. `linear_scan`: registers for intervals, with splitting and spilling.
+//! 5. `spill_slots`: stack slots, reused when free.
+//! 6. `resolve`, with `homes` and `parallel_move`: operand locations and the
+//!    moves between instructions and on edges.
+//! 7. `checker` ([`check`]): a symbolic proof that the result is right; it
+//!    runs on every allocation in debug builds.
 
 mod build;
 mod cfg;
-pub mod checker;
+mod checker;
 mod error;
 mod function;
+mod homes;
 mod interval;
 mod linear_scan;
 mod operand;

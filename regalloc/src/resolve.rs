@@ -5,7 +5,8 @@
 //! Moves happen in two kinds of places, each a parallel move:
 //!
 //! - in the gap before each instruction: results of the previous
-//!   instruction leave a fixed register or slot for their interval's home,
+//!   instruction leave a fixed register or slot for their interval's home
+//!   (and a spilled value is stored to its slot, once, where it is defined),
 //!   values move where an interval was split, and inputs go into the fixed
 //!   registers, slots or two-address registers that the instruction wants;
 //! - on each control-flow edge: values live into the successor, and branch
@@ -17,21 +18,17 @@
 use smallvec::SmallVec;
 
 use crate::function::{Function, MachineEnv};
-use crate::interval::{Assignment, Pos, early, late};
+use crate::homes::{Home, Homes};
+use crate::interval::{Pos, early, late};
 use crate::linear_scan::Allocated;
 use crate::operand::{Constraint, OperandKind};
 use crate::output::{Edit, Output};
 use crate::parallel_move::{MoveEmitter, MoveSource};
 use crate::spill_slots::SpillSlots;
-use crate::types::{Allocation, Block, Inst, PRegSet, SpillSlot, VReg};
+use crate::types::{Allocation, Block, Inst, PRegSet, VReg};
 
-/// Where a value is kept by one of its intervals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Home {
-    Loc(Allocation),
-    /// A spilled constant: not kept anywhere, recomputed when needed.
-    Remat,
-}
+/// A parallel move being built.
+type Moves = Vec<(MoveSource, Allocation)>;
 
 /// Builds the output for `func` from its allocated intervals.
 pub(crate) fn resolve<F: Function>(
@@ -46,10 +43,15 @@ pub(crate) fn resolve<F: Function>(
         mut classes,
     } = slots;
     let homes = Homes::new(func, allocated, &slot_of);
-    let operand_offsets = operand_offsets(func);
-    let operand_allocs = operand_allocations(func, &homes, &operand_offsets);
+    let operands = OperandAllocs::new(func, &homes);
+    let resolver = Resolver {
+        func,
+        homes: &homes,
+        operands: &operands,
+        live_in,
+    };
     let mut emitter = MoveEmitter::new(env, &mut classes);
-    let mut moves: Vec<(MoveSource, Allocation)> = Vec::new();
+    let mut moves = Moves::new();
     let split_points = split_points(func, allocated);
     let mut next_split = 0;
     for b in 0..func.num_blocks() as u32 {
@@ -58,7 +60,7 @@ pub(crate) fn resolve<F: Function>(
         if let [pred] = func.block_preds(block)
             && func.block_succs(*pred).len() > 1
         {
-            edge_moves(func, &homes, live_in, *pred, block, &mut moves);
+            resolver.edge_moves(*pred, block, &mut moves);
             emitter.emit_parallel(first, &moves);
         }
         for i in first.0..end.0 {
@@ -71,40 +73,20 @@ pub(crate) fn resolve<F: Function>(
                 next_split += 1;
             }
             let splits = &split_points[split_start..next_split];
-            let params: &[VReg] = if inst == first {
-                func.block_params(block)
-            } else {
-                &[]
-            };
-            gap_moves(
-                func,
-                &homes,
-                &operand_offsets,
-                &operand_allocs,
-                inst,
-                inst == first,
-                params,
-                splits,
-                &mut moves,
-            );
+            let block_params = (inst == first).then(|| func.block_params(block));
+            resolver.gap_moves(inst, block_params, splits, &mut moves);
             emitter.emit_parallel(inst, &moves);
         }
         if let [succ] = func.block_succs(block) {
-            edge_moves(func, &homes, live_in, block, *succ, &mut moves);
+            resolver.edge_moves(block, *succ, &mut moves);
             emitter.emit_parallel(Inst(end.0 - 1), &moves);
         }
     }
     let MoveEmitter { edits, stats, .. } = emitter;
-    let used_callee_saved = callee_saved_written(
-        env.callee_saved,
-        func,
-        &operand_offsets,
-        &operand_allocs,
-        &edits,
-    );
+    let used_callee_saved = callee_saved_written(env.callee_saved, func, &operands, &edits);
     Output {
-        operand_allocs,
-        operand_offsets,
+        operand_allocs: operands.allocs,
+        operand_offsets: operands.offsets,
         edits,
         spill_slot_classes: classes,
         used_callee_saved,
@@ -112,138 +94,48 @@ pub(crate) fn resolve<F: Function>(
     }
 }
 
-/// Looks up where each value is at each position.
-struct Homes<'a, F> {
-    func: &'a F,
-    allocated: &'a Allocated,
-    slot_of: &'a [Option<SpillSlot>],
-    /// The start and home of every interval, grouped by virtual register
-    /// (the intervals of `v` are at `offsets[v]..offsets[v + 1]`): a compact
-    /// copy of what most look-ups need.
-    starts: Vec<Pos>,
-    homes: Vec<Home>,
+/// The location of every operand, instruction after instruction.
+struct OperandAllocs {
+    allocs: Vec<Allocation>,
+    /// Where the operands of each instruction start in `allocs`.
     offsets: Vec<u32>,
 }
 
-impl<'a, F: Function> Homes<'a, F> {
-    fn new(func: &'a F, allocated: &'a Allocated, slot_of: &'a [Option<SpillSlot>]) -> Self {
-        let mut homes = Homes {
-            func,
-            allocated,
-            slot_of,
-            starts: Vec::with_capacity(allocated.intervals.len()),
-            homes: Vec::with_capacity(allocated.intervals.len()),
-            offsets: Vec::with_capacity(allocated.children.len() + 1),
-        };
-        homes.offsets.push(0);
-        for (v, children) in allocated.children.iter().enumerate() {
-            for &id in children {
-                let interval = &allocated.intervals[id as usize];
-                let home = homes.home(VReg(v as u32), interval.assignment);
-                homes.starts.push(interval.start());
-                homes.homes.push(home);
+impl OperandAllocs {
+    fn new<F: Function>(func: &F, homes: &Homes<'_, F>) -> OperandAllocs {
+        let mut allocs = Vec::with_capacity(func.num_insts() * 3);
+        let mut offsets = Vec::with_capacity(func.num_insts() + 1);
+        offsets.push(0);
+        for i in 0..func.num_insts() as u32 {
+            let inst = Inst(i);
+            let operands = func.inst_operands(inst);
+            for (index, op) in operands.iter().enumerate() {
+                let reusing_def = operands
+                    .iter()
+                    .find(|o| o.constraint == Constraint::Reuse(index));
+                let alloc = match (op.kind, op.constraint) {
+                    (_, Constraint::Fixed(reg)) => Allocation::Reg(reg),
+                    (_, Constraint::Stack) => Allocation::Stack(homes.slot(op.vreg)),
+                    (OperandKind::Use, _) => match reusing_def {
+                        Some(def) => homes.loc(def.vreg, early(inst)),
+                        None => homes.loc(op.vreg, early(inst)),
+                    },
+                    (OperandKind::Def, Constraint::Reuse(_)) | (OperandKind::EarlyDef, _) => {
+                        homes.loc(op.vreg, early(inst))
+                    }
+                    (OperandKind::Def, _) => homes.loc(op.vreg, late(inst)),
+                };
+                allocs.push(alloc);
             }
-            homes.offsets.push(homes.starts.len() as u32);
+            offsets.push(allocs.len() as u32);
         }
-        homes
+        OperandAllocs { allocs, offsets }
     }
 
-    /// Where `v` is at `pos`, if it is live there.
-    fn live_at(&self, v: VReg, pos: Pos) -> Option<Home> {
-        let assignment = self.allocated.assignment_at(v, pos)?;
-        Some(self.home(v, assignment))
+    /// The locations of the operands of `inst`.
+    fn of(&self, inst: Inst) -> &[Allocation] {
+        &self.allocs[self.offsets[inst.index()] as usize..self.offsets[inst.index() + 1] as usize]
     }
-
-    /// Where `v` is at `pos`, where it is known to be live.
-    fn at(&self, v: VReg, pos: Pos) -> Home {
-        let range = self.offsets[v.index()] as usize..self.offsets[v.index() + 1] as usize;
-        let later = self.starts[range.clone()].partition_point(|&start| start <= pos);
-        debug_assert!(later > 0, "{v} is not live at position {pos}");
-        self.homes[range.start + later - 1]
-    }
-
-    /// Whether `v` is live anywhere.
-    fn is_ever_live(&self, v: VReg) -> bool {
-        self.offsets[v.index()] < self.offsets[v.index() + 1]
-    }
-
-    fn home(&self, v: VReg, assignment: Assignment) -> Home {
-        match assignment {
-            Assignment::Reg(reg) => Home::Loc(Allocation::Reg(reg)),
-            Assignment::Spilled if self.func.is_constant(v) => Home::Remat,
-            Assignment::Spilled => Home::Loc(Allocation::Stack(self.slot(v))),
-            Assignment::Unassigned => unreachable!("every interval is assigned"),
-        }
-    }
-
-    fn slot(&self, v: VReg) -> SpillSlot {
-        self.slot_of[v.index()].expect("spilled values have a slot")
-    }
-
-    /// Whether `v` is stored to its slot where it is defined, so that its
-    /// slot holds it wherever it is live (constants are recomputed instead).
-    fn stored_at_def(&self, v: VReg) -> bool {
-        self.slot_of[v.index()].is_some() && !self.func.is_constant(v)
-    }
-
-    /// Whether a copy of `v` into `dst` is redundant because `dst` is the
-    /// slot that has held `v` since its definition.
-    fn already_in(&self, v: VReg, dst: Allocation) -> bool {
-        self.stored_at_def(v) && dst == Allocation::Stack(self.slot(v))
-    }
-
-    /// The location `v` has at `pos` as an operand. A spilled constant is
-    /// recomputed into its slot for an operand that accepts a slot.
-    fn loc(&self, v: VReg, pos: Pos) -> Allocation {
-        match self.at(v, pos) {
-            Home::Loc(loc) => loc,
-            Home::Remat => Allocation::Stack(self.slot(v)),
-        }
-    }
-}
-
-/// Where each instruction's operands start in the flat list of allocations.
-fn operand_offsets<F: Function>(func: &F) -> Vec<u32> {
-    let mut offsets = Vec::with_capacity(func.num_insts() + 1);
-    let mut total = 0u32;
-    offsets.push(0);
-    for i in 0..func.num_insts() as u32 {
-        total += func.inst_operands(Inst(i)).len() as u32;
-        offsets.push(total);
-    }
-    offsets
-}
-
-/// The location of every operand.
-fn operand_allocations<F: Function>(
-    func: &F,
-    homes: &Homes<'_, F>,
-    offsets: &[u32],
-) -> Vec<Allocation> {
-    let mut allocs = Vec::with_capacity(*offsets.last().unwrap_or(&0) as usize);
-    for i in 0..func.num_insts() as u32 {
-        let inst = Inst(i);
-        let operands = func.inst_operands(inst);
-        for (index, op) in operands.iter().enumerate() {
-            let reusing_def = operands
-                .iter()
-                .find(|o| o.constraint == Constraint::Reuse(index));
-            let alloc = match (op.kind, op.constraint) {
-                (_, Constraint::Fixed(reg)) => Allocation::Reg(reg),
-                (_, Constraint::Stack) => Allocation::Stack(homes.slot(op.vreg)),
-                (OperandKind::Use, _) => match reusing_def {
-                    Some(def) => homes.loc(def.vreg, early(inst)),
-                    None => homes.loc(op.vreg, early(inst)),
-                },
-                (OperandKind::Def, Constraint::Reuse(_)) | (OperandKind::EarlyDef, _) => {
-                    homes.loc(op.vreg, early(inst))
-                }
-                (OperandKind::Def, _) => homes.loc(op.vreg, late(inst)),
-            };
-            allocs.push(alloc);
-        }
-    }
-    allocs
 }
 
 /// The positions (sorted) where a value moves from one interval straight
@@ -268,128 +160,134 @@ fn split_points<F: Function>(func: &F, allocated: &Allocated) -> Vec<(Pos, VReg)
     points
 }
 
-/// The parallel move in the gap before `inst`. When `inst` starts a block,
-/// `params` are the block's parameters, which are defined in this gap.
-#[allow(clippy::too_many_arguments)]
-fn gap_moves<F: Function>(
-    func: &F,
-    homes: &Homes<'_, F>,
-    offsets: &[u32],
-    allocs: &[Allocation],
-    inst: Inst,
-    starts_block: bool,
-    params: &[VReg],
-    splits: &[(Pos, VReg)],
-    moves: &mut Vec<(MoveSource, Allocation)>,
-) {
-    moves.clear();
-    let here = early(inst);
-    let operands = func.inst_operands(inst);
-    let inst_allocs = &allocs[offsets[inst.index()] as usize..offsets[inst.index() + 1] as usize];
-    let previous = Inst(inst.0.wrapping_sub(1));
-    let (previous_operands, previous_allocs) = if starts_block {
-        (&[][..], &[][..])
-    } else {
-        let range = offsets[previous.index()] as usize..offsets[inst.index()] as usize;
-        (func.inst_operands(previous), &allocs[range])
-    };
-    let mut values: SmallVec<[VReg; 8]> = splits.iter().map(|&(_, v)| v).collect();
-    values.extend(operands.iter().filter(|op| !op.is_def()).map(|op| op.vreg));
-    values.extend(
-        previous_operands
-            .iter()
-            .filter(|op| op.is_def())
-            .map(|op| op.vreg),
-    );
-    values.extend_from_slice(params);
-    values.sort_unstable();
-    values.dedup();
-    for &v in &values {
-        let defined_by_previous = previous_operands
-            .iter()
-            .position(|op| op.is_def() && op.vreg == v);
-        let defined_here = defined_by_previous.is_some() || params.contains(&v);
-        let source = match defined_by_previous {
-            Some(index) => Home::Loc(previous_allocs[index]),
-            None if starts_block => {
-                if !homes.is_ever_live(v) {
-                    continue; // an unused block parameter
-                }
-                homes.at(v, here)
-            }
-            None => homes.at(v, here - 1),
-        };
-        let source = match source {
-            Home::Loc(loc) => MoveSource::Loc(loc),
-            Home::Remat => MoveSource::Remat(v),
-        };
-        let add = |dst: Allocation, moves: &mut Vec<(MoveSource, Allocation)>| {
-            let redundant = source == MoveSource::Loc(dst)
-                || (!defined_here && homes.already_in(v, dst))
-                || moves.iter().any(|&(_, d)| d == dst);
-            if !redundant {
-                moves.push((source, dst));
-            }
-        };
-        if defined_here && homes.stored_at_def(v) {
-            add(Allocation::Stack(homes.slot(v)), moves);
-        }
-        if !starts_block && let Some(Home::Loc(dst)) = homes.live_at(v, here) {
-            add(dst, moves);
-        }
-        for (op, &alloc) in operands.iter().zip(inst_allocs) {
-            if op.vreg == v && op.kind == OperandKind::Use {
-                add(alloc, moves);
-            }
-        }
-    }
+/// What building the moves reads.
+struct Resolver<'a, F> {
+    func: &'a F,
+    homes: &'a Homes<'a, F>,
+    operands: &'a OperandAllocs,
+    live_in: &'a [Vec<VReg>],
 }
 
-/// The parallel move on the edge from `pred` to `succ`.
-fn edge_moves<F: Function>(
-    func: &F,
-    homes: &Homes<'_, F>,
-    live_in: &[Vec<VReg>],
-    pred: Block,
-    succ: Block,
-    moves: &mut Vec<(MoveSource, Allocation)>,
-) {
-    moves.clear();
-    let pred_last = early(func.block_insts(pred).1) - 1;
-    let succ_first = early(func.block_insts(succ).0);
-    let mut add = |from: VReg, to: VReg| {
-        if !homes.is_ever_live(to) {
-            return; // an unused block parameter
-        }
-        let Home::Loc(dst) = homes.at(to, succ_first) else {
-            return;
+impl<F: Function> Resolver<'_, F> {
+    /// The parallel move in the gap before `inst`. When `inst` starts a
+    /// block, `block_params` are the block's parameters, which are defined
+    /// in this gap; `splits` are the values split right at `inst`.
+    fn gap_moves(
+        &self,
+        inst: Inst,
+        block_params: Option<&[VReg]>,
+        splits: &[(Pos, VReg)],
+        moves: &mut Moves,
+    ) {
+        moves.clear();
+        let (func, homes) = (self.func, self.homes);
+        let here = early(inst);
+        let operands = func.inst_operands(inst);
+        let allocs = self.operands.of(inst);
+        let params = block_params.unwrap_or(&[]);
+        // The instruction just before, in the same block, if any: its
+        // results are still where it wrote them.
+        let (previous_operands, previous_allocs) = match block_params {
+            Some(_) => (&[][..], &[][..]),
+            None => {
+                let previous = Inst(inst.0 - 1);
+                (func.inst_operands(previous), self.operands.of(previous))
+            }
         };
-        if from == to && homes.already_in(from, dst) {
-            return;
-        }
-        let src = match homes.at(from, pred_last) {
-            Home::Loc(loc) => MoveSource::Loc(loc),
-            Home::Remat => MoveSource::Remat(from),
-        };
-        moves.push((src, dst));
-    };
-    for &v in &live_in[succ.index()] {
-        // A value that was never split is in the same place everywhere.
-        if homes.allocated.children[v.index()].len() > 1 {
-            add(v, v);
+        let mut values: SmallVec<[VReg; 8]> = splits.iter().map(|&(_, v)| v).collect();
+        values.extend(operands.iter().filter(|op| !op.is_def()).map(|op| op.vreg));
+        values.extend(
+            previous_operands
+                .iter()
+                .filter(|op| op.is_def())
+                .map(|op| op.vreg),
+        );
+        values.extend_from_slice(params);
+        values.sort_unstable();
+        values.dedup();
+        for &v in &values {
+            let defined_by_previous = previous_operands
+                .iter()
+                .position(|op| op.is_def() && op.vreg == v);
+            let defined_here = defined_by_previous.is_some() || params.contains(&v);
+            let source = match defined_by_previous {
+                Some(index) => Home::Loc(previous_allocs[index]),
+                None if block_params.is_some() => {
+                    if !homes.is_ever_live(v) {
+                        continue; // an unused block parameter
+                    }
+                    homes.at(v, here)
+                }
+                None => homes.at(v, here - 1),
+            };
+            let source = match source {
+                Home::Loc(loc) => MoveSource::Loc(loc),
+                Home::Remat => MoveSource::Remat(v),
+            };
+            let add = |dst: Allocation, moves: &mut Moves| {
+                let redundant = source == MoveSource::Loc(dst)
+                    || (!defined_here && homes.already_in(v, dst))
+                    || moves.iter().any(|&(_, d)| d == dst);
+                if !redundant {
+                    moves.push((source, dst));
+                }
+            };
+            if defined_here && homes.stored_at_def(v) {
+                add(Allocation::Stack(homes.slot(v)), moves);
+            }
+            if block_params.is_none()
+                && let Some(Home::Loc(dst)) = homes.live_at(v, here)
+            {
+                add(dst, moves);
+            }
+            for (op, &alloc) in operands.iter().zip(allocs) {
+                if op.vreg == v && op.kind == OperandKind::Use {
+                    add(alloc, moves);
+                }
+            }
         }
     }
-    let succ_index = func
-        .block_succs(pred)
-        .iter()
-        .position(|&s| s == succ)
-        .expect("an edge joins a block to a successor");
-    for (&arg, &param) in func
-        .branch_args(pred, succ_index)
-        .iter()
-        .zip(func.block_params(succ))
-    {
-        add(arg, param);
+
+    /// The parallel move on the edge from `pred` to `succ`.
+    fn edge_moves(&self, pred: Block, succ: Block, moves: &mut Moves) {
+        moves.clear();
+        let (func, homes) = (self.func, self.homes);
+        let pred_last = early(func.block_insts(pred).1) - 1;
+        let succ_first = early(func.block_insts(succ).0);
+        let mut add = |from: VReg, to: VReg| {
+            if !homes.is_ever_live(to) {
+                return; // an unused block parameter
+            }
+            let Home::Loc(dst) = homes.at(to, succ_first) else {
+                return;
+            };
+            if from == to && homes.already_in(from, dst) {
+                return;
+            }
+            let src = match homes.at(from, pred_last) {
+                Home::Loc(loc) => MoveSource::Loc(loc),
+                Home::Remat => MoveSource::Remat(from),
+            };
+            moves.push((src, dst));
+        };
+        for &v in &self.live_in[succ.index()] {
+            // A value that was never split is in the same place everywhere.
+            if homes.was_split(v) {
+                add(v, v);
+            }
+        }
+        let succ_index = func
+            .block_succs(pred)
+            .iter()
+            .position(|&s| s == succ)
+            .expect("an edge joins a block to a successor");
+        for (&arg, &param) in func
+            .branch_args(pred, succ_index)
+            .iter()
+            .zip(func.block_params(succ))
+        {
+            add(arg, param);
+        }
     }
 }
 
@@ -397,8 +295,7 @@ fn edge_moves<F: Function>(
 fn callee_saved_written<F: Function>(
     callee_saved: PRegSet,
     func: &F,
-    offsets: &[u32],
-    allocs: &[Allocation],
+    operands: &OperandAllocs,
     edits: &[(Inst, Edit)],
 ) -> PRegSet {
     let mut written = PRegSet::empty();
@@ -409,12 +306,9 @@ fn callee_saved_written<F: Function>(
             written.insert(reg);
         }
     };
-    for i in 0..func.num_insts() {
-        let operands = func.inst_operands(Inst(i as u32));
-        for (op, &alloc) in operands
-            .iter()
-            .zip(&allocs[offsets[i] as usize..offsets[i + 1] as usize])
-        {
+    for i in 0..func.num_insts() as u32 {
+        let inst = Inst(i);
+        for (op, &alloc) in func.inst_operands(inst).iter().zip(operands.of(inst)) {
             if op.is_def() {
                 note(alloc);
             }
