@@ -25,7 +25,7 @@ use crate::encode::opcodes::{AluOp, Cond, FloatWidth, SseOp};
 use crate::encode::{Assembler, Label, Mem, RegMem, Size};
 use crate::inst::{Compare, FlagTest, MachInst};
 use crate::regs::{
-    CALLEE_SAVED, Gpr, R11, RBP, RDI, RDX, RSP, SCRATCH_GPR, SCRATCH_XMM, Xmm, gpr, xmm,
+    CALLEE_SAVED, Gpr, R11, RBP, RDI, RDX, RSI, RSP, SCRATCH_GPR, SCRATCH_XMM, Xmm, gpr, xmm,
 };
 use crate::vcode::VCode;
 use kiln_regalloc::{Allocation, Edit, Inst, Output, RegClass};
@@ -38,6 +38,7 @@ const VMCTX_SLOT: i32 = -8;
 pub(crate) const RUNTIME_STACK_LIMIT: i32 = 0;
 pub(crate) const RUNTIME_ENTRY_SP: i32 = 8;
 pub(crate) const RUNTIME_TRAP_CODE: i32 = 16;
+pub(crate) const RUNTIME_TRAP_HOOK: i32 = 24;
 
 /// The layout of one function's frame.
 struct Frame {
@@ -192,8 +193,21 @@ impl Emitter<'_> {
         self.asm.load(Size::S64, R11, Mem::at(R11, 0));
     }
 
-    /// `rsp = VmRuntime.entry_sp; ret` into the entry trampoline.
+    /// Reports the trap to the engine's hook while the trapping frames are
+    /// still on the stack, then `rsp = VmRuntime.entry_sp; ret` into the
+    /// entry trampoline. The hook is called (SysV) as
+    /// `hook(runtime, rbp, pc)`: `rbp` heads the chain of frames of the
+    /// trapping function and its callers, and `pc` lies in the trapping
+    /// function, so the engine can name them in a backtrace.
     fn unwind(&mut self) {
+        let here = self.asm.new_label();
+        self.asm.bind(here);
+        self.asm.lea(Size::S64, RDX, Mem::Label(here));
+        self.asm.mov(Size::S64, RDI, R11);
+        self.asm.mov(Size::S64, RSI, RBP);
+        self.asm.alu_imm(AluOp::And, Size::S64, RSP, -16);
+        self.asm.call_indirect(Mem::at(R11, RUNTIME_TRAP_HOOK));
+        self.load_runtime();
         self.asm
             .load(Size::S64, RSP, Mem::at(R11, RUNTIME_ENTRY_SP));
         self.asm.ret();
@@ -282,13 +296,8 @@ impl Emitter<'_> {
                 if bits == 0 {
                     self.asm.sse(SseOp::Xor, FloatWidth::F32, Xmm(hw), Xmm(hw));
                 } else {
-                    let size = if width == FloatWidth::F64 {
-                        Size::S64
-                    } else {
-                        Size::S32
-                    };
-                    self.asm.mov_imm(Size::S64, SCRATCH_GPR, bits, false);
-                    self.asm.movd_to_xmm(size, Xmm(hw), SCRATCH_GPR);
+                    let constant = self.asm.constant(u128::from(bits));
+                    self.asm.sse(SseOp::MovLoad, width, Xmm(hw), constant);
                 }
             }
             _ => unreachable!("only constants are rematerialized"),

@@ -18,7 +18,11 @@ pub struct VmRuntime {
     pub stack_limit: u64,
     pub entry_sp: u64,
     pub trap_code: u32,
+    pub trap_hook: extern "sysv64" fn(*mut VmRuntime, u64, u64),
 }
+
+/// The engine's trap hook; the tests need no backtrace.
+extern "sysv64" fn ignore_trap(_runtime: *mut VmRuntime, _fp: u64, _pc: u64) {}
 
 /// A linear memory record.
 #[repr(C)]
@@ -229,6 +233,7 @@ impl Instance {
                 stack_limit: 0,
                 entry_sp: 0,
                 trap_code: 0,
+                trap_hook: ignore_trap,
             }),
             memory: vec![0; 65536],
             memory_record: Box::new(VmMemory {
