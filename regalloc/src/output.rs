@@ -71,6 +71,15 @@ impl Output {
         &self.edits
     }
 
+    /// The edits to execute just before `inst`, in order.
+    pub fn edits_before(&self, inst: Inst) -> impl Iterator<Item = Edit> + '_ {
+        let start = self.edits.partition_point(|&(at, _)| at < inst);
+        self.edits[start..]
+            .iter()
+            .take_while(move |&&(at, _)| at == inst)
+            .map(|&(_, edit)| edit)
+    }
+
     /// The number of spill slots the frame must provide.
     pub fn num_spill_slots(&self) -> usize {
         self.spill_slot_classes.len()

@@ -348,3 +348,26 @@ fn irreducible_control_flow() {
     allocate_x86(&func);
     allocate(&func, &TestIsa::tiny().env).expect("the tiny machine allocates it too");
 }
+
+#[test]
+fn edits_before_an_instruction_are_the_ones_listed_for_it() {
+    let mut insts: Vec<_> = (0..20)
+        .map(|i| plain(vec![Operand::reg_def(v(i))]))
+        .collect();
+    insts.extend((0..20).map(|i| plain(vec![Operand::reg_use(v(i))])));
+    let func = straight_line(20, insts);
+    let output = allocate_x86(&func);
+    let mut listed = 0;
+    for i in 0..func.insts.len() as u32 {
+        let expected: Vec<_> = output
+            .edits()
+            .iter()
+            .filter(|&&(at, _)| at == Inst(i))
+            .map(|&(_, edit)| edit)
+            .collect();
+        assert_eq!(output.edits_before(Inst(i)).collect::<Vec<_>>(), expected);
+        listed += expected.len();
+    }
+    assert_eq!(listed, output.edits().len());
+    assert!(listed > 0);
+}
