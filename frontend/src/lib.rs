@@ -2,8 +2,8 @@
 //!
 //! - [`ModuleEnv`]: the plain facts about the module a body needs;
 //! - [`VmLayout`]: the layout of the per-instance context compiled code reads;
-//! - [`translate_function`]: one body in, one verified-shape
-//!   [`kiln_ssa::Function`] out. Functions are independent, so a module's
+//! - [`translate_function`]: one body in, one [`kiln_ssa::Function`] out
+//!   (it passes the SSA verifier). Functions are independent, so a module's
 //!   bodies can be translated in parallel.
 
 mod module_env;

@@ -15,7 +15,7 @@
 //!   parameter at once and fill in the branch arguments when it is sealed.
 //! - Parameters that turn out trivial (every predecessor passes the same
 //!   value, or the parameter itself) are removed when the function is
-//!   finished, by [`passes::redundant_params`](crate::passes::redundant_params).
+//!   finished, by [`passes::redundant_params`].
 
 use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function};

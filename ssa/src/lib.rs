@@ -6,7 +6,7 @@
 //!
 //! - the IR itself: [`types`], [`entities`], [`ops`], [`function`];
 //! - [`builder`]: SSA construction from variables (Braun et al.);
-//! - [`verify`](verify::verify), the text form ([`print`] and [`parse`]);
+//! - [`verify`](verify::verify), the text form ([`print`](mod@print) and [`parse`]);
 //! - [`passes`]: the optimizations;
 //! - [`interp`]: an interpreter, used to check front end and passes;
 //! - [`target`]: what machine backends hand to the engine.

@@ -6,7 +6,7 @@
 //! memory, the instance context, calls — goes through [`InterpEnv`], which a
 //! test implements with a byte buffer and the engine with a real instance.
 //!
-//! Values are `u64` bits as in [`eval`](crate::eval).
+//! Values are `u64` bits as in [`eval`].
 
 mod env;
 

@@ -4,7 +4,7 @@
 //! before their uses, and
 //!
 //! - evaluates pure operations (and non-trapping divisions) whose operands
-//!   are all constants, with the same [`eval`](crate::eval) functions the
+//!   are all constants, with the same [`eval`] functions the
 //!   interpreter uses;
 //! - applies identities that hold for every integer: `x + 0`, `x * 1`,
 //!   `x * 0`, `x - x`, `x ^ x`, `x & x`, `x == x`, shifts by zero,

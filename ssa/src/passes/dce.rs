@@ -5,7 +5,7 @@
 //! everything those depend on as live. A live block parameter makes the
 //! matching argument on every edge into its block live. Whatever is not
 //! marked is removed: instructions that may be removed when unused
-//! ([`Op::is_removable_if_unused`]) and block parameters with their branch
+//! ([`Op::is_removable_if_unused`](crate::ops::Op::is_removable_if_unused)) and block parameters with their branch
 //! arguments. Because liveness is propagated rather than counted, values
 //! that only feed each other around a loop are removed too.
 

@@ -2,7 +2,7 @@
 //!
 //! Every pass takes a verified function and leaves a verified function that
 //! computes the same results and traps. Passes that replace a value by
-//! another record the replacement in an [`Aliases`] table and rewrite all
+//! another record the replacement in an `Aliases` table and rewrite all
 //! uses at once.
 
 pub mod bounds_checks;
