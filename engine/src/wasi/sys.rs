@@ -275,11 +275,11 @@ pub(crate) fn read_dir(dir: BorrowedFd) -> WasiResult<Vec<HostDirEntry>> {
     let mut entries = Vec::new();
     loop {
         // SAFETY: `stream` is a live directory stream; a null result is the end.
-        let entry = unsafe { libc::readdir64(stream) };
+        let entry = unsafe { libc::readdir(stream) };
         if entry.is_null() {
             break;
         }
-        // SAFETY: `readdir64` returned a valid entry whose `d_name` is
+        // SAFETY: `readdir` returned a valid entry whose `d_name` is
         // NUL-terminated; it stays valid until the next call on the stream.
         let (ino, d_type, name) = unsafe {
             let entry = &*entry;
