@@ -11,7 +11,10 @@
 //!    their branch, select or trap and adds into addresses;
 //! 5. machine instructions whose results nobody reads removed.
 
+mod addresses;
+mod calls;
 mod cfg;
+mod conditions;
 mod fold;
 mod ops;
 

@@ -1,21 +1,19 @@
 //! Lowering rules, one SSA instruction at a time, matching patterns on the
-//! use-def graph: immediates, compares fused into their users, address
-//! modes, `lea` for adds.
+//! use-def graph: immediates, `lea` for adds, loads folded into the
+//! arithmetic that reads them, divisions without the checks a constant
+//! divisor rules out. Conditions, addresses and calls have modules of
+//! their own.
 
 use super::Lowerer;
+use super::conditions::invert;
 use crate::abi::{self, Location};
 use crate::encode::Size;
-use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp};
-use crate::inst::{
-    AddrMode, Callee, Compare, Condition, DivOp, FlagTest, FloatUnaryOp, LoadOp, MachInst,
-    RoundMode, StoreOp,
-};
-use crate::regs::{RAX, RCX, RDX, caller_saved};
+use crate::encode::opcodes::{AluOp, FloatWidth, IntRmOp, ShiftOp, SseOp};
+use crate::inst::{AddrMode, Callee, DivOp, FloatUnaryOp, LoadOp, MachInst, RoundMode, StoreOp};
+use crate::regs::{RAX, RCX, RDX};
 use kiln_regalloc::{Constraint, Operand, OperandKind, RegClass};
 use kiln_ssa::target::CompileError;
-use kiln_ssa::{
-    BinaryOp, Block, FloatCC, Inst, IntCC, LoadKind, Op, StoreKind, Type, UnaryOp, Value,
-};
+use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, StoreKind, Type, UnaryOp, Value};
 
 /// The operand size of an integer type.
 pub(crate) fn size_of(ty: Type) -> Size {
@@ -35,50 +33,10 @@ pub(crate) fn width_of(ty: Type) -> FloatWidth {
     }
 }
 
-/// The x86 condition of an integer comparison.
-fn int_cond(cc: IntCC) -> Cond {
-    match cc {
-        IntCC::Eq => Cond::E,
-        IntCC::Ne => Cond::Ne,
-        IntCC::Slt => Cond::L,
-        IntCC::Sle => Cond::Le,
-        IntCC::Sgt => Cond::G,
-        IntCC::Sge => Cond::Ge,
-        IntCC::Ult => Cond::B,
-        IntCC::Ule => Cond::Be,
-        IntCC::Ugt => Cond::A,
-        IntCC::Uge => Cond::Ae,
-    }
-}
-
-/// The comparison with its operands swapped.
-fn swap_cc(cc: IntCC) -> IntCC {
-    match cc {
-        IntCC::Slt => IntCC::Sgt,
-        IntCC::Sle => IntCC::Sge,
-        IntCC::Sgt => IntCC::Slt,
-        IntCC::Sge => IntCC::Sle,
-        IntCC::Ult => IntCC::Ugt,
-        IntCC::Ule => IntCC::Uge,
-        IntCC::Ugt => IntCC::Ult,
-        IntCC::Uge => IntCC::Ule,
-        IntCC::Eq | IntCC::Ne => cc,
-    }
-}
-
-/// The negation of a flag test.
-fn invert(test: FlagTest) -> FlagTest {
-    match test {
-        FlagTest::Single(cc) => FlagTest::Single(cc.invert()),
-        FlagTest::FloatEq => FlagTest::FloatNe,
-        FlagTest::FloatNe => FlagTest::FloatEq,
-    }
-}
-
 impl Lowerer<'_> {
     /// The bits of `value` as a sign-extended 32-bit immediate of an
     /// operation on `ty`, when it is a constant that fits.
-    fn imm32(&self, value: Value, ty: Type) -> Option<i32> {
+    pub(super) fn imm32(&self, value: Value, ty: Type) -> Option<i32> {
         let bits = self.func.constant(value)?;
         match ty {
             Type::I32 => Some(bits as u32 as i32),
@@ -90,173 +48,6 @@ impl Lowerer<'_> {
     /// The single result of `inst`.
     fn result(&self, inst: Inst) -> Value {
         self.func.inst(inst).results[0]
-    }
-
-    /// The condition that makes `value` true (non-zero), with the operands
-    /// of its compare: a folded `icmp`/`fcmp`, or a test of the value.
-    fn condition(&self, value: Value) -> (Condition, Vec<Operand>) {
-        let folded = self
-            .func
-            .defining_inst(value)
-            .filter(|_| match self.func.value_def(value) {
-                kiln_ssa::ValueDef::Result(inst) => self.fold.is_folded(inst),
-                _ => false,
-            });
-        match folded.map(|data| (data.op, data.args.as_slice())) {
-            Some((Op::Icmp(cc), &[a, b])) => self.int_compare(cc, a, b),
-            Some((Op::Fcmp(cc), &[a, b])) => self.float_compare(cc, a, b),
-            _ => {
-                let compare = Compare::NonZero(size_of(self.func.value_type(value)));
-                let cond = Condition {
-                    compare,
-                    test: FlagTest::Single(Cond::Ne),
-                };
-                (cond, vec![Operand::reg_use(self.vreg(value))])
-            }
-        }
-    }
-
-    fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
-        let ty = self.func.value_type(a);
-        let size = size_of(ty);
-        let (cc, a, compare, operands) = if let Some(imm) = self.imm32(b, ty) {
-            (cc, a, Compare::IntImm(size, imm), vec![])
-        } else if let Some(imm) = self.imm32(a, ty) {
-            (swap_cc(cc), b, Compare::IntImm(size, imm), vec![])
-        } else {
-            (
-                cc,
-                a,
-                Compare::Int(size),
-                vec![Operand::any_use(self.vreg(b))],
-            )
-        };
-        let mut all = vec![Operand::reg_use(self.vreg(a))];
-        all.extend(operands);
-        let test = FlagTest::Single(int_cond(cc));
-        (Condition { compare, test }, all)
-    }
-
-    fn float_compare(&self, cc: FloatCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
-        let width = width_of(self.func.value_type(a));
-        let (first, second, test) = match cc {
-            FloatCC::Eq => (a, b, FlagTest::FloatEq),
-            FloatCC::Ne => (a, b, FlagTest::FloatNe),
-            FloatCC::Gt => (a, b, FlagTest::Single(Cond::A)),
-            FloatCC::Ge => (a, b, FlagTest::Single(Cond::Ae)),
-            FloatCC::Lt => (b, a, FlagTest::Single(Cond::A)),
-            FloatCC::Le => (b, a, FlagTest::Single(Cond::Ae)),
-        };
-        let operands = vec![
-            Operand::reg_use(self.vreg(first)),
-            Operand::any_use(self.vreg(second)),
-        ];
-        (
-            Condition {
-                compare: Compare::Float(width),
-                test,
-            },
-            operands,
-        )
-    }
-
-    /// The address `value + offset` as an address mode, pushing its
-    /// operands: a folded `iadd` gives base and index, a zero-extended or
-    /// shifted index folds into the scaled index, constants into the
-    /// displacement.
-    fn address(&mut self, value: Value, offset: u32, operands: &mut Vec<Operand>) -> AddrMode {
-        let folded = match self.func.value_def(value) {
-            kiln_ssa::ValueDef::Result(inst) if self.fold.is_folded(inst) => {
-                let args = &self.func.inst(inst).args;
-                Some((args[0], args[1]))
-            }
-            _ => None,
-        };
-        if let Some((base, index)) = folded {
-            let disp = match self.imm32(index, Type::I64) {
-                Some(constant) => i32::try_from(i64::from(constant) + i64::from(offset)).ok(),
-                None => i32::try_from(offset).ok(),
-            };
-            if let Some(disp) = disp {
-                operands.push(Operand::reg_use(self.vreg(base)));
-                if self.imm32(index, Type::I64).is_some() {
-                    return AddrMode {
-                        index_shift: None,
-                        disp,
-                    };
-                }
-                let (index, shift) = self.scaled_index(index);
-                operands.push(Operand::reg_use(self.vreg(index)));
-                return AddrMode {
-                    index_shift: Some(shift),
-                    disp,
-                };
-            }
-            let sum = self.new_vreg(RegClass::Int);
-            let ops = vec![
-                Operand::reg_use(self.vreg(base)),
-                Operand::reg_use(self.vreg(index)),
-                Operand::reg_def(sum),
-            ];
-            self.emit(
-                MachInst::Lea {
-                    size: Size::S64,
-                    addr: AddrMode {
-                        index_shift: Some(0),
-                        disp: 0,
-                    },
-                },
-                ops,
-            );
-            return self.offset_address(sum, offset, operands);
-        }
-        let base = self.vreg(value);
-        self.offset_address(base, offset, operands)
-    }
-
-    fn offset_address(
-        &mut self,
-        base: kiln_regalloc::VReg,
-        offset: u32,
-        operands: &mut Vec<Operand>,
-    ) -> AddrMode {
-        operands.push(Operand::reg_use(base));
-        match i32::try_from(offset) {
-            Ok(disp) => AddrMode {
-                index_shift: None,
-                disp,
-            },
-            Err(_) => {
-                let constant = self.new_vreg(RegClass::Int);
-                let inst = MachInst::Const {
-                    bits: u64::from(offset),
-                };
-                self.constants[constant.index()] = Some(inst);
-                self.emit(inst, vec![Operand::reg_def(constant)]);
-                operands.push(Operand::reg_use(constant));
-                AddrMode {
-                    index_shift: Some(0),
-                    disp: 0,
-                }
-            }
-        }
-    }
-
-    /// An index value and its shift: `uextend x` is `x` itself (i32
-    /// values are kept zero-extended in registers), `ishl x, 1..=3` is `x`
-    /// scaled.
-    fn scaled_index(&self, index: Value) -> (Value, u8) {
-        let Some(data) = self.func.defining_inst(index) else {
-            return (index, 0);
-        };
-        match (data.op, data.args.as_slice()) {
-            (Op::Unary(UnaryOp::Uextend), &[x]) => (x, 0),
-            (Op::Binary(BinaryOp::Ishl), &[x, amount]) => match self.func.constant(amount) {
-                Some(shift @ 1..=3) => (x, shift as u8),
-                _ => (index, 0),
-            },
-            _ => (index, 0),
-        }
     }
 
     /// Lowers one SSA instruction of `block`.
@@ -715,69 +506,6 @@ impl Lowerer<'_> {
             UnaryOp::Bitcast => (MachInst::MovFromFloat { size: size_of(to) }, reg),
         };
         self.emit(machine, operands);
-        Ok(())
-    }
-
-    /// A call: arguments into their registers and stack slots, results out
-    /// of their registers, every caller-saved register clobbered.
-    fn lower_call(
-        &mut self,
-        callee: Callee,
-        args: &[Value],
-        results: &[Value],
-    ) -> Result<(), CompileError> {
-        let mut operands = Vec::new();
-        let call_args = match callee {
-            Callee::Indirect => {
-                operands.push(Operand::reg_use(self.vreg(args[0])));
-                &args[1..]
-            }
-            _ => args,
-        };
-        let types: Vec<Type> = call_args.iter().map(|&v| self.func.value_type(v)).collect();
-        let locations = match callee {
-            Callee::Helper(_) => {
-                if call_args.len() > abi::SYSV_ARGS.len() {
-                    return Err(self.error("a helper with more than six arguments"));
-                }
-                abi::SYSV_ARGS
-                    .iter()
-                    .take(call_args.len())
-                    .map(|r| Location::Reg(r.preg()))
-                    .collect()
-            }
-            _ => abi::param_locations(&types),
-        };
-        let mut stack = Vec::new();
-        for (&value, location) in call_args.iter().zip(&locations) {
-            match *location {
-                Location::Reg(reg) => operands.push(Operand::fixed_use(self.vreg(value), reg)),
-                Location::Stack(_) => stack.push(Operand::any_use(self.vreg(value))),
-            }
-        }
-        let reg_args = (call_args.len() - stack.len()) as u16;
-        let stack_args = stack.len() as u16;
-        operands.extend(stack);
-        let result_types: Vec<Type> = results.iter().map(|&v| self.func.value_type(v)).collect();
-        let mut stack_results = Vec::new();
-        for (&value, location) in results.iter().zip(abi::result_locations(&result_types)) {
-            match location {
-                Location::Reg(reg) => operands.push(Operand::fixed_def(self.vreg(value), reg)),
-                Location::Stack(_) => stack_results.push(Operand::stack_def(self.vreg(value))),
-            }
-        }
-        let slots = u32::from(stack_args) + stack_results.len() as u32;
-        self.outgoing_slots = self.outgoing_slots.max(slots);
-        let machine = MachInst::Call {
-            callee,
-            reg_args,
-            stack_args,
-            stack_results: stack_results.len() as u16,
-            zero_extend_i32_result: matches!(callee, Callee::Helper(_))
-                && result_types == [Type::I32],
-        };
-        operands.extend(stack_results);
-        self.emit_with_clobbers(machine, operands, caller_saved());
         Ok(())
     }
 }

@@ -1,0 +1,115 @@
+//! Address modes: `base + index << shift + disp` from the use-def graph
+//! of an address (a folded `iadd`, a zero-extended or shifted index, a
+//! constant) and the static offset of the access.
+
+use super::Lowerer;
+use crate::encode::Size;
+use crate::inst::{AddrMode, MachInst};
+use kiln_regalloc::{Operand, RegClass};
+use kiln_ssa::{BinaryOp, Op, Type, UnaryOp, Value};
+
+impl Lowerer<'_> {
+    /// The address `value + offset` as an address mode, pushing its
+    /// operands: a folded `iadd` gives base and index, a zero-extended or
+    /// shifted index folds into the scaled index, constants into the
+    /// displacement.
+    pub(super) fn address(
+        &mut self,
+        value: Value,
+        offset: u32,
+        operands: &mut Vec<Operand>,
+    ) -> AddrMode {
+        let folded = match self.func.value_def(value) {
+            kiln_ssa::ValueDef::Result(inst) if self.fold.is_folded(inst) => {
+                let args = &self.func.inst(inst).args;
+                Some((args[0], args[1]))
+            }
+            _ => None,
+        };
+        if let Some((base, index)) = folded {
+            let disp = match self.imm32(index, Type::I64) {
+                Some(constant) => i32::try_from(i64::from(constant) + i64::from(offset)).ok(),
+                None => i32::try_from(offset).ok(),
+            };
+            if let Some(disp) = disp {
+                operands.push(Operand::reg_use(self.vreg(base)));
+                if self.imm32(index, Type::I64).is_some() {
+                    return AddrMode {
+                        index_shift: None,
+                        disp,
+                    };
+                }
+                let (index, shift) = self.scaled_index(index);
+                operands.push(Operand::reg_use(self.vreg(index)));
+                return AddrMode {
+                    index_shift: Some(shift),
+                    disp,
+                };
+            }
+            let sum = self.new_vreg(RegClass::Int);
+            let ops = vec![
+                Operand::reg_use(self.vreg(base)),
+                Operand::reg_use(self.vreg(index)),
+                Operand::reg_def(sum),
+            ];
+            self.emit(
+                MachInst::Lea {
+                    size: Size::S64,
+                    addr: AddrMode {
+                        index_shift: Some(0),
+                        disp: 0,
+                    },
+                },
+                ops,
+            );
+            return self.offset_address(sum, offset, operands);
+        }
+        let base = self.vreg(value);
+        self.offset_address(base, offset, operands)
+    }
+
+    pub(super) fn offset_address(
+        &mut self,
+        base: kiln_regalloc::VReg,
+        offset: u32,
+        operands: &mut Vec<Operand>,
+    ) -> AddrMode {
+        operands.push(Operand::reg_use(base));
+        match i32::try_from(offset) {
+            Ok(disp) => AddrMode {
+                index_shift: None,
+                disp,
+            },
+            Err(_) => {
+                let constant = self.new_vreg(RegClass::Int);
+                let inst = MachInst::Const {
+                    bits: u64::from(offset),
+                };
+                self.constants[constant.index()] = Some(inst);
+                self.emit(inst, vec![Operand::reg_def(constant)]);
+                operands.push(Operand::reg_use(constant));
+                AddrMode {
+                    index_shift: Some(0),
+                    disp: 0,
+                }
+            }
+        }
+    }
+
+    /// An index value and its shift: `uextend x` is `x` itself (i32
+    /// values are kept zero-extended in registers), `ishl x, 1..=3` is `x`
+    /// scaled.
+    pub(super) fn scaled_index(&self, index: Value) -> (Value, u8) {
+        let Some(data) = self.func.defining_inst(index) else {
+            return (index, 0);
+        };
+        match (data.op, data.args.as_slice()) {
+            (Op::Unary(UnaryOp::Uextend), &[x]) => (x, 0),
+            (Op::Binary(BinaryOp::Ishl), &[x, amount]) => match self.func.constant(amount) {
+                Some(shift @ 1..=3) => (x, shift as u8),
+                _ => (index, 0),
+            },
+            _ => (index, 0),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Conditions: the compare that sets the flags and the flags that make
+//! it true. A folded `icmp`/`fcmp` becomes the compare of its user;
+//! constants become immediates, swapping the operands when the constant is
+//! on the left; float compares are ordered so that one flag test (`a`,
+//! `ae`) is false for NaN, except `eq`/`ne`, which also test parity.
+
+use super::Lowerer;
+use super::ops::{size_of, width_of};
+use crate::encode::opcodes::Cond;
+use crate::inst::{Compare, Condition, FlagTest};
+use kiln_regalloc::Operand;
+use kiln_ssa::{FloatCC, IntCC, Op, Value};
+
+/// The x86 condition of an integer comparison.
+fn int_cond(cc: IntCC) -> Cond {
+    match cc {
+        IntCC::Eq => Cond::E,
+        IntCC::Ne => Cond::Ne,
+        IntCC::Slt => Cond::L,
+        IntCC::Sle => Cond::Le,
+        IntCC::Sgt => Cond::G,
+        IntCC::Sge => Cond::Ge,
+        IntCC::Ult => Cond::B,
+        IntCC::Ule => Cond::Be,
+        IntCC::Ugt => Cond::A,
+        IntCC::Uge => Cond::Ae,
+    }
+}
+
+/// The comparison with its operands swapped.
+fn swap_cc(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Slt => IntCC::Sgt,
+        IntCC::Sle => IntCC::Sge,
+        IntCC::Sgt => IntCC::Slt,
+        IntCC::Sge => IntCC::Sle,
+        IntCC::Ult => IntCC::Ugt,
+        IntCC::Ule => IntCC::Uge,
+        IntCC::Ugt => IntCC::Ult,
+        IntCC::Uge => IntCC::Ule,
+        IntCC::Eq | IntCC::Ne => cc,
+    }
+}
+
+/// The negation of a flag test.
+pub(super) fn invert(test: FlagTest) -> FlagTest {
+    match test {
+        FlagTest::Single(cc) => FlagTest::Single(cc.invert()),
+        FlagTest::FloatEq => FlagTest::FloatNe,
+        FlagTest::FloatNe => FlagTest::FloatEq,
+    }
+}
+
+impl Lowerer<'_> {
+    /// The condition that makes `value` true (non-zero), with the operands
+    /// of its compare: a folded `icmp`/`fcmp`, or a test of the value.
+    pub(super) fn condition(&self, value: Value) -> (Condition, Vec<Operand>) {
+        let folded = self
+            .func
+            .defining_inst(value)
+            .filter(|_| match self.func.value_def(value) {
+                kiln_ssa::ValueDef::Result(inst) => self.fold.is_folded(inst),
+                _ => false,
+            });
+        match folded.map(|data| (data.op, data.args.as_slice())) {
+            Some((Op::Icmp(cc), &[a, b])) => self.int_compare(cc, a, b),
+            Some((Op::Fcmp(cc), &[a, b])) => self.float_compare(cc, a, b),
+            _ => {
+                let compare = Compare::NonZero(size_of(self.func.value_type(value)));
+                let cond = Condition {
+                    compare,
+                    test: FlagTest::Single(Cond::Ne),
+                };
+                (cond, vec![Operand::reg_use(self.vreg(value))])
+            }
+        }
+    }
+
+    pub(super) fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
+        let ty = self.func.value_type(a);
+        let size = size_of(ty);
+        let (cc, a, compare, operands) = if let Some(imm) = self.imm32(b, ty) {
+            (cc, a, Compare::IntImm(size, imm), vec![])
+        } else if let Some(imm) = self.imm32(a, ty) {
+            (swap_cc(cc), b, Compare::IntImm(size, imm), vec![])
+        } else {
+            (
+                cc,
+                a,
+                Compare::Int(size),
+                vec![Operand::any_use(self.vreg(b))],
+            )
+        };
+        let mut all = vec![Operand::reg_use(self.vreg(a))];
+        all.extend(operands);
+        let test = FlagTest::Single(int_cond(cc));
+        (Condition { compare, test }, all)
+    }
+
+    pub(super) fn float_compare(
+        &self,
+        cc: FloatCC,
+        a: Value,
+        b: Value,
+    ) -> (Condition, Vec<Operand>) {
+        let width = width_of(self.func.value_type(a));
+        let (first, second, test) = match cc {
+            FloatCC::Eq => (a, b, FlagTest::FloatEq),
+            FloatCC::Ne => (a, b, FlagTest::FloatNe),
+            FloatCC::Gt => (a, b, FlagTest::Single(Cond::A)),
+            FloatCC::Ge => (a, b, FlagTest::Single(Cond::Ae)),
+            FloatCC::Lt => (b, a, FlagTest::Single(Cond::A)),
+            FloatCC::Le => (b, a, FlagTest::Single(Cond::Ae)),
+        };
+        let operands = vec![
+            Operand::reg_use(self.vreg(first)),
+            Operand::any_use(self.vreg(second)),
+        ];
+        (
+            Condition {
+                compare: Compare::Float(width),
+                test,
+            },
+            operands,
+        )
+    }
+}
