@@ -37,6 +37,7 @@ pub struct FunctionBuilder<'f> {
     var_types: Vec<Type>,
     current_defs: IdHashMap<(Block, Variable), Value>,
     sealed: Vec<bool>,
+    in_layout: Vec<bool>,
     incomplete_params: Vec<Vec<(Variable, Value)>>,
     pred_edges: Vec<Vec<(Block, Inst)>>,
 }
@@ -45,12 +46,17 @@ impl<'f> FunctionBuilder<'f> {
     /// A builder appending to `func` (normally empty).
     pub fn new(func: &'f mut Function) -> FunctionBuilder<'f> {
         let n = func.blocks.len();
+        let mut in_layout = vec![false; n];
+        for block in &func.layout {
+            in_layout[block.index()] = true;
+        }
         FunctionBuilder {
             func,
             current: None,
             var_types: Vec::new(),
             current_defs: IdHashMap::default(),
             sealed: vec![false; n],
+            in_layout,
             incomplete_params: vec![Vec::new(); n],
             pred_edges: vec![Vec::new(); n],
         }
@@ -60,6 +66,7 @@ impl<'f> FunctionBuilder<'f> {
     pub fn create_block(&mut self) -> Block {
         let block = self.func.create_block();
         self.sealed.push(false);
+        self.in_layout.push(false);
         self.incomplete_params.push(Vec::new());
         self.pred_edges.push(Vec::new());
         block
@@ -73,7 +80,7 @@ impl<'f> FunctionBuilder<'f> {
 
     /// Continues building at the end of `block`, placing it in the layout.
     pub fn switch_to_block(&mut self, block: Block) {
-        if !self.func.layout.contains(&block) {
+        if !std::mem::replace(&mut self.in_layout[block.index()], true) {
             self.func.layout.push(block);
         }
         self.current = Some(block);
