@@ -21,7 +21,7 @@ use crate::function::{Function, MachineEnv};
 use crate::homes::{Home, Homes};
 use crate::interval::{Pos, early, late};
 use crate::linear_scan::Allocated;
-use crate::operand::{Constraint, OperandKind};
+use crate::operand::{Constraint, Operand, OperandKind};
 use crate::output::{Edit, Output};
 use crate::parallel_move::{MoveEmitter, MoveSource};
 use crate::spill_slots::SpillSlots;
@@ -194,13 +194,34 @@ impl<F: Function> Resolver<'_, F> {
                 (func.inst_operands(previous), self.operands.of(previous))
             }
         };
+        // The values that may need a move here. The others (a plain register
+        // or anywhere operand, read or written where its interval is, and not
+        // a constant that may have to be recomputed into a slot) are already
+        // in place.
+        let plain = |ops: &[Operand], index: usize| {
+            matches!(
+                ops[index].constraint,
+                Constraint::Reg | Constraint::Any | Constraint::Reuse(_)
+            ) && !ops.iter().any(|o| o.constraint == Constraint::Reuse(index))
+                && !func.is_constant(ops[index].vreg)
+        };
         let mut values: SmallVec<[VReg; 8]> = splits.iter().map(|&(_, v)| v).collect();
-        values.extend(operands.iter().filter(|op| !op.is_def()).map(|op| op.vreg));
+        values.extend(
+            operands
+                .iter()
+                .enumerate()
+                .filter(|&(index, op)| !op.is_def() && !plain(operands, index))
+                .map(|(_, op)| op.vreg),
+        );
         values.extend(
             previous_operands
                 .iter()
-                .filter(|op| op.is_def())
-                .map(|op| op.vreg),
+                .enumerate()
+                .filter(|&(index, op)| {
+                    op.is_def()
+                        && (!plain(previous_operands, index) || homes.stored_at_def(op.vreg))
+                })
+                .map(|(_, op)| op.vreg),
         );
         values.extend_from_slice(params);
         values.sort_unstable();
