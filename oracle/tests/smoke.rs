@@ -1,8 +1,8 @@
 //! A fixed-seed smoke run of the differential oracle: a few hundred generated
 //! modules, each run on the reference interpreter and on every engine kiln
-//! offers. Until kiln has a second engine this compares the interpreter with a
-//! fresh run of itself, which checks that it is deterministic, that it never
-//! panics or hangs on generated modules, and that its trap codes are stable.
+//! offers. The interpreter is in that list too, so it is also compared with a
+//! fresh run of itself: it must be deterministic, never panic or hang on a
+//! generated module, and trap with stable codes.
 
 use arbitrary::Unstructured;
 use kiln_oracle::{
