@@ -9,6 +9,7 @@ pub mod bounds_checks;
 pub mod const_fold;
 pub mod dce;
 pub mod gvn;
+pub mod licm;
 pub mod redundant_params;
 pub mod simplify_cfg;
 pub mod unreachable_blocks;
@@ -29,6 +30,7 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     ("gvn", gvn::run),
     ("vm_loads", vm_loads::run),
     ("gvn", gvn::run),
+    ("licm", licm::run),
     ("bounds_checks", bounds_checks::run),
     ("const_fold", const_fold::run),
     ("dce", dce::run),
