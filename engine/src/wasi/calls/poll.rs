@@ -97,32 +97,27 @@ fn ready_at_once(descriptor: &Descriptor, userdata: u64, kind: u8) -> WasiResult
     }
 }
 
-pub(crate) fn poll_oneoff(
-    ctx: &mut WasiCtx,
-    memory: &mut GuestMemory,
-    subscriptions: u32,
-    events: u32,
-    count: u32,
-    nevents: u32,
-) -> WasiResult<()> {
-    if count == 0 {
-        return Err(Errno::Inval);
-    }
-    let size = count
-        .checked_mul(layout::SUBSCRIPTION_SIZE)
-        .ok_or(Errno::Fault)?;
-    memory.slice(subscriptions, size)?;
-    memory.slice_mut(
-        events,
-        count.checked_mul(layout::EVENT_SIZE).ok_or(Errno::Fault)?,
-    )?;
+/// The subscriptions of one call, sorted by how they are decided.
+#[derive(Default)]
+struct Subscriptions {
+    /// Events decided already: ready descriptors and invalid subscriptions.
+    fired: Vec<Event>,
+    timers: Vec<Timer>,
+    /// Descriptors that the host's `poll` decides, with `pollfds` in step.
+    waiting: Vec<Waiting>,
+    pollfds: Vec<libc::pollfd>,
+}
 
-    let mut fired = Vec::new();
-    let mut timers = Vec::new();
-    let mut waiting = Vec::new();
-    let mut pollfds = Vec::new();
+/// Reads the `count` subscriptions at `ptr` and sorts them.
+fn read_subscriptions(
+    ctx: &mut WasiCtx,
+    memory: &GuestMemory,
+    ptr: u32,
+    count: u32,
+) -> WasiResult<Subscriptions> {
+    let mut subs = Subscriptions::default();
     for i in 0..count {
-        let sub = subscriptions + i * layout::SUBSCRIPTION_SIZE;
+        let sub = ptr + i * layout::SUBSCRIPTION_SIZE;
         let userdata = memory.read_u64(sub)?;
         let kind = memory.read_u8(sub + 8)?;
         match kind {
@@ -131,56 +126,54 @@ pub(crate) fn poll_oneoff(
                 let timeout = memory.read_u64(sub + 24)?;
                 let flags = memory.read_u16(sub + 40)?;
                 match clock_timeout(ctx, id, timeout, flags) {
-                    Ok(timeout) => timers.push(Timer { userdata, timeout }),
-                    Err(errno) => fired.push(Event::failed(userdata, kind, errno)),
+                    Ok(timeout) => subs.timers.push(Timer { userdata, timeout }),
+                    Err(errno) => subs.fired.push(Event::failed(userdata, kind, errno)),
                 }
             }
             event::FD_READ | event::FD_WRITE => {
                 let fd = memory.read_u32(sub + 16)?;
-                let needed = if kind == event::FD_READ {
-                    rights::FD_READ
+                let (needed, poll_events) = if kind == event::FD_READ {
+                    (rights::FD_READ, libc::POLLIN)
                 } else {
-                    rights::FD_WRITE
+                    (rights::FD_WRITE, libc::POLLOUT)
                 };
-                let descriptor = match ctx.fds.get(fd, needed | rights::POLL_FD_READWRITE) {
-                    Ok(descriptor) => descriptor,
-                    Err(errno) => {
-                        fired.push(Event::failed(userdata, kind, errno));
-                        continue;
-                    }
-                };
-                match ready_at_once(descriptor, userdata, kind) {
-                    Ok(Some(ready)) => fired.push(ready),
+                let ready = ctx
+                    .fds
+                    .get(fd, needed | rights::POLL_FD_READWRITE)
+                    .and_then(|descriptor| ready_at_once(descriptor, userdata, kind));
+                match ready {
+                    Ok(Some(ready)) => subs.fired.push(ready),
                     Ok(None) => {
-                        let host = descriptor.host_fd()?;
-                        let events = if kind == event::FD_READ {
-                            libc::POLLIN
-                        } else {
-                            libc::POLLOUT
-                        };
-                        pollfds.push(libc::pollfd {
+                        let host = ctx.fds.get(fd, 0)?.host_fd()?;
+                        subs.pollfds.push(libc::pollfd {
                             fd: host.as_raw_fd(),
-                            events,
+                            events: poll_events,
                             revents: 0,
                         });
-                        waiting.push(Waiting { userdata, kind, fd });
+                        subs.waiting.push(Waiting { userdata, kind, fd });
                     }
-                    Err(errno) => fired.push(Event::failed(userdata, kind, errno)),
+                    Err(errno) => subs.fired.push(Event::failed(userdata, kind, errno)),
                 }
             }
             _ => return Err(Errno::Inval),
         }
     }
+    Ok(subs)
+}
 
+/// Waits until at least one subscription fires, and returns what fired: at
+/// once if something is ready already, else when a descriptor becomes ready
+/// or the earliest timer runs out.
+fn wait(ctx: &mut WasiCtx, mut subs: Subscriptions) -> WasiResult<Vec<Event>> {
     let start = Instant::now();
-    let wait = if fired.is_empty() {
-        timers.iter().map(|t| t.timeout).min()
+    let wait = if subs.fired.is_empty() {
+        subs.timers.iter().map(|timer| timer.timeout).min()
     } else {
         Some(Duration::ZERO)
     };
     loop {
         let remaining = wait.map(|wait| wait.saturating_sub(start.elapsed()));
-        if pollfds.is_empty() {
+        if subs.pollfds.is_empty() {
             if let Some(remaining) = remaining {
                 std::thread::sleep(remaining);
             }
@@ -188,12 +181,12 @@ pub(crate) fn poll_oneoff(
             let timeout_ms = remaining.map_or(-1, |d| {
                 i32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX)
             });
-            match sys::poll(&mut pollfds, timeout_ms) {
+            match sys::poll(&mut subs.pollfds, timeout_ms) {
                 Ok(_) | Err(Errno::Intr) => {}
                 Err(errno) => return Err(errno),
             }
         }
-        for (pollfd, sub) in pollfds.iter().zip(&waiting) {
+        for (pollfd, sub) in subs.pollfds.iter().zip(&subs.waiting) {
             if pollfd.revents == 0 {
                 continue;
             }
@@ -208,20 +201,39 @@ pub(crate) fn poll_oneoff(
                     .and_then(|descriptor| sys::bytes_readable(descriptor.host_fd()?))
                     .unwrap_or(0);
             }
-            fired.push(ready);
+            subs.fired.push(ready);
         }
         let elapsed = start.elapsed();
-        fired.extend(
-            timers
+        subs.fired.extend(
+            subs.timers
                 .iter()
                 .filter(|timer| timer.timeout <= elapsed)
                 .map(|timer| Event::new(timer.userdata, event::CLOCK)),
         );
-        if !fired.is_empty() {
-            break;
+        if !subs.fired.is_empty() {
+            return Ok(subs.fired);
         }
     }
+}
 
+pub(crate) fn poll_oneoff(
+    ctx: &mut WasiCtx,
+    memory: &mut GuestMemory,
+    subscriptions: u32,
+    events: u32,
+    count: u32,
+    nevents: u32,
+) -> WasiResult<()> {
+    if count == 0 {
+        return Err(Errno::Inval);
+    }
+    let subscriptions_size = count.checked_mul(layout::SUBSCRIPTION_SIZE);
+    memory.slice(subscriptions, subscriptions_size.ok_or(Errno::Fault)?)?;
+    let events_size = count.checked_mul(layout::EVENT_SIZE);
+    memory.slice(events, events_size.ok_or(Errno::Fault)?)?;
+
+    let subs = read_subscriptions(ctx, memory, subscriptions, count)?;
+    let fired = wait(ctx, subs)?;
     for (i, ready) in fired.iter().enumerate() {
         ready.write(memory, events + i as u32 * layout::EVENT_SIZE)?;
     }
