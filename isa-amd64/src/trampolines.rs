@@ -60,18 +60,24 @@ fn store_value(asm: &mut Assembler, ty: Type, reg: PReg, to: Mem) {
 /// `vmctx`). `values` holds the arguments on entry and the results on
 /// return, one 8-byte slot each.
 ///
-/// Frame: `rbp`, `rbx r12 r13 r14 r15`, the previous `entry_sp`, the
+/// Frame: `rbp`, a null `vmctx` at `[rbp-8]` (where a compiled caller
+/// keeps its own, so that a host function called straight from here sees a
+/// null caller), `rbx r12 r13 r14 r15`, the previous `entry_sp`, the
 /// `VmRuntime` pointer, and the landing-pad address, whose slot becomes the
-/// new `entry_sp`; then the callee's stack arguments.
+/// new `entry_sp`; then the callee's stack arguments and result area,
+/// sized so that `rsp` is 16-byte aligned at the call.
 pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
     let results = abi::result_locations(&sig.results);
     let locations = wasm_param_locations(sig);
     let stack_params = abi::stack_slots(&locations) as i32;
-    let stack_area = (8 * (stack_params + abi::stack_slots(&results) as i32) + 15) & !15;
+    let slots = stack_params + abi::stack_slots(&results) as i32;
+    let stack_area = ((8 * slots + 8 + 15) & !15) - 8;
     let mut asm = Assembler::new();
     let (landing, restore) = (asm.new_label(), asm.new_label());
     asm.push(RBP);
     asm.mov(Size::S64, RBP, RSP);
+    asm.mov_imm(Size::S32, RAX, 0, false);
+    asm.push(RAX);
     for reg in [RBX, R12, R13, R14, R15] {
         asm.push(reg);
     }
@@ -84,9 +90,7 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
     asm.lea(Size::S64, RAX, Mem::Label(landing));
     asm.push(RAX);
     asm.store(Size::S64, Mem::at(R15, RUNTIME_ENTRY_SP), RSP);
-    if stack_area > 0 {
-        asm.alu_imm(AluOp::Sub, Size::S64, RSP, stack_area);
-    }
+    asm.alu_imm(AluOp::Sub, Size::S64, RSP, stack_area);
     for (i, (&ty, location)) in sig.params.iter().zip(&locations).enumerate() {
         let value = Mem::at(R14, 8 * i as i32);
         match *location {
@@ -127,7 +131,7 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
     asm.pop(R15);
     asm.pop(RCX);
     asm.store(Size::S64, Mem::at(R15, RUNTIME_ENTRY_SP), RCX);
-    for reg in [R15, R14, R13, R12, RBX, RBP] {
+    for reg in [R15, R14, R13, R12, RBX, RCX, RBP] {
         asm.pop(reg);
     }
     asm.ret();
@@ -139,7 +143,8 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
 /// a host-function record `{ runtime: *mut VmRuntime, shim }`. It stores
 /// the arguments into an array of 8-byte slots, calls
 /// `shim(record, values, caller_vmctx) -> u32` (SysV; the caller's `vmctx` is
-/// read from its frame at `[rbp - 8]`), traps with code `status - 1` when
+/// read from its frame at `[rbp - 8]`, and is null when the caller is an
+/// entry trampoline), traps with code `status - 1` when
 /// the status is not 0, and otherwise returns the results the shim left in
 /// the same array.
 pub fn host_exit_trampoline(sig: &Signature) -> CompiledFunction {

@@ -306,7 +306,11 @@ fn indirect_calls_check_null_and_type() {
 
 /// A host function `(i64, f64, i32) -> (f64, i32)`: returns `a + b` and
 /// `c * 2`, or traps with `Unreachable` when `c` is 13.
-extern "sysv64" fn host_add(_record: *mut support::HostRecord, values: *mut u64) -> u32 {
+extern "sysv64" fn host_add(
+    _record: *mut support::HostRecord,
+    values: *mut u64,
+    _caller: *mut u8,
+) -> u32 {
     // SAFETY: the exit trampoline passes an array of max(params, results)
     // = 3 slots.
     let values = unsafe { std::slice::from_raw_parts_mut(values, 3) };
@@ -411,7 +415,11 @@ fn many_results_module() -> String {
 
 /// The host side of [`many_results_module`]: result `k` is `k + 100` (`k * 2.5`
 /// for the floats, 0-based), after checking the argument.
-extern "sysv64" fn host_many(_record: *mut support::HostRecord, values: *mut u64) -> u32 {
+extern "sysv64" fn host_many(
+    _record: *mut support::HostRecord,
+    values: *mut u64,
+    _caller: *mut u8,
+) -> u32 {
     // SAFETY: the exit trampoline passes max(1, 20) = 20 slots.
     let values = unsafe { std::slice::from_raw_parts_mut(values, 20) };
     if values[0] != 42 {
@@ -464,4 +472,46 @@ fn results_beyond_the_registers_use_the_result_area() {
         Ok(vec![f64_bits(sum(&from_host))])
     );
     assert_eq!(instance.call(2, &[1, 7]), Err(TrapCode::Unreachable));
+}
+
+/// Returns the caller's `vmctx` as its `i64` result.
+extern "sysv64" fn host_caller(
+    _record: *mut support::HostRecord,
+    values: *mut u64,
+    caller: *mut u8,
+) -> u32 {
+    // SAFETY: the exit trampoline passes max(0, 1) = 1 slot.
+    unsafe { *values = caller as u64 };
+    0
+}
+
+#[test]
+fn host_functions_learn_their_caller() {
+    let mut instance = Instance::new(
+        r#"(module
+          (import "env" "caller" (func $caller (result i64)))
+          (func (result i64) (call $caller)))"#,
+    );
+    instance.import_host(0, host_caller);
+    let vmctx = instance.vmctx();
+    assert_eq!(instance.call(1, &[]), Ok(vec![vmctx]));
+    assert_eq!(
+        instance.call_import(0, &[]),
+        Ok(vec![0]),
+        "called from the host"
+    );
+}
+
+#[test]
+fn traps_report_the_frames_to_the_hook() {
+    let mut instance = Instance::new(
+        r#"(module
+          (func $outer (param i32) (result i32) (i32.add (call $middle (local.get 0)) (i32.const 1)))
+          (func $middle (param i32) (result i32) (i32.mul (call $inner (local.get 0)) (i32.const 2)))
+          (func $inner (param i32) (result i32) (i32.div_u (i32.const 10) (local.get 0))))"#,
+    );
+    assert_eq!(instance.call(0, &[0]), Err(TrapCode::IntegerDivideByZero));
+    assert_eq!(instance.trap_backtrace(), [2, 1, 0]);
+    assert_eq!(instance.call(1, &[0]), Err(TrapCode::IntegerDivideByZero));
+    assert_eq!(instance.trap_backtrace(), [2, 1]);
 }

@@ -19,10 +19,29 @@ pub struct VmRuntime {
     pub entry_sp: u64,
     pub trap_code: u32,
     pub trap_hook: extern "sysv64" fn(*mut VmRuntime, u64, u64),
+    /// The module's code, for the hook's walk (the tests' own fields).
+    pub code_range: std::ops::Range<u64>,
+    /// The code offsets of the frames of the last trap, innermost first.
+    pub backtrace: Vec<u64>,
 }
 
-/// The engine's trap hook; the tests need no backtrace.
-extern "sysv64" fn ignore_trap(_runtime: *mut VmRuntime, _fp: u64, _pc: u64) {}
+/// The trap hook: walks the frame-pointer chain from the trapping frame
+/// while the return addresses lie in the module's code.
+extern "sysv64" fn record_trap(runtime: *mut VmRuntime, fp: u64, pc: u64) {
+    // SAFETY: trap stubs pass the runtime record of the instance, and `fp`
+    // heads a chain of live frames of compiled functions, each starting with
+    // the caller's frame pointer and the return address, up to the entry
+    // trampoline, whose return address lies outside the module's code.
+    unsafe {
+        let runtime = &mut *runtime;
+        runtime.backtrace.clear();
+        let (mut fp, mut pc) = (fp, pc);
+        while runtime.code_range.contains(&pc) {
+            runtime.backtrace.push(pc - runtime.code_range.start);
+            (fp, pc) = (*(fp as *const u64), *((fp + 8) as *const u64));
+        }
+    }
+}
 
 /// A linear memory record.
 #[repr(C)]
@@ -135,6 +154,12 @@ impl Code {
         )
     }
 
+    /// The addresses the code occupies.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        let start = self.map.as_ptr() as u64;
+        start..start + self.map.len() as u64
+    }
+
     /// The address of `offset`.
     pub fn address(&self, offset: usize) -> *const u8 {
         // SAFETY: callers pass offsets inside the mapping.
@@ -162,11 +187,15 @@ pub struct Instance {
     host_records: Vec<std::pin::Pin<Box<HostRecord>>>,
 }
 
+/// A host function as the exit trampoline calls it: (record, values,
+/// caller's vmctx) -> status.
+pub type HostShim = extern "sysv64" fn(*mut HostRecord, *mut u64, *mut u8) -> u32;
+
 /// A host-function record, as the exit trampoline reads it.
 #[repr(C)]
 pub struct HostRecord {
     pub runtime: *mut VmRuntime,
-    pub shim: extern "sysv64" fn(*mut HostRecord, *mut u64) -> u32,
+    pub shim: HostShim,
 }
 
 /// The module's SSA functions, optimized, ready for the backend.
@@ -233,7 +262,9 @@ impl Instance {
                 stack_limit: 0,
                 entry_sp: 0,
                 trap_code: 0,
-                trap_hook: ignore_trap,
+                trap_hook: record_trap,
+                code_range: 0..0,
+                backtrace: Vec::new(),
             }),
             memory: vec![0; 65536],
             memory_record: Box::new(VmMemory {
@@ -252,6 +283,7 @@ impl Instance {
             offsets,
         };
         instance.memory_record.base = instance.memory.as_mut_ptr() as u64;
+        instance.runtime.code_range = instance.code.range();
         instance.vmctx[0] = &mut *instance.runtime as *mut VmRuntime as u64;
         if !instance.env.memories.is_empty() {
             let slot = instance.layout.memory(0) as usize / 8;
@@ -283,28 +315,41 @@ impl Instance {
     /// Calls function `index` with raw argument bits; returns the raw
     /// results or the trap code.
     pub fn call(&mut self, index: u32, args: &[u64]) -> Result<Vec<u64>, TrapCode> {
+        let callee = self.function_address(index);
+        let vmctx = self.vmctx();
+        self.call_code(index, callee, vmctx, args)
+    }
+
+    /// Calls imported function `index` the way the engine calls a function
+    /// reference: straight through its code and context.
+    pub fn call_import(&mut self, index: u32, args: &[u64]) -> Result<Vec<u64>, TrapCode> {
+        let slot = self.layout.imported_function(index) as usize / 8;
+        let (code, vmctx) = (self.vmctx[slot], self.vmctx[slot + 1]);
+        self.call_code(index, code as *const u8, vmctx, args)
+    }
+
+    fn call_code(
+        &mut self,
+        index: u32,
+        callee: *const u8,
+        vmctx: u64,
+        args: &[u64],
+    ) -> Result<Vec<u64>, TrapCode> {
         let sig = self.signature(index);
         assert_eq!(args.len(), sig.params.len(), "argument count");
-        let trampoline = entry_trampoline(&sig);
-        let (tramp_code, _) = Code::link(&[trampoline], 0);
-        let callee = self
-            .code
-            .address(self.offsets[(index - self.env.num_imported_functions) as usize]);
+        let (tramp_code, _) = Code::link(&[entry_trampoline(&sig)], 0);
         let mut values = vec![0u64; sig.params.len().max(sig.results.len()).max(1)];
         values[..args.len()].copy_from_slice(args);
         // SAFETY: the trampoline was generated for this signature by
         // `entry_trampoline`, whose contract is this SysV signature; the
-        // callee is compiled code for the same signature; the vmctx and
-        // everything it points to live as long as `self`; `values` has a
-        // slot for every argument and result.
+        // callee is code for the same signature (compiled or an exit
+        // trampoline) with its context; the vmctx and everything it points
+        // to live as long as `self`; `values` has a slot for every argument
+        // and result.
         let status = unsafe {
             let entry: extern "sysv64" fn(*const u8, *mut u8, *mut u64) -> u32 =
                 std::mem::transmute(tramp_code.address(0));
-            entry(
-                callee,
-                self.vmctx.as_mut_ptr() as *mut u8,
-                values.as_mut_ptr(),
-            )
+            entry(callee, vmctx as *mut u8, values.as_mut_ptr())
         };
         if status == 0 {
             values.truncate(sig.results.len());
@@ -312,6 +357,22 @@ impl Instance {
         } else {
             Err(TrapCode::ALL[status as usize - 1])
         }
+    }
+
+    /// The functions of the last trap's backtrace, innermost first.
+    pub fn trap_backtrace(&self) -> Vec<u32> {
+        let first = self.env.num_imported_functions;
+        self.runtime
+            .backtrace
+            .iter()
+            .map(|&offset| {
+                let defined = self
+                    .offsets
+                    .iter()
+                    .rposition(|&start| start as u64 <= offset);
+                first + defined.expect("an offset in the module's code") as u32
+            })
+            .collect()
     }
 
     /// The entry of defined function `index`.
@@ -352,11 +413,7 @@ impl Instance {
 
     /// Makes imported function `index` a host function served by `shim`,
     /// through an exit trampoline.
-    pub fn import_host(
-        &mut self,
-        index: u32,
-        shim: extern "sysv64" fn(*mut HostRecord, *mut u64) -> u32,
-    ) {
+    pub fn import_host(&mut self, index: u32, shim: HostShim) {
         let trampoline = kiln_isa_amd64::host_exit_trampoline(&self.signature(index));
         let (code, _) = Code::link(&[trampoline], 0);
         let mut record = Box::pin(HostRecord {
