@@ -11,6 +11,8 @@ const FUNCREFS: u64 = 0x2000;
 const TABLES: u64 = 0x4000;
 const TABLE_CAPACITY: u64 = 64;
 const IMPORTED_GLOBALS: u64 = 0x6000;
+/// The memory record of an imported memory.
+const IMPORTED_MEMORY: u64 = 0x7000;
 const HEAP: u64 = 0x10000;
 const PAGE: u64 = 0x10000;
 const MAX_PAGES: u64 = 2;
@@ -47,7 +49,11 @@ impl<'m> Instance<'m> {
         let vm = |offset: u32| VMCTX + offset as u64;
         for index in 0..env.memories.len() as u32 {
             assert_eq!(index, 0, "one memory");
-            let slot = vm(instance.layout.memory(index));
+            let mut slot = vm(instance.layout.memory(index));
+            if env.memories[0].imported {
+                instance.write(slot, 8, IMPORTED_MEMORY);
+                slot = IMPORTED_MEMORY;
+            }
             instance.write(slot + VmLayout::MEMORY_BASE as u64, 8, HEAP);
             instance.write(slot + VmLayout::MEMORY_LENGTH as u64, 8, PAGE);
         }
@@ -123,11 +129,18 @@ impl<'m> Instance<'m> {
         interp::run(func, self, &all)
     }
 
+    /// Address of memory 0's record: in the `vmctx`, or where its slot points.
+    fn memory_record(&self) -> u64 {
+        let slot = VMCTX + self.layout.memory(0) as u64;
+        if self.env.memories[0].imported {
+            self.read(slot, 8)
+        } else {
+            slot
+        }
+    }
+
     fn heap_length(&self) -> u64 {
-        self.read(
-            VMCTX + self.layout.memory(0) as u64 + VmLayout::MEMORY_LENGTH as u64,
-            8,
-        )
+        self.read(self.memory_record() + VmLayout::MEMORY_LENGTH as u64, 8)
     }
 
     fn heap_range(&self, start: u64, len: u64) -> Result<std::ops::Range<usize>, TrapCode> {
@@ -139,7 +152,10 @@ impl<'m> Instance<'m> {
     }
 
     fn table_element(&self, table: u64, index: u64) -> Result<u64, TrapCode> {
-        let slot = VMCTX + self.layout.table(table as u32) as u64;
+        let mut slot = VMCTX + self.layout.table(table as u32) as u64;
+        if self.env.tables[table as usize].imported {
+            slot = self.read(slot, 8);
+        }
         let length = self.read(slot + VmLayout::TABLE_LENGTH as u64, 4);
         if index >= length {
             return Err(TrapCode::TableOutOfBounds);
@@ -196,8 +212,7 @@ impl InterpEnv for Instance<'_> {
                 if pages + arg(2) > MAX_PAGES {
                     vec![u32::MAX as u64]
                 } else {
-                    let slot =
-                        VMCTX + self.layout.memory(0) as u64 + VmLayout::MEMORY_LENGTH as u64;
+                    let slot = self.memory_record() + VmLayout::MEMORY_LENGTH as u64;
                     self.write(slot, 8, (pages + arg(2)) * PAGE);
                     vec![pages]
                 }
