@@ -10,6 +10,6 @@ mod module_env;
 mod translate;
 mod vmctx;
 
-pub use module_env::{FuncType, GlobalDesc, ModuleEnv, ObjectDesc, ssa_type};
+pub use module_env::{FuncType, GlobalDesc, MemoryDesc, ModuleEnv, TableDesc, ssa_type};
 pub use translate::{TranslateError, translate_function};
 pub use vmctx::VmLayout;

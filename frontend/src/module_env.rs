@@ -28,11 +28,28 @@ pub struct GlobalDesc {
     pub imported: bool,
 }
 
-/// A table or a linear memory of the module.
+/// A table of the module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ObjectDesc {
+pub struct TableDesc {
     /// Whether it is imported (its `vmctx` slot then holds a pointer to it).
     pub imported: bool,
+}
+
+/// A linear memory of the module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryDesc {
+    /// Whether it is imported (its `vmctx` slot then holds a pointer to it).
+    pub imported: bool,
+    /// The minimum size in 64 KiB pages from its type. Memories never shrink,
+    /// so accesses below this size need no bounds check.
+    pub minimum_pages: u64,
+}
+
+impl MemoryDesc {
+    /// The minimum size in bytes.
+    pub fn minimum_bytes(&self) -> u64 {
+        self.minimum_pages * 65536
+    }
 }
 
 /// Plain facts about a module, as the front end needs them.
@@ -47,9 +64,9 @@ pub struct ModuleEnv {
     /// Every global, imported ones first.
     pub globals: Vec<GlobalDesc>,
     /// Every table, imported ones first.
-    pub tables: Vec<ObjectDesc>,
+    pub tables: Vec<TableDesc>,
     /// Every linear memory, imported ones first.
-    pub memories: Vec<ObjectDesc>,
+    pub memories: Vec<MemoryDesc>,
 }
 
 /// The SSA type of a wasm value type.
@@ -101,8 +118,11 @@ impl ModuleEnv {
                                 env.functions.push(ty);
                                 env.num_imported_functions += 1;
                             }
-                            TypeRef::Table(_) => env.tables.push(ObjectDesc { imported: true }),
-                            TypeRef::Memory(_) => env.memories.push(ObjectDesc { imported: true }),
+                            TypeRef::Table(_) => env.tables.push(TableDesc { imported: true }),
+                            TypeRef::Memory(memory) => env.memories.push(MemoryDesc {
+                                imported: true,
+                                minimum_pages: memory.initial,
+                            }),
                             TypeRef::Global(global) => env.globals.push(GlobalDesc {
                                 ty: ssa_type(global.content_type),
                                 imported: true,
@@ -119,13 +139,15 @@ impl ModuleEnv {
                 Payload::TableSection(reader) => {
                     for table in reader {
                         table?;
-                        env.tables.push(ObjectDesc { imported: false });
+                        env.tables.push(TableDesc { imported: false });
                     }
                 }
                 Payload::MemorySection(reader) => {
                     for memory in reader {
-                        memory?;
-                        env.memories.push(ObjectDesc { imported: false });
+                        env.memories.push(MemoryDesc {
+                            imported: false,
+                            minimum_pages: memory?.initial,
+                        });
                     }
                 }
                 Payload::GlobalSection(reader) => {

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! The `bounds` mark on the `trapnz` lets the bounds-check pass drop checks
-//! that a dominating check of the same address already covers.
+//! that a dominating check of the same address already covers. A constant
+//! address that ends within the memory's minimum size needs no check at all.
 
 use super::Translator;
 use crate::vmctx::VmLayout;
@@ -157,6 +158,24 @@ impl Translator<'_> {
             .builder
             .ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
         let end = access.offset + size as u64;
+        let minimum = self.env.memories[access.memory as usize].minimum_bytes();
+        let statically_in_bounds = self
+            .builder
+            .func
+            .constant(index)
+            .is_some_and(|index| index + end <= minimum);
+        if !statically_in_bounds {
+            self.bounds_check(access.memory, index, index64, end, length);
+        }
+        let address = self
+            .builder
+            .ins1(Op::Binary(Iadd), vec![base, index64], Type::PTR);
+        let offset = u32::try_from(access.offset).expect("memory32 offsets fit in u32");
+        (address, offset)
+    }
+
+    /// Traps unless `index + end <= length`; `index64` is `index` extended.
+    fn bounds_check(&mut self, memory: u32, index: Value, index64: Value, end: u64, length: Value) {
         let end_value = self.builder.iconst(Type::I64, end);
         let last = self
             .builder
@@ -164,20 +183,12 @@ impl Translator<'_> {
         let out_of_bounds = self
             .builder
             .ins1(Op::Icmp(IntCC::Ugt), vec![last, length], Type::I32);
-        let bounds = HeapBounds {
-            memory: access.memory,
-            end,
-        };
+        let bounds = HeapBounds { memory, end };
         self.builder.ins(
             Op::Trapnz(TrapCode::HeapOutOfBounds, Some(bounds)),
             vec![out_of_bounds, index],
             &[],
         );
-        let address = self
-            .builder
-            .ins1(Op::Binary(Iadd), vec![base, index64], Type::PTR);
-        let offset = u32::try_from(access.offset).expect("memory32 offsets fit in u32");
-        (address, offset)
     }
 
     /// Calls `helper` with `vmctx`, the `immediates` as `i32` constants and

@@ -30,4 +30,6 @@
     (memory.fill (local.get 0) (i32.const 7) (i32.const 16))
     (memory.copy (i32.const 0) (local.get 0) (i32.const 8))
     (i32.add (memory.size) (i32.load (i32.const 4))))
+  (func (result i32)
+    (i32.add (i32.load (i32.const 100)) (i32.load (i32.const 65533))))
 )

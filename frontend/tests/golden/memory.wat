@@ -20,4 +20,8 @@
     (memory.copy (local.get 0) (local.get 1) (local.get 2))
     (memory.init 0 (local.get 0) (local.get 1) (local.get 2))
     (data.drop 0))
+;; A constant address within the minimum size (one page) needs no check;
+  ;; one that may reach past it does.
+  (func (result i32)
+    (i32.add (i32.load offset=4 (i32.const 100)) (i32.load (i32.const 65533))))
 )
