@@ -37,7 +37,9 @@ pub trait InterpEnv {
     ) -> Result<(), Self::Error>;
 
     /// Calls the module's function `func` (a function index of the module,
-    /// defined in it); `args[0]` is the callee's `vmctx`.
+    /// defined in it); `args[0]` is the callee's `vmctx`. An engine typically
+    /// runs the callee with [`run`](super::run) again, so it should count
+    /// the nesting and fail with [`TrapCode::StackOverflow`] past a limit.
     fn call(&mut self, func: u32, args: &[u64]) -> Result<Vec<u64>, Self::Error>;
 
     /// Calls through a code pointer loaded from a function reference or an
