@@ -255,3 +255,15 @@ fn multiplications_by_constants_take_an_immediate() {
         listing("(module (func (param i32) (result i32) (i32.mul (local.get 0) (i32.const 10))))");
     check(&l, &["imul eax, esi, 0xa"], &["mov eax, 0xa"]);
 }
+
+#[test]
+fn branches_skip_blocks_that_only_jump() {
+    let l = listing(
+        "(module (func (param i32) (result i32) (local i32)
+           (loop $again
+             (local.set 1 (i32.add (local.get 1) (local.get 0)))
+             (br_if $again (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+           (local.get 1)))",
+    );
+    check(&l, &["jne L"], &["jmp L"]);
+}

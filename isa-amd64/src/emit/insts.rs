@@ -373,21 +373,20 @@ impl Emitter<'_> {
                 );
                 self.asm.jmp_indirect(R11);
                 self.asm.bind(table);
-                for succ in self.vcode.blocks[self.block].succs.clone() {
-                    self.asm.jmp(self.block_labels[succ.index()]);
+                for succ in 0..self.vcode.blocks[self.block].succs.len() {
+                    self.asm.jmp(self.block_labels[self.destination(succ)]);
                     self.asm.nop3();
                 }
             }
             MachInst::Jump => {
-                let succ = self.vcode.blocks[self.block].succs[0].index();
+                let succ = self.destination(0);
                 if self.next_block() != Some(succ) {
                     self.asm.jmp(self.block_labels[succ]);
                 }
             }
             MachInst::Branch { cond } => {
                 self.compare(cond.compare, &allocs);
-                let succs = &self.vcode.blocks[self.block].succs;
-                let (taken, not_taken) = (succs[0].index(), succs[1].index());
+                let (taken, not_taken) = (self.destination(0), self.destination(1));
                 let (taken_label, not_taken_label) =
                     (self.block_labels[taken], self.block_labels[not_taken]);
                 if self.next_block() == Some(taken) {

@@ -77,6 +77,8 @@ struct Emitter<'a> {
     asm: Assembler,
     frame: Frame,
     block_labels: Vec<Label>,
+    /// Where a jump to each block goes (see [`jump_destinations`]).
+    destinations: Vec<usize>,
     /// The block being emitted, to find fall-through successors.
     block: usize,
     trap_labels: Vec<(TrapCode, Label)>,
@@ -98,6 +100,7 @@ pub fn emit(vcode: &VCode, output: &Output, listing: bool) -> (CompiledFunction,
         asm,
         frame: Frame::new(vcode, output),
         block_labels,
+        destinations: jump_destinations(vcode, output),
         block: 0,
         trap_labels: Vec::new(),
         helper_trap: None,
@@ -105,6 +108,9 @@ pub fn emit(vcode: &VCode, output: &Output, listing: bool) -> (CompiledFunction,
     emitter.prologue();
     let mut edits = output.edits().iter().peekable();
     for (b, block) in vcode.blocks.iter().enumerate() {
+        if emitter.destinations[b] != b {
+            continue;
+        }
         emitter.block = b;
         emitter.asm.bind(emitter.block_labels[b]);
         for i in block.range.0.0..block.range.1.0 {
@@ -118,6 +124,35 @@ pub fn emit(vcode: &VCode, output: &Output, listing: bool) -> (CompiledFunction,
     emitter.trap_stubs();
     let text = emitter.asm.listing();
     (emitter.asm.finish(), text)
+}
+
+/// Where a jump to each block really goes: the block itself, or, for a
+/// block that only jumps on (no moves on the way, as split edges often
+/// are), the end of that chain. Such blocks are not emitted at all.
+fn jump_destinations(vcode: &VCode, output: &Output) -> Vec<usize> {
+    let mut has_edits = vec![false; vcode.insts.len()];
+    for (inst, _) in output.edits() {
+        has_edits[inst.index()] = true;
+    }
+    let only_jumps = |b: usize| {
+        let (start, end) = vcode.blocks[b].range;
+        b != 0
+            && end.0 - start.0 == 1
+            && vcode.insts[start.index()] == MachInst::Jump
+            && !has_edits[start.index()]
+    };
+    (0..vcode.blocks.len())
+        .map(|b| {
+            let mut destination = b;
+            for _ in 0..vcode.blocks.len() {
+                if !only_jumps(destination) {
+                    return destination;
+                }
+                destination = vcode.blocks[destination].succs[0].index();
+            }
+            b
+        })
+        .collect()
 }
 
 impl Emitter<'_> {
@@ -362,8 +397,13 @@ impl Emitter<'_> {
         self.jump_if(inverse, label, None);
     }
 
-    /// The block laid out right after the current one.
+    /// The block emitted right after the current one.
     fn next_block(&self) -> Option<usize> {
-        (self.block + 1 < self.vcode.blocks.len()).then_some(self.block + 1)
+        (self.block + 1..self.vcode.blocks.len()).find(|&b| self.destinations[b] == b)
+    }
+
+    /// Where a jump to successor `succ` of the current block goes.
+    fn destination(&self, succ: usize) -> usize {
+        self.destinations[self.vcode.blocks[self.block].succs[succ].index()]
     }
 }
