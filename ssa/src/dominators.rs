@@ -11,14 +11,45 @@ use crate::function::Function;
 
 const UNREACHABLE: u32 = u32::MAX;
 
+/// A list of blocks for every block, stored flat: the list of block `b` is
+/// `items[start[b]..start[b + 1]]`. One allocation instead of one per block.
+struct BlockLists {
+    start: Vec<u32>,
+    items: Vec<Block>,
+}
+
+impl BlockLists {
+    /// Groups `(owner, item)` pairs by owner, keeping their order.
+    fn from_pairs(num_blocks: usize, pairs: &[(Block, Block)]) -> BlockLists {
+        let mut start = vec![0u32; num_blocks + 1];
+        for &(owner, _) in pairs {
+            start[owner.index() + 1] += 1;
+        }
+        for i in 0..num_blocks {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut items = vec![Block(0); pairs.len()];
+        for &(owner, item) in pairs {
+            items[next[owner.index()] as usize] = item;
+            next[owner.index()] += 1;
+        }
+        BlockLists { start, items }
+    }
+
+    fn get(&self, block: Block) -> &[Block] {
+        &self.items[self.start[block.index()] as usize..self.start[block.index() + 1] as usize]
+    }
+}
+
 /// Predecessors, block order and dominator tree of a function, as of the
 /// moment it was computed.
 pub struct DominatorTree {
-    preds: Vec<Vec<Block>>,
+    preds: BlockLists,
     rpo: Vec<Block>,
     rpo_number: Vec<u32>,
     idom: Vec<Option<Block>>,
-    children: Vec<Vec<Block>>,
+    children: BlockLists,
     pre: Vec<u32>,
     post: Vec<u32>,
 }
@@ -27,27 +58,31 @@ impl DominatorTree {
     /// Computes the facts for the blocks in the layout of `func`.
     pub fn compute(func: &Function) -> DominatorTree {
         let n = func.blocks.len();
-        let mut preds = vec![Vec::new(); n];
+        let mut edges = Vec::new();
         for &block in &func.layout {
-            for succ in func.successors(block) {
-                let list: &mut Vec<Block> = &mut preds[succ.index()];
-                if !list.contains(&block) {
-                    list.push(block);
+            let Some(term) = func.terminator(block) else {
+                continue;
+            };
+            let targets = &func.inst(term).targets;
+            for (i, target) in targets.iter().enumerate() {
+                if targets[..i].iter().all(|t| t.block != target.block) {
+                    edges.push((target.block, block));
                 }
             }
         }
+        let preds = BlockLists::from_pairs(n, &edges);
         let rpo = reverse_post_order(func);
         let mut rpo_number = vec![UNREACHABLE; n];
         for (i, block) in rpo.iter().enumerate() {
             rpo_number[block.index()] = i as u32;
         }
         let idom = immediate_dominators(&rpo, &rpo_number, &preds);
-        let mut children = vec![Vec::new(); n];
-        for &block in rpo.iter().skip(1) {
-            if let Some(parent) = idom[block.index()] {
-                children[parent.index()].push(block);
-            }
-        }
+        let tree_edges: Vec<(Block, Block)> = rpo
+            .iter()
+            .skip(1)
+            .filter_map(|&block| Some((idom[block.index()]?, block)))
+            .collect();
+        let children = BlockLists::from_pairs(n, &tree_edges);
         let mut tree = DominatorTree {
             preds,
             rpo,
@@ -69,7 +104,7 @@ impl DominatorTree {
         let mut stack = vec![(entry, 0usize)];
         self.pre[entry.index()] = counter;
         while let Some((block, child)) = stack.pop() {
-            if let Some(&next) = self.children[block.index()].get(child) {
+            if let Some(&next) = self.children.get(block).get(child) {
                 stack.push((block, child + 1));
                 counter += 1;
                 self.pre[next.index()] = counter;
@@ -83,7 +118,7 @@ impl DominatorTree {
 
     /// The distinct predecessors of `block`.
     pub fn preds(&self, block: Block) -> &[Block] {
-        &self.preds[block.index()]
+        self.preds.get(block)
     }
 
     /// Reachable blocks in reverse post-order (entry first).
@@ -104,7 +139,7 @@ impl DominatorTree {
 
     /// Blocks immediately dominated by `block`.
     pub fn children(&self, block: Block) -> &[Block] {
-        &self.children[block.index()]
+        self.children.get(block)
     }
 
     /// Whether every path from the entry to `b` passes through `a`
@@ -121,21 +156,28 @@ fn reverse_post_order(func: &Function) -> Vec<Block> {
     let Some(&entry) = func.layout.first() else {
         return Vec::new();
     };
+    let targets = |block: Block| match func.terminator(block) {
+        Some(term) => &func.inst(term).targets[..],
+        None => &[],
+    };
     let mut visited = vec![false; func.blocks.len()];
     let mut post_order = Vec::new();
-    let mut stack: Vec<(Block, Vec<Block>)> = Vec::new();
+    // (block, how many of its targets have been looked at)
+    let mut stack = vec![(entry, 0usize)];
     visited[entry.index()] = true;
-    stack.push((entry, func.successors(entry).collect()));
-    while let Some((block, pending)) = stack.last_mut() {
-        if let Some(succ) = pending.pop() {
-            if !visited[succ.index()] {
-                visited[succ.index()] = true;
-                let succs = func.successors(succ).collect();
-                stack.push((succ, succs));
+    while let Some((block, next)) = stack.last_mut() {
+        let block = *block;
+        match targets(block).get(*next) {
+            Some(target) => {
+                *next += 1;
+                if !std::mem::replace(&mut visited[target.block.index()], true) {
+                    stack.push((target.block, 0));
+                }
             }
-        } else {
-            post_order.push(*block);
-            stack.pop();
+            None => {
+                post_order.push(block);
+                stack.pop();
+            }
         }
     }
     post_order.reverse();
@@ -145,7 +187,7 @@ fn reverse_post_order(func: &Function) -> Vec<Block> {
 fn immediate_dominators(
     rpo: &[Block],
     rpo_number: &[u32],
-    preds: &[Vec<Block>],
+    preds: &BlockLists,
 ) -> Vec<Option<Block>> {
     let mut idom: Vec<Option<Block>> = vec![None; rpo_number.len()];
     let Some(&entry) = rpo.first() else {
@@ -157,7 +199,7 @@ fn immediate_dominators(
         changed = false;
         for &block in &rpo[1..] {
             let mut new_idom: Option<Block> = None;
-            for &pred in &preds[block.index()] {
+            for &pred in preds.get(block) {
                 if idom[pred.index()].is_none() {
                     continue;
                 }
