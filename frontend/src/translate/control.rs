@@ -6,7 +6,9 @@
 //! parameters are the loop's parameters; branches to the loop jump back to
 //! it. A block is sealed (for the SSA builder) as soon as all its
 //! predecessors exist: the header at the loop's `end`, the end block at the
-//! construct's `end`, the arms of an `if` right away.
+//! construct's `end`, the arms of an `if` right away. When nothing branches
+//! to the end of a `block` or `loop`, its end block is never used: the code
+//! after it simply continues in the current block.
 
 use super::Translator;
 use kiln_ssa::{Block, BlockCall, TrapCode, Type};
