@@ -99,3 +99,45 @@ fn find_back_edges<F: Function>(func: &F) -> Vec<(Block, Block)> {
     }
     back_edges
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operand::Operand;
+    use crate::test_code::Code;
+    use crate::types::VReg;
+
+    /// Block 0 enters a loop at 1 whose body 2 holds an inner loop 3 -> 4,
+    /// and leaves through 5 to the exit 6.
+    fn nested_loops() -> Code {
+        let mut code = Code::with_vregs(1);
+        let branch = || vec![vec![Operand::reg_use(crate::types::VReg(0))]];
+        code.block(
+            &[],
+            vec![vec![Operand::reg_def(VReg(0))], vec![]],
+            &[(1, &[])],
+        );
+        code.block(&[], branch(), &[(2, &[]), (5, &[])]);
+        code.block(&[], vec![vec![]], &[(3, &[])]);
+        code.block(&[], branch(), &[(4, &[]), (7, &[])]);
+        code.block(&[], vec![vec![]], &[(3, &[])]);
+        code.block(&[], vec![vec![]], &[(6, &[])]);
+        code.block(&[], vec![vec![]], &[]);
+        code.block(&[], vec![vec![]], &[(1, &[])]);
+        code.link()
+    }
+
+    #[test]
+    fn depth_counts_the_loops_around_a_block() {
+        let loops = LoopInfo::compute(&nested_loops());
+        let depths: Vec<u32> = (0..8).map(|b| loops.depth(Block(b))).collect();
+        assert_eq!(depths, [0, 1, 1, 2, 2, 0, 0, 1]);
+    }
+
+    #[test]
+    fn uses_in_deeper_loops_weigh_more() {
+        let loops = LoopInfo::compute(&nested_loops());
+        assert!(loops.use_weight(Block(3)) > loops.use_weight(Block(1)));
+        assert!(loops.use_weight(Block(1)) > loops.use_weight(Block(0)));
+    }
+}

@@ -181,3 +181,70 @@ impl LiveInterval {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Live over [2, 10) and [20, 30), used at 4 (in a register), 24 and 29.
+    fn interval() -> LiveInterval {
+        let mut interval = LiveInterval::new(VReg(0));
+        interval.ranges.push(LiveRange { from: 2, to: 10 });
+        interval.ranges.push(LiveRange { from: 20, to: 30 });
+        for (pos, needs_reg) in [(4, true), (24, false), (29, true)] {
+            interval.uses.push(UsePosition {
+                pos,
+                needs_reg,
+                weight: 1.0,
+            });
+        }
+        interval
+    }
+
+    #[test]
+    fn covers_its_ranges_but_not_its_holes() {
+        let interval = interval();
+        assert!(interval.covers(2) && interval.covers(9) && interval.covers(20));
+        assert!(!interval.covers(10) && !interval.covers(15) && !interval.covers(30));
+    }
+
+    #[test]
+    fn splitting_inside_a_range_cuts_it() {
+        let mut head = interval();
+        let tail = head.split_off(6);
+        assert_eq!(head.ranges.as_slice(), &[LiveRange { from: 2, to: 6 }]);
+        assert_eq!(tail.start(), 6);
+        assert_eq!(tail.ranges.len(), 2);
+        assert_eq!(head.uses.len(), 1);
+        assert_eq!(tail.uses.len(), 2);
+    }
+
+    #[test]
+    fn splitting_in_a_hole_starts_the_tail_at_the_next_range() {
+        let mut head = interval();
+        let tail = head.split_off(14);
+        assert_eq!(head.end(), 10);
+        assert_eq!(tail.start(), 20);
+    }
+
+    #[test]
+    fn finds_where_two_intervals_overlap() {
+        let interval = interval();
+        let mut other = LiveInterval::new(VReg(1));
+        other.ranges.push(LiveRange { from: 12, to: 22 });
+        assert_eq!(interval.first_overlap(&other, 0), Some(20));
+        assert_eq!(other.first_overlap(&interval, 21), Some(21));
+        assert_eq!(interval.first_overlap(&other, 22), None);
+        assert_eq!(
+            interval.first_overlap_with_range(0, LiveRange { from: 8, to: 12 }),
+            Some(8)
+        );
+    }
+
+    #[test]
+    fn next_register_use_skips_uses_that_need_none() {
+        let interval = interval();
+        assert_eq!(interval.next_reg_use(5).map(|u| u.pos), Some(29));
+        assert_eq!(interval.last_use_before(24), 4);
+    }
+}

@@ -34,6 +34,8 @@ mod output;
 mod parallel_move;
 mod resolve;
 mod spill_slots;
+#[cfg(test)]
+mod test_code;
 mod types;
 mod validate;
 
