@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use wasmparser::WasmFeatures;
 
-/// How an engine runs wasm code.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How an engine runs wasm code. The default is the compiler where kiln has a
+/// backend for the CPU (x86-64), and the interpreter elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Strategy {
     /// The reference interpreter: each function body is translated once into a
     /// compact internal form and interpreted. It defines correct behaviour.
-    #[default]
     Interpreter,
     /// The SSA engine: each function goes through the compiler's front end and
     /// optimization passes and the resulting SSA is interpreted against the real
@@ -21,6 +21,16 @@ pub enum Strategy {
     /// native code (x86-64 only), compiled for every function when the module
     /// is created.
     Compiler,
+}
+
+impl Default for Strategy {
+    fn default() -> Strategy {
+        if cfg!(target_arch = "x86_64") {
+            Strategy::Compiler
+        } else {
+            Strategy::Interpreter
+        }
+    }
 }
 
 /// Settings for an [`Engine`].
@@ -45,7 +55,7 @@ impl Default for Config {
 }
 
 impl Config {
-    /// All of Wasm 2.0 except SIMD, run by the interpreter.
+    /// All of Wasm 2.0 except SIMD, run by the default strategy.
     pub fn new() -> Config {
         Config {
             // SIMD stays on in the validator so that a SIMD module is reported as

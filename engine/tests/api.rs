@@ -7,6 +7,14 @@ fn engine() -> Engine {
     Engine::default()
 }
 
+/// An engine of every strategy, for behaviour all of them must share.
+fn every_engine() -> Vec<Engine> {
+    [Strategy::Interpreter, Strategy::Ssa, Strategy::Compiler]
+        .into_iter()
+        .map(|strategy| Engine::new(Config::new().strategy(strategy)))
+        .collect()
+}
+
 fn instantiate(store: &mut Store<()>, wat: &str) -> Instance {
     let module = Module::new(store.engine(), wat).expect("module compiles");
     Linker::new(store.engine())
@@ -88,7 +96,13 @@ fn a_host_error_stops_the_guest_and_reaches_the_caller() {
 
 #[test]
 fn traps_carry_their_code_and_a_named_backtrace() {
-    let mut store = Store::new(&engine(), ());
+    for engine in every_engine() {
+        traps_carry_their_code_and_a_named_backtrace_on(&engine);
+    }
+}
+
+fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
+    let mut store = Store::new(engine, ());
     let instance = instantiate(
         &mut store,
         r#"(module
@@ -113,7 +127,13 @@ fn traps_carry_their_code_and_a_named_backtrace() {
 
 #[test]
 fn every_trap_code_is_reported() {
-    let mut store = Store::new(&engine(), ());
+    for engine in every_engine() {
+        every_trap_code_is_reported_on(&engine);
+    }
+}
+
+fn every_trap_code_is_reported_on(engine: &Engine) {
+    let mut store = Store::new(engine, ());
     let instance = instantiate(
         &mut store,
         r#"(module
@@ -146,13 +166,15 @@ fn every_trap_code_is_reported() {
     for (name, code) in cases {
         let func = instance.get_typed_func::<(), ()>(&store, name).unwrap();
         let err = func.call(&mut store, ()).unwrap_err();
-        assert_eq!(err.trap_code(), Some(code), "export {name}");
+        let strategy = engine.config().get_strategy();
+        assert_eq!(err.trap_code(), Some(code), "export {name} on {strategy:?}");
     }
 }
 
 #[test]
 fn call_depth_limit_turns_deep_recursion_into_a_trap() {
-    let mut store = Store::new(&engine(), ());
+    let interpreter = Engine::new(Config::new().strategy(Strategy::Interpreter));
+    let mut store = Store::new(&interpreter, ());
     store.set_limits(StoreLimits {
         max_call_depth: 100,
         ..StoreLimits::default()
@@ -169,6 +191,35 @@ fn call_depth_limit_turns_deep_recursion_into_a_trap() {
     let err = down.call(&mut store, 150).unwrap_err();
     assert_eq!(err.trap_code(), Some(TrapCode::StackOverflow));
     // The store is usable after the trap.
+    assert_eq!(down.call(&mut store, 10).unwrap(), 10);
+}
+
+#[test]
+fn native_stack_limit_turns_deep_recursion_into_a_trap_in_compiled_code() {
+    let compiler = Engine::new(Config::new().strategy(Strategy::Compiler));
+    let mut store = Store::new(&compiler, ());
+    store.set_limits(StoreLimits {
+        max_wasm_stack: 64 * 1024,
+        ..StoreLimits::default()
+    });
+    let instance = instantiate(
+        &mut store,
+        r#"(module (func $down (export "down") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+                (then (i32.const 0))
+                (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    );
+    let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
+    assert_eq!(down.call(&mut store, 100).unwrap(), 100);
+    let err = down.call(&mut store, 1_000_000).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::StackOverflow));
+    let trap = err.as_trap().unwrap();
+    assert!(
+        trap.backtrace().len() > 100,
+        "{} frames",
+        trap.backtrace().len()
+    );
+    assert_eq!(trap.backtrace()[0].func_name.as_deref(), Some("down"));
     assert_eq!(down.call(&mut store, 10).unwrap(), 10);
 }
 

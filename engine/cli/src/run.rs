@@ -24,7 +24,7 @@ options:
   --env NAME=VALUE      set an environment variable for the guest
   --invoke NAME         call export NAME instead of `_start`, with ARGS
                         parsed as its parameters; print its results
-  --engine ENGINE       how to run code: interp (default), ssa or compiler
+  --engine ENGINE       how to run code: compiler (the default on x86-64), interp or ssa
   --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
 
 exit status: the guest's exit status; 134 if it traps; 1 if the module cannot
@@ -50,7 +50,7 @@ impl Options {
             dirs: Vec::new(),
             env: Vec::new(),
             invoke: None,
-            strategy: Strategy::Interpreter,
+            strategy: Strategy::default(),
             stats: false,
             module: String::new(),
             args: Vec::new(),

@@ -55,3 +55,8 @@ fn spec_suite_passes_on_the_interpreter() {
 fn spec_suite_passes_on_the_ssa_engine() {
     run_suite("ssa");
 }
+
+#[test]
+fn spec_suite_passes_on_the_compiler() {
+    run_suite("compiler");
+}

@@ -1,5 +1,5 @@
 //! Every benchmark under `../shared/bench` (`kernels/` and `apps/`) run in its
-//! `test` configuration through `kiln run`, as `compare.py --mode test` runs
+//! `test` configuration through `kiln run` on every engine, as `compare.py --mode test` runs
 //! it: the arguments, stdin and preopened directories of its `bench.json`,
 //! and the exact expected stdout and exit status. Each run's time is printed
 //! (`cargo test -- --nocapture` shows it).
@@ -56,8 +56,8 @@ fn name_of(dir: &Path) -> String {
     format!("{}/{}", group.to_string_lossy(), name.to_string_lossy())
 }
 
-/// Runs the `test` configuration of the benchmark in `dir`.
-fn run_benchmark(dir: &Path) -> Result<(), String> {
+/// Runs the `test` configuration of the benchmark in `dir` on `engine`.
+fn run_benchmark(dir: &Path, engine: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(dir.join("bench.json")).map_err(|err| err.to_string())?;
     let config = Json::parse(&text)?;
     let run = config
@@ -66,7 +66,7 @@ fn run_benchmark(dir: &Path) -> Result<(), String> {
         .ok_or("no `test` run")?;
     let scratch = Scratch::new("wasi-bench");
     let mut command = Command::new(kiln());
-    command.arg("run");
+    command.args(["run", "--engine", engine]);
     if let Some(Json::Object(dirs)) = run.get("dirs") {
         for (guest, host) in dirs {
             let host = host.as_str().ok_or("a directory that is not a string")?;
@@ -120,7 +120,11 @@ fn run_benchmark(dir: &Path) -> Result<(), String> {
             String::from_utf8_lossy(&output.stdout)
         ));
     }
-    println!("pass {} in {:.2} s", name_of(dir), elapsed.as_secs_f64());
+    println!(
+        "pass {} on {engine} in {:.2} s",
+        name_of(dir),
+        elapsed.as_secs_f64()
+    );
     Ok(())
 }
 
@@ -137,15 +141,22 @@ fn bench_programs_give_their_expected_output() {
         "no benchmarks under {}",
         bench.display()
     );
+    let runs: Vec<(&PathBuf, &str)> = ["compiler", "interp", "ssa"]
+        .into_iter()
+        .flat_map(|engine| benchmarks.iter().map(move |dir| (dir, engine)))
+        .collect();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
-                while let Some(dir) = benchmarks.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    if let Err(why) = run_benchmark(dir) {
-                        println!("FAIL {}: {why}", name_of(dir));
-                        failures.lock().unwrap().push(name_of(dir));
+                while let Some(&(dir, engine)) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if let Err(why) = run_benchmark(dir, engine) {
+                        println!("FAIL {} on {engine}: {why}", name_of(dir));
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{} on {engine}", name_of(dir)));
                     }
                 }
             });

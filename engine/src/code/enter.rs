@@ -3,7 +3,7 @@
 //! into results, a trap, or the error a host function left behind.
 
 use super::runtime::HOST_ERROR;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Trap};
 use crate::store::Store;
 
 /// Runs compiled wasm function `func` of the store with raw arguments.
@@ -28,6 +28,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
     unsafe {
         (*inner_ptr).runtime.set(crate::runtime::VmRuntime {
             stack_limit,
+            trap_hook: super::backtrace::record_trap as extern "sysv64" fn(_, _, _) as usize as u64,
             inner: inner_ptr,
             store: store_ptr as *mut (),
             ..runtime
@@ -59,5 +60,9 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
         .get(code as usize)
         .copied()
         .ok_or_else(|| Error::Host(format!("compiled code reported unknown trap code {code}")))?;
-    Err(Error::from(code))
+    let backtrace = std::mem::take(&mut store.inner.trap_backtrace);
+    match Error::from(code) {
+        Error::Trap(trap) => Err(Error::Trap(Trap::with_backtrace(trap.code(), backtrace))),
+        other => Err(other),
+    }
 }

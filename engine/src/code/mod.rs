@@ -8,6 +8,7 @@
 //! Only x86-64 has a backend so far, so this module exists only there; on other
 //! hosts the compiler strategy reports [`Error::Unsupported`].
 
+mod backtrace;
 mod enter;
 mod host;
 mod memory;
@@ -30,6 +31,11 @@ impl CompiledModule {
     /// The entry of the module's `defined`th function.
     pub fn entry(&self, defined: usize) -> *const u8 {
         self.memory.function(defined)
+    }
+
+    /// Which defined function contains `address`, and at which offset.
+    pub fn locate(&self, address: usize) -> Option<(usize, u32)> {
+        self.memory.locate(address)
     }
 }
 

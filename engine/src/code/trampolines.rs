@@ -30,13 +30,7 @@ fn signature(ty: &FuncType) -> kiln_ssa::Signature {
     }
 }
 
-fn load(
-    compiled: std::result::Result<
-        kiln_ssa::target::CompiledFunction,
-        kiln_ssa::target::CompileError,
-    >,
-) -> Result<CodeMemory> {
-    let compiled = compiled.map_err(|err| Error::Unsupported(err.to_string()))?;
+fn load(compiled: kiln_ssa::target::CompiledFunction) -> Result<CodeMemory> {
     CodeMemory::new(std::slice::from_ref(&compiled), |_, _| Target::Function(0))
         .map_err(|err| Error::Instantiate(format!("cannot map a trampoline: {err}")))
 }
@@ -66,8 +60,8 @@ impl Trampolines {
 
 /// Lets compiled code call host function `func` of `store`: its function
 /// reference gets the exit trampoline for its signature as code and a host
-/// record as context. A signature the backend cannot handle leaves the code
-/// null, which instantiation of a compiled module refuses.
+/// record as context. If the trampoline cannot be mapped, the code stays
+/// null and instantiating a compiled module with this import fails.
 pub(crate) fn prepare_host_function<T>(store: &mut crate::store::Store<T>, func: u32) {
     let record = super::host::host_record(store, func);
     let inner = &mut store.inner;

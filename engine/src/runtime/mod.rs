@@ -123,6 +123,8 @@ pub(crate) struct StoreInner {
     /// The error of a host function called from compiled code, waiting for the
     /// entry trampoline to return.
     pub pending_error: Option<Error>,
+    /// The wasm frames of the last trap in compiled code, innermost first.
+    pub trap_backtrace: Vec<crate::error::FrameInfo>,
     /// Trampolines between the host and compiled code, per signature.
     #[cfg(target_arch = "x86_64")]
     pub trampolines: crate::code::Trampolines,
@@ -146,6 +148,7 @@ impl StoreInner {
             native_stack_base: 0,
             runtime: Pinned::new(VmRuntime::default()),
             pending_error: None,
+            trap_backtrace: Vec::new(),
             #[cfg(target_arch = "x86_64")]
             trampolines: crate::code::Trampolines::default(),
         }

@@ -68,7 +68,7 @@ pub(crate) struct VmFuncRef {
     pub func: u32,
 }
 
-/// The store-wide record. The first three fields are read and written by
+/// The store-wide record. The first four fields are read and written by
 /// generated code at fixed offsets (see the backend's README).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -79,6 +79,9 @@ pub(crate) struct VmRuntime {
     pub entry_sp: u64,
     /// The code of the last trap (`kiln_ssa::TrapCode as u32`, or the engine's host-error code).
     pub trap_code: u32,
+    /// The address of the engine's function that records a trap's backtrace,
+    /// called by trap stubs as `hook(runtime, frame_pointer, pc)`.
+    pub trap_hook: u64,
     /// The runtime state of the store running compiled code right now.
     pub inner: *mut StoreInner,
     /// The whole `Store<T>` running compiled code right now, for host calls.
@@ -91,6 +94,7 @@ impl Default for VmRuntime {
             stack_limit: 0,
             entry_sp: 0,
             trap_code: 0,
+            trap_hook: 0,
             inner: std::ptr::null_mut(),
             store: std::ptr::null_mut(),
         }
@@ -112,6 +116,10 @@ mod tests {
         assert_eq!(offset_of!(VmFuncRef, vmctx), 8);
         assert_eq!(offset_of!(VmFuncRef, type_id), 16);
         assert_eq!(std::mem::size_of::<VmFuncRef>(), 24);
+        assert_eq!(offset_of!(VmRuntime, stack_limit), 0);
+        assert_eq!(offset_of!(VmRuntime, entry_sp), 8);
+        assert_eq!(offset_of!(VmRuntime, trap_code), 16);
+        assert_eq!(offset_of!(VmRuntime, trap_hook), 24);
     }
 
     #[test]

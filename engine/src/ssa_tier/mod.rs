@@ -13,7 +13,7 @@ use crate::runtime::FuncKind;
 use crate::store::Store;
 use crate::types::{FuncType, ValType};
 use env::SsaEnv;
-use kiln_frontend::{GlobalDesc, ModuleEnv, ObjectDesc, VmLayout};
+use kiln_frontend::{GlobalDesc, MemoryDesc, ModuleEnv, TableDesc, VmLayout};
 use kiln_ssa::Type;
 use wasmparser::{BinaryReader, FunctionBody, WasmFeatures};
 
@@ -39,7 +39,6 @@ fn ssa_func_type(ty: &FuncType) -> kiln_frontend::FuncType {
 /// global is described as imported, so that its context slot holds a pointer
 /// to the store's record (see [`crate::runtime::VmContext`]).
 pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
-    let by_pointer = ObjectDesc { imported: true };
     ModuleEnv {
         types: info.types.iter().map(ssa_func_type).collect(),
         functions: info.funcs.clone(),
@@ -52,8 +51,15 @@ pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
                 imported: true,
             })
             .collect(),
-        tables: vec![by_pointer; info.tables.len()],
-        memories: vec![by_pointer; info.memories.len()],
+        tables: vec![TableDesc { imported: true }; info.tables.len()],
+        memories: info
+            .memories
+            .iter()
+            .map(|memory| MemoryDesc {
+                imported: true,
+                minimum_pages: memory.limits.min,
+            })
+            .collect(),
     }
 }
 

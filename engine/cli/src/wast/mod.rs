@@ -63,7 +63,7 @@ const USAGE: &str = "usage: kiln wast [--engine interp|ssa|compiler] FILE...";
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut files = Vec::new();
-    let mut strategy = Strategy::Interpreter;
+    let mut strategy = Strategy::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
