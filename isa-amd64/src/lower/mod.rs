@@ -76,6 +76,12 @@ pub(crate) fn class_of(ty: Type) -> RegClass {
 
 /// Lowers `func` to machine instructions on virtual registers.
 pub fn lower(func: &Function, features: Features) -> Result<VCode, CompileError> {
+    if func.values.iter().any(|value| value.ty == Type::V128) {
+        return Err(CompileError {
+            function: func.name.clone(),
+            message: "v128 values (SIMD) are not supported yet".into(),
+        });
+    }
     let cfg = cfg::BlockLayout::compute(func);
     let fold = fold::Folding::compute(func, &cfg.reachable);
     let mut lowerer = Lowerer {
