@@ -7,8 +7,10 @@
 //! offsets; the engine allocates each instance's context by the same layout.
 //!
 //! ```text
-//! offset 0                   stack limit (u64): lowest stack pointer allowed
-//! offset 8                   fuel (i64): remaining fuel
+//! offset 0                   pointer (u64) to the store's runtime record, whose
+//!                              first field is the stack limit (lowest stack
+//!                              pointer allowed)
+//! offset 8                   reserved
 //! memories      16 bytes each  defined: VmMemory { base: u64, length: u64 (bytes) }
 //!                              imported: pointer (u64) to the owner's VmMemory
 //! tables        16 bytes each  defined: VmTable { base: u64, length: u32 (elements) }
@@ -42,10 +44,9 @@ pub struct VmLayout {
 const SLOT: u32 = 16;
 
 impl VmLayout {
-    /// Offset of the stack limit (u64).
-    pub const STACK_LIMIT: u32 = 0;
-    /// Offset of the fuel counter (i64).
-    pub const FUEL: u32 = 8;
+    /// Offset of the pointer (u64) to the store's runtime record, whose first
+    /// field is the stack limit that function prologues check.
+    pub const RUNTIME: u32 = 0;
     /// In a memory record: the base address (u64).
     pub const MEMORY_BASE: u32 = 0;
     /// In a memory record: the length in bytes (u64).

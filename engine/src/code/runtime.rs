@@ -2,7 +2,7 @@
 //! inline, and how they find the store and the instance they work on.
 //!
 //! Every instance context starts with a pointer to its store's `VmRuntime`
-//! (`VmLayout::STACK_LIMIT`), and the engine keeps the instance's index just
+//! (`VmLayout::RUNTIME`), and the engine keeps the instance's index just
 //! before the context (see [`crate::runtime::VmContext`]), so a helper that
 //! receives `vmctx` finds both the store and the instance.
 

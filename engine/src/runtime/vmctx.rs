@@ -8,7 +8,7 @@
 //! copy, so growing a memory or setting a global from the host is seen at once
 //! by every instance that uses it.
 //!
-//! Offset 0 (`VmLayout::STACK_LIMIT`) holds a pointer to the store's
+//! Offset 0 (`VmLayout::RUNTIME`) holds a pointer to the store's
 //! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit.
 //! Sixteen bytes just before the context, outside the layout, hold the
 //! instance's index in its store, so that runtime helpers called with `vmctx`
@@ -49,7 +49,7 @@ impl VmContext {
         let context = VmContext { words };
         // SAFETY: the header's last 8 bytes lie inside the allocation, 8-aligned.
         unsafe { context.ptr().sub(8).cast::<u64>().write(index.into()) };
-        context.write_u64(VmLayout::STACK_LIMIT, store.runtime.ptr() as u64);
+        context.write_u64(VmLayout::RUNTIME, store.runtime.ptr() as u64);
         for (index, &memory) in instance.memories.iter().enumerate() {
             let record = store.memories[memory as usize].vm.ptr() as u64;
             context.write_u64(layout.memory(index as u32), record);
