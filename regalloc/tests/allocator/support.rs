@@ -647,6 +647,10 @@ impl Generator<'_> {
                 Constraint::Stack,
             ));
         }
+        if self.rng.chance(30) {
+            // An indirect call: the target in any register.
+            operands.push(Operand::reg_use(self.pick(block, available, RegClass::Int)));
+        }
         let result = if self.rng.chance(30) {
             let f = self.new_vreg(RegClass::Float, false);
             operands.push(Operand::fixed_def(f, isa.float_ret));
