@@ -37,7 +37,8 @@ pub struct Module {
 
 pub(crate) struct ModuleInner {
     pub info: ModuleInfo,
-    /// Interpreter code of each defined function.
+    /// With the interpreter strategy, the interpreter's code of each defined
+    /// function.
     pub code: Vec<Code>,
     /// With the SSA strategy, the optimized SSA of each defined function.
     pub ssa: Option<Vec<kiln_ssa::Function>>,
@@ -93,7 +94,8 @@ impl Module {
     /// Decodes, validates and prepares a module from its binary encoding.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let features = engine.config().features();
-        let decoded = parse::decode(bytes, features)?;
+        let strategy = engine.config().get_strategy();
+        let decoded = parse::decode(bytes, features, strategy == Strategy::Interpreter)?;
         let env = crate::ssa_tier::module_env(&decoded.info);
         let layout = VmLayout::new(&env);
         let source = crate::ssa_tier::Source {
@@ -103,7 +105,7 @@ impl Module {
             bytes,
             features,
         };
-        let (ssa, compiled) = match engine.config().get_strategy() {
+        let (ssa, compiled) = match strategy {
             Strategy::Interpreter => (None, None),
             Strategy::Ssa => (Some(crate::ssa_tier::compile(&source)?), None),
             #[cfg(target_arch = "x86_64")]
@@ -140,7 +142,7 @@ impl Module {
     /// Checks that `bytes` is a valid binary module that this engine can run,
     /// without keeping anything.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
-        parse::decode(bytes, engine.config().features()).map(|_| ())
+        parse::decode(bytes, engine.config().features(), true).map(|_| ())
     }
 
     /// The engine the module was compiled for.

@@ -100,8 +100,13 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     }
 }
 
-/// Decodes and validates `bytes` under `features`, translating every function body.
-pub(crate) fn decode(bytes: &[u8], features: WasmFeatures) -> Result<Decoded> {
+/// Decodes and validates `bytes` under `features`. With `for_interpreter`, every
+/// function body is also translated for the interpreter as it is validated.
+pub(crate) fn decode(
+    bytes: &[u8],
+    features: WasmFeatures,
+    for_interpreter: bool,
+) -> Result<Decoded> {
     let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
     let mut code = Vec::new();
@@ -111,14 +116,19 @@ pub(crate) fn decode(bytes: &[u8], features: WasmFeatures) -> Result<Decoded> {
     for payload in parser.parse_all(bytes) {
         let payload = payload?;
         if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
-            let func_validator = to_validate.into_validator(func_allocations);
-            let func_index = info.num_imported_funcs + code.len() as u32;
-            let (translated, allocations) =
-                interp::translate(&info, func_index, func_validator, &body)?;
-            func_allocations = allocations;
+            let mut func_validator = to_validate.into_validator(func_allocations);
+            if for_interpreter {
+                let func_index = info.num_imported_funcs + info.bodies.len() as u32;
+                let (translated, allocations) =
+                    interp::translate(&info, func_index, func_validator, &body)?;
+                func_allocations = allocations;
+                code.push(translated);
+            } else {
+                func_validator.validate(&body)?;
+                func_allocations = func_validator.into_allocations();
+            }
             let range = body.range();
             info.bodies.push(range.start as usize..range.end as usize);
-            code.push(translated);
             continue;
         }
         read_section(&mut info, payload)?;
