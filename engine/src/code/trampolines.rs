@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::runtime::{Pinned, VmFuncRef};
 use crate::types::FuncType;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// How Rust calls an entry trampoline: the callee's code and context, and the
 /// argument/result slots; returns 0 or `1 + trap code`.
@@ -38,11 +39,13 @@ fn load(compiled: kiln_ssa::target::CompiledFunction) -> Result<CodeMemory> {
 impl Trampolines {
     /// The entry trampoline for signature `type_id` (= `ty`).
     pub fn entry(&mut self, type_id: u32, ty: &FuncType) -> Result<EntryTrampoline> {
-        if !self.entry.contains_key(&type_id) {
-            let code = load(kiln_isa_amd64::entry_trampoline(&signature(ty)))?;
-            self.entry.insert(type_id, code);
-        }
-        let address = self.entry[&type_id].function(0);
+        let address = match self.entry.entry(type_id) {
+            Entry::Occupied(code) => code.into_mut().function(0),
+            Entry::Vacant(slot) => {
+                let code = load(kiln_isa_amd64::entry_trampoline(&signature(ty)))?;
+                slot.insert(code).function(0)
+            }
+        };
         // SAFETY: the code is an entry trampoline, which has exactly this
         // signature (see the backend's README), and lives as long as `self`.
         Ok(unsafe { std::mem::transmute::<*const u8, EntryTrampoline>(address) })
@@ -50,11 +53,13 @@ impl Trampolines {
 
     /// The address of the host-exit trampoline for signature `type_id` (= `ty`).
     pub fn exit(&mut self, type_id: u32, ty: &FuncType) -> Result<*const u8> {
-        if !self.exit.contains_key(&type_id) {
-            let code = load(kiln_isa_amd64::host_exit_trampoline(&signature(ty)))?;
-            self.exit.insert(type_id, code);
-        }
-        Ok(self.exit[&type_id].function(0))
+        Ok(match self.exit.entry(type_id) {
+            Entry::Occupied(code) => code.into_mut().function(0),
+            Entry::Vacant(slot) => {
+                let code = load(kiln_isa_amd64::host_exit_trampoline(&signature(ty)))?;
+                slot.insert(code).function(0)
+            }
+        })
     }
 }
 

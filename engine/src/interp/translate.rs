@@ -80,7 +80,7 @@ pub(crate) fn translate(
         let offset = reader.original_position();
         let count = reader.read_var_u32()?;
         let ty = reader.read::<wasmparser::ValType>()?;
-        validator.define_locals(offset as u64, count, ty)?;
+        validator.define_locals(offset, count, ty)?;
         if ValType::from_wasmparser(ty).is_none() {
             return Err(Error::Unsupported(SIMD_UNSUPPORTED.into()));
         }

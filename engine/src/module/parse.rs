@@ -299,13 +299,10 @@ fn elem_segment(elem: wasmparser::Element<'_>) -> Result<ElemSegment> {
         },
     };
     let items = match elem.items {
-        ElementItems::Functions(reader) => {
-            let items = reader
-                .into_iter()
-                .map(|f| f.map(ConstExpr::RefFunc).map_err(Error::from))
-                .collect::<Result<Vec<_>>>()?;
-            items
-        }
+        ElementItems::Functions(reader) => reader
+            .into_iter()
+            .map(|f| f.map(ConstExpr::RefFunc).map_err(Error::from))
+            .collect::<Result<Vec<_>>>()?,
         ElementItems::Expressions(ty, reader) => {
             let items = reader
                 .into_iter()
