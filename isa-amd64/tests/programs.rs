@@ -7,56 +7,8 @@
 
 mod support;
 
-use kiln_ssa::interp::{self, InterpEnv};
-use kiln_ssa::{Function, Helper, Region, TrapCode};
-use support::Instance;
-
-/// The interpreter's view of a test instance: raw host addresses, calls
-/// to the module's own functions.
-struct HostWorld<'a> {
-    functions: &'a [Function],
-    first_defined: u32,
-}
-
-impl InterpEnv for HostWorld<'_> {
-    type Error = TrapCode;
-
-    fn load(&mut self, _: Region, address: u64, size: u32) -> Result<u64, TrapCode> {
-        let mut bytes = [0u8; 8];
-        // SAFETY: the SSA computes addresses inside the test instance (its
-        // vmctx, records and memory, all alive for the run) and checks heap
-        // accesses against the memory length before making them.
-        unsafe {
-            std::ptr::copy_nonoverlapping(address as *const u8, bytes.as_mut_ptr(), size as usize)
-        };
-        Ok(u64::from_le_bytes(bytes))
-    }
-
-    fn store(&mut self, _: Region, address: u64, size: u32, bits: u64) -> Result<(), TrapCode> {
-        // SAFETY: as for `load`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                bits.to_le_bytes().as_ptr(),
-                address as *mut u8,
-                size as usize,
-            )
-        };
-        Ok(())
-    }
-
-    fn call(&mut self, func: u32, args: &[u64]) -> Result<Vec<u64>, TrapCode> {
-        let functions = self.functions;
-        interp::run(&functions[(func - self.first_defined) as usize], self, args)
-    }
-
-    fn call_indirect(&mut self, _: u64, _: u32, _: &[u64]) -> Result<Vec<u64>, TrapCode> {
-        unreachable!("the programs make no indirect calls")
-    }
-
-    fn call_helper(&mut self, _: Helper, _: &[u64]) -> Result<Vec<u64>, TrapCode> {
-        unreachable!("the programs call no helpers")
-    }
-}
+use kiln_ssa::interp::InterpEnv;
+use support::{HostWorld, Instance};
 
 /// Runs function `index` of `wat` on each argument list, compiled and
 /// interpreted, and compares results, traps and memory.

@@ -8,8 +8,9 @@
 
 use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
 use kiln_isa_amd64::{Amd64Backend, entry_trampoline};
+use kiln_ssa::interp::{self, InterpEnv};
 use kiln_ssa::target::{Backend, CompiledFunction, RelocationKind, RelocationTarget};
-use kiln_ssa::{Function, Helper, Signature, TrapCode};
+use kiln_ssa::{Function, Helper, Region, Signature, TrapCode};
 use memmap2::{Mmap, MmapMut};
 
 /// The store's runtime record, as the backend's contract lays it out.
@@ -443,5 +444,54 @@ impl Instance {
     /// The raw bits of global `index`.
     pub fn global(&self, index: usize) -> u64 {
         self.global_cells[2 * index]
+    }
+}
+
+/// The SSA interpreter's view of a test instance: raw host addresses and
+/// calls to the module's own functions.
+pub struct HostWorld<'a> {
+    /// The module's SSA functions, defined ones only.
+    pub functions: &'a [Function],
+    /// The index of the first defined function.
+    pub first_defined: u32,
+}
+
+impl InterpEnv for HostWorld<'_> {
+    type Error = TrapCode;
+
+    fn load(&mut self, _: Region, address: u64, size: u32) -> Result<u64, TrapCode> {
+        let mut bytes = [0u8; 8];
+        // SAFETY: the SSA computes addresses inside the test instance (its
+        // vmctx, records and memory, all alive for the run) and checks heap
+        // accesses against the memory length before making them.
+        unsafe {
+            std::ptr::copy_nonoverlapping(address as *const u8, bytes.as_mut_ptr(), size as usize)
+        };
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    fn store(&mut self, _: Region, address: u64, size: u32, bits: u64) -> Result<(), TrapCode> {
+        // SAFETY: as for `load`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bits.to_le_bytes().as_ptr(),
+                address as *mut u8,
+                size as usize,
+            )
+        };
+        Ok(())
+    }
+
+    fn call(&mut self, func: u32, args: &[u64]) -> Result<Vec<u64>, TrapCode> {
+        let functions = self.functions;
+        interp::run(&functions[(func - self.first_defined) as usize], self, args)
+    }
+
+    fn call_indirect(&mut self, _: u64, _: u32, _: &[u64]) -> Result<Vec<u64>, TrapCode> {
+        unreachable!("the test programs make no indirect calls")
+    }
+
+    fn call_helper(&mut self, helper: Helper, _: &[u64]) -> Result<Vec<u64>, TrapCode> {
+        unreachable!("the test programs call no {helper}")
     }
 }
