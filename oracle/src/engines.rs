@@ -32,5 +32,6 @@ pub fn all_engines() -> Vec<NamedEngine> {
     vec![
         NamedEngine::new("interpreter", Strategy::Interpreter),
         NamedEngine::new("ssa", Strategy::Ssa),
+        NamedEngine::new("compiler", Strategy::Compiler),
     ]
 }
