@@ -110,7 +110,7 @@ pub fn execute(config: &Config, case: &TestCase) -> Result<Execution, Error> {
             let outcome = match run_call(&mut store, &names, instance, call) {
                 Ok(results) => Outcome::Returned(
                     (results.into_iter())
-                        .map(|v| names.observe(&mut store, v))
+                        .map(|v| names.observe(&store, v))
                         .collect(),
                 ),
                 Err(error) => failure(&error),
@@ -119,7 +119,7 @@ pub fn execute(config: &Config, case: &TestCase) -> Result<Execution, Error> {
         }
     }
     let state = (reachable.into_iter())
-        .filter_map(|(name, ext)| Some((name, snapshot(&mut store, &names, ext)?)))
+        .filter_map(|(name, ext)| Some((name, snapshot(&store, &names, ext)?)))
         .collect();
     Ok(Execution {
         instantiation,
@@ -163,7 +163,7 @@ fn finish_step(store: &mut Store<HostLog>, names: &FuncNames, outcome: Outcome) 
         .map(|call| HostCall {
             import: call.import,
             args: (call.args.into_iter())
-                .map(|v| names.observe(&mut *store, v))
+                .map(|v| names.observe(store, v))
                 .collect(),
         })
         .collect();
@@ -175,23 +175,16 @@ fn finish_step(store: &mut Store<HostLog>, names: &FuncNames, outcome: Outcome) 
 
 /// The current contents of a memory, global or table; `None` for a function,
 /// which holds no state.
-fn snapshot(store: &mut Store<HostLog>, names: &FuncNames, holder: Extern) -> Option<Snapshot> {
+fn snapshot(store: &Store<HostLog>, names: &FuncNames, holder: Extern) -> Option<Snapshot> {
     Some(match holder {
-        Extern::Memory(memory) => Snapshot::Memory(memory.data_slice(&*store).to_vec()),
-        Extern::Global(global) => {
-            let value = global.get(&*store);
-            Snapshot::Global(names.observe(store, value))
-        }
-        Extern::Table(table) => {
-            let elements: Vec<Val> = (0..table.size(&*store))
-                .filter_map(|i| table.get(&*store, i))
-                .collect();
-            Snapshot::Table(
-                (elements.into_iter())
-                    .map(|v| names.observe(&mut *store, v))
-                    .collect(),
-            )
-        }
+        Extern::Memory(memory) => Snapshot::Memory(memory.data_slice(store).to_vec()),
+        Extern::Global(global) => Snapshot::Global(names.observe(store, global.get(store))),
+        Extern::Table(table) => Snapshot::Table(
+            (0..table.size(store))
+                .filter_map(|i| table.get(store, i))
+                .map(|v| names.observe(store, v))
+                .collect(),
+        ),
         Extern::Func(_) => return None,
     })
 }

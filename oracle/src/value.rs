@@ -4,7 +4,7 @@
 //! when observed, because the specification lets arithmetic NaNs differ in their
 //! payload bits.
 
-use kiln::{AsContextMut, ExternRef, Func, Val};
+use kiln::{AsContext, AsContextMut, ExternRef, Func, Val};
 use std::fmt;
 
 /// The bits of the canonical `f32` NaN.
@@ -107,8 +107,7 @@ impl FuncNames {
     }
 
     /// The store-independent form of `val`, NaNs canonicalized.
-    pub fn observe<T>(&self, mut store: impl AsContextMut<Data = T>, val: Val) -> Value {
-        let store = store.as_context_mut();
+    pub fn observe(&self, store: &impl AsContext, val: Val) -> Value {
         match val {
             Val::I32(v) => Value::I32(v),
             Val::I64(v) => Value::I64(v),
@@ -117,11 +116,11 @@ impl FuncNames {
             Val::FuncRef(func) => Value::FuncRef(func.map(|func| {
                 match self.named.iter().find(|(known, _)| *known == func) {
                     Some((_, id)) => id.clone(),
-                    None => FuncId::Unnamed(func.ty(&*store).to_string()),
+                    None => FuncId::Unnamed(func.ty(store).to_string()),
                 }
             })),
             Val::ExternRef(ext) => Value::ExternRef(ext.map(|ext| {
-                ext.data(store)
+                ext.data(store.as_context())
                     .downcast_ref::<ExternTag>()
                     .expect("every externref in an oracle store holds an ExternTag")
                     .0
