@@ -1,8 +1,8 @@
 //! Differential fuzzing: a generated module and calls into it run on the
 //! reference interpreter and on every engine in `kiln_oracle::all_engines`
-//! (today the interpreter itself, run afresh, and the SSA engine). Any
-//! difference in results, traps, host calls, memories, globals or tables, or an
-//! engine refusing a valid module, is a crash with the oracle's report.
+//! (today the interpreter itself, run afresh, the SSA engine and the compiler).
+//! Any difference in results, traps, host calls, memories, globals or tables,
+//! or an engine refusing a valid module, is a crash with the oracle's report.
 
 #![no_main]
 
