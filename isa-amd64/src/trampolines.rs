@@ -113,10 +113,12 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
         match *location {
             Location::Reg(reg) => store_value(&mut asm, ty, reg, value),
             Location::Stack(slot) => {
+                // Through r11, which is never a result register: `rax`
+                // may still hold a result that is stored later.
                 let narrow = matches!(ty, Type::I32 | Type::F32);
                 let size = if narrow { Size::S32 } else { Size::S64 };
-                asm.load(size, RAX, Mem::at(RSP, 8 * (stack_params + slot as i32)));
-                asm.store(Size::S64, value, RAX);
+                asm.load(size, R11, Mem::at(RSP, 8 * (stack_params + slot as i32)));
+                asm.store(Size::S64, value, R11);
             }
         }
     }
