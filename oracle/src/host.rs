@@ -13,13 +13,13 @@ use kiln::{
 
 /// What the host functions of a store write down as they are called.
 #[derive(Default)]
-pub struct HostLog {
+pub(crate) struct HostLog {
     /// Every host call not yet collected, oldest first.
     pub calls: Vec<RawHostCall>,
 }
 
 /// A host call as it happened, with arguments that still belong to the store.
-pub struct RawHostCall {
+pub(crate) struct RawHostCall {
     /// The position of the called function among the module's imports.
     pub import: usize,
     /// The arguments it received.
@@ -27,7 +27,7 @@ pub struct RawHostCall {
 }
 
 /// The values made for a module's imports, in import order.
-pub struct Imports {
+pub(crate) struct Imports {
     /// One value per import, ready for [`kiln::Instance::new`].
     pub externs: Vec<Extern>,
     /// A description of each import, for reports.
@@ -35,7 +35,7 @@ pub struct Imports {
 }
 
 /// Makes a value for every import of `module` in `store`.
-pub fn define_imports(store: &mut Store<HostLog>, module: &Module) -> Result<Imports> {
+pub(crate) fn define_imports(store: &mut Store<HostLog>, module: &Module) -> Result<Imports> {
     let mut externs = Vec::new();
     let mut names = Vec::new();
     for (index, import) in module.imports().enumerate() {

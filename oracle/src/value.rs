@@ -42,7 +42,7 @@ pub enum FuncId {
 
 /// The host value behind every `externref` the oracle creates.
 #[derive(Clone, Copy, Debug)]
-pub struct ExternTag(pub u32);
+pub(crate) struct ExternTag(pub u32);
 
 impl Value {
     /// The same value with any NaN replaced by the canonical NaN of its type.
@@ -81,7 +81,7 @@ impl fmt::Display for FuncId {
 }
 
 /// Writes `values` as a parenthesized, comma-separated list.
-pub fn fmt_values(f: &mut fmt::Formatter<'_>, values: &[Value]) -> fmt::Result {
+pub(crate) fn fmt_values(f: &mut fmt::Formatter<'_>, values: &[Value]) -> fmt::Result {
     f.write_str("(")?;
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
@@ -95,7 +95,7 @@ pub fn fmt_values(f: &mut fmt::Formatter<'_>, values: &[Value]) -> fmt::Result {
 /// The functions of one store that the oracle can name, in the order it looks
 /// them up: host imports first, then the instance's exports.
 #[derive(Default)]
-pub struct FuncNames {
+pub(crate) struct FuncNames {
     named: Vec<(Func, FuncId)>,
 }
 
