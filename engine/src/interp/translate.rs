@@ -475,15 +475,9 @@ impl Translator<'_> {
             Operator::MemoryInit { data_index, .. } => Op::MemoryInit(data_index),
             Operator::DataDrop { data_index } => Op::DataDrop(data_index),
             ref other => {
-                let name = format!("{other:?}");
-                let simd = ["V128", "I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2"]
-                    .iter()
-                    .any(|prefix| name.starts_with(prefix));
-                return Err(Error::Unsupported(if simd {
-                    SIMD_UNSUPPORTED.to_string()
-                } else {
-                    format!("the operator {name} is not supported")
-                }));
+                return Err(Error::Unsupported(format!(
+                    "the operator {other:?} is not supported"
+                )));
             }
         };
         self.ops.push(op);

@@ -102,11 +102,28 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
 
 /// Decodes and validates `bytes` under `features`. With `for_interpreter`, every
 /// function body is also translated for the interpreter as it is validated.
+///
+/// SIMD is validated as absent, since no tier runs it yet; a module that is
+/// invalid only for that reason is reported as unsupported rather than invalid.
 pub(crate) fn decode(
     bytes: &[u8],
     features: WasmFeatures,
     for_interpreter: bool,
 ) -> Result<Decoded> {
+    match decode_with(bytes, features - WasmFeatures::SIMD, for_interpreter) {
+        Err(Error::InvalidModule { .. })
+            if features.contains(WasmFeatures::SIMD)
+                && Validator::new_with_features(features)
+                    .validate_all(bytes)
+                    .is_ok() =>
+        {
+            Err(Error::Unsupported(SIMD_UNSUPPORTED.into()))
+        }
+        other => other,
+    }
+}
+
+fn decode_with(bytes: &[u8], features: WasmFeatures, for_interpreter: bool) -> Result<Decoded> {
     let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
     let mut code = Vec::new();
