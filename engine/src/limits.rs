@@ -21,12 +21,14 @@ pub struct StoreLimits {
     /// The most instances the store may hold.
     pub max_instances: usize,
     /// The most wasm (and host) calls that may be active at once; one more is a
-    /// `StackOverflow` trap.
+    /// `StackOverflow` trap. The interpreter and the SSA engine count every
+    /// call; compiled code counts host calls only and is bounded by
+    /// [`max_wasm_stack`](StoreLimits::max_wasm_stack) instead.
     pub max_call_depth: u32,
     /// The most bytes of native stack that wasm frames may use below the
     /// outermost call from the host; more is a `StackOverflow` trap. It applies
-    /// to the tiers that run wasm frames on the native stack (the SSA engine);
-    /// the interpreter keeps its frames on the heap.
+    /// to the tiers that run wasm frames on the native stack (the compiler and
+    /// the SSA engine); the interpreter keeps its frames on the heap.
     pub max_wasm_stack: usize,
 }
 
