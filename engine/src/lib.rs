@@ -17,8 +17,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Wasm 2.0 is supported except SIMD. Code runs in the reference interpreter;
-//! see `DESIGN.md` in the repository for the compiler tiers that build on it.
+//! Wasm 2.0 is supported except SIMD. How code runs is the engine's
+//! [`Strategy`]: native code from kiln's own compiler (the default on x86-64),
+//! the reference interpreter (the default elsewhere, and the definition of
+//! correct behaviour), or the SSA engine, which tests the compiler's front end.
+//! WASI preview 1 programs run through [`wasi`].
 
 mod call;
 #[cfg(target_arch = "x86_64")]
