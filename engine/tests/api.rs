@@ -171,6 +171,12 @@ fn every_trap_code_is_reported_on(engine: &Engine) {
     }
 }
 
+/// `down(n)` recurses `n` calls deep and returns `n`.
+const COUNT_DOWN: &str = r#"(module (func $down (export "down") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+        (then (i32.const 0))
+        (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#;
+
 #[test]
 fn call_depth_limit_turns_deep_recursion_into_a_trap() {
     let interpreter = Engine::new(Config::new().strategy(Strategy::Interpreter));
@@ -179,13 +185,7 @@ fn call_depth_limit_turns_deep_recursion_into_a_trap() {
         max_call_depth: 100,
         ..StoreLimits::default()
     });
-    let instance = instantiate(
-        &mut store,
-        r#"(module (func $down (export "down") (param i32) (result i32)
-            (if (result i32) (i32.eqz (local.get 0))
-                (then (i32.const 0))
-                (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#,
-    );
+    let instance = instantiate(&mut store, COUNT_DOWN);
     let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
     assert_eq!(down.call(&mut store, 90).unwrap(), 90);
     let err = down.call(&mut store, 150).unwrap_err();
@@ -202,13 +202,7 @@ fn native_stack_limit_turns_deep_recursion_into_a_trap_in_compiled_code() {
         max_wasm_stack: 64 * 1024,
         ..StoreLimits::default()
     });
-    let instance = instantiate(
-        &mut store,
-        r#"(module (func $down (export "down") (param i32) (result i32)
-            (if (result i32) (i32.eqz (local.get 0))
-                (then (i32.const 0))
-                (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#,
-    );
+    let instance = instantiate(&mut store, COUNT_DOWN);
     let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
     assert_eq!(down.call(&mut store, 100).unwrap(), 100);
     let err = down.call(&mut store, 1_000_000).unwrap_err();
