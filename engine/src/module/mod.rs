@@ -142,7 +142,7 @@ impl Module {
     /// Checks that `bytes` is a valid binary module that this engine can run,
     /// without keeping anything.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
-        parse::decode(bytes, engine.config().features(), true).map(|_| ())
+        parse::decode(bytes, engine.config().features(), false).map(|_| ())
     }
 
     /// The engine the module was compiled for.
