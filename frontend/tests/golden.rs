@@ -1,11 +1,32 @@
 //! Golden tests: each `golden/NAME.wat` is translated function by function,
 //! verified, printed and parsed back; the text must equal `golden/NAME.ssa`.
 //! After the default pass pipeline it must equal `golden/NAME.opt.ssa`.
+//! A first line `;; options: NAME...` turns on translation options
+//! (`consume_fuel`, `epoch_interruption`, `canonicalize_nans`).
 //! `KILN_BLESS=1 cargo test -p kiln-frontend` rewrites the `.ssa` files.
 
-use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
+use kiln_frontend::{ModuleEnv, Options, VmLayout, translate_function_with_options};
 use std::fs;
 use std::path::Path;
+
+/// The options the module's first line asks for.
+fn options_of(wat_path: &Path) -> Options {
+    let text = fs::read_to_string(wat_path).expect("read the module");
+    let mut options = Options::default();
+    let first_line = text.lines().next().unwrap_or_default();
+    let Some(names) = first_line.strip_prefix(";; options:") else {
+        return options;
+    };
+    for name in names.split_whitespace() {
+        match name {
+            "consume_fuel" => options.consume_fuel = true,
+            "epoch_interruption" => options.epoch_interruption = true,
+            "canonicalize_nans" => options.canonicalize_nans = true,
+            other => panic!("{}: unknown option {other}", wat_path.display()),
+        }
+    }
+    options
+}
 
 /// The translation of every function, and the same after the default pipeline.
 fn translate_module(wat_path: &Path) -> (String, String) {
@@ -15,10 +36,11 @@ fn translate_module(wat_path: &Path) -> (String, String) {
         .unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
     let (env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
     let layout = VmLayout::new(&env);
+    let options = options_of(wat_path);
     let (mut text, mut optimized) = (String::new(), String::new());
     for (i, body) in bodies.iter().enumerate() {
         let index = env.num_imported_functions + i as u32;
-        let func = translate_function(&env, &layout, index, body)
+        let func = translate_function_with_options(&env, &layout, &options, index, body)
             .unwrap_or_else(|e| panic!("{}: f{index}: {e}", wat_path.display()));
         if let Err(e) = kiln_ssa::verify(&func) {
             panic!(

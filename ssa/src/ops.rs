@@ -321,6 +321,10 @@ named_enum! {
         ElemDrop = "elem_drop",
         /// `ref.func`: (vmctx, function index) -> reference.
         RefFunc = "ref_func",
+        /// An epoch check found the epoch at or past the store's deadline:
+        /// (vmctx). Runs the store's deadline behaviour, which either moves
+        /// the deadline (status 0) or stops the guest (a trap status).
+        EpochDeadline = "epoch_deadline",
     }
 }
 
@@ -339,6 +343,7 @@ impl Helper {
             Helper::TableFill => (&[I64, I32, I32, I64, I32], &[]),
             Helper::TableCopy | Helper::TableInit => (&[I64, I32, I32, I32, I32, I32], &[]),
             Helper::RefFunc => (&[I64, I32], &[I64]),
+            Helper::EpochDeadline => (&[I64], &[]),
         }
     }
 }

@@ -8,7 +8,8 @@
 //! predecessors exist: the header at the loop's `end`, the end block at the
 //! construct's `end`, the arms of an `if` right away. When nothing branches
 //! to the end of a `block` or `loop`, its end block is never used: the code
-//! after it simply continues in the current block.
+//! after it simply continues in the current block. With epoch interruption,
+//! a loop header starts with the epoch check (see [`super::interrupt`]).
 
 use super::Translator;
 use kiln_ssa::{Block, BlockCall, TrapCode, Type};
@@ -130,6 +131,9 @@ impl Translator<'_> {
                 self.stack.extend(header_params);
                 let end = self.block_with_params(&results);
                 self.push_frame(FrameKind::Loop { header }, params.len(), &results, end);
+                if self.options.epoch_interruption {
+                    self.epoch_check(header);
+                }
             }
             Operator::If { blockty } => {
                 let cond = self.pop();

@@ -11,10 +11,13 @@
 
 mod control;
 mod instance;
+mod interrupt;
 mod memory;
 mod numeric;
 
+use crate::fuel::FuelRegions;
 use crate::module_env::ModuleEnv;
+use crate::options::Options;
 use crate::vmctx::VmLayout;
 use control::Frame;
 use kiln_ssa::{Function, FunctionBuilder, Op, Signature, Type, Value, Variable};
@@ -56,6 +59,18 @@ pub fn translate_function(
     func_index: u32,
     body: &FunctionBody<'_>,
 ) -> Result<Function, TranslateError> {
+    translate_function_with_options(env, layout, &Options::default(), func_index, body)
+}
+
+/// [`translate_function`] with fuel, epoch checks or canonical NaNs as
+/// `options` ask.
+pub fn translate_function_with_options(
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    options: &Options,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+) -> Result<Function, TranslateError> {
     let wasm_type = env.func_type(func_index);
     let mut params = vec![Type::PTR];
     params.extend(&wasm_type.params);
@@ -63,10 +78,23 @@ pub fn translate_function(
         params,
         results: wasm_type.results.clone(),
     };
+    let regions = match options.consume_fuel {
+        true => Some(FuelRegions::of_body(body)?),
+        false => None,
+    };
     let mut func = Function::new(format!("f{func_index}"), signature);
-    let mut translator = Translator::new(env, layout, &mut func);
+    let mut translator = Translator::new(env, layout, *options, &mut func);
     translator.declare_locals(body)?;
+    if options.epoch_interruption {
+        translator.epoch_check_at_entry();
+    }
+    let (entry_cost, mut later_regions) = match &regions {
+        Some(regions) => (regions.entry, &regions.after[..]),
+        None => (0, &[][..]),
+    };
+    translator.charge_fuel(entry_cost);
     let mut reader = body.get_operators_reader()?;
+    let mut index = 0u32;
     while !reader.eof() {
         let (operator, offset) = reader.read_with_offset()?;
         translator
@@ -75,6 +103,13 @@ pub fn translate_function(
                 offset: offset as usize,
                 message,
             })?;
+        if let [(after, cost), rest @ ..] = later_regions
+            && *after == index
+        {
+            translator.charge_fuel(*cost);
+            later_regions = rest;
+        }
+        index += 1;
     }
     translator.builder.finish();
     Ok(func)
@@ -84,6 +119,7 @@ pub fn translate_function(
 struct Translator<'a> {
     env: &'a ModuleEnv,
     layout: &'a VmLayout,
+    options: Options,
     builder: FunctionBuilder<'a>,
     /// The `vmctx` parameter.
     vmctx: Value,
@@ -98,7 +134,12 @@ struct Translator<'a> {
 }
 
 impl<'a> Translator<'a> {
-    fn new(env: &'a ModuleEnv, layout: &'a VmLayout, func: &'a mut Function) -> Translator<'a> {
+    fn new(
+        env: &'a ModuleEnv,
+        layout: &'a VmLayout,
+        options: Options,
+        func: &'a mut Function,
+    ) -> Translator<'a> {
         let param_types = func.signature.params.clone();
         let result_types = func.signature.results.clone();
         let mut builder = FunctionBuilder::new(func);
@@ -112,6 +153,7 @@ impl<'a> Translator<'a> {
         let mut translator = Translator {
             env,
             layout,
+            options,
             builder,
             vmctx: params[0],
             stack: Vec::new(),
