@@ -1,7 +1,9 @@
 //! `Config` and `Engine`: which wasm features are on and how code runs. An engine
-//! is cheap to clone and shared by every module compiled for it.
+//! is cheap to clone and shared by every module compiled for it, and it holds
+//! the epoch counter that [`Engine::increment_epoch`] advances.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use wasmparser::WasmFeatures;
 
 /// How an engine runs wasm code. The default is the compiler where kiln has a
@@ -46,6 +48,7 @@ impl Default for Strategy {
 pub struct Config {
     features: WasmFeatures,
     strategy: Strategy,
+    code: kiln_frontend::Options,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Config {
             // unsupported rather than as malformed.
             features: WasmFeatures::WASM2,
             strategy: Strategy::default(),
+            code: kiln_frontend::Options::default(),
         }
     }
 
@@ -111,16 +115,65 @@ impl Config {
         self.strategy
     }
 
+    /// Fuel: every operator the guest runs costs fuel, taken from the
+    /// store's supply ([`Store::set_fuel`](crate::Store::set_fuel)); when the
+    /// supply cannot pay, the guest traps with [`TrapCode::OutOfFuel`]
+    /// (a store starts with none). The count is the same on every engine,
+    /// CPU and run, so fuel is a deterministic limit.
+    ///
+    /// `nop`, `drop`, `block`, `loop`, `else`, `end`, `unreachable` and
+    /// `return` cost nothing and every other operator one unit; a call to a
+    /// host function costs its `call`. Fuel is paid per region of
+    /// straight-line code, before the region runs, so after a trap the fuel
+    /// consumed includes the rest of the regions that were running. Off by
+    /// default; with it on, compiled code is larger and slower.
+    ///
+    /// [`TrapCode::OutOfFuel`]: crate::TrapCode::OutOfFuel
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Config {
+        self.code.consume_fuel = enable;
+        self
+    }
+
+    /// Epoch interruption: the guest compares the engine's epoch
+    /// ([`Engine::increment_epoch`]) with its store's deadline
+    /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)) at
+    /// every function entry and loop header, and on reaching the deadline
+    /// traps with [`TrapCode::Interrupt`] or runs the store's callback. A
+    /// store's deadline starts at 0, so a store that sets none traps at the
+    /// first check. Off by default.
+    ///
+    /// [`TrapCode::Interrupt`]: crate::TrapCode::Interrupt
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
+        self.code.epoch_interruption = enable;
+        self
+    }
+
+    /// Deterministic floats: every NaN that float arithmetic produces (`add`,
+    /// `sub`, `mul`, `div`, `sqrt`, `min`, `max`, the roundings, `demote`,
+    /// `promote`) becomes the canonical NaN (`0x7fc00000` for `f32`,
+    /// `0x7ff8000000000000` for `f64`), so that NaN bits are the same on
+    /// every engine and CPU. Off by default.
+    pub fn canonicalize_nans(&mut self, enable: bool) -> &mut Config {
+        self.code.canonicalize_nans = enable;
+        self
+    }
+
     pub(crate) fn features(&self) -> WasmFeatures {
         self.features
+    }
+
+    /// What the engines must add to plain wasm: fuel, epoch checks, NaNs.
+    pub(crate) fn code_options(&self) -> kiln_frontend::Options {
+        self.code
     }
 }
 
 /// A compilation environment: a [`Config`] shared by the modules and stores
-/// that use it.
+/// that use it, and the epoch counter of its stores.
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     config: Arc<Config>,
+    epoch: Arc<AtomicU64>,
 }
 
 impl Engine {
@@ -128,11 +181,48 @@ impl Engine {
     pub fn new(config: &Config) -> Engine {
         Engine {
             config: Arc::new(config.clone()),
+            epoch: Arc::default(),
         }
     }
 
     /// The engine's configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Advances the epoch by one. Any thread may call it, also while stores
+    /// of this engine run code on other threads; a guest sees the new epoch
+    /// at its next function entry or loop header (with
+    /// [`Config::epoch_interruption`]).
+    ///
+    /// ```
+    /// use kiln::{Config, Engine, Module, Store, TrapCode};
+    /// let engine = Engine::new(Config::new().epoch_interruption(true));
+    /// let module = Module::new(&engine, r#"(module (func (export "spin") (loop br 0)))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// store.set_epoch_deadline(1);
+    /// let instance = kiln::Instance::new(&mut store, &module, &[])?;
+    /// let spin = instance.get_typed_func::<(), ()>(&store, "spin")?;
+    /// let ticker = engine.clone();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(10));
+    ///     ticker.increment_epoch();
+    /// });
+    /// let error = spin.call(&mut store, ()).unwrap_err();
+    /// assert_eq!(error.trap_code(), Some(TrapCode::Interrupt));
+    /// # Ok::<(), kiln::Error>(())
+    /// ```
+    pub fn increment_epoch(&self) {
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current epoch.
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    /// The epoch counter, at an address that lives as long as the engine.
+    pub(crate) fn epoch_counter(&self) -> *const AtomicU64 {
+        Arc::as_ptr(&self.epoch)
     }
 }

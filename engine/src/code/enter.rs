@@ -31,6 +31,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
             trap_hook: super::backtrace::record_trap as extern "sysv64" fn(_, _, _) as usize as u64,
             inner: inner_ptr,
             store: store_ptr as *mut (),
+            epoch_hook: Some(super::runtime::run_epoch_deadline::<T>),
             ..runtime
         })
     };

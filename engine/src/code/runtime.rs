@@ -4,9 +4,13 @@
 //! Every instance context starts with a pointer to its store's `VmRuntime`
 //! (`VmLayout::RUNTIME`), and the engine keeps the instance's index just
 //! before the context (see [`crate::runtime::VmContext`]), so a helper that
-//! receives `vmctx` finds both the store and the instance.
+//! receives `vmctx` finds both the store and the instance. The epoch helper
+//! needs the whole `Store<T>`, whose type it does not know: it calls the hook
+//! for that type that the entry path left in the runtime record.
 
+use crate::error::{Error, Result, TrapCode};
 use crate::runtime::{StoreInner, VmContext, VmRuntime};
+use crate::store::Store;
 use kiln_ssa::{Helper, TrapCode as SsaTrap};
 
 /// The trap code a host shim reports when the host function failed; the error
@@ -104,6 +108,53 @@ helpers! {
     ref_func(func: u32) => |inner, instance| HelperReturn::value(inner.ref_func(instance, func));
 }
 
+/// `epoch_deadline(vmctx)`: runs the store's deadline behaviour. Status 0
+/// lets the guest go on; an interrupt traps with `Interrupt`, and any other
+/// error (a callback's own) waits in the store like a host function's.
+extern "sysv64" fn epoch_deadline(vmctx: *mut u8) -> HelperReturn {
+    // SAFETY: compiled code passes its own context, whose runtime record the
+    // entry path (`enter::call`) filled with the running store and its hook.
+    let (runtime, instance) = unsafe {
+        (
+            *(vmctx as *const *mut VmRuntime),
+            VmContext::instance_of(vmctx),
+        )
+    };
+    // SAFETY: as above; the record outlives the call.
+    let (store, hook) = unsafe { ((*runtime).store, (*runtime).epoch_hook) };
+    let outcome = match hook {
+        Some(hook) => hook(store, instance),
+        None => Err(Error::Host(
+            "internal error: compiled code ran without an epoch hook".into(),
+        )),
+    };
+    match outcome {
+        Ok(()) => HelperReturn::value(0),
+        Err(error) if error.trap_code() == Some(TrapCode::Interrupt) => HelperReturn {
+            value: 0,
+            status: SsaTrap::Interrupt as u64 + 1,
+        },
+        Err(error) => {
+            // SAFETY: the hook has returned, so nothing else borrows the
+            // store's state; the record's `inner` is that state.
+            unsafe { (*(*runtime).inner).pending_error = Some(error) };
+            HelperReturn {
+                value: 0,
+                status: u64::from(HOST_ERROR) + 1,
+            }
+        }
+    }
+}
+
+/// The epoch hook of stores of type `Store<T>` (`VmRuntime::epoch_hook`).
+pub(crate) fn run_epoch_deadline<T>(store: *mut (), instance: u32) -> Result<()> {
+    // SAFETY: `store` is the `Store<T>` whose call `enter::call` is running;
+    // that call does not touch the store until compiled code returns, and
+    // compiled code is stopped in this helper meanwhile.
+    let store = unsafe { &mut *(store as *mut Store<T>) };
+    store.on_epoch_deadline(instance)
+}
+
 /// The address of the function implementing `helper`.
 pub(crate) fn helper_address(helper: Helper) -> u64 {
     let address: usize = match helper {
@@ -120,6 +171,7 @@ pub(crate) fn helper_address(helper: Helper) -> u64 {
         Helper::TableInit => table_init as extern "sysv64" fn(_, _, _, _, _, _) -> _ as usize,
         Helper::ElemDrop => elem_drop as extern "sysv64" fn(_, _) -> _ as usize,
         Helper::RefFunc => ref_func as extern "sysv64" fn(_, _) -> _ as usize,
+        Helper::EpochDeadline => epoch_deadline as extern "sysv64" fn(_) -> _ as usize,
     };
     address as u64
 }

@@ -13,6 +13,7 @@ use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::module::ModuleInner;
 use crate::runtime::{FuncKind, MemoryData};
 use crate::store::Store;
+use kiln_frontend::nans::{CANONICAL_NAN_F32, CANONICAL_NAN_F64};
 use std::sync::Arc;
 
 /// A wasm function activation.
@@ -272,6 +273,30 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
             let op = ops[pc];
             pc += 1;
             match op {
+                Op::Fuel(cost) => {
+                    let fuel = store.inner.fuel();
+                    if fuel < cost {
+                        trap!(TrapCode::OutOfFuel);
+                    }
+                    store.inner.set_fuel(fuel - cost);
+                }
+                Op::EpochCheck => {
+                    while store.inner.epoch_deadline_reached() {
+                        if let Err(err) = store.on_epoch_deadline(instance) {
+                            return Err(with_frames(err, here(pc), &frames));
+                        }
+                    }
+                }
+                Op::CanonicalizeNanF32 => {
+                    if f32_(stack[sp - 1]).is_nan() {
+                        stack[sp - 1] = CANONICAL_NAN_F32.into();
+                    }
+                }
+                Op::CanonicalizeNanF64 => {
+                    if f64_(stack[sp - 1]).is_nan() {
+                        stack[sp - 1] = CANONICAL_NAN_F64;
+                    }
+                }
                 Op::Unreachable => trap!(TrapCode::Unreachable),
                 Op::Jump(target) => pc = target as usize,
                 Op::JumpIfZero(target) => {

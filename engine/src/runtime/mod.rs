@@ -133,7 +133,8 @@ pub(crate) struct StoreInner {
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
 impl StoreInner {
-    pub fn new(limits: StoreLimits) -> StoreInner {
+    /// The state of a new store of the engine whose epoch counter is `epoch_counter`.
+    pub fn new(limits: StoreLimits, epoch_counter: *const AtomicU64) -> StoreInner {
         StoreInner {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             funcs: Vec::new(),
@@ -146,11 +147,40 @@ impl StoreInner {
             limits,
             call_depth: 0,
             native_stack_base: 0,
-            runtime: Pinned::new(VmRuntime::default()),
+            runtime: Pinned::new(VmRuntime::new(epoch_counter)),
             pending_error: None,
             trap_backtrace: Vec::new(),
             #[cfg(target_arch = "x86_64")]
             trampolines: crate::code::Trampolines::default(),
+        }
+    }
+
+    /// The fuel left.
+    pub fn fuel(&self) -> u64 {
+        // SAFETY: the record is alive as long as `self`; generated code
+        // writes it only while it runs, and it runs only while the store is
+        // borrowed by the call that runs it, which is this very thread.
+        unsafe { (*self.runtime.ptr()).fuel }
+    }
+
+    pub fn set_fuel(&self, fuel: u64) {
+        // SAFETY: as in `fuel`.
+        unsafe { (*self.runtime.ptr()).fuel = fuel }
+    }
+
+    /// Sets the epoch at which the store's deadline is reached.
+    pub fn set_epoch_deadline(&self, deadline: u64) {
+        // SAFETY: as in `fuel`.
+        unsafe { (*self.runtime.ptr()).epoch_deadline = deadline }
+    }
+
+    /// Whether the engine's epoch has reached the store's deadline.
+    pub fn epoch_deadline_reached(&self) -> bool {
+        // SAFETY: as in `fuel`; the epoch counter belongs to the engine,
+        // which the store keeps alive, and is only ever accessed atomically.
+        unsafe {
+            let runtime = self.runtime.ptr();
+            (*(*runtime).epoch_counter).load(Ordering::Relaxed) >= (*runtime).epoch_deadline
         }
     }
 

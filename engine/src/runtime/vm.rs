@@ -6,7 +6,9 @@
 //! vectors grow.
 
 use super::StoreInner;
+use crate::error::Error;
 use std::cell::UnsafeCell;
+use std::sync::atomic::AtomicU64;
 
 /// A value at a stable address that both Rust code and generated code read and
 /// write. All access goes through raw pointers from [`UnsafeCell::get`], so no
@@ -68,8 +70,16 @@ pub(crate) struct VmFuncRef {
     pub func: u32,
 }
 
+/// Runs a store's epoch deadline behaviour on behalf of compiled code: the
+/// store (a `Store<T>`, type-erased) and the instance whose code found the
+/// deadline reached.
+pub(crate) type EpochHook = fn(store: *mut (), instance: u32) -> Result<(), Error>;
+
 /// The store-wide record. The first four fields are read and written by
-/// generated code at fixed offsets (see the backend's README).
+/// generated code at fixed offsets (see the backend's README), and so are
+/// `fuel`, `epoch_counter` and `epoch_deadline` (at the front end's
+/// `VmLayout::RUNTIME_*` offsets) when fuel or epochs are on. New fields go
+/// at the end.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct VmRuntime {
@@ -86,10 +96,20 @@ pub(crate) struct VmRuntime {
     pub inner: *mut StoreInner,
     /// The whole `Store<T>` running compiled code right now, for host calls.
     pub store: *mut (),
+    /// The fuel left; every tier takes fuel from here.
+    pub fuel: u64,
+    /// The engine's epoch counter, which other threads increment.
+    pub epoch_counter: *const AtomicU64,
+    /// The epoch at which the store's deadline is reached.
+    pub epoch_deadline: u64,
+    /// The deadline behaviour of the store in `store`, for the runtime helper
+    /// compiled code calls (`None` until compiled code first runs).
+    pub epoch_hook: Option<EpochHook>,
 }
 
-impl Default for VmRuntime {
-    fn default() -> VmRuntime {
+impl VmRuntime {
+    /// A record for a store of the engine whose epoch counter is `epoch_counter`.
+    pub fn new(epoch_counter: *const AtomicU64) -> VmRuntime {
         VmRuntime {
             stack_limit: 0,
             entry_sp: 0,
@@ -97,6 +117,10 @@ impl Default for VmRuntime {
             trap_hook: 0,
             inner: std::ptr::null_mut(),
             store: std::ptr::null_mut(),
+            fuel: 0,
+            epoch_counter,
+            epoch_deadline: 0,
+            epoch_hook: None,
         }
     }
 }
@@ -120,6 +144,22 @@ mod tests {
         assert_eq!(offset_of!(VmRuntime, entry_sp), 8);
         assert_eq!(offset_of!(VmRuntime, trap_code), 16);
         assert_eq!(offset_of!(VmRuntime, trap_hook), 24);
+    }
+
+    #[test]
+    fn the_runtime_record_has_the_fuel_and_epoch_offsets_of_the_front_end() {
+        use kiln_frontend::VmLayout;
+        let offset = |field: usize| u32::try_from(field).unwrap();
+        assert_eq!(offset(offset_of!(VmRuntime, fuel)), VmLayout::RUNTIME_FUEL);
+        assert_eq!(
+            offset(offset_of!(VmRuntime, epoch_counter)),
+            VmLayout::RUNTIME_EPOCH_COUNTER
+        );
+        assert_eq!(
+            offset(offset_of!(VmRuntime, epoch_deadline)),
+            VmLayout::RUNTIME_EPOCH_DEADLINE
+        );
+        assert_eq!(std::mem::size_of::<*const AtomicU64>(), 8);
     }
 
     #[test]

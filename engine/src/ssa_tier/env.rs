@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use kiln_ssa::interp::InterpEnv;
 use kiln_ssa::{Helper, Region};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment of one running SSA function of instance `instance`.
 pub(super) struct SsaEnv<'a, T> {
@@ -45,6 +46,13 @@ impl<T> InterpEnv for SsaEnv<'_, T> {
     fn load(&mut self, region: Region, address: u64, size: u32) -> Result<u64> {
         if let Region::Heap(memory) = region {
             self.check_heap(memory, address, size)?;
+        }
+        if region == Region::Vm && size == 8 && address % 8 == 0 {
+            // SAFETY: as below. Runtime data includes the engine's epoch
+            // counter, which other threads increment meanwhile, so whole
+            // aligned words are read atomically.
+            let word = unsafe { AtomicU64::from_ptr(address as *mut u64) };
+            return Ok(word.load(Ordering::Relaxed));
         }
         let mut bytes = [0u8; 8];
         // SAFETY: a heap address was checked to lie inside the memory's bytes
@@ -112,6 +120,10 @@ impl<T> InterpEnv for SsaEnv<'_, T> {
                 Ok(Vec::new())
             }
             Helper::RefFunc => Ok(vec![inner.ref_func(instance, a(1))]),
+            Helper::EpochDeadline => {
+                self.store.on_epoch_deadline(instance)?;
+                Ok(Vec::new())
+            }
         }
     }
 }
