@@ -3,9 +3,14 @@
 //! it: the arguments, stdin and preopened directories of its `bench.json`,
 //! and the exact expected stdout and exit status. Each run's time is printed
 //! (`cargo test -- --nocapture` shows it).
+//!
+//! The kernels run with `--fuel`, and the fuel each consumed must be the same
+//! on every engine: fuel is deterministic. (The apps run without, so that
+//! real programs also run the code that counts nothing.)
 
 mod wasi_support;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -56,8 +61,12 @@ fn name_of(dir: &Path) -> String {
     format!("{}/{}", group.to_string_lossy(), name.to_string_lossy())
 }
 
-/// Runs the `test` configuration of the benchmark in `dir` on `engine`.
-fn run_benchmark(dir: &Path, engine: &str) -> Result<(), String> {
+/// Fuel enough for any benchmark's test run.
+const FUEL: u64 = 1 << 60;
+
+/// Runs the `test` configuration of the benchmark in `dir` on `engine`; with
+/// `metered`, under `--fuel`, and returns the fuel consumed.
+fn run_benchmark(dir: &Path, engine: &str, metered: bool) -> Result<Option<u64>, String> {
     let text = std::fs::read_to_string(dir.join("bench.json")).map_err(|err| err.to_string())?;
     let config = Json::parse(&text)?;
     let run = config
@@ -67,6 +76,9 @@ fn run_benchmark(dir: &Path, engine: &str) -> Result<(), String> {
     let scratch = Scratch::new("wasi-bench");
     let mut command = Command::new(kiln());
     command.args(["run", "--engine", engine]);
+    if metered {
+        command.args(["--stats", "--fuel", &FUEL.to_string()]);
+    }
     if let Some(Json::Object(dirs)) = run.get("dirs") {
         for (guest, host) in dirs {
             let host = host.as_str().ok_or("a directory that is not a string")?;
@@ -125,7 +137,16 @@ fn run_benchmark(dir: &Path, engine: &str) -> Result<(), String> {
         name_of(dir),
         elapsed.as_secs_f64()
     );
-    Ok(())
+    if !metered {
+        return Ok(None);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let consumed = stderr
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("fuel_consumed="))
+        .and_then(|number| number.parse().ok())
+        .ok_or_else(|| format!("no fuel_consumed in the statistics:\n{stderr}"))?;
+    Ok(Some(consumed))
 }
 
 #[test]
@@ -147,21 +168,38 @@ fn bench_programs_give_their_expected_output() {
         .collect();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
+    let fuel = Mutex::new(BTreeMap::<String, Vec<(&str, u64)>>::new());
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
                 while let Some(&(dir, engine)) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    if let Err(why) = run_benchmark(dir, engine) {
-                        println!("FAIL {} on {engine}: {why}", name_of(dir));
-                        failures
+                    let metered = name_of(dir).starts_with("kernels/");
+                    match run_benchmark(dir, engine, metered) {
+                        Ok(None) => {}
+                        Ok(Some(consumed)) => fuel
                             .lock()
                             .unwrap()
-                            .push(format!("{} on {engine}", name_of(dir)));
+                            .entry(name_of(dir))
+                            .or_default()
+                            .push((engine, consumed)),
+                        Err(why) => {
+                            println!("FAIL {} on {engine}: {why}", name_of(dir));
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push(format!("{} on {engine}", name_of(dir)));
+                        }
                     }
                 }
             });
         }
     });
-    let failures = failures.into_inner().unwrap();
+    let mut failures = failures.into_inner().unwrap();
+    for (name, consumed) in fuel.into_inner().unwrap() {
+        println!("fuel consumed by {name}: {consumed:?}");
+        if consumed.windows(2).any(|pair| pair[0].1 != pair[1].1) {
+            failures.push(format!("{name} consumed different fuel: {consumed:?}"));
+        }
+    }
     assert!(failures.is_empty(), "failed: {failures:?}");
 }
