@@ -21,9 +21,19 @@ impl NamedEngine {
         NamedEngine { name, config }
     }
 
-    /// The reference interpreter, which defines correct behaviour.
+    /// An engine with the given strategy that also consumes fuel and checks
+    /// epochs (with a deadline that is never reached), so that the fuel each
+    /// step consumes is compared too, and the checks are seen to change
+    /// nothing else.
+    pub fn metered(name: &'static str, strategy: Strategy) -> NamedEngine {
+        let mut engine = NamedEngine::new(name, strategy);
+        engine.config.consume_fuel(true).epoch_interruption(true);
+        engine
+    }
+
+    /// The reference interpreter, which defines correct behaviour (and fuel).
     pub fn reference() -> NamedEngine {
-        NamedEngine::new("interpreter", Strategy::Interpreter)
+        NamedEngine::metered("interpreter", Strategy::Interpreter)
     }
 }
 
@@ -33,5 +43,6 @@ pub fn all_engines() -> Vec<NamedEngine> {
         NamedEngine::new("interpreter", Strategy::Interpreter),
         NamedEngine::new("ssa", Strategy::Ssa),
         NamedEngine::new("compiler", Strategy::Compiler),
+        NamedEngine::metered("compiler (fuel, epochs)", Strategy::Compiler),
     ]
 }
