@@ -124,8 +124,11 @@ impl Config {
     /// `nop`, `drop`, `block`, `loop`, `else`, `end`, `unreachable` and
     /// `return` cost nothing and every other operator one unit; a call to a
     /// host function costs its `call`. Fuel is paid per region of
-    /// straight-line code, before the region runs, so after a trap the fuel
-    /// consumed includes the rest of the regions that were running. Off by
+    /// straight-line code, before the region runs; running out leaves the
+    /// store with none. Running code keeps the fuel to itself and writes it
+    /// to the store at every call and return, which is when host functions
+    /// see it; after another trap the store has what was written last. The
+    /// module documentation of `kiln_frontend::fuel` has the details. Off by
     /// default; with it on, compiled code is larger and slower.
     ///
     /// [`TrapCode::OutOfFuel`]: crate::TrapCode::OutOfFuel

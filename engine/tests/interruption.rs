@@ -69,8 +69,8 @@ fn fuel_stops_endless_guests_on_every_engine() {
                 Some(TrapCode::OutOfFuel),
                 "{name} on {strategy:?}: {error}"
             );
-            // What is left cannot pay for the next region, which is small.
-            assert!(store.get_fuel().unwrap() < 10, "{name} on {strategy:?}");
+            // Running out leaves nothing.
+            assert_eq!(store.get_fuel().unwrap(), 0, "{name} on {strategy:?}");
         }
     }
 }
@@ -247,6 +247,39 @@ fn fuel_runs_out_at_the_same_point_on_every_engine() {
         assert_eq!(reference.outcome.is_ok(), budget >= needed, "{budget}");
         for (name, other) in [("ssa", &ssa), ("compiler", &compiler)] {
             assert_eq!(other.run(budget), reference, "budget {budget} on {name}");
+        }
+    }
+}
+
+#[test]
+fn after_a_trap_the_fuel_is_what_the_last_call_or_return_left() {
+    let wat = r#"(module
+        (import "host" "nothing" (func $nothing))
+        (func $helper (drop (i32.add (i32.const 1) (i32.const 2))))
+        (func (export "trap_at_once") (drop (i32.const 1)) (unreachable))
+        (func (export "trap_after_a_host_call")
+            (call $nothing) (drop (i32.const 1)) (unreachable))
+        (func (export "trap_after_a_wasm_call")
+            (call $helper) (drop (i32.const 1)) (unreachable)))"#;
+    // The fuel region of each export is its whole body; the helper's is 3.
+    let expected = [
+        ("trap_at_once", 1_000),
+        ("trap_after_a_host_call", 1_000 - 2),
+        ("trap_after_a_wasm_call", 1_000 - 2 - 3),
+    ];
+    for strategy in STRATEGIES {
+        let engine = fuel_engine(strategy);
+        let module = Module::new(&engine, wat).unwrap();
+        let mut linker = Linker::new(&engine);
+        linker.func_wrap("host", "nothing", || {}).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        for (name, left) in expected {
+            store.set_fuel(1_000).unwrap();
+            let func = instance.get_typed_func::<(), ()>(&store, name).unwrap();
+            let error = func.call(&mut store, ()).unwrap_err();
+            assert_eq!(error.trap_code(), Some(TrapCode::Unreachable));
+            assert_eq!(store.get_fuel().unwrap(), left, "{name} on {strategy:?}");
         }
     }
 }

@@ -22,17 +22,20 @@
 //! end it. Code that cannot be reached belongs to no region.
 //!
 //! **Payment.** Before the first operator of a region runs, the region's cost
-//! (the sum of its operators' costs) is taken from the fuel counter. If the
-//! counter holds less than that, the guest traps with `out_of_fuel` before
-//! running any of it, and the counter keeps what it had. So:
+//! (the sum of its operators' costs) is taken from the fuel. If the fuel is
+//! less than that, the guest traps with `out_of_fuel` before running any of
+//! it, and the store's fuel is then 0. So after a call returns, the fuel it
+//! consumed is exactly the sum of the costs of the operators it executed,
+//! the same on every engine.
 //!
-//! - after a call returns, the fuel it consumed is exactly the sum of the
-//!   costs of the operators it executed;
-//! - after a trap (or a host function's error, or a WASI exit), it is that
-//!   sum plus the rest of the region each active frame was in, paid ahead;
-//! - both are the same on every engine, because every engine pays the same
-//!   regions at the same points. (A stack overflow is the exception: where it
-//!   happens depends on the engine's stack.)
+//! **Where the fuel is.** Running code keeps the fuel to itself (compiled code
+//! in a register) and writes it to the store's runtime record before every
+//! call and every return; code that is called reads it from there. After a
+//! trap other than `out_of_fuel` (or a host function's error, or a WASI
+//! exit), the store's fuel is therefore what the last call or return before
+//! it wrote: the work since is not counted. Every engine writes at the same
+//! points, so this too is the same on every engine. (A stack overflow is the
+//! exception: where it happens depends on the engine's stack.)
 //!
 //! [`RegionTracker`] finds the regions as a translator walks the operators;
 //! [`FuelRegions`] runs it over a whole body first, for translators that

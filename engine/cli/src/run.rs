@@ -36,7 +36,7 @@ options:
   --timeout DURATION    stop the guest after DURATION of running (e.g. 500ms,
                         1s, 1.5s, 2m, 1h)
   --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
-                        (and `fuel_consumed=..` with --fuel)
+                        (after `kiln-stats fuel_consumed=..` with --fuel)
 
 exit status: the guest's exit status; 134 if it traps; 124 if --timeout
 stopped it; 125 if its --fuel ran out; 1 if the module cannot be loaded or
@@ -272,11 +272,15 @@ impl Drop for Timer {
     }
 }
 
+/// The statistics lines; the timing line comes last and alone, as
+/// `../shared/bench/compare.py` reads it.
 fn print_stats(compile: Duration, run: Duration, fuel_consumed: Option<u64>) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let fuel = fuel_consumed.map_or(String::new(), |fuel| format!(" fuel_consumed={fuel}"));
+    if let Some(fuel) = fuel_consumed {
+        eprintln!("kiln-stats fuel_consumed={fuel}");
+    }
     eprintln!(
-        "kiln-stats compile_ms={:.3} run_ms={:.3}{fuel}",
+        "kiln-stats compile_ms={:.3} run_ms={:.3}",
         ms(compile),
         ms(run)
     );

@@ -61,6 +61,10 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
         .get(code as usize)
         .copied()
         .ok_or_else(|| Error::Host(format!("compiled code reported unknown trap code {code}")))?;
+    if code == kiln_ssa::TrapCode::OutOfFuel {
+        // What the code held in its fuel register is gone; running out leaves none.
+        store.inner.set_fuel(0);
+    }
     let backtrace = std::mem::take(&mut store.inner.trap_backtrace);
     match Error::from(code) {
         Error::Trap(trap) => Err(Error::Trap(Trap::with_backtrace(trap.code(), backtrace))),

@@ -156,6 +156,12 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
     let mut env = SsaEnv { store, instance };
     let outcome = kiln_ssa::interp::run(function, &mut env, &full_args);
     store.inner.call_depth -= 1;
+    if let Err(Error::Trap(trap)) = &outcome
+        && trap.code() == TrapCode::OutOfFuel
+    {
+        // What the code held in its fuel variable is gone; running out leaves none.
+        store.inner.set_fuel(0);
+    }
     outcome.map_err(|err| match err {
         Error::Trap(trap) => {
             let info = &module.info;

@@ -131,9 +131,7 @@ impl Translator<'_> {
                 self.stack.extend(header_params);
                 let end = self.block_with_params(&results);
                 self.push_frame(FrameKind::Loop { header }, params.len(), &results, end);
-                if self.options.epoch_interruption {
-                    self.epoch_check(header);
-                }
+                self.epoch_check(header);
             }
             Operator::If { blockty } => {
                 let cond = self.pop();
@@ -182,7 +180,7 @@ impl Translator<'_> {
             Operator::Return => {
                 let count = self.frames[0].num_results;
                 let values = self.popn(count);
-                self.builder.ret(values);
+                self.return_values(values);
                 self.reachable = false;
             }
             _ => return Ok(false),
@@ -259,7 +257,7 @@ impl Translator<'_> {
             // the code simply goes on in the current block.
             if self.frames.is_empty() {
                 let results = self.popn(frame.num_results);
-                self.builder.ret(results);
+                self.return_values(results);
                 self.reachable = false;
             }
             return;
@@ -295,7 +293,7 @@ impl Translator<'_> {
         self.builder.switch_to_block(frame.end);
         let results = self.builder.func.block(frame.end).params.clone();
         if self.frames.is_empty() {
-            self.builder.ret(results);
+            self.return_values(results);
             self.reachable = false;
         } else {
             self.stack.extend(results);
