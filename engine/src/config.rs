@@ -2,8 +2,8 @@
 //! is cheap to clone and shared by every module compiled for it, and it holds
 //! the epoch counter that [`Engine::increment_epoch`] advances.
 
+use crate::runtime::EngineEpochs;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use wasmparser::WasmFeatures;
 
 /// How an engine runs wasm code. The default is the compiler where kiln has a
@@ -137,13 +137,14 @@ impl Config {
         self
     }
 
-    /// Epoch interruption: the guest compares the engine's epoch
-    /// ([`Engine::increment_epoch`]) with its store's deadline
-    /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)) at
-    /// every function entry and loop header, and on reaching the deadline
-    /// traps with [`TrapCode::Interrupt`] or runs the store's callback. A
-    /// store's deadline starts at 0, so a store that sets none traps at the
-    /// first check. Off by default.
+    /// Epoch interruption: once the engine's epoch
+    /// ([`Engine::increment_epoch`]) reaches its store's deadline
+    /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)), the
+    /// guest stops at its next loop header or function entry, and traps with
+    /// [`TrapCode::Interrupt`] or runs the store's callback. A store's
+    /// deadline starts at 0, so a store that sets none traps at the first
+    /// check. (Compiled code checks at the entries of functions that call;
+    /// one that does not returns soon unless it loops.) Off by default.
     ///
     /// [`TrapCode::Interrupt`]: crate::TrapCode::Interrupt
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
@@ -176,7 +177,7 @@ impl Config {
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     config: Arc<Config>,
-    epoch: Arc<AtomicU64>,
+    epochs: Arc<EngineEpochs>,
 }
 
 impl Engine {
@@ -184,7 +185,7 @@ impl Engine {
     pub fn new(config: &Config) -> Engine {
         Engine {
             config: Arc::new(config.clone()),
-            epoch: Arc::default(),
+            epochs: Arc::default(),
         }
     }
 
@@ -216,16 +217,11 @@ impl Engine {
     /// # Ok::<(), kiln::Error>(())
     /// ```
     pub fn increment_epoch(&self) {
-        self.epoch.fetch_add(1, Ordering::Relaxed);
+        self.epochs.increment();
     }
 
-    /// The current epoch.
-    pub(crate) fn current_epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Relaxed)
-    }
-
-    /// The epoch counter, at an address that lives as long as the engine.
-    pub(crate) fn epoch_counter(&self) -> *const AtomicU64 {
-        Arc::as_ptr(&self.epoch)
+    /// The epoch counter and the stores that follow it.
+    pub(crate) fn epochs(&self) -> &EngineEpochs {
+        &self.epochs
     }
 }

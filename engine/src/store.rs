@@ -62,13 +62,18 @@ pub struct Store<T> {
 impl<T> Store<T> {
     /// A new, empty store holding `data`, with default limits.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        Store {
-            inner: StoreInner::new(StoreLimits::default(), engine.epoch_counter()),
+        let store = Store {
+            inner: StoreInner::new(StoreLimits::default()),
             host_funcs: Vec::new(),
             engine: engine.clone(),
             deadline_behavior: DeadlineBehavior::Trap,
             data,
+        };
+        if engine.config().code_options().epoch_interruption {
+            store.inner.epoch.update(engine.epochs());
+            engine.epochs().register(&store.inner.epoch);
         }
+        store
     }
 
     /// The engine this store was made for.
@@ -153,9 +158,9 @@ impl<T> Store<T> {
     /// [`Config::epoch_interruption`](crate::Config::epoch_interruption);
     /// without, the deadline has no effect). A store's deadline starts at 0.
     pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
-        let current = self.engine.current_epoch();
-        self.inner
-            .set_epoch_deadline(current.saturating_add(ticks_beyond_current));
+        let epochs = self.engine.epochs();
+        let deadline = epochs.current().saturating_add(ticks_beyond_current);
+        self.inner.epoch.set_deadline(deadline, epochs);
     }
 
     /// Reaching the epoch deadline traps with [`TrapCode::Interrupt`] (the
@@ -204,10 +209,16 @@ impl<T> Store<T> {
         self.deadline_behavior = DeadlineBehavior::Callback(Box::new(callback));
     }
 
-    /// Runs the deadline behaviour once, for a check in code of `instance`
-    /// that found the epoch at the deadline. `Ok` means the guest goes on
-    /// (the check is made again); an error stops it.
+    /// For a check in code of `instance` that found the store's epoch flag
+    /// set: runs the deadline behaviour once if the deadline is reached, and
+    /// updates the flag if not. `Ok` means the guest goes on (the check is
+    /// made again); an error stops it.
     pub(crate) fn on_epoch_deadline(&mut self, instance: u32) -> Result<()> {
+        let epochs = self.engine.epochs();
+        if !self.inner.epoch.reached(epochs) {
+            self.inner.epoch.update(epochs);
+            return Ok(());
+        }
         let interrupt = || Err(Error::Trap(Trap::new(TrapCode::Interrupt)));
         let behavior = std::mem::replace(
             &mut self.deadline_behavior,

@@ -11,7 +11,9 @@
 //!                              first field is the stack limit (lowest stack
 //!                              pointer allowed); see below for its fuel and
 //!                              epoch fields
-//! offset 8                   reserved
+//! offset 8                   pointer (u64) to the store's epoch flag: a u64,
+//!                              non-zero when the engine's epoch may have
+//!                              reached the store's deadline
 //! memories      16 bytes each  defined: VmMemory { base: u64, length: u64 (bytes) }
 //!                              imported: pointer (u64) to the owner's VmMemory
 //! tables        16 bytes each  defined: VmTable { base: u64, length: u32 (elements) }
@@ -27,15 +29,9 @@
 //! record `{ code: u64, vmctx: u64, type_id: u32 }`, or 0 for null. External
 //! references are opaque non-zero pointers, 0 for null.
 //!
-//! The runtime record is the store's, shared by all its instances. Compiled
-//! code reads and writes three of its fields when the embedder turned fuel or
-//! epochs on:
-//!
-//! ```text
-//! RUNTIME_FUEL            u64  fuel left; each region subtracts its cost
-//! RUNTIME_EPOCH_COUNTER   u64  address of the engine's epoch counter (u64)
-//! RUNTIME_EPOCH_DEADLINE  u64  the epoch at which the store's deadline is reached
-//! ```
+//! The runtime record is the store's, shared by all its instances. With fuel
+//! on, compiled code reads and writes its field `RUNTIME_FUEL` (u64, the
+//! fuel left) at calls and returns.
 
 use crate::module_env::ModuleEnv;
 
@@ -58,14 +54,12 @@ impl VmLayout {
     /// Offset of the pointer (u64) to the store's runtime record, whose first
     /// field is the stack limit that function prologues check.
     pub const RUNTIME: u32 = 0;
+    /// Offset of the pointer (u64) to the store's epoch flag, a u64 that
+    /// other threads set when the engine's epoch may have reached the
+    /// store's deadline.
+    pub const EPOCH_FLAG: u32 = 8;
     /// In the runtime record: the fuel left (u64).
     pub const RUNTIME_FUEL: u32 = 48;
-    /// In the runtime record: the address (u64) of the engine's epoch
-    /// counter, a u64 that other threads increment.
-    pub const RUNTIME_EPOCH_COUNTER: u32 = 56;
-    /// In the runtime record: the epoch (u64) at which the store's deadline
-    /// is reached.
-    pub const RUNTIME_EPOCH_DEADLINE: u32 = 64;
     /// In a memory record: the base address (u64).
     pub const MEMORY_BASE: u32 = 0;
     /// In a memory record: the length in bytes (u64).

@@ -303,7 +303,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                     fuel -= cost;
                 }
                 Op::EpochCheck => {
-                    while store.inner.epoch_deadline_reached() {
+                    while store.inner.epoch.flag_is_set() {
                         flush_fuel!();
                         if let Err(err) = store.on_epoch_deadline(instance) {
                             return Err(with_frames(err, here(pc), &frames));

@@ -51,8 +51,8 @@ pub(crate) enum Op {
     /// Pay for the fuel region that starts here (see `kiln_frontend::fuel`),
     /// or trap if the fuel left is less.
     Fuel(u64),
-    /// Compare the engine's epoch with the store's deadline and run the
-    /// store's deadline behaviour while it is reached.
+    /// While the store's epoch flag is set, run the store's deadline
+    /// behaviour (which clears the flag unless the guest is to stop).
     EpochCheck,
     /// Replace an `f32` NaN on top of the stack by the canonical NaN.
     CanonicalizeNanF32,

@@ -6,12 +6,14 @@
 //! the address of the function's [`VmFuncRef`] record and an `externref` is the
 //! host value's index plus one; zero is null for both.
 
+mod epoch;
 mod memory;
 mod ops;
 mod table;
 mod vm;
 mod vmctx;
 
+pub(crate) use epoch::{EngineEpochs, StoreEpoch};
 pub(crate) use memory::MemoryData;
 pub(crate) use table::TableData;
 pub(crate) use vm::{Pinned, VmFuncRef, VmRuntime};
@@ -125,6 +127,8 @@ pub(crate) struct StoreInner {
     pub pending_error: Option<Error>,
     /// The wasm frames of the last trap in compiled code, innermost first.
     pub trap_backtrace: Vec<crate::error::FrameInfo>,
+    /// The store's epoch deadline, and the flag that running code checks.
+    pub epoch: Arc<StoreEpoch>,
     /// Trampolines between the host and compiled code, per signature.
     #[cfg(target_arch = "x86_64")]
     pub trampolines: crate::code::Trampolines,
@@ -133,8 +137,7 @@ pub(crate) struct StoreInner {
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
 impl StoreInner {
-    /// The state of a new store of the engine whose epoch counter is `epoch_counter`.
-    pub fn new(limits: StoreLimits, epoch_counter: *const AtomicU64) -> StoreInner {
+    pub fn new(limits: StoreLimits) -> StoreInner {
         StoreInner {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             funcs: Vec::new(),
@@ -147,9 +150,10 @@ impl StoreInner {
             limits,
             call_depth: 0,
             native_stack_base: 0,
-            runtime: Pinned::new(VmRuntime::new(epoch_counter)),
+            runtime: Pinned::new(VmRuntime::default()),
             pending_error: None,
             trap_backtrace: Vec::new(),
+            epoch: Arc::default(),
             #[cfg(target_arch = "x86_64")]
             trampolines: crate::code::Trampolines::default(),
         }
@@ -166,22 +170,6 @@ impl StoreInner {
     pub fn set_fuel(&self, fuel: u64) {
         // SAFETY: as in `fuel`.
         unsafe { (*self.runtime.ptr()).fuel = fuel }
-    }
-
-    /// Sets the epoch at which the store's deadline is reached.
-    pub fn set_epoch_deadline(&self, deadline: u64) {
-        // SAFETY: as in `fuel`.
-        unsafe { (*self.runtime.ptr()).epoch_deadline = deadline }
-    }
-
-    /// Whether the engine's epoch has reached the store's deadline.
-    pub fn epoch_deadline_reached(&self) -> bool {
-        // SAFETY: as in `fuel`; the epoch counter belongs to the engine,
-        // which the store keeps alive, and is only ever accessed atomically.
-        unsafe {
-            let runtime = self.runtime.ptr();
-            (*(*runtime).epoch_counter).load(Ordering::Relaxed) >= (*runtime).epoch_deadline
-        }
     }
 
     pub fn func_type(&self, func: u32) -> &FuncType {

@@ -8,7 +8,6 @@
 use super::StoreInner;
 use crate::error::Error;
 use std::cell::UnsafeCell;
-use std::sync::atomic::AtomicU64;
 
 /// A value at a stable address that both Rust code and generated code read and
 /// write. All access goes through raw pointers from [`UnsafeCell::get`], so no
@@ -76,10 +75,9 @@ pub(crate) struct VmFuncRef {
 pub(crate) type EpochHook = fn(store: *mut (), instance: u32) -> Result<(), Error>;
 
 /// The store-wide record. The first four fields are read and written by
-/// generated code at fixed offsets (see the backend's README), and so are
-/// `fuel`, `epoch_counter` and `epoch_deadline` (at the front end's
-/// `VmLayout::RUNTIME_*` offsets) when fuel or epochs are on. New fields go
-/// at the end.
+/// generated code at fixed offsets (see the backend's README), and so is
+/// `fuel` (at the front end's `VmLayout::RUNTIME_FUEL`) when fuel is on. New
+/// fields go at the end.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct VmRuntime {
@@ -96,20 +94,15 @@ pub(crate) struct VmRuntime {
     pub inner: *mut StoreInner,
     /// The whole `Store<T>` running compiled code right now, for host calls.
     pub store: *mut (),
-    /// The fuel left; every tier takes fuel from here.
+    /// The fuel left, as written at the last call or return of running code.
     pub fuel: u64,
-    /// The engine's epoch counter, which other threads increment.
-    pub epoch_counter: *const AtomicU64,
-    /// The epoch at which the store's deadline is reached.
-    pub epoch_deadline: u64,
     /// The deadline behaviour of the store in `store`, for the runtime helper
     /// compiled code calls (`None` until compiled code first runs).
     pub epoch_hook: Option<EpochHook>,
 }
 
-impl VmRuntime {
-    /// A record for a store of the engine whose epoch counter is `epoch_counter`.
-    pub fn new(epoch_counter: *const AtomicU64) -> VmRuntime {
+impl Default for VmRuntime {
+    fn default() -> VmRuntime {
         VmRuntime {
             stack_limit: 0,
             entry_sp: 0,
@@ -118,8 +111,6 @@ impl VmRuntime {
             inner: std::ptr::null_mut(),
             store: std::ptr::null_mut(),
             fuel: 0,
-            epoch_counter,
-            epoch_deadline: 0,
             epoch_hook: None,
         }
     }
@@ -147,19 +138,13 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_record_has_the_fuel_and_epoch_offsets_of_the_front_end() {
-        use kiln_frontend::VmLayout;
-        let offset = |field: usize| u32::try_from(field).unwrap();
-        assert_eq!(offset(offset_of!(VmRuntime, fuel)), VmLayout::RUNTIME_FUEL);
+    fn the_runtime_record_has_the_fuel_offset_of_the_front_end() {
+        let fuel = offset_of!(VmRuntime, fuel);
         assert_eq!(
-            offset(offset_of!(VmRuntime, epoch_counter)),
-            VmLayout::RUNTIME_EPOCH_COUNTER
+            u32::try_from(fuel),
+            Ok(kiln_frontend::VmLayout::RUNTIME_FUEL)
         );
-        assert_eq!(
-            offset(offset_of!(VmRuntime, epoch_deadline)),
-            VmLayout::RUNTIME_EPOCH_DEADLINE
-        );
-        assert_eq!(std::mem::size_of::<*const AtomicU64>(), 8);
+        assert_eq!(std::mem::size_of::<u64>(), 8);
     }
 
     #[test]

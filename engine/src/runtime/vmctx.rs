@@ -9,7 +9,9 @@
 //! by every instance that uses it.
 //!
 //! Offset 0 (`VmLayout::RUNTIME`) holds a pointer to the store's
-//! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit.
+//! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit, and
+//! offset 8 (`VmLayout::EPOCH_FLAG`) the address of the store's epoch flag
+//! (see [`super::StoreEpoch`]).
 //! Sixteen bytes just before the context, outside the layout, hold the
 //! instance's index in its store, so that runtime helpers called with `vmctx`
 //! know which instance they serve.
@@ -50,6 +52,7 @@ impl VmContext {
         // SAFETY: the header's last 8 bytes lie inside the allocation, 8-aligned.
         unsafe { context.ptr().sub(8).cast::<u64>().write(index.into()) };
         context.write_u64(VmLayout::RUNTIME, store.runtime.ptr() as u64);
+        context.write_u64(VmLayout::EPOCH_FLAG, store.epoch.flag_address() as u64);
         for (index, &memory) in instance.memories.iter().enumerate() {
             let record = store.memories[memory as usize].vm.ptr() as u64;
             context.write_u64(layout.memory(index as u32), record);

@@ -48,9 +48,9 @@ impl<T> InterpEnv for SsaEnv<'_, T> {
             self.check_heap(memory, address, size)?;
         }
         if region == Region::Vm && size == 8 && address % 8 == 0 {
-            // SAFETY: as below. Runtime data includes the engine's epoch
-            // counter, which other threads increment meanwhile, so whole
-            // aligned words are read atomically.
+            // SAFETY: as below. Runtime data includes the store's epoch
+            // flag, which other threads write meanwhile, so whole aligned
+            // words are read atomically.
             let word = unsafe { AtomicU64::from_ptr(address as *mut u64) };
             return Ok(word.load(Ordering::Relaxed));
         }

@@ -85,8 +85,7 @@ pub fn translate_function_with_options(
     let mut func = Function::new(format!("f{func_index}"), signature);
     let mut translator = Translator::new(env, layout, *options, &mut func);
     translator.declare_locals(body)?;
-    translator.start_interruption();
-    translator.epoch_check_at_entry();
+    translator.start_interruption(body)?;
     let (entry_cost, mut later_regions) = match &regions {
         Some(regions) => (regions.entry, &regions.after[..]),
         None => (0, &[][..]),
@@ -130,8 +129,8 @@ struct Translator<'a> {
     reachable: bool,
     /// How many blocks deep we are inside unreachable code.
     unreachable_depth: u32,
-    /// What fuel and epoch checks work with, when either is on.
-    interruption: Option<interrupt::Interruption>,
+    /// The fuel left, when fuel is on (see [`interrupt`]).
+    fuel: Option<Variable>,
 }
 
 impl<'a> Translator<'a> {
@@ -161,7 +160,7 @@ impl<'a> Translator<'a> {
             frames: Vec::new(),
             reachable: true,
             unreachable_depth: 0,
-            interruption: None,
+            fuel: None,
         };
         for (i, &param) in params[1..].iter().enumerate() {
             let var = translator.builder.declare_var(param_types[i + 1]);
