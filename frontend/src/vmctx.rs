@@ -11,9 +11,9 @@
 //!                              first field is the stack limit (lowest stack
 //!                              pointer allowed); see below for its fuel and
 //!                              epoch fields
-//! offset 8                   pointer (u64) to the store's epoch flag: a u64,
-//!                              non-zero when the engine's epoch may have
-//!                              reached the store's deadline
+//! offset 8                   the epoch flag (u64): non-zero when the engine's
+//!                              epoch may have reached the store's deadline;
+//!                              other threads write it
 //! memories      16 bytes each  defined: VmMemory { base: u64, length: u64 (bytes) }
 //!                              imported: pointer (u64) to the owner's VmMemory
 //! tables        16 bytes each  defined: VmTable { base: u64, length: u32 (elements) }
@@ -54,9 +54,8 @@ impl VmLayout {
     /// Offset of the pointer (u64) to the store's runtime record, whose first
     /// field is the stack limit that function prologues check.
     pub const RUNTIME: u32 = 0;
-    /// Offset of the pointer (u64) to the store's epoch flag, a u64 that
-    /// other threads set when the engine's epoch may have reached the
-    /// store's deadline.
+    /// Offset of the epoch flag (u64), which other threads set when the
+    /// engine's epoch may have reached the store's deadline.
     pub const EPOCH_FLAG: u32 = 8;
     /// In the runtime record: the fuel left (u64).
     pub const RUNTIME_FUEL: u32 = 48;

@@ -136,6 +136,13 @@ pub(crate) struct StoreInner {
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Drop for StoreInner {
+    fn drop(&mut self) {
+        // The instances' contexts, which hold the epoch flags, go next.
+        self.epoch.forget_instances();
+    }
+}
+
 impl StoreInner {
     pub fn new(limits: StoreLimits) -> StoreInner {
         StoreInner {

@@ -9,7 +9,8 @@
 //! construct's `end`, the arms of an `if` right away. When nothing branches
 //! to the end of a `block` or `loop`, its end block is never used: the code
 //! after it simply continues in the current block. With epoch interruption,
-//! a loop header starts with the epoch check (see [`super::interrupt`]).
+//! branches back to a loop go through an epoch check (see
+//! [`super::interrupt`]).
 
 use super::Translator;
 use kiln_ssa::{Block, BlockCall, TrapCode, Type};
@@ -94,11 +95,19 @@ impl Translator<'_> {
     }
 
     /// A branch target for `br depth` with the values on top of the stack.
+    /// With epoch checks, a branch back to a loop goes through a check block
+    /// (see [`super::interrupt`]); [`Self::fill_epoch_checks`] fills it in
+    /// after the branch is emitted.
     fn branch_to_depth(&mut self, depth: u32) -> BlockCall {
+        let epochs = self.options.epoch_interruption;
         let frame = self.frame_at_depth(depth);
-        let (block, count) = frame.branch_target();
-        if !matches!(frame.kind, FrameKind::Loop { .. }) {
-            frame.end_reachable = true;
+        let (mut block, count) = frame.branch_target();
+        match frame.kind {
+            FrameKind::Loop { header } if epochs => {
+                block = self.back_edge_check(header, count);
+            }
+            FrameKind::Loop { .. } => {}
+            _ => frame.end_reachable = true,
         }
         BlockCall {
             block,
@@ -131,7 +140,6 @@ impl Translator<'_> {
                 self.stack.extend(header_params);
                 let end = self.block_with_params(&results);
                 self.push_frame(FrameKind::Loop { header }, params.len(), &results, end);
-                self.epoch_check(header);
             }
             Operator::If { blockty } => {
                 let cond = self.pop();
@@ -156,6 +164,7 @@ impl Translator<'_> {
             Operator::Br { relative_depth } => {
                 let target = self.branch_to_depth(relative_depth);
                 self.builder.jump(target);
+                self.fill_epoch_checks();
                 self.reachable = false;
             }
             Operator::BrIf { relative_depth } => {
@@ -163,6 +172,7 @@ impl Translator<'_> {
                 let target = self.branch_to_depth(relative_depth);
                 let next = self.builder.create_block();
                 self.builder.brif(cond, target, BlockCall::new(next));
+                self.fill_epoch_checks();
                 self.builder.seal_block(next);
                 self.builder.switch_to_block(next);
             }
@@ -175,6 +185,7 @@ impl Translator<'_> {
                 }
                 let default = self.branch_to_depth(targets.default());
                 self.builder.br_table(index, cases, default);
+                self.fill_epoch_checks();
                 self.reachable = false;
             }
             Operator::Return => {

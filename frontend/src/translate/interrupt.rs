@@ -19,25 +19,26 @@
 //! fuel to 0 on `out_of_fuel`, and after any other trap the record keeps
 //! what the last call or return wrote.
 //!
-//! **Epochs**: a check at every loop header and at the entry of every
-//! function that calls. (A function that calls nothing returns soon unless
-//! it loops, so a guest cannot spin without passing a check.) The check
-//! reads the store's epoch flag, which the engine sets when the epoch may
-//! have reached the store's deadline; at a header `H`:
+//! **Epochs**: a check on every branch back to a loop and at the entry of
+//! every function that calls, so that a guest cannot spin without passing
+//! one. (A function that calls nothing returns soon unless it loops.) The
+//! check reads the instance's epoch flag, which the engine sets when the
+//! epoch may have reached the store's deadline. A branch back to loop header
+//! `H` goes through a block of its own:
 //!
 //! ```text
-//! H:    brif (icmp eq (load vm (load vm vmctx+EPOCH_FLAG)), 0), body, slow
-//! slow: call_helper epoch_deadline(vmctx)
-//!       jump H(params of H)
-//! body: ...
+//! C(params of H): brif (icmp ne (load vm vmctx+EPOCH_FLAG), 0), slow, H(params)
+//! slow:           call_helper epoch_deadline(vmctx)
+//!                 jump C(params)
 //! ```
 //!
 //! The helper runs the store's deadline behaviour: it traps, or it moves
 //! the deadline (clearing the flag) and returns, and the check runs again.
-//! The slow block loops back rather than falling into `body`, so that it is
-//! laid out after the function and the common path runs straight through.
-//! At the entry, where no branch may go, `H` is a fresh block that the entry
-//! jumps to.
+//! Checking on the back edges rather than in the header puts `C` and `slow`
+//! right after the branch in the block order, inside the loop, so that the
+//! common path falls through to the jump back and the loop's blocks stay
+//! together for the register allocator. At the entry, `C` is a fresh block
+//! that the entry jumps to, and the check goes on into the body.
 
 use super::Translator;
 use crate::vmctx::VmLayout;
@@ -68,11 +69,14 @@ impl Translator<'_> {
             self.reload_fuel();
         }
         if self.options.epoch_interruption && makes_calls(body)? {
-            let header = self.builder.create_block();
-            self.builder.jump(BlockCall::new(header));
-            self.builder.switch_to_block(header);
-            self.epoch_check(header);
-            self.builder.seal_block(header);
+            let check = self.builder.create_block();
+            self.builder.jump(BlockCall::new(check));
+            self.builder.switch_to_block(check);
+            let body = self.builder.create_block();
+            self.epoch_check(check, BlockCall::new(body));
+            self.builder.seal_block(check);
+            self.builder.switch_to_block(body);
+            self.builder.seal_block(body);
         }
         Ok(())
     }
@@ -124,38 +128,57 @@ impl Translator<'_> {
         self.builder.def_var(var, fuel);
     }
 
-    /// The epoch check at the start of `header`, the current block, which
-    /// the slow path jumps back to. Code goes on in a new block. Does nothing
-    /// when epochs are off.
-    pub(super) fn epoch_check(&mut self, header: Block) {
-        if !self.options.epoch_interruption {
-            return;
+    /// A block on a back edge to the loop whose header is `header`, to
+    /// branch to instead of the header: it checks the epoch and goes on to
+    /// the header. It is filled in by [`Self::fill_epoch_checks`], after the
+    /// branch.
+    pub(super) fn back_edge_check(&mut self, header: Block, num_params: usize) -> Block {
+        let check = self.builder.create_block();
+        let header_params = self.builder.func.block(header).params.clone();
+        for &param in &header_params[..num_params] {
+            let ty = self.builder.func.value_type(param);
+            self.builder.append_block_param(check, ty);
         }
-        // The header's own parameters, before the SSA builder adds any for
-        // variables (it passes those on every edge itself).
-        let args = self.builder.func.block(header).params.clone();
-        let flag_address = self.load_vm(self.vmctx, VmLayout::EPOCH_FLAG, Type::PTR);
-        let flag = self.load_vm(flag_address, 0, Type::I64);
+        self.pending_epoch_checks.push((check, header));
+        check
+    }
+
+    /// Fills in the back-edge checks made for the branch just emitted.
+    /// Leaves the builder in the last of them.
+    pub(super) fn fill_epoch_checks(&mut self) {
+        for (check, header) in std::mem::take(&mut self.pending_epoch_checks) {
+            self.builder.switch_to_block(check);
+            let args = self.builder.func.block(check).params.clone();
+            self.epoch_check(
+                check,
+                BlockCall {
+                    block: header,
+                    args,
+                },
+            );
+            self.builder.seal_block(check);
+        }
+    }
+
+    /// The epoch check in `check`, the current block: on to `next` while the
+    /// flag is clear; else the slow path runs the deadline behaviour and
+    /// checks again.
+    fn epoch_check(&mut self, check: Block, next: BlockCall) {
+        let args = self.builder.func.block(check).params.clone();
+        let flag = self.load_vm(self.vmctx, VmLayout::EPOCH_FLAG, Type::I64);
         let zero = self.builder.iconst(Type::I64, 0);
-        let clear = self
+        let set = self
             .builder
-            .ins1(Op::Icmp(IntCC::Eq), vec![flag, zero], Type::I32);
-        let body = self.builder.create_block();
+            .ins1(Op::Icmp(IntCC::Ne), vec![flag, zero], Type::I32);
         let slow = self.builder.create_block();
-        self.builder
-            .brif(clear, BlockCall::new(body), BlockCall::new(slow));
+        self.builder.brif(set, BlockCall::new(slow), next);
         self.builder.switch_to_block(slow);
         self.builder.seal_block(slow);
         self.flush_fuel();
         self.builder
             .ins(Op::CallHelper(Helper::EpochDeadline), vec![self.vmctx], &[]);
         self.reload_fuel();
-        self.builder.jump(BlockCall {
-            block: header,
-            args,
-        });
-        self.builder.switch_to_block(body);
-        self.builder.seal_block(body);
+        self.builder.jump(BlockCall { block: check, args });
     }
 
     /// The store's runtime record.

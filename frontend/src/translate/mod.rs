@@ -131,6 +131,9 @@ struct Translator<'a> {
     unreachable_depth: u32,
     /// The fuel left, when fuel is on (see [`interrupt`]).
     fuel: Option<Variable>,
+    /// Back-edge epoch checks made for the branch being translated, with
+    /// their loop headers, to fill in once it is emitted.
+    pending_epoch_checks: Vec<(kiln_ssa::Block, kiln_ssa::Block)>,
 }
 
 impl<'a> Translator<'a> {
@@ -161,6 +164,7 @@ impl<'a> Translator<'a> {
             reachable: true,
             unreachable_depth: 0,
             fuel: None,
+            pending_epoch_checks: Vec::new(),
         };
         for (i, &param) in params[1..].iter().enumerate() {
             let var = translator.builder.declare_var(param_types[i + 1]);
