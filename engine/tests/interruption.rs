@@ -431,6 +431,61 @@ fn a_deadline_callback_moves_the_deadline_until_it_interrupts() {
     }
 }
 
+/// `mix(n)` runs `n` iterations of a loop that keeps many integers and
+/// floats live across its back edge and ticks the epoch through the host on
+/// every iteration; the result depends on all of them.
+const MIX: &str = r#"(module
+    (import "host" "tick" (func $tick))
+    (func (export "mix") (param $n i32) (result f64)
+        (local $a i64) (local $b i64) (local $c i64) (local $d i64)
+        (local $x f64) (local $y f64) (local $z f64) (local $w f64)
+        (local.set $x (f64.const 1.5)) (local.set $y (f64.const -0.25))
+        (loop $again
+            (call $tick)
+            (local.set $a (i64.add (local.get $a) (i64.extend_i32_u (local.get $n))))
+            (local.set $b (i64.xor (local.get $b) (i64.mul (local.get $a) (i64.const 31))))
+            (local.set $c (i64.add (local.get $c) (i64.rotl (local.get $b) (i64.const 7))))
+            (local.set $d (i64.sub (local.get $d) (local.get $c)))
+            (local.set $x (f64.add (f64.mul (local.get $x) (f64.const 0.5)) (local.get $y)))
+            (local.set $y (f64.sub (local.get $y) (f64.convert_i64_s (local.get $a))))
+            (local.set $z (f64.add (local.get $z) (f64.mul (local.get $x) (local.get $y))))
+            (local.set $w (f64.add (local.get $w) (f64.convert_i64_s (local.get $d))))
+            (br_if $again (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (f64.add
+            (f64.add (local.get $z) (local.get $w))
+            (f64.convert_i64_s (i64.add (local.get $a) (i64.xor (local.get $b) (local.get $c)))))))"#;
+
+fn mix_on(engine: &Engine, with_callback: bool) -> (u64, u32) {
+    let module = Module::new(engine, MIX).unwrap();
+    let mut linker = Linker::new(engine);
+    linker
+        .func_wrap("host", "tick", |caller: Caller<'_, u32>| {
+            caller.as_context().engine().increment_epoch()
+        })
+        .unwrap();
+    let mut store = Store::new(engine, 0);
+    store.set_epoch_deadline(if with_callback { 1 } else { u64::MAX });
+    store.epoch_deadline_callback(|mut caller| {
+        *caller.data_mut() += 1;
+        Ok(UpdateDeadline::Continue(1))
+    });
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let mix = instance.get_typed_func::<i32, f64>(&store, "mix").unwrap();
+    let result = mix.call(&mut store, 1000).unwrap();
+    (result.to_bits(), *store.data())
+}
+
+#[test]
+fn values_live_across_a_deadline_callback_survive_it() {
+    let plain = engine(Strategy::Interpreter, |_| {});
+    let (expected, _) = mix_on(&plain, false);
+    for strategy in STRATEGIES {
+        let (result, callbacks) = mix_on(&epoch_engine(strategy), true);
+        assert_eq!(result, expected, "{strategy:?}");
+        assert!(callbacks >= 999, "{callbacks} callbacks on {strategy:?}");
+    }
+}
+
 #[test]
 fn a_deadline_callback_error_stops_the_guest_with_that_error() {
     for strategy in STRATEGIES {

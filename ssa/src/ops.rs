@@ -346,6 +346,15 @@ impl Helper {
             Helper::EpochDeadline => (&[I64], &[]),
         }
     }
+
+    /// Whether the helper keeps every register except the one that carries
+    /// its status back (such a helper has no results). It is called from
+    /// rarely taken paths inside loops (the epoch check's), where treating it
+    /// as an ordinary call would make the register allocator save the loop's
+    /// values around it on the common path too.
+    pub fn preserves_registers(self) -> bool {
+        matches!(self, Helper::EpochDeadline)
+    }
 }
 
 /// Marks a `trapnz` as the bounds check of a linear-memory access: it traps

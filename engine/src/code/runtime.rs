@@ -146,6 +146,74 @@ extern "sysv64" fn epoch_deadline(vmctx: *mut u8) -> HelperReturn {
     }
 }
 
+/// What compiled code calls for `epoch_deadline`, which promises to keep
+/// every register but `rdx`, its status (`Helper::preserves_registers`): it
+/// saves the other registers a SysV call may change, calls
+/// [`epoch_deadline`] and restores them, passing on the status in `rdx`.
+/// Compiled code calls with `rsp` 16-byte aligned, so after the return
+/// address and seven pushes `rsp` is aligned again, and stays so below the
+/// 256 bytes for `xmm0`-`xmm15`.
+// SAFETY (of the naked function): the body saves and restores every register
+// it promises to keep, keeps `rsp` aligned for the call it makes, and leaves
+// in `rdx` the status of `epoch_deadline`, a SysV function of the same
+// signature.
+#[unsafe(naked)]
+extern "sysv64" fn epoch_deadline_keeping_registers(vmctx: *mut u8) -> HelperReturn {
+    core::arch::naked_asm!(
+        "push rax",
+        "push rcx",
+        "push rsi",
+        "push rdi",
+        "push r8",
+        "push r9",
+        "push r10",
+        "sub rsp, 256",
+        "movdqu [rsp + 0], xmm0",
+        "movdqu [rsp + 16], xmm1",
+        "movdqu [rsp + 32], xmm2",
+        "movdqu [rsp + 48], xmm3",
+        "movdqu [rsp + 64], xmm4",
+        "movdqu [rsp + 80], xmm5",
+        "movdqu [rsp + 96], xmm6",
+        "movdqu [rsp + 112], xmm7",
+        "movdqu [rsp + 128], xmm8",
+        "movdqu [rsp + 144], xmm9",
+        "movdqu [rsp + 160], xmm10",
+        "movdqu [rsp + 176], xmm11",
+        "movdqu [rsp + 192], xmm12",
+        "movdqu [rsp + 208], xmm13",
+        "movdqu [rsp + 224], xmm14",
+        "movdqu [rsp + 240], xmm15",
+        "call {helper}",
+        "movdqu xmm0, [rsp + 0]",
+        "movdqu xmm1, [rsp + 16]",
+        "movdqu xmm2, [rsp + 32]",
+        "movdqu xmm3, [rsp + 48]",
+        "movdqu xmm4, [rsp + 64]",
+        "movdqu xmm5, [rsp + 80]",
+        "movdqu xmm6, [rsp + 96]",
+        "movdqu xmm7, [rsp + 112]",
+        "movdqu xmm8, [rsp + 128]",
+        "movdqu xmm9, [rsp + 144]",
+        "movdqu xmm10, [rsp + 160]",
+        "movdqu xmm11, [rsp + 176]",
+        "movdqu xmm12, [rsp + 192]",
+        "movdqu xmm13, [rsp + 208]",
+        "movdqu xmm14, [rsp + 224]",
+        "movdqu xmm15, [rsp + 240]",
+        "add rsp, 256",
+        "pop r10",
+        "pop r9",
+        "pop r8",
+        "pop rdi",
+        "pop rsi",
+        "pop rcx",
+        "pop rax",
+        "ret",
+        helper = sym epoch_deadline,
+    )
+}
+
 /// The epoch hook of stores of type `Store<T>` (`VmRuntime::epoch_hook`).
 pub(crate) fn run_epoch_deadline<T>(store: *mut (), instance: u32) -> Result<()> {
     // SAFETY: `store` is the `Store<T>` whose call `enter::call` is running;
@@ -171,7 +239,9 @@ pub(crate) fn helper_address(helper: Helper) -> u64 {
         Helper::TableInit => table_init as extern "sysv64" fn(_, _, _, _, _, _) -> _ as usize,
         Helper::ElemDrop => elem_drop as extern "sysv64" fn(_, _) -> _ as usize,
         Helper::RefFunc => ref_func as extern "sysv64" fn(_, _) -> _ as usize,
-        Helper::EpochDeadline => epoch_deadline as extern "sysv64" fn(_) -> _ as usize,
+        Helper::EpochDeadline => {
+            epoch_deadline_keeping_registers as extern "sysv64" fn(_) -> _ as usize
+        }
     };
     address as u64
 }

@@ -1,11 +1,12 @@
 //! Calls: arguments into the registers and stack slots of the internal
 //! convention (or SysV for helpers), results out of their registers and
-//! the result area, every caller-saved register clobbered.
+//! the result area, every caller-saved register clobbered (only `rdx`, its
+//! status, for a helper that preserves registers).
 
 use super::Lowerer;
 use crate::abi::{self, Location};
 use crate::inst::{Callee, MachInst};
-use crate::regs::caller_saved;
+use crate::regs::{RDX, caller_saved};
 use kiln_regalloc::Operand;
 use kiln_ssa::target::CompileError;
 use kiln_ssa::{Type, Value};
@@ -70,7 +71,13 @@ impl Lowerer<'_> {
                 && result_types == [Type::I32],
         };
         operands.extend(stack_results);
-        self.emit_with_clobbers(machine, operands, caller_saved());
+        let clobbers = match callee {
+            Callee::Helper(helper) if helper.preserves_registers() => {
+                [RDX.preg()].into_iter().collect()
+            }
+            _ => caller_saved(),
+        };
+        self.emit_with_clobbers(machine, operands, clobbers);
         Ok(())
     }
 }
