@@ -140,11 +140,13 @@ impl Config {
     /// Epoch interruption: once the engine's epoch
     /// ([`Engine::increment_epoch`]) reaches its store's deadline
     /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)), the
-    /// guest stops at its next loop header or function entry, and traps with
-    /// [`TrapCode::Interrupt`] or runs the store's callback. A store's
+    /// guest stops at its next loop iteration or function entry, and traps
+    /// with [`TrapCode::Interrupt`] or runs the store's callback. A store's
     /// deadline starts at 0, so a store that sets none traps at the first
-    /// check. (Compiled code checks at the entries of functions that call;
-    /// one that does not returns soon unless it loops.) Off by default.
+    /// check. Checking costs a load and a branch per loop iteration.
+    /// (Compiled code checks on the branches back to a loop, and at the
+    /// entries of functions that call: one that does not returns soon unless
+    /// it loops.) Off by default.
     ///
     /// [`TrapCode::Interrupt`]: crate::TrapCode::Interrupt
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
@@ -196,7 +198,7 @@ impl Engine {
 
     /// Advances the epoch by one. Any thread may call it, also while stores
     /// of this engine run code on other threads; a guest sees the new epoch
-    /// at its next function entry or loop header (with
+    /// at its next function entry or loop iteration (with
     /// [`Config::epoch_interruption`]).
     ///
     /// ```

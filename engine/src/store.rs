@@ -153,8 +153,8 @@ impl<T> Store<T> {
 
     /// Sets the store's epoch deadline `ticks_beyond_current` ticks after the
     /// engine's current epoch ([`Engine::increment_epoch`]). Guests of this
-    /// store find it reached at the first function entry or loop header after
-    /// the epoch gets there (with
+    /// store find it reached at the first function entry or loop iteration
+    /// after the epoch gets there (with
     /// [`Config::epoch_interruption`](crate::Config::epoch_interruption);
     /// without, the deadline has no effect). A store's deadline starts at 0.
     pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
