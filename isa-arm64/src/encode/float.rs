@@ -118,9 +118,9 @@ pub fn fcsel(width: FloatWidth, rd: Fpr, rn: Fpr, rm: Fpr, cond: Cond) -> u32 {
         | reg_d(rd.hw())
 }
 
-/// Conversions between integers and floats:
-/// `sf 00 11110 ftype 1 rmode opcode 000000 Rn Rd`; the rows are `rmode`
-/// and `opcode` (bits 20:16).
+// Conversions between integers and floats and moves between the register
+// files: `sf 00 11110 ftype 1 rmode opcode 000000 Rn Rd`; the rows are
+// `rmode` and `opcode` (bits 20:16).
 const SCVTF: u32 = 0x1E22_0000;
 const UCVTF: u32 = 0x1E23_0000;
 const FCVTZS: u32 = 0x1E38_0000;

@@ -220,7 +220,9 @@ impl AddrMode {
     }
 }
 
-/// The class bits of each addressing mode over the `size 111 V 0x opc` row.
+// The class bits of each addressing mode, ORed with the `size 111 V 0x opc`
+// row: bits 25:24 and, for the unscaled, indexed and register forms, 21 and
+// 11:10.
 const UNSIGNED_OFFSET: u32 = 0x3900_0000;
 const UNSCALED: u32 = 0x3800_0000;
 const POST_INDEX: u32 = 0x3800_0400;
