@@ -22,7 +22,7 @@ impl<T> SsaEnv<'_, T> {
     fn check_heap(&self, memory: u32, address: u64, size: u32) -> Result<()> {
         let inner = &self.store.inner;
         let index = inner.instances[self.instance as usize].memories[memory as usize];
-        let bytes = &inner.memories[index as usize].bytes;
+        let bytes = inner.memories[index as usize].bytes();
         let start = bytes.as_ptr() as u64;
         let inside = address >= start && address + u64::from(size) <= start + bytes.len() as u64;
         if inside {
