@@ -223,12 +223,13 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     let memory_config = module.engine().config().memory();
     for ty in &info.memories[info.num_imported_memories as usize..] {
         let style = memory_config.style(ty);
-        let memory = MemoryData::new(*ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
-            Error::Instantiate(format!(
-                "memory of {} pages exceeds the limit or cannot be allocated",
-                ty.limits.min
-            ))
-        })?;
+        let memory =
+            MemoryData::new(*ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
+                Error::Instantiate(format!(
+                    "memory of {} pages exceeds the limit or cannot be allocated",
+                    ty.limits.min
+                ))
+            })?;
         inner.memories.push(memory);
         instance.memories.push((inner.memories.len() - 1) as u32);
     }

@@ -10,7 +10,9 @@ use std::ffi::c_void;
 #[cfg(target_arch = "x86_64")]
 pub(super) unsafe fn pc(context: *mut c_void) -> usize {
     // SAFETY: per the caller, `context` points to the kernel's `ucontext_t`.
-    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+    unsafe {
+        (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+    }
 }
 
 /// Makes the interrupted code resume at `pc` when the handler returns.

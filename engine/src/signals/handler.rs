@@ -45,8 +45,9 @@ pub(super) fn install(resolver: FaultResolver) -> Result<(), String> {
             RESOLVER.get_or_init(|| resolver);
             for (index, &signal) in SIGNALS.iter().enumerate() {
                 // SAFETY: only this closure writes PREVIOUS, and it runs once.
-                unsafe { install_one(signal, PREVIOUS.0[index].get()) }
-                    .map_err(|err| format!("cannot install the handler of signal {signal}: {err}"))?;
+                unsafe { install_one(signal, PREVIOUS.0[index].get()) }.map_err(|err| {
+                    format!("cannot install the handler of signal {signal}: {err}")
+                })?;
             }
             Ok(())
         })
@@ -57,13 +58,17 @@ pub(super) fn install(resolver: FaultResolver) -> Result<(), String> {
 ///
 /// # Safety
 /// Nothing may read `previous` concurrently.
-unsafe fn install_one(signal: c_int, previous: *mut MaybeUninit<libc::sigaction>) -> io::Result<()> {
+unsafe fn install_one(
+    signal: c_int,
+    previous: *mut MaybeUninit<libc::sigaction>,
+) -> io::Result<()> {
     // SAFETY: a zeroed `sigaction` is a valid value to fill in.
     let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
     // On the alternate stack, with the interrupted context, and able to
     // fault again inside (a fault in a chained handler must reach it).
     action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
-    action.sa_sigaction = handle as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize;
+    action.sa_sigaction =
+        handle as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize;
     // SAFETY: `sa_mask` is a valid signal set to empty.
     unsafe { libc::sigemptyset(&mut action.sa_mask) };
     // SAFETY: `action` is fully initialized and `previous` is writable.

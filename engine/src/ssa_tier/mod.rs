@@ -58,6 +58,7 @@ pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
             .map(|memory| MemoryDesc {
                 imported: true,
                 minimum_pages: memory.limits.min,
+                guarded_bytes: 0,
             })
             .collect(),
     }

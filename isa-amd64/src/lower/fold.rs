@@ -39,9 +39,11 @@ impl Folding {
             for &inst in &func.block(block).insts {
                 let data = func.inst(inst);
                 let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
-                    Op::Brif | Op::Select | Op::Trapz(_) | Op::Trapnz(..) => {
-                        (data.args[0], is_compare)
-                    }
+                    Op::Brif
+                    | Op::Select
+                    | Op::SelectSpectreGuard
+                    | Op::Trapz(_)
+                    | Op::Trapnz(..) => (data.args[0], is_compare),
                     Op::Load { .. } | Op::Store { .. } => (data.args[0], is_address_add),
                     _ => continue,
                 };

@@ -83,7 +83,9 @@ impl Lowerer<'_> {
                 operands.push(Operand::reg_def(self.vreg(result)));
                 self.emit(MachInst::CondSet { cond }, operands);
             }
-            Op::Select => {
+            // A Spectre guard is an integer select, and those always become
+            // `cmov`: never a branch that the CPU could mispredict.
+            Op::Select | Op::SelectSpectreGuard => {
                 let result = self.result(inst);
                 let (cond, mut operands) = self.condition(args[0]);
                 let chosen = operands.len() + 1;
