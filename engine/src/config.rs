@@ -186,6 +186,16 @@ impl Engine {
         }
     }
 
+    /// What the code of this engine's modules relies on for every memory it
+    /// uses (see [`MemoryConfig::guarded_bytes`]); the interpreter relies on
+    /// nothing.
+    pub(crate) fn memory_guarded_bytes(&self) -> u64 {
+        match self.config.strategy {
+            Strategy::Interpreter => 0,
+            Strategy::Ssa | Strategy::Compiler => self.config.memory.guarded_bytes(),
+        }
+    }
+
     /// The engine's configuration.
     pub fn config(&self) -> &Config {
         &self.config
