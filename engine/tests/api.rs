@@ -7,12 +7,19 @@ fn engine() -> Engine {
     Engine::default()
 }
 
-/// An engine of every strategy, for behaviour all of them must share.
+/// An engine of every strategy, and for the strategies that compile, with
+/// guard pages and with explicit bounds checks, for behaviour all of them
+/// must share.
 fn every_engine() -> Vec<Engine> {
-    [Strategy::Interpreter, Strategy::Ssa, Strategy::Compiler]
-        .into_iter()
-        .map(|strategy| Engine::new(Config::new().strategy(strategy)))
-        .collect()
+    let mut engines = vec![Engine::new(Config::new().strategy(Strategy::Interpreter))];
+    for strategy in [Strategy::Ssa, Strategy::Compiler] {
+        for signals in [true, false] {
+            let mut config = Config::new();
+            config.strategy(strategy).signals_based_traps(signals);
+            engines.push(Engine::new(&config));
+        }
+    }
+    engines
 }
 
 fn instantiate(store: &mut Store<()>, wat: &str) -> Instance {
@@ -106,8 +113,11 @@ fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
     let instance = instantiate(
         &mut store,
         r#"(module
+            (memory 1)
             (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
-            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0))))"#,
+            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0)))
+            (func $load (param i32) (result i32) (i32.load offset=4 (local.get 0)))
+            (func $loader (export "load") (param i32) (result i32) (call $load (local.get 0))))"#,
     );
     let divide = instance
         .get_typed_func::<i32, i32>(&store, "divide")
@@ -123,6 +133,18 @@ fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
         .collect();
     assert_eq!(names, [Some("inner"), Some("outer")]);
     assert!(err.to_string().contains("integer divide by zero"));
+
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    assert_eq!(load.call(&mut store, 65528).unwrap(), 0);
+    let err = load.call(&mut store, 65529).unwrap_err();
+    let trap = err.as_trap().expect("a trap");
+    assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("load"), Some("loader")]);
 }
 
 #[test]
@@ -167,7 +189,12 @@ fn every_trap_code_is_reported_on(engine: &Engine) {
         let func = instance.get_typed_func::<(), ()>(&store, name).unwrap();
         let err = func.call(&mut store, ()).unwrap_err();
         let strategy = engine.config().get_strategy();
-        assert_eq!(err.trap_code(), Some(code), "export {name} on {strategy:?}");
+        let signals = engine.config().get_signals_based_traps();
+        assert_eq!(
+            err.trap_code(),
+            Some(code),
+            "export {name} on {strategy:?} (signals {signals})"
+        );
     }
 }
 
