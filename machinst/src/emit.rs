@@ -157,7 +157,7 @@ impl<'a, I: MachInst> EmitCtx<'a, I> {
             output,
             frame,
             block_labels: vcode.blocks.iter().map(|_| buffer.new_label()).collect(),
-            destinations: jump_destinations(vcode, output),
+            destinations: jump_destinations(vcode, output.edits()),
             block: 0,
             trap_labels: Vec::new(),
         }
@@ -202,9 +202,9 @@ impl<'a, I: MachInst> EmitCtx<'a, I> {
 
 /// Where a jump to each block really goes: the block itself, or, for a
 /// block that only jumps on (no edits on the way), the end of that chain.
-fn jump_destinations<I: MachInst>(vcode: &VCode<I>, output: &Output) -> Vec<usize> {
+fn jump_destinations<I: MachInst>(vcode: &VCode<I>, edits: &[(Inst, Edit)]) -> Vec<usize> {
     let mut has_edits = vec![false; vcode.insts.len()];
-    for (inst, _) in output.edits() {
+    for (inst, _) in edits {
         has_edits[inst.index()] = true;
     }
     let only_jumps = |b: usize| {
@@ -226,4 +226,164 @@ fn jump_destinations<I: MachInst>(vcode: &VCode<I>, output: &Output) -> Vec<usiz
             b
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vcode::MachBlock;
+    use kiln_regalloc::{Block, PRegSet, VReg};
+
+    #[derive(Clone, Debug, PartialEq)]
+    enum Fake {
+        Jump,
+        Const(u64),
+        Return,
+    }
+
+    impl MachInst for Fake {
+        fn args() -> Fake {
+            unreachable!("not lowered here")
+        }
+        fn stack_arg(_: u32) -> Fake {
+            unreachable!("not lowered here")
+        }
+        fn jump() -> Fake {
+            Fake::Jump
+        }
+        fn is_jump(&self) -> bool {
+            *self == Fake::Jump
+        }
+        fn is_pure(&self) -> bool {
+            matches!(self, Fake::Const(_))
+        }
+    }
+
+    /// Blocks `insts`, each jumping to the next but the last.
+    fn chain(blocks: &[&[Fake]]) -> VCode<Fake> {
+        let mut vcode = VCode {
+            insts: Vec::new(),
+            operands: Vec::new(),
+            operand_starts: vec![0],
+            clobbers: Vec::new(),
+            blocks: Vec::new(),
+            vreg_classes: vec![RegClass::Int, RegClass::Float],
+            constants: vec![Some(Fake::Const(7)), Some(Fake::Const(9))],
+            outgoing_slots: 0,
+        };
+        for (b, insts) in blocks.iter().enumerate() {
+            let start = Inst(vcode.insts.len() as u32);
+            for inst in *insts {
+                vcode.insts.push(inst.clone());
+                vcode.operand_starts.push(0);
+                vcode.clobbers.push(PRegSet::empty());
+            }
+            let end = Inst(vcode.insts.len() as u32);
+            let succs = if b + 1 < blocks.len() {
+                vec![Block(b as u32 + 1)]
+            } else {
+                Vec::new()
+            };
+            vcode.blocks.push(MachBlock {
+                range: (start, end),
+                branch_args: succs.iter().map(|_| Vec::new()).collect(),
+                succs,
+                preds: Vec::new(),
+                params: Vec::new(),
+            });
+        }
+        vcode
+    }
+
+    #[test]
+    fn jumps_to_blocks_that_only_jump_go_to_the_end_of_the_chain() {
+        let vcode = chain(&[&[Fake::Jump], &[Fake::Jump], &[Fake::Jump], &[Fake::Return]]);
+        assert_eq!(jump_destinations(&vcode, &[]), [0, 3, 3, 3]);
+    }
+
+    #[test]
+    fn a_block_with_edits_is_a_destination_of_its_own() {
+        let vcode = chain(&[&[Fake::Jump], &[Fake::Jump], &[Fake::Jump], &[Fake::Return]]);
+        let r0 = PReg::new(0, RegClass::Int);
+        let edit = Edit::Move {
+            from: Allocation::Reg(r0),
+            to: Allocation::Stack(SpillSlot(0)),
+        };
+        assert_eq!(jump_destinations(&vcode, &[(Inst(2), edit)]), [0, 2, 2, 3]);
+    }
+
+    /// Writes down what it is asked to emit.
+    #[derive(Default)]
+    struct Recorder(Vec<String>);
+
+    impl EditSink<Fake> for Recorder {
+        fn move_reg(&mut self, from: PReg, to: PReg) {
+            self.0.push(format!("move {from} -> {to}"));
+        }
+        fn spill(&mut self, from: PReg, to: SpillSlot) {
+            self.0.push(format!("spill {from} -> slot{}", to.0));
+        }
+        fn reload(&mut self, from: SpillSlot, to: PReg) {
+            self.0.push(format!("reload slot{} -> {to}", from.0));
+        }
+        fn remat(&mut self, constant: &Fake, to: PReg) {
+            self.0.push(format!("remat {constant:?} -> {to}"));
+        }
+        fn scratch(&self, class: RegClass) -> PReg {
+            PReg::new(15, class)
+        }
+    }
+
+    #[test]
+    fn edits_go_to_the_hook_of_their_kind() {
+        let vcode = chain(&[&[Fake::Return]]);
+        let (r1, r2) = (PReg::new(1, RegClass::Int), PReg::new(2, RegClass::Int));
+        let f3 = PReg::new(3, RegClass::Float);
+        let slot = Allocation::Stack(SpillSlot(4));
+        let edits = [
+            Edit::Move {
+                from: Allocation::Reg(r1),
+                to: Allocation::Reg(r2),
+            },
+            Edit::Move {
+                from: Allocation::Reg(r1),
+                to: slot,
+            },
+            Edit::Move {
+                from: slot,
+                to: Allocation::Reg(r2),
+            },
+            Edit::Remat {
+                vreg: VReg(0),
+                to: Allocation::Reg(r2),
+            },
+            Edit::Remat {
+                vreg: VReg(1),
+                to: Allocation::Reg(f3),
+            },
+        ];
+        let mut recorder = Recorder::default();
+        for edit in edits {
+            dispatch_edit(&mut recorder, &vcode, edit);
+        }
+        assert_eq!(
+            recorder.0,
+            [
+                "move r1 -> r2",
+                "spill r1 -> slot4",
+                "reload slot4 -> r2",
+                "remat Const(7) -> r2",
+                "remat Const(9) -> f3",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_constant_recomputed_into_a_spill_slot_goes_through_the_scratch_register() {
+        let vcode = chain(&[&[Fake::Return]]);
+        let mut recorder = Recorder::default();
+        let to = Allocation::Stack(SpillSlot(2));
+        dispatch_edit(&mut recorder, &vcode, Edit::Remat { vreg: VReg(1), to });
+        assert_eq!(recorder.0, ["remat Const(9) -> f15", "spill f15 -> slot2"]);
+    }
 }
