@@ -170,26 +170,31 @@ impl<K: LabelUse> MachBuffer<K> {
     }
 
     /// The offset of the next byte.
+    #[inline]
     pub fn offset(&self) -> u32 {
         self.code.len() as u32
     }
 
     /// The bytes so far.
+    #[inline]
     pub fn code(&self) -> &[u8] {
         &self.code
     }
 
     /// Appends one byte.
+    #[inline]
     pub fn put_u8(&mut self, byte: u8) {
         self.code.push(byte);
     }
 
     /// Appends bytes.
+    #[inline]
     pub fn put(&mut self, bytes: &[u8]) {
         self.code.extend_from_slice(bytes);
     }
 
     /// Writes down the instruction about to be emitted, when listing.
+    #[inline]
     pub fn note(&mut self, text: impl FnOnce() -> String) {
         let offset = self.offset();
         if let Some(listing) = &mut self.listing {
@@ -268,8 +273,9 @@ impl<K: LabelUse> MachBuffer<K> {
     /// bytes, plus the veneers its label uses may need and the constants
     /// it adds to the pool (16 bytes each), which all land in the next
     /// island.
+    #[inline]
     pub fn reserve(&mut self, bytes: u32) {
-        if self.island_needed(bytes) {
+        if self.passes_deadline(bytes) && self.island_needed(bytes) {
             self.emit_island(bytes, true);
         }
     }
@@ -307,6 +313,7 @@ impl<K: LabelUse> MachBuffer<K> {
     }
 
     /// The most bytes an island emitted now could take.
+    #[inline]
     fn worst_case_island(&self) -> u64 {
         let constants = if self.constants.is_empty() {
             0
@@ -316,17 +323,18 @@ impl<K: LabelUse> MachBuffer<K> {
         K::JUMP.code.len() as u64 + self.veneer_bytes + constants
     }
 
-    /// Whether `bytes` more bytes and then an island would pass a deadline.
+    /// Whether `bytes` more bytes and then an island could pass the
+    /// earliest deadline.
+    #[inline]
+    fn passes_deadline(&self, bytes: u32) -> bool {
+        u64::from(self.offset()) + u64::from(bytes) + self.worst_case_island() >= self.deadline
+    }
+
+    /// Whether `bytes` more bytes and then an island would pass a deadline
+    /// once the uses of labels bound since are patched.
     fn island_needed(&mut self, bytes: u32) -> bool {
-        let passes = |buffer: &Self| {
-            u64::from(buffer.offset()) + u64::from(bytes) + buffer.worst_case_island()
-                >= buffer.deadline
-        };
-        if !passes(self) {
-            return false;
-        }
         self.resolve_bound();
-        passes(self)
+        self.passes_deadline(bytes)
     }
 
     /// Patches the pending uses whose labels are now bound within reach.
