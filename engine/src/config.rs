@@ -1,7 +1,9 @@
 //! `Config` and `Engine`: which wasm features are on and how code runs. An engine
 //! is cheap to clone and shared by every module compiled for it.
 
+use crate::error::{Error, Result};
 use crate::runtime::MemoryConfig;
+use kiln_ssa::target::Backend;
 use std::sync::Arc;
 use wasmparser::WasmFeatures;
 
@@ -26,7 +28,7 @@ pub enum Strategy {
 
 impl Default for Strategy {
     fn default() -> Strategy {
-        if cfg!(target_arch = "x86_64") {
+        if crate::code::has_native_backend() {
             Strategy::Compiler
         } else {
             Strategy::Interpreter
@@ -172,17 +174,24 @@ impl Config {
 }
 
 /// A compilation environment: a [`Config`] shared by the modules and stores
-/// that use it.
-#[derive(Clone, Debug, Default)]
+/// that use it, and, for the compiler strategy, the machine backend for this
+/// CPU.
+#[derive(Clone)]
 pub struct Engine {
     config: Arc<Config>,
+    backend: Option<Arc<dyn Backend>>,
 }
 
 impl Engine {
     /// An engine with the given configuration.
     pub fn new(config: &Config) -> Engine {
+        let backend = match config.strategy {
+            Strategy::Compiler => crate::code::native_backend(),
+            Strategy::Interpreter | Strategy::Ssa => None,
+        };
         Engine {
             config: Arc::new(config.clone()),
+            backend,
         }
     }
 
@@ -199,5 +208,29 @@ impl Engine {
     /// The engine's configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The machine backend the compiler strategy uses.
+    pub(crate) fn backend(&self) -> Result<&dyn Backend> {
+        self.backend.as_deref().ok_or_else(|| {
+            Error::Unsupported(
+                "the compiler has no backend for this CPU yet; use the interpreter".into(),
+            )
+        })
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(&Config::default())
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("backend", &self.backend.as_ref().map(|b| b.name()))
+            .finish()
     }
 }

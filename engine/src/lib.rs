@@ -24,7 +24,6 @@
 //! WASI preview 1 programs run through [`wasi`].
 
 mod call;
-#[cfg(target_arch = "x86_64")]
 mod code;
 mod config;
 mod error;

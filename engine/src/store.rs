@@ -25,7 +25,7 @@ pub(crate) type HostFunc<T> =
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) host_funcs: Vec<HostFunc<T>>,
-    engine: Engine,
+    pub(crate) engine: Engine,
     data: T,
 }
 

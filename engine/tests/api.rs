@@ -7,12 +7,16 @@ fn engine() -> Engine {
     Engine::default()
 }
 
-/// An engine of every strategy, and for the strategies that compile, with
-/// guard pages and with explicit bounds checks, for behaviour all of them
-/// must share.
+/// Whether kiln has a compiler backend for the CPU the tests run on.
+const HAS_COMPILER: bool = cfg!(target_arch = "x86_64");
+
+/// An engine of every strategy this CPU has, and for the strategies that
+/// compile, with guard pages and with explicit bounds checks, for behaviour
+/// all of them must share.
 fn every_engine() -> Vec<Engine> {
+    let compiler = HAS_COMPILER.then_some(Strategy::Compiler);
     let mut engines = vec![Engine::new(Config::new().strategy(Strategy::Interpreter))];
-    for strategy in [Strategy::Ssa, Strategy::Compiler] {
+    for strategy in [Strategy::Ssa].into_iter().chain(compiler) {
         for signals in [true, false] {
             let mut config = Config::new();
             config.strategy(strategy).signals_based_traps(signals);
@@ -222,7 +226,24 @@ fn call_depth_limit_turns_deep_recursion_into_a_trap() {
 }
 
 #[test]
+fn the_compiler_is_the_default_where_it_has_a_backend_and_unsupported_elsewhere() {
+    let default = Config::new().get_strategy();
+    let compiler = Engine::new(Config::new().strategy(Strategy::Compiler));
+    let module = Module::new(&compiler, "(module (func (export \"f\")))");
+    if HAS_COMPILER {
+        assert_eq!(default, Strategy::Compiler);
+        assert!(module.is_ok());
+    } else {
+        assert_eq!(default, Strategy::Interpreter);
+        assert!(matches!(module, Err(Error::Unsupported(_))), "{module:?}");
+    }
+}
+
+#[test]
 fn native_stack_limit_turns_deep_recursion_into_a_trap_in_compiled_code() {
+    if !HAS_COMPILER {
+        return;
+    }
     let compiler = Engine::new(Config::new().strategy(Strategy::Compiler));
     let mut store = Store::new(&compiler, ());
     store.set_limits(StoreLimits {

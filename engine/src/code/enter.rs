@@ -5,13 +5,18 @@
 use super::runtime::HOST_ERROR;
 use crate::error::{Error, Result, Trap};
 use crate::store::Store;
+use kiln_machinst::runtime::{TrapHook, value_slots};
 
 /// Runs compiled wasm function `func` of the store with raw arguments.
 pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
     let funcref = store.inner.funcs[func as usize].funcref.get();
     let ty = store.inner.func_type(func).clone();
-    let entry = store.inner.trampolines.entry(funcref.type_id, &ty)?;
-    let mut values = vec![0u64; ty.params().len().max(ty.results().len())];
+    let backend = store.engine.backend()?;
+    let entry = store
+        .inner
+        .trampolines
+        .entry(backend, funcref.type_id, &ty)?;
+    let mut values = vec![0u64; value_slots(ty.params().len(), ty.results().len())];
     values[..args.len()].copy_from_slice(args);
 
     let inner = &store.inner;
@@ -28,7 +33,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
     unsafe {
         (*inner_ptr).runtime.set(crate::runtime::VmRuntime {
             stack_limit,
-            trap_hook: super::backtrace::record_trap as extern "sysv64" fn(_, _, _) as usize as u64,
+            trap_hook: super::backtrace::record_trap as TrapHook as usize as u64,
             inner: inner_ptr,
             store: store_ptr as *mut (),
             ..runtime

@@ -5,21 +5,27 @@
 //! ([`trampolines`]), host functions called from compiled code ([`host`]), and
 //! the way in ([`enter`]).
 //!
-//! Only x86-64 has a backend so far, so this module exists only there; on other
-//! hosts the compiler strategy reports [`Error::Unsupported`].
+//! The engine reaches the backend only through `kiln_ssa::target::Backend`,
+//! chosen for the CPU by [`target`]; on a CPU without a backend the compiler
+//! strategy reports [`Error::Unsupported`]. Compiled code and the engine call
+//! each other as `extern "C"` functions, following the contract of
+//! `kiln_machinst::runtime`.
 
 mod backtrace;
 mod enter;
 mod host;
 mod memory;
 mod runtime;
+mod target;
 mod trampolines;
 
 pub(crate) use enter::call;
+pub(crate) use target::{has_native_backend, native_backend};
 pub(crate) use trampolines::{Trampolines, prepare_host_function};
 
 use crate::error::{Error, Result};
 use crate::ssa_tier::Source;
+use kiln_ssa::target::{Backend, RelocationTarget};
 use memory::{CodeMemory, Target};
 
 /// A module's functions in executable memory.
@@ -39,10 +45,9 @@ impl CompiledModule {
     }
 }
 
-/// Compiles every function the module defines, in parallel on all cores.
-pub(crate) fn compile(source: &Source<'_>) -> Result<CompiledModule> {
-    use kiln_ssa::target::{Backend, RelocationTarget};
-    let backend = kiln_isa_amd64::Amd64Backend::new();
+/// Compiles every function the module defines with `backend`, in parallel on
+/// all cores.
+pub(crate) fn compile(backend: &dyn Backend, source: &Source<'_>) -> Result<CompiledModule> {
     let count = source.info.bodies.len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())

@@ -128,7 +128,6 @@ pub(crate) struct StoreInner {
     /// The wasm frames of the last trap in compiled code, innermost first.
     pub trap_backtrace: Vec<crate::error::FrameInfo>,
     /// Trampolines between the host and compiled code, per signature.
-    #[cfg(target_arch = "x86_64")]
     pub trampolines: crate::code::Trampolines,
 }
 
@@ -151,7 +150,6 @@ impl StoreInner {
             runtime: Pinned::new(VmRuntime::default()),
             pending_error: None,
             trap_backtrace: Vec::new(),
-            #[cfg(target_arch = "x86_64")]
             trampolines: crate::code::Trampolines::default(),
         }
     }

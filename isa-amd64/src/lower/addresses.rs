@@ -4,7 +4,7 @@
 
 use super::Lowerer;
 use crate::encode::Size;
-use crate::inst::{AddrMode, MachInst};
+use crate::inst::{AddrMode, Amd64Inst};
 use kiln_regalloc::{Operand, RegClass};
 use kiln_ssa::{BinaryOp, Op, Type, UnaryOp, Value};
 
@@ -32,7 +32,7 @@ impl Lowerer<'_> {
                 None => i32::try_from(offset).ok(),
             };
             if let Some(disp) = disp {
-                operands.push(Operand::reg_use(self.vreg(base)));
+                operands.push(Operand::reg_use(self.cx.vreg(base)));
                 if self.imm32(index, Type::I64).is_some() {
                     return AddrMode {
                         index_shift: None,
@@ -40,20 +40,20 @@ impl Lowerer<'_> {
                     };
                 }
                 let (index, shift) = self.scaled_index(index);
-                operands.push(Operand::reg_use(self.vreg(index)));
+                operands.push(Operand::reg_use(self.cx.vreg(index)));
                 return AddrMode {
                     index_shift: Some(shift),
                     disp,
                 };
             }
-            let sum = self.new_vreg(RegClass::Int);
+            let sum = self.cx.new_vreg(RegClass::Int);
             let ops = vec![
-                Operand::reg_use(self.vreg(base)),
-                Operand::reg_use(self.vreg(index)),
+                Operand::reg_use(self.cx.vreg(base)),
+                Operand::reg_use(self.cx.vreg(index)),
                 Operand::reg_def(sum),
             ];
-            self.emit(
-                MachInst::Lea {
+            self.cx.emit(
+                Amd64Inst::Lea {
                     size: Size::S64,
                     addr: AddrMode {
                         index_shift: Some(0),
@@ -64,7 +64,7 @@ impl Lowerer<'_> {
             );
             return self.offset_address(sum, offset, operands);
         }
-        let base = self.vreg(value);
+        let base = self.cx.vreg(value);
         self.offset_address(base, offset, operands)
     }
 
@@ -81,12 +81,11 @@ impl Lowerer<'_> {
                 disp,
             },
             Err(_) => {
-                let constant = self.new_vreg(RegClass::Int);
-                let inst = MachInst::Const {
+                let constant = self.cx.new_vreg(RegClass::Int);
+                let inst = Amd64Inst::Const {
                     bits: u64::from(offset),
                 };
-                self.constants[constant.index()] = Some(inst);
-                self.emit(inst, vec![Operand::reg_def(constant)]);
+                self.cx.emit_constant(inst, constant);
                 operands.push(Operand::reg_use(constant));
                 AddrMode {
                     index_shift: Some(0),

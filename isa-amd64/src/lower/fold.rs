@@ -8,34 +8,26 @@
 //! extensions from `i32` to `i64` disappear altogether: their users read
 //! the `i32` register.
 
-use kiln_ssa::{BinaryOp, Block, Function, Inst, LoadKind, Op, Type, UnaryOp, Value, ValueDef};
+use crate::inst::Amd64Inst;
+use kiln_machinst::LowerCtx;
+use kiln_ssa::{BinaryOp, Function, Inst, LoadKind, Op, Type, UnaryOp, Value, ValueDef};
 
 /// The folding decisions for one function.
 pub(super) struct Folding {
     folded: Vec<bool>,
-    /// For each value, the value whose register holds the same bits: an
-    /// `i32` zero-extended to `i64` is the `i32` itself, because `i32`
-    /// values are always kept zero-extended in registers.
-    same_bits: Vec<Value>,
 }
 
 impl Folding {
-    /// Decides what folds in the blocks `reachable`.
-    pub fn compute(func: &Function, reachable: &[Block]) -> Folding {
-        let mut uses = vec![0u32; func.values.len()];
-        let mut block_of = vec![None; func.insts.len()];
-        for &block in reachable {
-            for &inst in &func.block(block).insts {
-                block_of[inst.index()] = Some(block);
-                let data = func.inst(inst);
-                let branch_args = data.targets.iter().flat_map(|t| &t.args);
-                for value in data.args.iter().chain(branch_args) {
-                    uses[value.index()] += 1;
-                }
-            }
-        }
+    /// Decides what folds in the reachable blocks of `cx`'s function, and
+    /// makes each `i32` zero-extended to `i64` share the register of the
+    /// `i32` itself, because `i32` values are always kept zero-extended in
+    /// registers.
+    pub fn compute(cx: &mut LowerCtx<'_, Amd64Inst>) -> Folding {
+        let func = cx.func();
+        let reachable = cx.reachable().to_vec();
+        let uses = |value: Value| cx.uses(value);
         let mut folded = vec![false; func.insts.len()];
-        for &block in reachable {
+        for &block in &reachable {
             for &inst in &func.block(block).insts {
                 let data = func.inst(inst);
                 let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
@@ -50,8 +42,8 @@ impl Folding {
                 if let ValueDef::Result(def) = func.value_def(candidate) {
                     let def_data = func.inst(def);
                     let ty = func.value_type(candidate);
-                    if uses[candidate.index()] == 1
-                        && block_of[def.index()] == Some(block)
+                    if uses(candidate) == 1
+                        && cx.block_of(def) == Some(block)
                         && wants(def_data.op, ty)
                     {
                         folded[def.index()] = true;
@@ -59,32 +51,25 @@ impl Folding {
                 }
             }
         }
-        for &block in reachable {
+        for &block in &reachable {
             for pair in func.block(block).insts.windows(2) {
                 if let Some(load) = folds_into(func, pair[0], pair[1])
-                    && uses[load.index()] == 1
+                    && uses(load) == 1
                     && !folded[pair[1].index()]
                 {
                     folded[pair[0].index()] = true;
                 }
             }
         }
-        let mut same_bits: Vec<Value> = (0..func.values.len() as u32).map(Value).collect();
-        for &block in reachable {
+        for &block in &reachable {
             for &inst in &func.block(block).insts {
                 let data = func.inst(inst);
                 if data.op == Op::Unary(UnaryOp::Uextend) {
-                    same_bits[data.results[0].index()] = same_bits[data.args[0].index()];
+                    cx.share_register(data.results[0], data.args[0]);
                 }
             }
         }
-        Folding { folded, same_bits }
-    }
-
-    /// The value whose register `value` shares (itself, unless it is a
-    /// zero extension).
-    pub fn register_of(&self, value: Value) -> Value {
-        self.same_bits[value.index()]
+        Folding { folded }
     }
 
     /// Whether `inst` is lowered as part of its user.
