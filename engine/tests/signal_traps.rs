@@ -9,7 +9,7 @@ const WAT: &str = r#"(module
     (import "host" "reenter" (func $reenter (param i32) (result i32)))
     (memory (export "memory") 1)
     (func $load (export "load") (param i32) (result i32) (i32.load (local.get 0)))
-    (func (export "outer") (param i32) (result i32) (call $load (local.get 0)))
+    (func $outer (export "outer") (param i32) (result i32) (call $load (local.get 0)))
     (func (export "through_host") (param i32) (result i32) (call $reenter (local.get 0))))"#;
 
 fn guard_engine() -> Engine {
@@ -25,13 +25,13 @@ fn guard_engine() -> Engine {
 fn instance(engine: &Engine, module: &Module) -> (Store<()>, Instance) {
     let mut store = Store::new(engine, ());
     let mut linker = Linker::new(engine);
-    let (engine, module) = (engine.clone(), module.clone());
+    let (inner_engine, inner_module) = (engine.clone(), module.clone());
     linker
         .func_wrap("host", "reenter", move |address: i32| -> Result<i32> {
-            let mut inner = Store::new(&engine, ());
-            let mut linker = Linker::new(&engine);
+            let mut inner = Store::new(&inner_engine, ());
+            let mut linker = Linker::new(&inner_engine);
             linker.func_wrap("host", "reenter", |_: i32| -> i32 { 0 })?;
-            let instance = linker.instantiate(&mut inner, &module)?;
+            let instance = linker.instantiate(&mut inner, &inner_module)?;
             let outer = instance.get_typed_func::<i32, i32>(&inner, "outer")?;
             match outer.call(&mut inner, address) {
                 Ok(value) => Ok(value),
