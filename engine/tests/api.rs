@@ -289,6 +289,50 @@ fn memory_limit_caps_creation_and_growth() {
 }
 
 #[test]
+fn memories_without_the_address_space_a_module_relies_on_are_refused() {
+    let with_checks = |signals: bool| {
+        let mut config = Config::new();
+        config
+            .strategy(if HAS_COMPILER {
+                Strategy::Compiler
+            } else {
+                Strategy::Ssa
+            })
+            .signals_based_traps(signals);
+        Engine::new(&config)
+    };
+    let (guard, explicit) = (with_checks(true), with_checks(false));
+    let wat = r#"(module (import "env" "memory" (memory 1))
+        (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#;
+    if !guard.config().get_signals_based_traps() {
+        return;
+    }
+    let relies_on_guard_pages = Module::new(&guard, wat).unwrap();
+    let checks_every_access = Module::new(&explicit, wat).unwrap();
+
+    let mut store = Store::new(&explicit, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let err = Linker::new(&explicit)
+        .define("env", "memory", memory)
+        .unwrap()
+        .instantiate(&mut store, &relies_on_guard_pages)
+        .unwrap_err();
+    assert!(matches!(err, Error::Link(_)), "{err}");
+    assert!(err.to_string().contains("`env`.`memory`"), "{err}");
+
+    let mut store = Store::new(&guard, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let instance = Linker::new(&guard)
+        .define("env", "memory", memory)
+        .unwrap()
+        .instantiate(&mut store, &checks_every_access)
+        .unwrap();
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    let err = load.call(&mut store, 65536).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds));
+}
+
+#[test]
 fn instance_limit_is_enforced() {
     let engine = engine();
     let mut store = Store::new(&engine, ());
