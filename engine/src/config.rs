@@ -2,6 +2,7 @@
 //! is cheap to clone and shared by every module compiled for it.
 
 use crate::error::{Error, Result};
+use crate::runtime::MemoryConfig;
 use kiln_ssa::target::Backend;
 use std::sync::Arc;
 use wasmparser::WasmFeatures;
@@ -46,6 +47,7 @@ impl Default for Strategy {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Config {
+    memory: MemoryConfig,
     features: WasmFeatures,
     strategy: Strategy,
 }
@@ -60,6 +62,7 @@ impl Config {
     /// All of Wasm 2.0 except SIMD, run by the default strategy.
     pub fn new() -> Config {
         Config {
+            memory: MemoryConfig::default(),
             // SIMD stays on in the validator so that a SIMD module is reported as
             // unsupported rather than as malformed.
             features: WasmFeatures::WASM2,
@@ -102,6 +105,53 @@ impl Config {
         self.feature(WasmFeatures::MUTABLE_GLOBAL, enable)
     }
 
+    /// Whether compiled code relies on the hardware to catch out-of-bounds
+    /// memory accesses: each memory then lives in a reservation of
+    /// [`memory_reservation`](Config::memory_reservation) bytes of address
+    /// space followed by a guard region of
+    /// [`memory_guard_size`](Config::memory_guard_size), an access that
+    /// cannot leave them needs no bounds check, and one process-wide signal
+    /// handler turns the fault of an access outside the memory into a
+    /// [`TrapCode::MemoryOutOfBounds`](crate::TrapCode::MemoryOutOfBounds)
+    /// trap. Faults that are not wasm's pass on to the handler the host had
+    /// installed before.
+    ///
+    /// With `false`, no signal handler is installed and every access is
+    /// checked explicitly, with its address clamped so that a mispredicted
+    /// check cannot read outside the memory (Spectre hardening). The
+    /// default is `true` on Linux on x86-64 and AArch64, and `false`
+    /// elsewhere, where it has no effect.
+    pub fn signals_based_traps(&mut self, enable: bool) -> &mut Config {
+        self.memory.signals_based_traps = enable && crate::runtime::SIGNAL_TRAPS_SUPPORTED;
+        self
+    }
+
+    /// Bytes of address space reserved for each linear memory: a memory
+    /// never moves and never grows beyond them (`memory.grow` returns -1).
+    /// With signal-based traps, a reservation of at least 4 GiB lets 32-bit
+    /// accesses go unchecked; with explicit checks a memory reserves only up
+    /// to its maximum size. Rounded up to whole 64 KiB pages. The default
+    /// is 4 GiB on 64-bit hosts and 10 MiB on 32-bit hosts, as in Wasmtime.
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Config {
+        self.memory.reservation = bytes.next_multiple_of(crate::runtime::PAGE_SIZE as u64);
+        self
+    }
+
+    /// Bytes of inaccessible address space after each memory's reservation,
+    /// with signal-based traps: an access whose static offset is below it
+    /// needs no bounds check. The default is 32 MiB on 64-bit hosts and
+    /// 64 KiB on 32-bit hosts, as in Wasmtime.
+    pub fn memory_guard_size(&mut self, bytes: u64) -> &mut Config {
+        self.memory.guard = bytes;
+        self
+    }
+
+    /// Whether out-of-bounds accesses are caught by signals (see
+    /// [`signals_based_traps`](Config::signals_based_traps)).
+    pub fn get_signals_based_traps(&self) -> bool {
+        self.memory.signals_based_traps
+    }
+
     /// Selects how code runs.
     pub fn strategy(&mut self, strategy: Strategy) -> &mut Config {
         self.strategy = strategy;
@@ -115,6 +165,11 @@ impl Config {
 
     pub(crate) fn features(&self) -> WasmFeatures {
         self.features
+    }
+
+    /// How memories are laid out and checked.
+    pub(crate) fn memory(&self) -> &MemoryConfig {
+        &self.memory
     }
 }
 
@@ -137,6 +192,16 @@ impl Engine {
         Engine {
             config: Arc::new(config.clone()),
             backend,
+        }
+    }
+
+    /// What the code of this engine's modules relies on for every memory it
+    /// uses (see [`MemoryConfig::guarded_bytes`]); the interpreter relies on
+    /// nothing.
+    pub(crate) fn memory_guarded_bytes(&self) -> u64 {
+        match self.config.strategy {
+            Strategy::Interpreter => 0,
+            Strategy::Ssa | Strategy::Compiler => self.config.memory.guarded_bytes(),
         }
     }
 

@@ -35,6 +35,11 @@ mod limits;
 mod linker;
 mod module;
 mod runtime;
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod signals;
 mod ssa_tier;
 mod store;
 mod types;

@@ -10,15 +10,20 @@ fn engine() -> Engine {
 /// Whether kiln has a compiler backend for the CPU the tests run on.
 const HAS_COMPILER: bool = cfg!(target_arch = "x86_64");
 
-/// An engine of every strategy this CPU has, for behaviour all of them must
-/// share.
+/// An engine of every strategy this CPU has, and for the strategies that
+/// compile, with guard pages and with explicit bounds checks, for behaviour
+/// all of them must share.
 fn every_engine() -> Vec<Engine> {
     let compiler = HAS_COMPILER.then_some(Strategy::Compiler);
-    [Strategy::Interpreter, Strategy::Ssa]
-        .into_iter()
-        .chain(compiler)
-        .map(|strategy| Engine::new(Config::new().strategy(strategy)))
-        .collect()
+    let mut engines = vec![Engine::new(Config::new().strategy(Strategy::Interpreter))];
+    for strategy in [Strategy::Ssa].into_iter().chain(compiler) {
+        for signals in [true, false] {
+            let mut config = Config::new();
+            config.strategy(strategy).signals_based_traps(signals);
+            engines.push(Engine::new(&config));
+        }
+    }
+    engines
 }
 
 fn instantiate(store: &mut Store<()>, wat: &str) -> Instance {
@@ -112,8 +117,11 @@ fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
     let instance = instantiate(
         &mut store,
         r#"(module
+            (memory 1)
             (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
-            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0))))"#,
+            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0)))
+            (func $load (param i32) (result i32) (i32.load offset=4 (local.get 0)))
+            (func $loader (export "load") (param i32) (result i32) (call $load (local.get 0))))"#,
     );
     let divide = instance
         .get_typed_func::<i32, i32>(&store, "divide")
@@ -129,6 +137,18 @@ fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
         .collect();
     assert_eq!(names, [Some("inner"), Some("outer")]);
     assert!(err.to_string().contains("integer divide by zero"));
+
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    assert_eq!(load.call(&mut store, 65528).unwrap(), 0);
+    let err = load.call(&mut store, 65529).unwrap_err();
+    let trap = err.as_trap().expect("a trap");
+    assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("load"), Some("loader")]);
 }
 
 #[test]
@@ -173,7 +193,12 @@ fn every_trap_code_is_reported_on(engine: &Engine) {
         let func = instance.get_typed_func::<(), ()>(&store, name).unwrap();
         let err = func.call(&mut store, ()).unwrap_err();
         let strategy = engine.config().get_strategy();
-        assert_eq!(err.trap_code(), Some(code), "export {name} on {strategy:?}");
+        let signals = engine.config().get_signals_based_traps();
+        assert_eq!(
+            err.trap_code(),
+            Some(code),
+            "export {name} on {strategy:?} (signals {signals})"
+        );
     }
 }
 
@@ -261,6 +286,50 @@ fn memory_limit_caps_creation_and_growth() {
         .instantiate(&mut store, &big)
         .unwrap_err();
     assert!(matches!(err, Error::Instantiate(_)), "{err}");
+}
+
+#[test]
+fn memories_without_the_address_space_a_module_relies_on_are_refused() {
+    let with_checks = |signals: bool| {
+        let mut config = Config::new();
+        config
+            .strategy(if HAS_COMPILER {
+                Strategy::Compiler
+            } else {
+                Strategy::Ssa
+            })
+            .signals_based_traps(signals);
+        Engine::new(&config)
+    };
+    let (guard, explicit) = (with_checks(true), with_checks(false));
+    let wat = r#"(module (import "env" "memory" (memory 1))
+        (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#;
+    if !guard.config().get_signals_based_traps() {
+        return;
+    }
+    let relies_on_guard_pages = Module::new(&guard, wat).unwrap();
+    let checks_every_access = Module::new(&explicit, wat).unwrap();
+
+    let mut store = Store::new(&explicit, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let err = Linker::new(&explicit)
+        .define("env", "memory", memory)
+        .unwrap()
+        .instantiate(&mut store, &relies_on_guard_pages)
+        .unwrap_err();
+    assert!(matches!(err, Error::Link(_)), "{err}");
+    assert!(err.to_string().contains("`env`.`memory`"), "{err}");
+
+    let mut store = Store::new(&guard, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let instance = Linker::new(&guard)
+        .define("env", "memory", memory)
+        .unwrap()
+        .instantiate(&mut store, &checks_every_access)
+        .unwrap();
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    let err = load.call(&mut store, 65536).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds));
 }
 
 #[test]

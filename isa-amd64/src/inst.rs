@@ -63,6 +63,11 @@ pub struct AddrMode {
     pub index_shift: Option<u8>,
     /// The displacement.
     pub disp: i32,
+    /// Whether the address lies in linear memory, relying on guard pages
+    /// where no explicit check precedes it: emission records an access
+    /// through it as a fault site, which resumes at the `HeapOutOfBounds`
+    /// trap stub.
+    pub heap: bool,
 }
 
 /// What a load reads and how it extends it.

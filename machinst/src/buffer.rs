@@ -134,6 +134,9 @@ pub struct MachBuffer<K: LabelUse> {
     constants: Vec<(u128, Label)>,
     relocations: Vec<Relocation>,
     trap_sites: Vec<TrapSite>,
+    /// Accesses that may fault: where, with which code, and the label of
+    /// the stub the function resumes at.
+    fault_sites: Vec<(u32, TrapCode, Label)>,
     /// The text of each instruction and where it starts, when asked for.
     listing: Option<Vec<(u32, String)>>,
 }
@@ -149,6 +152,7 @@ impl<K: LabelUse> Default for MachBuffer<K> {
             constants: Vec::new(),
             relocations: Vec::new(),
             trap_sites: Vec::new(),
+            fault_sites: Vec::new(),
             listing: None,
         }
     }
@@ -252,7 +256,16 @@ impl<K: LabelUse> MachBuffer<K> {
         self.trap_sites.push(TrapSite {
             offset: self.offset(),
             code,
+            fault_stub: None,
         });
+    }
+
+    /// Records that the next instruction is a memory access that faults
+    /// when it is out of bounds, which traps with `code`: the engine then
+    /// resumes the function at `stub`, the label of its trap stub for `code`
+    /// (see `TrapSite::fault_stub`).
+    pub fn fault_site(&mut self, code: TrapCode, stub: Label) {
+        self.fault_sites.push((self.offset(), code, stub));
     }
 
     /// Records that the bytes about to be emitted are patched by the engine
@@ -297,6 +310,15 @@ impl<K: LabelUse> MachBuffer<K> {
                 "{:?} use of {} at {:#x}: {state}",
                 unresolved.kind, unresolved.label, unresolved.at
             );
+        }
+        for (offset, code, stub) in std::mem::take(&mut self.fault_sites) {
+            let stub = self.labels[stub.index()]
+                .unwrap_or_else(|| panic!("the trap stub {stub} of a fault site was never bound"));
+            self.trap_sites.push(TrapSite {
+                offset,
+                code,
+                fault_stub: Some(stub),
+            });
         }
         self.trap_sites.sort_by_key(|site| site.offset);
         CompiledFunction {

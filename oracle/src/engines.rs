@@ -21,6 +21,13 @@ impl NamedEngine {
         NamedEngine { name, config }
     }
 
+    /// The same engine with an explicit bounds check before every memory
+    /// access instead of guard pages.
+    pub fn with_explicit_bounds_checks(mut self) -> NamedEngine {
+        self.config.signals_based_traps(false);
+        self
+    }
+
     /// The reference interpreter, which defines correct behaviour.
     pub fn reference() -> NamedEngine {
         NamedEngine::new("interpreter", Strategy::Interpreter)
@@ -33,5 +40,6 @@ pub fn all_engines() -> Vec<NamedEngine> {
         NamedEngine::new("interpreter", Strategy::Interpreter),
         NamedEngine::new("ssa", Strategy::Ssa),
         NamedEngine::new("compiler", Strategy::Compiler),
+        NamedEngine::new("compiler/explicit", Strategy::Compiler).with_explicit_bounds_checks(),
     ]
 }

@@ -63,6 +63,12 @@ pub struct TrapSite {
     pub offset: u32,
     /// Why it traps.
     pub code: TrapCode,
+    /// `None` for a jump to a trap stub. For a linear-memory access that
+    /// faults when it is out of bounds (it relies on guard pages): the offset
+    /// in [`CompiledFunction::code`] of the function's trap stub for `code`,
+    /// where the engine's signal handler makes the function resume, with the
+    /// registers of the faulting instruction, when the access faults.
+    pub fault_stub: Option<u32>,
 }
 
 /// Why a backend could not compile a function.

@@ -25,6 +25,9 @@ options:
   --invoke NAME         call export NAME instead of `_start`, with ARGS
                         parsed as its parameters; print its results
   --engine ENGINE       how to run code: compiler (the default on x86-64), interp or ssa
+  --bounds-checks KIND  how compiled code keeps memory accesses in bounds: guard
+                        (guard pages and a signal handler; the default where
+                        supported) or explicit (a check before every access)
   --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
 
 exit status: the guest's exit status; 134 if it traps; 1 if the module cannot
@@ -39,6 +42,8 @@ struct Options {
     env: Vec<(String, String)>,
     invoke: Option<String>,
     strategy: Strategy,
+    /// What `--bounds-checks` asked for, if given.
+    bounds_checks: Option<String>,
     stats: bool,
     module: String,
     args: Vec<String>,
@@ -51,6 +56,7 @@ impl Options {
             env: Vec::new(),
             invoke: None,
             strategy: Strategy::default(),
+            bounds_checks: None,
             stats: false,
             module: String::new(),
             args: Vec::new(),
@@ -93,6 +99,11 @@ impl Options {
                         }
                     }
                 }
+                "--bounds-checks" => {
+                    let kind = value("--bounds-checks")?;
+                    crate::bounds_checks::apply(&mut Config::new(), &kind)?;
+                    options.bounds_checks = Some(kind);
+                }
                 "--stats" => options.stats = true,
                 flag if flag.starts_with('-') && flag.len() > 1 => {
                     return Err(format!("unknown option `{flag}`"));
@@ -124,7 +135,12 @@ pub fn main(args: &[String]) -> ExitCode {
 }
 
 fn run(options: &Options) -> ExitCode {
-    let engine = Engine::new(Config::new().strategy(options.strategy));
+    let mut config = Config::new();
+    config.strategy(options.strategy);
+    if let Some(kind) = &options.bounds_checks {
+        crate::bounds_checks::apply(&mut config, kind).expect("checked when parsing");
+    }
+    let engine = Engine::new(&config);
     let compile_start = Instant::now();
     let module = match Module::from_file(&engine, &options.module) {
         Ok(module) => module,
@@ -294,6 +310,7 @@ mod tests {
             "--dir",
             "/tmp::/sandbox",
             "--env=A=b",
+            "--bounds-checks=explicit",
             "--stats",
             "prog.wasm",
             "--dir",
@@ -303,6 +320,7 @@ mod tests {
         assert_eq!(options.dirs, [("/tmp".to_string(), "/sandbox".to_string())]);
         assert_eq!(options.env, [("A".to_string(), "b".to_string())]);
         assert!(options.stats);
+        assert_eq!(options.bounds_checks.as_deref(), Some("explicit"));
         assert_eq!(options.module, "prog.wasm");
         assert_eq!(options.args, ["--dir", "x"]);
     }
@@ -314,6 +332,7 @@ mod tests {
         assert!(message(&["--env", "NOVALUE", "m.wasm"]).contains("NAME=VALUE"));
         assert!(message(&["--bogus", "m.wasm"]).contains("unknown option"));
         assert!(message(&["--stats"]).contains("no module"));
+        assert!(message(&["--bounds-checks", "none", "m.wasm"]).contains("explicit, guard"));
     }
 
     #[test]

@@ -39,6 +39,15 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
             ..runtime
         })
     };
+    // Until the trampoline returns, a fault at a trap site of compiled code
+    // on this thread is this store's.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    // SAFETY: as above.
+    let activation = crate::signals::Activation::wasm(unsafe { (*inner_ptr).runtime.ptr() })
+        .map_err(|err| Error::Host(format!("cannot set up the signal stack: {err}")))?;
     // SAFETY: `entry` is the entry trampoline for the callee's signature, the
     // callee's code and context come from its function reference, and `values`
     // has the slots the trampoline reads and writes.
@@ -49,6 +58,11 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
             values.as_mut_ptr(),
         )
     };
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    drop(activation);
     if status == 0 {
         values.truncate(ty.results().len());
         return Ok(values);

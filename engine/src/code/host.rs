@@ -44,6 +44,12 @@ extern "C" fn host_shim<T>(record: *mut u8, values: *mut u64, caller_vmctx: *mut
         let store = &mut *((*record.runtime).store as *mut Store<T>);
         (store, record.func, VmContext::instance_of(caller_vmctx))
     };
+    // While the host function runs, a fault on this thread is not wasm's.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    let _host = crate::signals::Activation::host();
     let ty = store.inner.func_type(func);
     let (params, results) = (ty.params().len(), ty.results().len());
     // SAFETY: the trampoline's array has max(params, results) slots.

@@ -88,7 +88,7 @@ impl Module {
         let features = engine.config().features();
         let strategy = engine.config().get_strategy();
         let decoded = parse::decode(bytes, features, strategy == Strategy::Interpreter)?;
-        let env = crate::ssa_tier::module_env(&decoded.info);
+        let env = crate::ssa_tier::module_env(&decoded.info, engine.memory_guarded_bytes());
         let layout = VmLayout::new(&env);
         let source = crate::ssa_tier::Source {
             info: &decoded.info,

@@ -8,11 +8,13 @@
 
 mod memory;
 mod ops;
+mod reservation;
 mod table;
 mod vm;
 mod vmctx;
 
-pub(crate) use memory::MemoryData;
+pub(crate) use memory::{MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
+pub(crate) use reservation::host_page_size;
 pub(crate) use table::TableData;
 pub(crate) use vm::{Pinned, VmFuncRef, VmRuntime};
 pub(crate) use vmctx::VmContext;

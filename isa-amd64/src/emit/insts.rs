@@ -48,11 +48,25 @@ impl Emitter<'_> {
     }
 
     /// The second input of a two-address operation: its location, or the
-    /// memory of a folded load whose address operands follow the first.
-    fn second_operand(&self, allocs: &[Allocation], mem: Option<AddrMode>) -> RegMem {
+    /// memory of a folded load whose address operands follow the first (a
+    /// fault site if it is in linear memory).
+    fn second_operand(&mut self, allocs: &[Allocation], mem: Option<AddrMode>) -> RegMem {
         match mem {
-            Some(addr) => RegMem::Mem(Self::address(allocs, 1, addr)),
+            Some(addr) => {
+                self.fault_site(addr);
+                RegMem::Mem(Self::address(allocs, 1, addr))
+            }
             None => self.rm(allocs[1]),
+        }
+    }
+
+    /// Records the instruction about to be emitted, which accesses `addr`,
+    /// as a fault site when `addr` is in linear memory: if the access
+    /// faults, the function resumes at its `HeapOutOfBounds` stub.
+    fn fault_site(&mut self, addr: AddrMode) {
+        if addr.heap {
+            let stub = self.trap_label(TrapCode::HeapOutOfBounds);
+            self.asm.fault_site(TrapCode::HeapOutOfBounds, stub);
         }
     }
 
@@ -223,6 +237,7 @@ impl Emitter<'_> {
             }
             Amd64Inst::Load { op, addr } => {
                 let mem = Self::address(&allocs, 0, addr);
+                self.fault_site(addr);
                 match op {
                     LoadOp::Int(op, size) => {
                         self.asm.int_rm(op, size, Self::gpr_at(&allocs, last), mem)
@@ -235,6 +250,7 @@ impl Emitter<'_> {
             }
             Amd64Inst::Store { op, addr } => {
                 let mem = Self::address(&allocs, 0, addr);
+                self.fault_site(addr);
                 match op {
                     StoreOp::Int(size) => self.asm.store(size, mem, Self::gpr_at(&allocs, last)),
                     StoreOp::IntImm(size, imm) => self.asm.store_imm(size, mem, imm),

@@ -179,6 +179,12 @@ impl Assembler {
         self.buf.trap_site(code);
     }
 
+    /// Records that the next instruction is a memory access that traps with
+    /// `code` by faulting, resuming at the stub `stub`.
+    pub fn fault_site(&mut self, code: TrapCode, stub: Label) {
+        self.buf.fault_site(code, stub);
+    }
+
     /// A RIP-relative operand for 16 bytes of constant data, shared by every
     /// use of the same bits in the function.
     pub fn constant(&mut self, bits: u128) -> Mem {

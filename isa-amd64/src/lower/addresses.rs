@@ -6,19 +6,28 @@ use super::Lowerer;
 use crate::encode::Size;
 use crate::inst::{AddrMode, Amd64Inst};
 use kiln_regalloc::{Operand, RegClass};
-use kiln_ssa::{BinaryOp, Op, Type, UnaryOp, Value};
+use kiln_ssa::{BinaryOp, Op, Region, Type, UnaryOp, Value};
 
 impl Lowerer<'_> {
-    /// The address `value + offset` as an address mode, pushing its
-    /// operands: a folded `iadd` gives base and index, a zero-extended or
-    /// shifted index folds into the scaled index, constants into the
+    /// The address `value + offset` in `region` as an address mode, pushing
+    /// its operands: a folded `iadd` gives base and index, a zero-extended
+    /// or shifted index folds into the scaled index, constants into the
     /// displacement.
     pub(super) fn address(
         &mut self,
         value: Value,
         offset: u32,
+        region: Region,
         operands: &mut Vec<Operand>,
     ) -> AddrMode {
+        let heap = matches!(region, Region::Heap(_));
+        AddrMode {
+            heap,
+            ..self.address_mode(value, offset, operands)
+        }
+    }
+
+    fn address_mode(&mut self, value: Value, offset: u32, operands: &mut Vec<Operand>) -> AddrMode {
         let folded = match self.func.value_def(value) {
             kiln_ssa::ValueDef::Result(inst) if self.fold.is_folded(inst) => {
                 let args = &self.func.inst(inst).args;
@@ -37,6 +46,7 @@ impl Lowerer<'_> {
                     return AddrMode {
                         index_shift: None,
                         disp,
+                        heap: false,
                     };
                 }
                 let (index, shift) = self.scaled_index(index);
@@ -44,6 +54,7 @@ impl Lowerer<'_> {
                 return AddrMode {
                     index_shift: Some(shift),
                     disp,
+                    heap: false,
                 };
             }
             let sum = self.cx.new_vreg(RegClass::Int);
@@ -58,6 +69,7 @@ impl Lowerer<'_> {
                     addr: AddrMode {
                         index_shift: Some(0),
                         disp: 0,
+                        heap: false,
                     },
                 },
                 ops,
@@ -79,6 +91,7 @@ impl Lowerer<'_> {
             Ok(disp) => AddrMode {
                 index_shift: None,
                 disp,
+                heap: false,
             },
             Err(_) => {
                 let constant = self.cx.new_vreg(RegClass::Int);
@@ -90,6 +103,7 @@ impl Lowerer<'_> {
                 AddrMode {
                     index_shift: Some(0),
                     disp: 0,
+                    heap: false,
                 }
             }
         }

@@ -4,9 +4,12 @@
 //! into the arithmetic instruction right after it that reads it.
 //!
 //! Only pure instructions fold, into a user in the same block, and only
-//! when that user is their one use, so no work is ever done twice. Zero
-//! extensions from `i32` to `i64` disappear altogether: their users read
-//! the `i32` register.
+//! when that user is their one use, so no work is ever done twice; except
+//! that a compare read by several branches, selects and traps of its block
+//! (a bounds check and the Spectre guard of its access) folds into each of
+//! them: comparing again costs less than keeping a boolean and testing it.
+//! Zero extensions from `i32` to `i64` disappear altogether: their users
+//! read the `i32` register.
 
 use crate::inst::Amd64Inst;
 use kiln_machinst::LowerCtx;
@@ -27,24 +30,39 @@ impl Folding {
         let reachable = cx.reachable().to_vec();
         let uses = |value: Value| cx.uses(value);
         let mut folded = vec![false; func.insts.len()];
+        // How many users in its own block could take each value into
+        // themselves: a compare as their condition, an address add as
+        // their address.
+        let mut folding_uses = vec![0u32; func.values.len()];
         for &block in &reachable {
             for &inst in &func.block(block).insts {
                 let data = func.inst(inst);
                 let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
-                    Op::Brif | Op::Select | Op::Trapz(_) | Op::Trapnz(..) => {
-                        (data.args[0], is_compare)
-                    }
+                    Op::Brif
+                    | Op::Select
+                    | Op::SelectSpectreGuard
+                    | Op::Trapz(_)
+                    | Op::Trapnz(..) => (data.args[0], is_compare),
                     Op::Load { .. } | Op::Store { .. } => (data.args[0], is_address_add),
                     _ => continue,
                 };
                 if let ValueDef::Result(def) = func.value_def(candidate) {
                     let def_data = func.inst(def);
                     let ty = func.value_type(candidate);
-                    if uses(candidate) == 1
-                        && cx.block_of(def) == Some(block)
-                        && wants(def_data.op, ty)
-                    {
-                        folded[def.index()] = true;
+                    if cx.block_of(def) == Some(block) && wants(def_data.op, ty) {
+                        folding_uses[candidate.index()] += 1;
+                    }
+                }
+            }
+        }
+        for &block in &reachable {
+            for &inst in &func.block(block).insts {
+                let data = func.inst(inst);
+                if let [result] = data.results[..] {
+                    let count = folding_uses[result.index()];
+                    let shared = count > 1 && is_compare(data.op, func.value_type(result));
+                    if count == uses(result) && (count == 1 || shared) {
+                        folded[inst.index()] = true;
                     }
                 }
             }

@@ -12,7 +12,7 @@ use crate::inst::{AddrMode, Amd64Inst, Callee, DivOp, FloatUnaryOp, LoadOp, Roun
 use crate::regs::{RAX, RCX, RDX};
 use kiln_regalloc::{Constraint, Operand, OperandKind, RegClass};
 use kiln_ssa::target::CompileError;
-use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, StoreKind, Type, UnaryOp, Value};
+use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, Region, StoreKind, Type, UnaryOp, Value};
 
 /// The operand size of an integer type.
 pub(crate) fn size_of(ty: Type) -> Size {
@@ -79,7 +79,9 @@ impl Lowerer<'_> {
                 operands.push(Operand::reg_def(self.cx.vreg(result)));
                 self.cx.emit(Amd64Inst::CondSet { cond }, operands);
             }
-            Op::Select => {
+            // A Spectre guard is an integer select, and those always become
+            // `cmov`: never a branch that the CPU could mispredict.
+            Op::Select | Op::SelectSpectreGuard => {
                 let result = self.result(inst);
                 let (cond, mut operands) = self.condition(args[0]);
                 let chosen = operands.len() + 1;
@@ -99,19 +101,27 @@ impl Lowerer<'_> {
                 operands.push(Operand::reuse_def(self.cx.vreg(result), chosen));
                 self.cx.emit(machine, operands);
             }
-            Op::Load { kind, offset, .. } => {
+            Op::Load {
+                kind,
+                offset,
+                region,
+            } => {
                 let result = self.result(inst);
                 let mut operands = Vec::new();
-                let addr = self.address(args[0], offset, &mut operands);
+                let addr = self.address(args[0], offset, region, &mut operands);
                 operands.push(Operand::reg_def(self.cx.vreg(result)));
                 let op = load_op(kind, self.func.value_type(result));
                 self.cx.emit(Amd64Inst::Load { op, addr }, operands);
             }
-            Op::Store { kind, offset, .. } => {
+            Op::Store {
+                kind,
+                offset,
+                region,
+            } => {
                 let value = args[1];
                 let ty = self.func.value_type(value);
                 let mut operands = Vec::new();
-                let addr = self.address(args[0], offset, &mut operands);
+                let addr = self.address(args[0], offset, region, &mut operands);
                 let op = if ty.is_float() {
                     operands.push(Operand::reg_use(self.cx.vreg(value)));
                     StoreOp::Float(width_of(ty))
@@ -183,15 +193,17 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    /// The address and offset of `value` when it is a load folded into its
-    /// user.
-    fn folded_load(&self, value: Value) -> Option<(Value, u32)> {
+    /// The address, offset and region of `value` when it is a load folded
+    /// into its user.
+    fn folded_load(&self, value: Value) -> Option<(Value, u32, Region)> {
         let kiln_ssa::ValueDef::Result(inst) = self.func.value_def(value) else {
             return None;
         };
         let data = self.func.inst(inst);
         match data.op {
-            Op::Load { offset, .. } if self.fold.is_folded(inst) => Some((data.args[0], offset)),
+            Op::Load { offset, region, .. } if self.fold.is_folded(inst) => {
+                Some((data.args[0], offset, region))
+            }
             _ => None,
         }
     }
@@ -212,7 +224,9 @@ impl Lowerer<'_> {
         };
         let mut operands = vec![Operand::reg_use(self.cx.vreg(first))];
         let mem = match load {
-            Some((address, offset)) => Some(self.address(address, offset, &mut operands)),
+            Some((address, offset, region)) => {
+                Some(self.address(address, offset, region, &mut operands))
+            }
             None => {
                 operands.push(Operand::any_use(self.cx.vreg(b)));
                 None
@@ -267,7 +281,11 @@ impl Lowerer<'_> {
                     None => (Some(0), 0, vec![Operand::reg_use(va), Operand::reg_use(vb)]),
                 };
                 operands.push(Operand::reg_def(def));
-                let addr = AddrMode { index_shift, disp };
+                let addr = AddrMode {
+                    index_shift,
+                    disp,
+                    heap: false,
+                };
                 self.cx.emit(Amd64Inst::Lea { size, addr }, operands);
             }
             BinaryOp::Iadd | BinaryOp::Isub | BinaryOp::Band | BinaryOp::Bor | BinaryOp::Bxor => {

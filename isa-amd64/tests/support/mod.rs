@@ -185,8 +185,22 @@ pub struct HostRecord {
     pub shim: HostShim,
 }
 
-/// The module's SSA functions, optimized, ready for the backend.
+/// The guarded span of a memory in the engine's default configuration: a
+/// 4 GiB reservation and a 32 MiB guard region.
+pub const DEFAULT_GUARDED_BYTES: u64 = (4 << 30) + (32 << 20);
+
+/// The module's SSA functions, optimized, ready for the backend, with an
+/// explicit bounds check before every memory access.
 pub fn ssa_functions(wat: &str) -> (ModuleEnv, VmLayout, Vec<Function>) {
+    ssa_functions_guarded(wat, 0)
+}
+
+/// [`ssa_functions`] for memories with a guarded span of `guarded_bytes`
+/// (`MemoryDesc::guarded_bytes`), whose accesses within it go unchecked.
+pub fn ssa_functions_guarded(
+    wat: &str,
+    guarded_bytes: u64,
+) -> (ModuleEnv, VmLayout, Vec<Function>) {
     let wasm = wat::parse_str(wat).expect("valid wat");
     wasmparser::Validator::new()
         .validate_all(&wasm)
@@ -194,6 +208,7 @@ pub fn ssa_functions(wat: &str) -> (ModuleEnv, VmLayout, Vec<Function>) {
     let (mut env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
     for memory in &mut env.memories {
         memory.imported = true;
+        memory.guarded_bytes = guarded_bytes;
     }
     for table in &mut env.tables {
         table.imported = true;

@@ -295,6 +295,41 @@ fn trap_sites_and_relocations_name_their_instructions_after_islands() {
 }
 
 #[test]
+fn fault_sites_name_their_access_and_the_stub_they_resume_at() {
+    let mut buffer = MachBuffer::<Fake>::new();
+    let stub = buffer.new_label();
+    let mut accesses = Vec::new();
+    for i in 0..3 {
+        nop(&mut buffer);
+        buffer.reserve(WORST_CASE);
+        if i == 1 {
+            buffer.trap_site(TrapCode::Unreachable);
+        } else {
+            buffer.fault_site(TrapCode::HeapOutOfBounds, stub);
+            accesses.push(buffer.offset());
+        }
+        buffer.put(&[0x90]);
+    }
+    buffer.put_u8(0xC3);
+    let stub_offset = buffer.offset();
+    buffer.bind(stub);
+    buffer.put_u8(0xC3);
+    let function = buffer.finish();
+    let faults: Vec<_> = function
+        .trap_sites
+        .iter()
+        .filter_map(|site| Some((site.offset, site.code, site.fault_stub?)))
+        .collect();
+    let expected: Vec<_> = accesses
+        .iter()
+        .map(|&at| (at, TrapCode::HeapOutOfBounds, stub_offset))
+        .collect();
+    assert_eq!(faults, expected);
+    assert_eq!(function.trap_sites.len(), 3);
+    assert!(function.trap_sites.is_sorted_by_key(|site| site.offset));
+}
+
+#[test]
 fn the_listing_shows_labels_islands_and_veneers() {
     let mut buffer = MachBuffer::<Fake>::with_listing();
     let far = buffer.new_label();
