@@ -44,7 +44,6 @@ fn call_wasm<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64
         unreachable!("call_wasm on a host function");
     };
     let module = &store.inner.instances[instance as usize].module;
-    #[cfg(target_arch = "x86_64")]
     if module.compiled.is_some() {
         return crate::code::call(store, func, args);
     }

@@ -3,6 +3,9 @@
 //! the epoch counter that [`Engine::increment_epoch`] advances.
 
 use crate::runtime::EngineEpochs;
+use crate::error::{Error, Result};
+use crate::runtime::MemoryConfig;
+use kiln_ssa::target::Backend;
 use std::sync::Arc;
 use wasmparser::WasmFeatures;
 
@@ -27,7 +30,7 @@ pub enum Strategy {
 
 impl Default for Strategy {
     fn default() -> Strategy {
-        if cfg!(target_arch = "x86_64") {
+        if crate::code::has_native_backend() {
             Strategy::Compiler
         } else {
             Strategy::Interpreter
@@ -46,6 +49,7 @@ impl Default for Strategy {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Config {
+    memory: MemoryConfig,
     features: WasmFeatures,
     strategy: Strategy,
     code: kiln_frontend::Options,
@@ -61,6 +65,7 @@ impl Config {
     /// All of Wasm 2.0 except SIMD, run by the default strategy.
     pub fn new() -> Config {
         Config {
+            memory: MemoryConfig::default(),
             // SIMD stays on in the validator so that a SIMD module is reported as
             // unsupported rather than as malformed.
             features: WasmFeatures::WASM2,
@@ -102,6 +107,53 @@ impl Config {
     /// Importing and exporting mutable globals.
     pub fn wasm_mutable_global(&mut self, enable: bool) -> &mut Config {
         self.feature(WasmFeatures::MUTABLE_GLOBAL, enable)
+    }
+
+    /// Whether compiled code relies on the hardware to catch out-of-bounds
+    /// memory accesses: each memory then lives in a reservation of
+    /// [`memory_reservation`](Config::memory_reservation) bytes of address
+    /// space followed by a guard region of
+    /// [`memory_guard_size`](Config::memory_guard_size), an access that
+    /// cannot leave them needs no bounds check, and one process-wide signal
+    /// handler turns the fault of an access outside the memory into a
+    /// [`TrapCode::MemoryOutOfBounds`](crate::TrapCode::MemoryOutOfBounds)
+    /// trap. Faults that are not wasm's pass on to the handler the host had
+    /// installed before.
+    ///
+    /// With `false`, no signal handler is installed and every access is
+    /// checked explicitly, with its address clamped so that a mispredicted
+    /// check cannot read outside the memory (Spectre hardening). The
+    /// default is `true` on Linux on x86-64 and AArch64, and `false`
+    /// elsewhere, where it has no effect.
+    pub fn signals_based_traps(&mut self, enable: bool) -> &mut Config {
+        self.memory.signals_based_traps = enable && crate::runtime::SIGNAL_TRAPS_SUPPORTED;
+        self
+    }
+
+    /// Bytes of address space reserved for each linear memory: a memory
+    /// never moves and never grows beyond them (`memory.grow` returns -1).
+    /// With signal-based traps, a reservation of at least 4 GiB lets 32-bit
+    /// accesses go unchecked; with explicit checks a memory reserves only up
+    /// to its maximum size. Rounded up to whole 64 KiB pages. The default
+    /// is 4 GiB on 64-bit hosts and 10 MiB on 32-bit hosts, as in Wasmtime.
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Config {
+        self.memory.reservation = bytes.next_multiple_of(crate::runtime::PAGE_SIZE as u64);
+        self
+    }
+
+    /// Bytes of inaccessible address space after each memory's reservation,
+    /// with signal-based traps: an access whose static offset is below it
+    /// needs no bounds check. The default is 32 MiB on 64-bit hosts and
+    /// 64 KiB on 32-bit hosts, as in Wasmtime.
+    pub fn memory_guard_size(&mut self, bytes: u64) -> &mut Config {
+        self.memory.guard = bytes;
+        self
+    }
+
+    /// Whether out-of-bounds accesses are caught by signals (see
+    /// [`signals_based_traps`](Config::signals_based_traps)).
+    pub fn get_signals_based_traps(&self) -> bool {
+        self.memory.signals_based_traps
     }
 
     /// Selects how code runs.
@@ -172,22 +224,44 @@ impl Config {
     pub(crate) fn code_options(&self) -> kiln_frontend::Options {
         self.code
     }
+
+    /// How memories are laid out and checked.
+    pub(crate) fn memory(&self) -> &MemoryConfig {
+        &self.memory
+    }
 }
 
 /// A compilation environment: a [`Config`] shared by the modules and stores
-/// that use it, and the epoch counter of its stores.
-#[derive(Clone, Debug, Default)]
+/// that use it, the epoch counter of its stores, and, for the compiler
+/// strategy, the machine backend for this CPU.
+#[derive(Clone)]
 pub struct Engine {
     config: Arc<Config>,
     epochs: Arc<EngineEpochs>,
+    backend: Option<Arc<dyn Backend>>,
 }
 
 impl Engine {
     /// An engine with the given configuration.
     pub fn new(config: &Config) -> Engine {
+        let backend = match config.strategy {
+            Strategy::Compiler => crate::code::native_backend(),
+            Strategy::Interpreter | Strategy::Ssa => None,
+        };
         Engine {
             config: Arc::new(config.clone()),
             epochs: Arc::default(),
+            backend,
+        }
+    }
+
+    /// What the code of this engine's modules relies on for every memory it
+    /// uses (see [`MemoryConfig::guarded_bytes`]); the interpreter relies on
+    /// nothing.
+    pub(crate) fn memory_guarded_bytes(&self) -> u64 {
+        match self.config.strategy {
+            Strategy::Interpreter => 0,
+            Strategy::Ssa | Strategy::Compiler => self.config.memory.guarded_bytes(),
         }
     }
 
@@ -225,5 +299,29 @@ impl Engine {
     /// The epoch counter and the stores that follow it.
     pub(crate) fn epochs(&self) -> &EngineEpochs {
         &self.epochs
+    }
+
+    /// The machine backend the compiler strategy uses.
+    pub(crate) fn backend(&self) -> Result<&dyn Backend> {
+        self.backend.as_deref().ok_or_else(|| {
+            Error::Unsupported(
+                "the compiler has no backend for this CPU yet; use the interpreter".into(),
+            )
+        })
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(&Config::default())
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("backend", &self.backend.as_ref().map(|b| b.name()))
+            .finish()
     }
 }

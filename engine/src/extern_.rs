@@ -118,8 +118,10 @@ pub struct Memory {
 impl Memory {
     /// A new zeroed memory of type `ty`.
     pub fn new<T>(mut store: impl AsContextMut<Data = T>, ty: MemoryType) -> Result<Memory> {
-        let inner = &mut store.as_context_mut().inner;
-        let data = MemoryData::new(ty, inner.limits.max_memory_pages).ok_or_else(|| {
+        let store = store.as_context_mut();
+        let style = store.engine().config().memory().style(&ty);
+        let inner = &mut store.inner;
+        let data = MemoryData::new(ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
             Error::Limit(format!(
                 "memory of {} pages exceeds the limit or cannot be allocated",
                 ty.limits.min
@@ -152,7 +154,7 @@ impl Memory {
 
     /// The memory's bytes.
     pub fn data_slice<'a, T: 'a>(&self, store: &'a impl AsContext<Data = T>) -> &'a [u8] {
-        &self.data(store).bytes
+        self.data(store).bytes()
     }
 
     /// The memory's bytes, mutably.
@@ -160,12 +162,12 @@ impl Memory {
         &self,
         store: &'a mut impl AsContextMut<Data = T>,
     ) -> &'a mut [u8] {
-        &mut self.data_mut(store).bytes
+        self.data_mut(store).bytes_mut()
     }
 
     /// The size in bytes.
     pub fn data_size(&self, store: impl AsContext) -> usize {
-        self.data(&store).bytes.len()
+        self.data(&store).bytes().len()
     }
 
     /// The size in 64 KiB pages.
@@ -182,7 +184,7 @@ impl Memory {
 
     /// Copies bytes starting at `offset` into `buf`.
     pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<()> {
-        let bytes = &self.data(&store).bytes;
+        let bytes = self.data(&store).bytes();
         let src = offset
             .checked_add(buf.len())
             .and_then(|end| bytes.get(offset..end))
@@ -198,7 +200,7 @@ impl Memory {
 
     /// Copies `buf` into the memory starting at `offset`.
     pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<()> {
-        let bytes = &mut self.data_mut(&mut store).bytes;
+        let bytes = self.data_mut(&mut store).bytes_mut();
         let dst = offset
             .checked_add(buf.len())
             .and_then(|end| bytes.get_mut(offset..end))
@@ -232,7 +234,7 @@ impl Memory {
     ) -> (&'a mut [u8], &'a mut T) {
         owned(store, self.store_id, "memory");
         let (inner, data) = store.as_context_mut().inner_and_data_mut();
-        (&mut inner.memories[self.index as usize].bytes, data)
+        (inner.memories[self.index as usize].bytes_mut(), data)
     }
 }
 

@@ -54,7 +54,6 @@ impl Func {
         let index = store.host_funcs.len() as u32;
         store.host_funcs.push(func);
         let func = store.inner.push_func(ty, FuncKind::Host { index });
-        #[cfg(target_arch = "x86_64")]
         if store.engine().config().get_strategy() == crate::Strategy::Compiler {
             crate::code::prepare_host_function(store, func);
         }

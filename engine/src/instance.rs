@@ -180,12 +180,37 @@ fn link_imports<T>(store: &Store<T>, module: &Module, imports: &[Extern]) -> Res
         match (given, &import.kind) {
             (Extern::Func(f), ImportKind::Func(_)) => instance.funcs.push(f.index),
             (Extern::Table(t), ImportKind::Table(_)) => instance.tables.push(t.index),
-            (Extern::Memory(m), ImportKind::Memory(_)) => instance.memories.push(m.index),
+            (Extern::Memory(m), ImportKind::Memory(_)) => {
+                check_memory_layout(store, module, m.index, &name)?;
+                instance.memories.push(m.index)
+            }
             (Extern::Global(g), ImportKind::Global(_)) => instance.globals.push(g.index),
             _ => unreachable!("kinds were matched by check_import_type"),
         }
     }
     Ok(instance)
+}
+
+/// Checks that memory `memory` has the address space the module's code
+/// relies on: a memory made by an engine with other memory settings may lack
+/// the reservation and guard region that spare the module's code its bounds
+/// checks.
+fn check_memory_layout<T>(
+    store: &Store<T>,
+    module: &Module,
+    memory: u32,
+    name: &str,
+) -> Result<()> {
+    let needed = module.engine().memory_guarded_bytes();
+    let has = store.inner.memories[memory as usize].guarded_bytes();
+    if has < needed {
+        return Err(Error::Link(format!(
+            "import {name}: the module's code needs memories with {needed} bytes of \
+             reservation and guard, the memory has {has} (it was made with other \
+             memory settings)"
+        )));
+    }
+    Ok(())
 }
 
 fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
@@ -220,13 +245,16 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
         inner.tables.push(table);
         instance.tables.push((inner.tables.len() - 1) as u32);
     }
+    let memory_config = module.engine().config().memory();
     for ty in &info.memories[info.num_imported_memories as usize..] {
-        let memory = MemoryData::new(*ty, inner.limits.max_memory_pages).ok_or_else(|| {
-            Error::Instantiate(format!(
-                "memory of {} pages exceeds the limit or cannot be allocated",
-                ty.limits.min
-            ))
-        })?;
+        let style = memory_config.style(ty);
+        let memory =
+            MemoryData::new(*ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
+                Error::Instantiate(format!(
+                    "memory of {} pages exceeds the limit or cannot be allocated",
+                    ty.limits.min
+                ))
+            })?;
         inner.memories.push(memory);
         instance.memories.push((inner.memories.len() - 1) as u32);
     }

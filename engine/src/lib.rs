@@ -24,7 +24,6 @@
 //! WASI preview 1 programs run through [`wasi`].
 
 mod call;
-#[cfg(target_arch = "x86_64")]
 mod code;
 mod config;
 mod error;
@@ -36,6 +35,11 @@ mod limits;
 mod linker;
 mod module;
 mod runtime;
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod signals;
 mod ssa_tier;
 mod store;
 mod types;

@@ -54,7 +54,7 @@ enum DeadlineBehavior<T> {
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) host_funcs: Vec<HostFunc<T>>,
-    engine: Engine,
+    pub(crate) engine: Engine,
     deadline_behavior: DeadlineBehavior<T>,
     data: T,
 }

@@ -7,12 +7,23 @@ fn engine() -> Engine {
     Engine::default()
 }
 
-/// An engine of every strategy, for behaviour all of them must share.
+/// Whether kiln has a compiler backend for the CPU the tests run on.
+const HAS_COMPILER: bool = cfg!(target_arch = "x86_64");
+
+/// An engine of every strategy this CPU has, and for the strategies that
+/// compile, with guard pages and with explicit bounds checks, for behaviour
+/// all of them must share.
 fn every_engine() -> Vec<Engine> {
-    [Strategy::Interpreter, Strategy::Ssa, Strategy::Compiler]
-        .into_iter()
-        .map(|strategy| Engine::new(Config::new().strategy(strategy)))
-        .collect()
+    let compiler = HAS_COMPILER.then_some(Strategy::Compiler);
+    let mut engines = vec![Engine::new(Config::new().strategy(Strategy::Interpreter))];
+    for strategy in [Strategy::Ssa].into_iter().chain(compiler) {
+        for signals in [true, false] {
+            let mut config = Config::new();
+            config.strategy(strategy).signals_based_traps(signals);
+            engines.push(Engine::new(&config));
+        }
+    }
+    engines
 }
 
 fn instantiate(store: &mut Store<()>, wat: &str) -> Instance {
@@ -106,8 +117,11 @@ fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
     let instance = instantiate(
         &mut store,
         r#"(module
+            (memory 1)
             (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
-            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0))))"#,
+            (func $outer (export "divide") (param i32) (result i32) (call $inner (local.get 0)))
+            (func $load (param i32) (result i32) (i32.load offset=4 (local.get 0)))
+            (func $loader (export "load") (param i32) (result i32) (call $load (local.get 0))))"#,
     );
     let divide = instance
         .get_typed_func::<i32, i32>(&store, "divide")
@@ -123,6 +137,18 @@ fn traps_carry_their_code_and_a_named_backtrace_on(engine: &Engine) {
         .collect();
     assert_eq!(names, [Some("inner"), Some("outer")]);
     assert!(err.to_string().contains("integer divide by zero"));
+
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    assert_eq!(load.call(&mut store, 65528).unwrap(), 0);
+    let err = load.call(&mut store, 65529).unwrap_err();
+    let trap = err.as_trap().expect("a trap");
+    assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("load"), Some("loader")]);
 }
 
 #[test]
@@ -167,7 +193,12 @@ fn every_trap_code_is_reported_on(engine: &Engine) {
         let func = instance.get_typed_func::<(), ()>(&store, name).unwrap();
         let err = func.call(&mut store, ()).unwrap_err();
         let strategy = engine.config().get_strategy();
-        assert_eq!(err.trap_code(), Some(code), "export {name} on {strategy:?}");
+        let signals = engine.config().get_signals_based_traps();
+        assert_eq!(
+            err.trap_code(),
+            Some(code),
+            "export {name} on {strategy:?} (signals {signals})"
+        );
     }
 }
 
@@ -195,7 +226,24 @@ fn call_depth_limit_turns_deep_recursion_into_a_trap() {
 }
 
 #[test]
+fn the_compiler_is_the_default_where_it_has_a_backend_and_unsupported_elsewhere() {
+    let default = Config::new().get_strategy();
+    let compiler = Engine::new(Config::new().strategy(Strategy::Compiler));
+    let module = Module::new(&compiler, "(module (func (export \"f\")))");
+    if HAS_COMPILER {
+        assert_eq!(default, Strategy::Compiler);
+        assert!(module.is_ok());
+    } else {
+        assert_eq!(default, Strategy::Interpreter);
+        assert!(matches!(module, Err(Error::Unsupported(_))), "{module:?}");
+    }
+}
+
+#[test]
 fn native_stack_limit_turns_deep_recursion_into_a_trap_in_compiled_code() {
+    if !HAS_COMPILER {
+        return;
+    }
     let compiler = Engine::new(Config::new().strategy(Strategy::Compiler));
     let mut store = Store::new(&compiler, ());
     store.set_limits(StoreLimits {
@@ -238,6 +286,50 @@ fn memory_limit_caps_creation_and_growth() {
         .instantiate(&mut store, &big)
         .unwrap_err();
     assert!(matches!(err, Error::Instantiate(_)), "{err}");
+}
+
+#[test]
+fn memories_without_the_address_space_a_module_relies_on_are_refused() {
+    let with_checks = |signals: bool| {
+        let mut config = Config::new();
+        config
+            .strategy(if HAS_COMPILER {
+                Strategy::Compiler
+            } else {
+                Strategy::Ssa
+            })
+            .signals_based_traps(signals);
+        Engine::new(&config)
+    };
+    let (guard, explicit) = (with_checks(true), with_checks(false));
+    let wat = r#"(module (import "env" "memory" (memory 1))
+        (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#;
+    if !guard.config().get_signals_based_traps() {
+        return;
+    }
+    let relies_on_guard_pages = Module::new(&guard, wat).unwrap();
+    let checks_every_access = Module::new(&explicit, wat).unwrap();
+
+    let mut store = Store::new(&explicit, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let err = Linker::new(&explicit)
+        .define("env", "memory", memory)
+        .unwrap()
+        .instantiate(&mut store, &relies_on_guard_pages)
+        .unwrap_err();
+    assert!(matches!(err, Error::Link(_)), "{err}");
+    assert!(err.to_string().contains("`env`.`memory`"), "{err}");
+
+    let mut store = Store::new(&guard, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let instance = Linker::new(&guard)
+        .define("env", "memory", memory)
+        .unwrap()
+        .instantiate(&mut store, &checks_every_access)
+        .unwrap();
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    let err = load.call(&mut store, 65536).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds));
 }
 
 #[test]

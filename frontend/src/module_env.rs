@@ -43,12 +43,25 @@ pub struct MemoryDesc {
     /// The minimum size in 64 KiB pages from its type. Memories never shrink,
     /// so accesses below this size need no bounds check.
     pub minimum_pages: u64,
+    /// How many bytes from the memory's base either belong to the memory or
+    /// fault when touched (its address-space reservation and the guard region
+    /// after it), with the engine turning such a fault into a `heap_oob` trap;
+    /// 0 when the engine relies on explicit bounds checks only. An access that
+    /// cannot end beyond this span gets no explicit check.
+    pub guarded_bytes: u64,
 }
 
 impl MemoryDesc {
     /// The minimum size in bytes.
     pub fn minimum_bytes(&self) -> u64 {
         self.minimum_pages * 65536
+    }
+
+    /// Whether every access that ends `end` bytes (static offset plus size)
+    /// after a 32-bit address stays within [`guarded_bytes`](Self::guarded_bytes),
+    /// so that it either succeeds or faults.
+    pub fn guards(&self, end: u64) -> bool {
+        u64::from(u32::MAX) + end <= self.guarded_bytes
     }
 }
 
@@ -122,6 +135,7 @@ impl ModuleEnv {
                             TypeRef::Memory(memory) => env.memories.push(MemoryDesc {
                                 imported: true,
                                 minimum_pages: memory.initial,
+                                guarded_bytes: 0,
                             }),
                             TypeRef::Global(global) => env.globals.push(GlobalDesc {
                                 ty: ssa_type(global.content_type),
@@ -147,6 +161,7 @@ impl ModuleEnv {
                         env.memories.push(MemoryDesc {
                             imported: false,
                             minimum_pages: memory?.initial,
+                            guarded_bytes: 0,
                         });
                     }
                 }

@@ -3,6 +3,8 @@
 //! After the default pass pipeline it must equal `golden/NAME.opt.ssa`.
 //! A first line `;; options: NAME...` turns on translation options
 //! (`consume_fuel`, `epoch_interruption`, `canonicalize_nans`).
+//! A line `;; guarded_bytes: N` gives every memory that guarded span
+//! (`MemoryDesc::guarded_bytes`); without one, every access is checked.
 //! `KILN_BLESS=1 cargo test -p kiln-frontend` rewrites the `.ssa` files.
 
 use kiln_frontend::{ModuleEnv, Options, VmLayout, translate_function_with_options};
@@ -28,13 +30,24 @@ fn options_of(wat_path: &Path) -> Options {
     options
 }
 
+/// The guarded span the module's `;; guarded_bytes: N` line asks for, or 0.
+fn guarded_bytes_of(wat_path: &Path) -> u64 {
+    let text = fs::read_to_string(wat_path).expect("read the module");
+    text.lines()
+        .find_map(|line| line.strip_prefix(";; guarded_bytes:"))
+        .map_or(0, |n| n.trim().parse().expect("a byte count"))
+}
+
 /// The translation of every function, and the same after the default pipeline.
 fn translate_module(wat_path: &Path) -> (String, String) {
     let wasm = wat::parse_file(wat_path).unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
     wasmparser::Validator::new()
         .validate_all(&wasm)
         .unwrap_or_else(|e| panic!("{}: {e}", wat_path.display()));
-    let (env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
+    let (mut env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
+    for memory in &mut env.memories {
+        memory.guarded_bytes = guarded_bytes_of(wat_path);
+    }
     let layout = VmLayout::new(&env);
     let options = options_of(wat_path);
     let (mut text, mut optimized) = (String::new(), String::new());

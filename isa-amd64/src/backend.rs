@@ -2,10 +2,10 @@
 //! kiln's [`Backend`] trait.
 
 use crate::regs::machine_env;
-use crate::{Features, emit, lower};
+use crate::{Features, emit, lower, trampolines};
 use kiln_regalloc::{MachineEnv, Stats, allocate};
-use kiln_ssa::Function;
 use kiln_ssa::target::{Backend, CompileError, CompiledFunction};
+use kiln_ssa::{Function, Signature};
 
 /// What a function compiled to, for people and for tests that check the
 /// instruction selection.
@@ -87,5 +87,13 @@ impl Backend for Amd64Backend {
 
     fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
         self.compile_function(func, false).map(|(code, _)| code)
+    }
+
+    fn entry_trampoline(&self, sig: &Signature) -> CompiledFunction {
+        trampolines::entry_trampoline(sig)
+    }
+
+    fn host_exit_trampoline(&self, sig: &Signature) -> CompiledFunction {
+        trampolines::host_exit_trampoline(sig)
     }
 }

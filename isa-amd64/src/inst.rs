@@ -1,6 +1,6 @@
 //! Machine instructions on virtual registers.
 //!
-//! Each [`MachInst`] is one x86-64 instruction or a short fixed sequence
+//! Each [`Amd64Inst`] is one x86-64 instruction or a short fixed sequence
 //! (a compare fused with its jump, a division with its wasm checks). Its
 //! register operands are kept beside it as allocator [`Operand`](kiln_regalloc::Operand)s, in the
 //! order each variant documents; emission reads their allocated locations
@@ -8,6 +8,7 @@
 
 use crate::encode::Size;
 use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp};
+use kiln_machinst::MachInst;
 use kiln_ssa::{Helper, TrapCode};
 
 /// How the flags of a fused compare are set. The compared values are the
@@ -62,6 +63,11 @@ pub struct AddrMode {
     pub index_shift: Option<u8>,
     /// The displacement.
     pub disp: i32,
+    /// Whether the address lies in linear memory, relying on guard pages
+    /// where no explicit check precedes it: emission records an access
+    /// through it as a fault site, which resumes at the `HeapOutOfBounds`
+    /// trap stub.
+    pub heap: bool,
 }
 
 /// What a load reads and how it extends it.
@@ -127,7 +133,7 @@ pub enum Callee {
 
 /// One machine instruction; the comment of each variant gives its operands.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum MachInst {
+pub enum Amd64Inst {
     /// Defines the register parameters: one fixed def each.
     Args,
     /// Reads incoming stack parameter `slot`: `[def: Reg]`.
@@ -145,7 +151,7 @@ pub enum MachInst {
     },
     /// `a op imm`: `[a: Reg, def: Reuse(0)]`.
     AluImm { op: AluOp, size: Size, imm: i32 },
-    /// `imul a, b`: operands as for [`MachInst::Alu`].
+    /// `imul a, b`: operands as for [`Amd64Inst::Alu`].
     Imul { size: Size, mem: Option<AddrMode> },
     /// `imul dst, a, imm`: `[a: Any, def: Reg]`.
     ImulImm { size: Size, imm: i32 },
@@ -184,7 +190,7 @@ pub enum MachInst {
     Load { op: LoadOp, addr: AddrMode },
     /// `[address..., value: Reg]` (no value operand for immediates).
     Store { op: StoreOp, addr: AddrMode },
-    /// `a = a op b`: operands as for [`MachInst::Alu`].
+    /// `a = a op b`: operands as for [`Amd64Inst::Alu`].
     Sse {
         op: SseOp,
         width: FloatWidth,
@@ -247,4 +253,45 @@ pub enum MachInst {
     },
     /// Unconditional trap.
     Trap { code: TrapCode },
+}
+
+impl MachInst for Amd64Inst {
+    fn args() -> Amd64Inst {
+        Amd64Inst::Args
+    }
+
+    fn stack_arg(slot: u32) -> Amd64Inst {
+        Amd64Inst::StackArg { slot }
+    }
+
+    fn jump() -> Amd64Inst {
+        Amd64Inst::Jump
+    }
+
+    fn is_jump(&self) -> bool {
+        *self == Amd64Inst::Jump
+    }
+
+    fn is_pure(&self) -> bool {
+        matches!(
+            self,
+            Amd64Inst::Const { .. }
+                | Amd64Inst::FloatConst { .. }
+                | Amd64Inst::Alu { .. }
+                | Amd64Inst::AluImm { .. }
+                | Amd64Inst::Imul { .. }
+                | Amd64Inst::ImulImm { .. }
+                | Amd64Inst::Lea { .. }
+                | Amd64Inst::ShiftCl { .. }
+                | Amd64Inst::ShiftImm { .. }
+                | Amd64Inst::IntUnary { .. }
+                | Amd64Inst::CondSet { .. }
+                | Amd64Inst::CondMove { .. }
+                | Amd64Inst::FloatCondMove { .. }
+                | Amd64Inst::Sse { .. }
+                | Amd64Inst::FloatSign { .. }
+                | Amd64Inst::MovToFloat { .. }
+                | Amd64Inst::MovFromFloat { .. }
+        )
+    }
 }

@@ -3,13 +3,18 @@
 //! A function goes through:
 //!
 //! 1. `lower`: SSA to machine instructions (`inst`) on virtual
-//!    registers, by pattern matching on the use-def graph (`vcode`);
+//!    registers, by pattern matching on the use-def graph, through the
+//!    shared lowering driver of `kiln-machinst` into its `VCode`;
 //! 2. `kiln_regalloc::allocate`: registers, spills and moves;
-//! 3. `emit`: frame, instructions and trap stubs, through the assembler
-//!    ([`encode`]) into a [`CompiledFunction`](kiln_ssa::target::CompiledFunction).
+//! 3. `emit`: prologue, instructions, edits and trap stubs, through the
+//!    shared emission driver and the assembler ([`encode`]) into a
+//!    [`CompiledFunction`](kiln_ssa::target::CompiledFunction).
 //!
-//! `abi` fixes the internal calling convention; [`trampolines`] connect
-//! it to the engine. The README gives the contract with the engine.
+//! Only what is true of x86-64 lives here: the instructions, their
+//! selection and encoding, the registers (`regs`, `abi`), the frame's
+//! prologue and epilogue, trap stubs, and the [`trampolines`] that connect
+//! compiled code to the engine. The README gives the x86-64 side of the
+//! contract with the engine; `kiln-machinst`'s README gives the rest.
 
 #![warn(missing_docs)]
 
@@ -21,7 +26,6 @@ mod inst;
 mod lower;
 pub mod regs;
 pub mod trampolines;
-mod vcode;
 
 pub use backend::{Amd64Backend, Listing};
 pub use trampolines::{entry_trampoline, host_exit_trampoline};
@@ -40,14 +44,19 @@ pub struct Features {
 }
 
 impl Features {
-    /// The features of the CPU this process runs on.
+    /// The features of the CPU this process runs on; only the baseline
+    /// when it is not an x86-64 CPU (the code can be generated there, not
+    /// run).
     pub fn detect() -> Features {
-        Features {
+        #[cfg(target_arch = "x86_64")]
+        return Features {
             sse41: std::arch::is_x86_feature_detected!("sse4.1"),
             popcnt: std::arch::is_x86_feature_detected!("popcnt"),
             lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
             bmi1: std::arch::is_x86_feature_detected!("bmi1"),
-        }
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        Features::baseline()
     }
 
     /// Only what every x86-64 CPU has: the fallback sequences everywhere.

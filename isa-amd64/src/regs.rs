@@ -57,14 +57,14 @@ pub const CALLEE_SAVED: [Gpr; 5] = [RBX, R12, R13, R14, R15];
 
 impl Gpr {
     /// The allocator's name for this register.
-    pub fn preg(self) -> PReg {
+    pub const fn preg(self) -> PReg {
         PReg::new(self.0, RegClass::Int)
     }
 }
 
 impl Xmm {
     /// The allocator's name for this register.
-    pub fn preg(self) -> PReg {
+    pub const fn preg(self) -> PReg {
         PReg::new(self.0, RegClass::Float)
     }
 }

@@ -1,31 +1,30 @@
 //! The two trampolines between the engine and compiled code:
 //!
-//! - [`entry_trampoline`]: Rust calls wasm. Callable as
-//!   `extern "sysv64" fn(callee: *const u8, vmctx: *mut u8, values: *mut u64) -> u32`;
-//!   it returns 0, or `1 + trap code` when the callee trapped.
+//! - [`entry_trampoline`]: Rust calls wasm. Callable as an
+//!   [`EntryTrampoline`](kiln_machinst::runtime::EntryTrampoline)
+//!   (`extern "C"`, which is SysV on x86-64 Linux); it returns 0, or
+//!   `1 + trap code` when the callee trapped.
 //! - [`host_exit_trampoline`]: wasm calls the host. It speaks the internal
 //!   convention and calls the shim of the host-function record its `vmctx`
 //!   points to.
 //!
 //! Both take the wasm signature without the `vmctx` parameter.
 
-use crate::abi::{self, Location};
-use crate::emit::{RUNTIME_ENTRY_SP, RUNTIME_STACK_LIMIT, RUNTIME_TRAP_CODE};
+use crate::abi::INTERNAL;
 use crate::encode::opcodes::{AluOp, Cond, FloatWidth, SseOp};
 use crate::encode::{Assembler, Mem, Size};
 use crate::regs::{R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, gpr, xmm};
+use kiln_machinst::runtime::{host_record, vm_runtime};
+use kiln_machinst::{Location, stack_slots};
 use kiln_regalloc::{PReg, RegClass};
 use kiln_ssa::target::CompiledFunction;
 use kiln_ssa::{Signature, TrapCode, Type};
-
-/// Offset of the shim in a host-function record.
-pub const HOST_RECORD_SHIM: i32 = 8;
 
 /// The locations of the wasm parameters (the `vmctx` comes first, in `rdi`).
 fn wasm_param_locations(sig: &Signature) -> Vec<Location> {
     let mut types = vec![Type::PTR];
     types.extend(&sig.params);
-    abi::param_locations(&types).split_off(1)
+    INTERNAL.param_locations(&types).split_off(1)
 }
 
 /// Loads the value of type `ty` at `from` into `reg`: `i32` zero-extended,
@@ -67,10 +66,10 @@ fn store_value(asm: &mut Assembler, ty: Type, reg: PReg, to: Mem) {
 /// new `entry_sp`; then the callee's stack arguments and result area,
 /// sized so that `rsp` is 16-byte aligned at the call.
 pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
-    let results = abi::result_locations(&sig.results);
+    let results = INTERNAL.result_locations(&sig.results);
     let locations = wasm_param_locations(sig);
-    let stack_params = abi::stack_slots(&locations) as i32;
-    let slots = stack_params + abi::stack_slots(&results) as i32;
+    let stack_params = stack_slots(&locations) as i32;
+    let slots = stack_params + stack_slots(&results) as i32;
     let stack_area = ((8 * slots + 8 + 15) & !15) - 8;
     let mut asm = Assembler::new();
     let (landing, restore) = (asm.new_label(), asm.new_label());
@@ -85,11 +84,11 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
     asm.mov(Size::S64, R13, RSI);
     asm.mov(Size::S64, R14, RDX);
     asm.load(Size::S64, R15, Mem::at(R13, 0));
-    asm.push_mem(Mem::at(R15, RUNTIME_ENTRY_SP));
+    asm.push_mem(Mem::at(R15, vm_runtime::ENTRY_SP));
     asm.push(R15);
     asm.lea(Size::S64, RAX, Mem::Label(landing));
     asm.push(RAX);
-    asm.store(Size::S64, Mem::at(R15, RUNTIME_ENTRY_SP), RSP);
+    asm.store(Size::S64, Mem::at(R15, vm_runtime::ENTRY_SP), RSP);
     asm.alu_imm(AluOp::Sub, Size::S64, RSP, stack_area);
     for (i, (&ty, location)) in sig.params.iter().zip(&locations).enumerate() {
         let value = Mem::at(R14, 8 * i as i32);
@@ -127,12 +126,12 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
     asm.jmp(restore);
     asm.bind(landing);
     asm.load(Size::S64, R15, Mem::at(RSP, 0));
-    asm.load(Size::S32, RAX, Mem::at(R15, RUNTIME_TRAP_CODE));
+    asm.load(Size::S32, RAX, Mem::at(R15, vm_runtime::TRAP_CODE));
     asm.alu_imm(AluOp::Add, Size::S32, RAX, 1);
     asm.bind(restore);
     asm.pop(R15);
     asm.pop(RCX);
-    asm.store(Size::S64, Mem::at(R15, RUNTIME_ENTRY_SP), RCX);
+    asm.store(Size::S64, Mem::at(R15, vm_runtime::ENTRY_SP), RCX);
     for reg in [R15, R14, R13, R12, RBX, RCX, RBP] {
         asm.pop(reg);
     }
@@ -144,15 +143,16 @@ pub fn entry_trampoline(sig: &Signature) -> CompiledFunction {
 /// `vmctx`): called with the internal convention, its `vmctx` pointing to
 /// a host-function record `{ runtime: *mut VmRuntime, shim }`. It stores
 /// the arguments into an array of 8-byte slots, calls
-/// `shim(record, values, caller_vmctx) -> u32` (SysV; the caller's `vmctx` is
+/// `shim(record, values, caller_vmctx) -> u32` (a
+/// [`HostShim`](kiln_machinst::runtime::HostShim); the caller's `vmctx` is
 /// read from its frame at `[rbp - 8]`, and is null when the caller is an
 /// entry trampoline), traps with code `status - 1` when
 /// the status is not 0, and otherwise returns the results the shim left in
 /// the same array.
 pub fn host_exit_trampoline(sig: &Signature) -> CompiledFunction {
-    let results = abi::result_locations(&sig.results);
+    let results = INTERNAL.result_locations(&sig.results);
     let locations = wasm_param_locations(sig);
-    let stack_params = abi::stack_slots(&locations) as i32;
+    let stack_params = stack_slots(&locations) as i32;
     let slots = sig.params.len().max(sig.results.len()) as i32;
     let frame = (8 + 8 * slots + 15) & !15;
     let mut asm = Assembler::new();
@@ -166,7 +166,7 @@ pub fn host_exit_trampoline(sig: &Signature) -> CompiledFunction {
         AluOp::Cmp,
         Size::S64,
         RSP,
-        Mem::at(R11, RUNTIME_STACK_LIMIT),
+        Mem::at(R11, vm_runtime::STACK_LIMIT),
     );
     asm.trap_site(TrapCode::StackOverflow);
     asm.jcc(Cond::B, overflow);
@@ -184,7 +184,7 @@ pub fn host_exit_trampoline(sig: &Signature) -> CompiledFunction {
     asm.load(Size::S64, R11, Mem::at(RBP, 0));
     asm.load(Size::S64, RDX, Mem::at(R11, -8));
     asm.mov(Size::S64, RSI, RSP);
-    asm.call_indirect(Mem::at(RDI, HOST_RECORD_SHIM));
+    asm.call_indirect(Mem::at(RDI, host_record::SHIM));
     asm.int_rm(crate::encode::opcodes::IntRmOp::Test, Size::S32, RAX, RAX);
     asm.jcc(Cond::Ne, trap);
     for (i, (&ty, location)) in sig.results.iter().zip(&results).enumerate() {
@@ -215,8 +215,8 @@ pub fn host_exit_trampoline(sig: &Signature) -> CompiledFunction {
     asm.load(Size::S64, R11, Mem::at(RBP, -8));
     asm.load(Size::S64, R11, Mem::at(R11, 0));
     asm.lea(Size::S32, RAX, Mem::at(RAX, -1));
-    asm.store(Size::S32, Mem::at(R11, RUNTIME_TRAP_CODE), RAX);
-    asm.load(Size::S64, RSP, Mem::at(R11, RUNTIME_ENTRY_SP));
+    asm.store(Size::S32, Mem::at(R11, vm_runtime::TRAP_CODE), RAX);
+    asm.load(Size::S64, RSP, Mem::at(R11, vm_runtime::ENTRY_SP));
     asm.ret();
     asm.finish()
 }

@@ -6,10 +6,12 @@
 mod support;
 
 use kiln_isa_amd64::{Amd64Backend, Features, Listing};
+use kiln_ssa::TrapCode;
 
-/// Compiles the single function of `wat` and returns its listing.
-fn listing_with(backend: &Amd64Backend, wat: &str) -> Listing {
-    let (_, _, functions) = support::ssa_functions(wat);
+/// Compiles the last function of `wat`, whose memories have a guarded span
+/// of `guarded_bytes`, and returns its listing.
+fn listing_guarded(backend: &Amd64Backend, wat: &str, guarded_bytes: u64) -> Listing {
+    let (_, _, functions) = support::ssa_functions_guarded(wat, guarded_bytes);
     let func = functions.last().expect("a function");
     let (_, listing) = backend
         .compile_with_listing(func)
@@ -17,8 +19,19 @@ fn listing_with(backend: &Amd64Backend, wat: &str) -> Listing {
     listing
 }
 
+/// The listing of the last function of `wat` with guard pages, the
+/// engine's default.
+fn listing_with(backend: &Amd64Backend, wat: &str) -> Listing {
+    listing_guarded(backend, wat, support::DEFAULT_GUARDED_BYTES)
+}
+
 fn listing(wat: &str) -> Listing {
     listing_with(&Amd64Backend::new(), wat)
+}
+
+/// The listing with an explicit bounds check before every memory access.
+fn listing_explicit(wat: &str) -> Listing {
+    listing_guarded(&Amd64Backend::new(), wat, 0)
 }
 
 /// Asserts that some line contains each of `present` and no line contains
@@ -112,6 +125,112 @@ fn a_simple_loop_does_not_spill() {
 }
 
 #[test]
+fn guard_pages_leave_accesses_unchecked_unless_the_offset_passes_the_guard() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32) (result i32) (i32.load offset=33554429 (local.get 0))))",
+    );
+    check(&l, &["*1+0x1fffffd]"], &[" ja ", "cmov"]);
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32) (result i32) (i32.load offset=33554430 (local.get 0))))",
+    );
+    check(&l, &[" ja ", "cmova"], &[]);
+}
+
+#[test]
+fn every_heap_access_is_a_fault_site_that_resumes_at_the_heap_stub() {
+    let (_, _, functions) = support::ssa_functions_guarded(
+        "(module (memory 1) (global $g (mut i64) (i64.const 0))
+          (func (param i32) (result i64)
+            (i32.store8 offset=3 (local.get 0) (i32.const 1))
+            (global.set $g (i64.load offset=8 (local.get 0)))
+            (i64.add (global.get $g) (i64.load offset=16 (local.get 0)))))",
+        support::DEFAULT_GUARDED_BYTES,
+    );
+    let (compiled, l) = Amd64Backend::new()
+        .compile_with_listing(&functions[0])
+        .unwrap();
+    let offset_of = |line: &str| u32::from_str_radix(line.split_whitespace().next().unwrap(), 16);
+    let lines: Vec<&str> = l.text.lines().collect();
+    let faults: Vec<_> = compiled
+        .trap_sites
+        .iter()
+        .filter_map(|site| Some((site.offset, site.code, site.fault_stub?)))
+        .collect();
+    let accesses: Vec<&str> = faults
+        .iter()
+        .map(|&(offset, ..)| {
+            let at = |line: &&&str| offset_of(line) == Ok(offset) && !line.ends_with(':');
+            *lines
+                .iter()
+                .find(at)
+                .expect("an instruction at the fault site")
+        })
+        .collect();
+    assert_eq!(accesses.len(), 3, "{}", l.text);
+    for (access, displacement) in accesses.iter().zip(["+0x3]", "+0x8]", "+0x10]"]) {
+        assert!(access.contains(displacement), "{access}:\n{}", l.text);
+    }
+    let stub = faults[0].2;
+    assert!(
+        faults
+            .iter()
+            .all(|&(_, code, s)| code == TrapCode::HeapOutOfBounds && s == stub)
+    );
+    let stub_line = lines
+        .iter()
+        .position(|line| offset_of(line) == Ok(stub) && !line.trim_end().ends_with(':'))
+        .expect("the stub");
+    assert!(
+        lines[stub_line..stub_line + 3]
+            .iter()
+            .any(|line| line.contains("mov dword [r11+0x10], 0x1")),
+        "the stub records HeapOutOfBounds:\n{}",
+        l.text
+    );
+}
+
+#[test]
+fn explicit_checks_clamp_the_address_with_a_conditional_move() {
+    let l = listing_explicit(
+        "(module (memory 1)
+          (func (param i32) (result i32) (i32.load offset=8 (local.get 0))))",
+    );
+    let lines: Vec<&str> = l.text.lines().collect();
+    let position = |pattern: &str| {
+        lines
+            .iter()
+            .position(|line| line.contains(pattern))
+            .unwrap_or_else(|| panic!("expected `{pattern}` in:\n{}", l.text))
+    };
+    let (check, clamp) = (position(" ja "), position("cmova"));
+    assert!(check < clamp, "the check comes first:\n{}", l.text);
+    assert!(
+        lines[clamp + 1..]
+            .iter()
+            .any(|line| line.contains("mov eax, [")),
+        "the access uses the clamped address:\n{}",
+        l.text
+    );
+    let compares = lines.iter().filter(|line| line.contains("cmp ")).count();
+    assert_eq!(
+        compares, 3,
+        "the stack check, the bounds check, its guard:\n{}",
+        l.text
+    );
+}
+
+#[test]
+fn call_indirect_clamps_the_table_element_with_a_conditional_move() {
+    let l = listing(
+        "(module (type $v (func)) (table 4 funcref)
+          (func (param i32) (call_indirect (type $v) (local.get 0))))",
+    );
+    check(&l, &[" jae ", "cmovae"], &[]);
+}
+
+#[test]
 fn heap_accesses_use_base_index_displacement() {
     let l = listing(
         "(module (memory 1)
@@ -122,7 +241,7 @@ fn heap_accesses_use_base_index_displacement() {
 
 #[test]
 fn one_bounds_check_covers_nearby_accesses() {
-    let l = listing(
+    let l = listing_explicit(
         "(module (memory 1)
           (func (param i32) (result i32)
             (i32.add (i32.load offset=8 (local.get 0)) (i32.load offset=4 (local.get 0)))))",
@@ -235,13 +354,13 @@ fn loads_fold_into_arithmetic() {
         "(module (memory 1) (func (param i32 i64) (result i64)
            (i64.add (local.get 1) (i64.load offset=8 (local.get 0)))))",
     );
-    check(&l, &["add rax, ["], &[]);
-    let heap_reads = l
+    let heap_reads: Vec<&str> = l
         .text
         .lines()
         .filter(|line| line.contains("*1+0x8]"))
-        .count();
-    assert_eq!(heap_reads, 1, "{}", l.text);
+        .collect();
+    assert_eq!(heap_reads.len(), 1, "{}", l.text);
+    assert!(heap_reads[0].contains("  add r"), "{}", l.text);
     let l = listing(
         "(module (memory 1) (func (param i32 f64) (result f64)
            (f64.mul (f64.load (local.get 0)) (local.get 1))))",

@@ -306,7 +306,7 @@ fn indirect_calls_check_null_and_type() {
 
 /// A host function `(i64, f64, i32) -> (f64, i32)`: returns `a + b` and
 /// `c * 2`, or traps with `Unreachable` when `c` is 13.
-extern "sysv64" fn host_add(
+extern "C" fn host_add(
     _record: *mut support::HostRecord,
     values: *mut u64,
     _caller: *mut u8,
@@ -415,7 +415,7 @@ fn many_results_module() -> String {
 
 /// The host side of [`many_results_module`]: result `k` is `k + 100` (`k * 2.5`
 /// for the floats, 0-based), after checking the argument.
-extern "sysv64" fn host_many(
+extern "C" fn host_many(
     _record: *mut support::HostRecord,
     values: *mut u64,
     _caller: *mut u8,
@@ -475,7 +475,7 @@ fn results_beyond_the_registers_use_the_result_area() {
 }
 
 /// Returns the caller's `vmctx` as its `i64` result.
-extern "sysv64" fn host_caller(
+extern "C" fn host_caller(
     _record: *mut support::HostRecord,
     values: *mut u64,
     caller: *mut u8,
@@ -514,4 +514,33 @@ fn traps_report_the_frames_to_the_hook() {
     assert_eq!(instance.trap_backtrace(), [2, 1, 0]);
     assert_eq!(instance.call(1, &[0]), Err(TrapCode::IntegerDivideByZero));
     assert_eq!(instance.trap_backtrace(), [2, 1]);
+}
+
+#[test]
+fn the_test_records_have_the_layout_of_the_contract() {
+    use kiln_machinst::runtime::{host_record, vm_runtime};
+    use std::mem::offset_of;
+    use support::{HostRecord, VmRuntime};
+    let offset = |at: i32| at as usize;
+    assert_eq!(
+        offset_of!(VmRuntime, stack_limit),
+        offset(vm_runtime::STACK_LIMIT)
+    );
+    assert_eq!(
+        offset_of!(VmRuntime, entry_sp),
+        offset(vm_runtime::ENTRY_SP)
+    );
+    assert_eq!(
+        offset_of!(VmRuntime, trap_code),
+        offset(vm_runtime::TRAP_CODE)
+    );
+    assert_eq!(
+        offset_of!(VmRuntime, trap_hook),
+        offset(vm_runtime::TRAP_HOOK)
+    );
+    assert_eq!(
+        offset_of!(HostRecord, runtime),
+        offset(host_record::RUNTIME)
+    );
+    assert_eq!(offset_of!(HostRecord, shim), offset(host_record::SHIM));
 }

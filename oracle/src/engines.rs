@@ -31,6 +31,13 @@ impl NamedEngine {
         engine
     }
 
+    /// The same engine with an explicit bounds check before every memory
+    /// access instead of guard pages.
+    pub fn with_explicit_bounds_checks(mut self) -> NamedEngine {
+        self.config.signals_based_traps(false);
+        self
+    }
+
     /// The reference interpreter, which defines correct behaviour (and fuel).
     pub fn reference() -> NamedEngine {
         NamedEngine::metered("interpreter", Strategy::Interpreter)
@@ -43,6 +50,7 @@ pub fn all_engines() -> Vec<NamedEngine> {
         NamedEngine::new("interpreter", Strategy::Interpreter),
         NamedEngine::new("ssa", Strategy::Ssa),
         NamedEngine::new("compiler", Strategy::Compiler),
+        NamedEngine::new("compiler/explicit", Strategy::Compiler).with_explicit_bounds_checks(),
         NamedEngine::metered("compiler (fuel, epochs)", Strategy::Compiler),
     ]
 }

@@ -389,6 +389,15 @@ pub enum Op {
     Fcmp(FloatCC),
     /// `args: [cond, if_nonzero, if_zero]`.
     Select,
+    /// [`Select`](Op::Select) as a Spectre guard: `args: [cond, if_nonzero,
+    /// if_zero]`, where `cond` is the out-of-bounds condition of a check that
+    /// traps before, `if_nonzero` a harmless value (null) and `if_zero` the
+    /// address an access is about to use. Architecturally it always gives
+    /// `if_zero`; its point is that a CPU that mispredicts the check still
+    /// computes with the harmless value, because backends must lower it to a
+    /// conditional move, never to a branch. It is not pure, so no pass
+    /// folds, merges or moves it; only an unused one may be removed.
+    SelectSpectreGuard,
     /// Load from `args[0] + offset`.
     Load {
         /// Width and extension.
@@ -463,10 +472,11 @@ impl Op {
         self.is_pure()
             || matches!(
                 self,
-                Op::Load {
-                    region: Region::Vm,
-                    ..
-                }
+                Op::SelectSpectreGuard
+                    | Op::Load {
+                        region: Region::Vm,
+                        ..
+                    }
             )
     }
 }

@@ -343,6 +343,7 @@ impl Cursor<'_> {
                 (op, self.value_list()?)
             }
             "select" => (Op::Select, self.value_list()?),
+            "select_spectre_guard" => (Op::SelectSpectreGuard, self.value_list()?),
             "call" => {
                 let callee = self.numbered("f")?;
                 (Op::Call { func: callee }, self.call_args()?)

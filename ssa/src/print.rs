@@ -127,6 +127,11 @@ fn write_inst(f: &mut fmt::Formatter<'_>, func: &Function, inst: Inst) -> fmt::R
         Op::Icmp(cc) => write!(f, "icmp {cc} {}, {}", args[0], args[1]),
         Op::Fcmp(cc) => write!(f, "fcmp {cc} {}, {}", args[0], args[1]),
         Op::Select => write!(f, "select {}, {}, {}", args[0], args[1], args[2]),
+        Op::SelectSpectreGuard => write!(
+            f,
+            "select_spectre_guard {}, {}, {}",
+            args[0], args[1], args[2]
+        ),
         Op::Load {
             kind,
             region,

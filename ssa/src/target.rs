@@ -6,7 +6,7 @@
 //! the code may trap ([`TrapSite`]). The vocabulary is defined once, here, so
 //! that the engine loads code of either ISA the same way.
 
-use crate::function::Function;
+use crate::function::{Function, Signature};
 use crate::ops::Helper;
 use crate::trap::TrapCode;
 use std::fmt;
@@ -63,6 +63,12 @@ pub struct TrapSite {
     pub offset: u32,
     /// Why it traps.
     pub code: TrapCode,
+    /// `None` for a jump to a trap stub. For a linear-memory access that
+    /// faults when it is out of bounds (it relies on guard pages): the offset
+    /// in [`CompiledFunction::code`] of the function's trap stub for `code`,
+    /// where the engine's signal handler makes the function resume, with the
+    /// registers of the faulting instruction, when the access faults.
+    pub fault_stub: Option<u32>,
 }
 
 /// Why a backend could not compile a function.
@@ -82,12 +88,30 @@ impl fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
-/// A machine backend: turns verified, optimized SSA into machine code.
-/// Implementations must be usable from several threads at once.
+/// A machine backend: turns verified, optimized SSA into machine code, and
+/// makes the trampolines through which the engine calls that code and
+/// that code calls the host. Implementations must be usable from several
+/// threads at once.
+///
+/// The trampolines follow the contract of `kiln-machinst`'s `runtime`
+/// module (its README tells it whole): both take the wasm signature,
+/// without the hidden `vmctx` parameter, and exchange values through an
+/// array of 8-byte slots.
 pub trait Backend: Send + Sync {
     /// Short name of the target (`"amd64"`, `"arm64"`).
     fn name(&self) -> &'static str;
 
     /// Compiles one function.
     fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError>;
+
+    /// The code the engine calls to run a compiled function of signature
+    /// `sig`: an `extern "C" fn(callee, vmctx, values) -> status`. It has
+    /// no relocations.
+    fn entry_trampoline(&self, sig: &Signature) -> CompiledFunction;
+
+    /// The code compiled functions call, with the internal convention, to
+    /// reach a host function of signature `sig`: it passes the arguments to
+    /// the shim of the host-function record its `vmctx` points to. It has
+    /// no relocations.
+    fn host_exit_trampoline(&self, sig: &Signature) -> CompiledFunction;
 }

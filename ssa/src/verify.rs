@@ -214,7 +214,7 @@ impl Verifier<'_> {
             Op::Iconst(_) | Op::Fconst(_) => (0, 1),
             Op::Unary(_) => (1, 1),
             Op::Binary(_) | Op::Icmp(_) | Op::Fcmp(_) => (2, 1),
-            Op::Select => (3, 1),
+            Op::Select | Op::SelectSpectreGuard => (3, 1),
             Op::Load { .. } => (1, 1),
             Op::Store { .. } => (2, 0),
             Op::Trap(_) | Op::Jump => (0, 0),
@@ -249,6 +249,12 @@ impl Verifier<'_> {
                     && result(0) == Some(Type::I32)
             }
             Op::Select => arg(0) == Some(Type::I32) && arg(1) == arg(2) && result(0) == arg(1),
+            Op::SelectSpectreGuard => {
+                arg(0) == Some(Type::I32)
+                    && arg(1).is_some_and(Type::is_int)
+                    && arg(1) == arg(2)
+                    && result(0) == arg(1)
+            }
             Op::Load { kind, .. } => {
                 let ty = result(0).unwrap();
                 arg(0) == Some(Type::PTR)

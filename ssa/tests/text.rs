@@ -16,6 +16,7 @@ block0(v0: i64, v1: i32, v2: f32):
     v10:i32 = select v8, v1, v3
     v11:i64 = sextend v10
     v12:i64 = load16_s heap0 v0+65535
+    v18:i64 = select_spectre_guard v8, v4, v12
     store32 heap2 v0, v11
     store vm v0+8, v12
     v13:i32, v14:f64 = call f3(v0, v1)

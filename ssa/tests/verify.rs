@@ -102,6 +102,7 @@ fn rejects_ill_typed_operations() {
          block0(v0: i32, v1: i64):
              v2:i32 = iadd v0, v1
              v3:f32 = fadd v0, v0
+             v4:f32 = select_spectre_guard v0, v3, v3
              return v2
          }",
     );
@@ -109,7 +110,7 @@ fn rejects_ill_typed_operations() {
         message
             .matches("operand or result types do not fit")
             .count(),
-        2,
+        3,
         "{message}"
     );
 }

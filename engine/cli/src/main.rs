@@ -3,6 +3,7 @@
 //! - `kiln run [OPTIONS] MODULE [ARGS...]` runs a WASI program.
 //! - `kiln wast [--engine interp] FILE...` runs WebAssembly spec test scripts.
 
+mod bounds_checks;
 mod run;
 mod wast;
 

@@ -35,6 +35,9 @@ options:
                         one per instruction; the same count on every engine)
   --timeout DURATION    stop the guest after DURATION of running (e.g. 500ms,
                         1s, 1.5s, 2m, 1h)
+  --bounds-checks KIND  how compiled code keeps memory accesses in bounds: guard
+                        (guard pages and a signal handler; the default where
+                        supported) or explicit (a check before every access)
   --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
                         (after `kiln-stats fuel_consumed=..` with --fuel)
 
@@ -60,6 +63,8 @@ struct Options {
     fuel: Option<u64>,
     /// The time limit, and how the command line wrote it.
     timeout: Option<(Duration, String)>,
+    /// What `--bounds-checks` asked for, if given.
+    bounds_checks: Option<String>,
     stats: bool,
     module: String,
     args: Vec<String>,
@@ -74,6 +79,7 @@ impl Options {
             strategy: Strategy::default(),
             fuel: None,
             timeout: None,
+            bounds_checks: None,
             stats: false,
             module: String::new(),
             args: Vec::new(),
@@ -126,6 +132,11 @@ impl Options {
                 "--timeout" => {
                     let text = value("--timeout")?;
                     options.timeout = Some((parse_duration(&text)?, text));
+                }
+                "--bounds-checks" => {
+                    let kind = value("--bounds-checks")?;
+                    crate::bounds_checks::apply(&mut Config::new(), &kind)?;
+                    options.bounds_checks = Some(kind);
                 }
                 "--stats" => options.stats = true,
                 flag if flag.starts_with('-') && flag.len() > 1 => {
@@ -181,6 +192,9 @@ fn run(options: &Options) -> ExitCode {
         .strategy(options.strategy)
         .consume_fuel(options.fuel.is_some())
         .epoch_interruption(options.timeout.is_some());
+    if let Some(kind) = &options.bounds_checks {
+        crate::bounds_checks::apply(&mut config, kind).expect("checked when parsing");
+    }
     let engine = Engine::new(&config);
     let compile_start = Instant::now();
     let module = match Module::from_file(&engine, &options.module) {
@@ -425,6 +439,7 @@ mod tests {
             "--dir",
             "/tmp::/sandbox",
             "--env=A=b",
+            "--bounds-checks=explicit",
             "--stats",
             "prog.wasm",
             "--dir",
@@ -434,6 +449,7 @@ mod tests {
         assert_eq!(options.dirs, [("/tmp".to_string(), "/sandbox".to_string())]);
         assert_eq!(options.env, [("A".to_string(), "b".to_string())]);
         assert!(options.stats);
+        assert_eq!(options.bounds_checks.as_deref(), Some("explicit"));
         assert_eq!(options.module, "prog.wasm");
         assert_eq!(options.args, ["--dir", "x"]);
     }
@@ -445,6 +461,7 @@ mod tests {
         assert!(message(&["--env", "NOVALUE", "m.wasm"]).contains("NAME=VALUE"));
         assert!(message(&["--bogus", "m.wasm"]).contains("unknown option"));
         assert!(message(&["--stats"]).contains("no module"));
+        assert!(message(&["--bounds-checks", "none", "m.wasm"]).contains("explicit, guard"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The official WebAssembly 2.0 spec suite (every file of `core-2.0/` outside
-//! `simd/`) through `kiln wast`: nothing may fail and nothing may be skipped.
+//! `simd/`) through `kiln wast` on every engine, and on the compiler with
+//! explicit bounds checks too: nothing may fail and nothing may be skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,8 +9,9 @@ fn spec_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/core-2.0")
 }
 
-/// Runs `kiln wast --engine ENGINE` over the suite and checks the summary line.
-fn run_suite(engine: &str) {
+/// Runs `kiln wast --engine ENGINE OPTIONS...` over the suite and checks the
+/// summary line.
+fn run_suite(engine: &str, options: &[&str]) {
     let dir = spec_dir();
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("skipping: the spec suite is not at {}", dir.display());
@@ -27,6 +29,7 @@ fn run_suite(engine: &str) {
 
     let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(["wast", "--engine", engine])
+        .args(options)
         .args(&files)
         .output()
         .expect("kiln runs");
@@ -38,7 +41,7 @@ fn run_suite(engine: &str) {
         .collect();
     assert!(
         output.status.success() && summary.ends_with(" 0 failed, 0 skipped"),
-        "spec suite on {engine}: {summary}\n{}\n{}",
+        "spec suite on {engine} {options:?}: {summary}\n{}\n{}",
         failures.join("\n"),
         String::from_utf8_lossy(&output.stderr)
     );
@@ -48,15 +51,20 @@ fn run_suite(engine: &str) {
 
 #[test]
 fn spec_suite_passes_on_the_interpreter() {
-    run_suite("interp");
+    run_suite("interp", &[]);
 }
 
 #[test]
 fn spec_suite_passes_on_the_ssa_engine() {
-    run_suite("ssa");
+    run_suite("ssa", &[]);
 }
 
 #[test]
 fn spec_suite_passes_on_the_compiler() {
-    run_suite("compiler");
+    run_suite("compiler", &[]);
+}
+
+#[test]
+fn spec_suite_passes_on_the_compiler_with_explicit_bounds_checks() {
+    run_suite("compiler", &["--bounds-checks", "explicit"]);
 }

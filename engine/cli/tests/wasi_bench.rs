@@ -1,5 +1,6 @@
 //! Every benchmark under `../shared/bench` (`kernels/` and `apps/`) run in its
-//! `test` configuration through `kiln run` on every engine, as `compare.py --mode test` runs
+//! `test` configuration through `kiln run` on every engine, and on the
+//! compiler with explicit bounds checks too, as `compare.py --mode test` runs
 //! it: the arguments, stdin and preopened directories of its `bench.json`,
 //! and the exact expected stdout and exit status. Each run's time is printed
 //! (`cargo test -- --nocapture` shows it).
@@ -64,9 +65,24 @@ fn name_of(dir: &Path) -> String {
 /// Fuel enough for any benchmark's test run.
 const FUEL: u64 = 1 << 60;
 
+/// The `kiln run` options of each engine configuration, by name.
+const ENGINES: &[(&str, &[&str])] = &[
+    ("compiler", &["--engine", "compiler"]),
+    (
+        "compiler/explicit",
+        &["--engine", "compiler", "--bounds-checks", "explicit"],
+    ),
+    ("interp", &["--engine", "interp"]),
+    ("ssa", &["--engine", "ssa"]),
+];
+
 /// Runs the `test` configuration of the benchmark in `dir` on `engine`; with
 /// `metered`, under `--fuel`, and returns the fuel consumed.
-fn run_benchmark(dir: &Path, engine: &str, metered: bool) -> Result<Option<u64>, String> {
+fn run_benchmark(
+    dir: &Path,
+    (engine, options): (&str, &[&str]),
+    metered: bool,
+) -> Result<Option<u64>, String> {
     let text = std::fs::read_to_string(dir.join("bench.json")).map_err(|err| err.to_string())?;
     let config = Json::parse(&text)?;
     let run = config
@@ -75,7 +91,7 @@ fn run_benchmark(dir: &Path, engine: &str, metered: bool) -> Result<Option<u64>,
         .ok_or("no `test` run")?;
     let scratch = Scratch::new("wasi-bench");
     let mut command = Command::new(kiln());
-    command.args(["run", "--engine", engine]);
+    command.arg("run").args(options);
     if metered {
         command.args(["--stats", "--fuel", &FUEL.to_string()]);
     }
@@ -162,9 +178,9 @@ fn bench_programs_give_their_expected_output() {
         "no benchmarks under {}",
         bench.display()
     );
-    let runs: Vec<(&PathBuf, &str)> = ["compiler", "interp", "ssa"]
-        .into_iter()
-        .flat_map(|engine| benchmarks.iter().map(move |dir| (dir, engine)))
+    let runs: Vec<(&PathBuf, (&str, &[&str]))> = ENGINES
+        .iter()
+        .flat_map(|&engine| benchmarks.iter().map(move |dir| (dir, engine)))
         .collect();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
@@ -173,6 +189,7 @@ fn bench_programs_give_their_expected_output() {
         for _ in 0..2 {
             scope.spawn(|| {
                 while let Some(&(dir, engine)) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let (name, _) = engine;
                     let metered = name_of(dir).starts_with("kernels/");
                     match run_benchmark(dir, engine, metered) {
                         Ok(None) => {}
@@ -181,13 +198,13 @@ fn bench_programs_give_their_expected_output() {
                             .unwrap()
                             .entry(name_of(dir))
                             .or_default()
-                            .push((engine, consumed)),
+                            .push((name, consumed)),
                         Err(why) => {
-                            println!("FAIL {} on {engine}: {why}", name_of(dir));
+                            println!("FAIL {} on {name}: {why}", name_of(dir));
                             failures
                                 .lock()
                                 .unwrap()
-                                .push(format!("{} on {engine}", name_of(dir)));
+                                .push(format!("{} on {name}", name_of(dir)));
                         }
                     }
                 }

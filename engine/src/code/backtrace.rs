@@ -26,12 +26,12 @@ fn frame_at(inner: &StoreInner, pc: u64) -> Option<FrameInfo> {
     })
 }
 
-/// The trap hook: records the wasm frames from `fp`/`pc` outwards into the
-/// store's `trap_backtrace`.
-pub(super) extern "sysv64" fn record_trap(runtime: *mut VmRuntime, fp: u64, pc: u64) {
+/// The trap hook (a `kiln_machinst::runtime::TrapHook`): records the wasm
+/// frames from `fp`/`pc` outwards into the store's `trap_backtrace`.
+pub(super) extern "C" fn record_trap(runtime: *mut u8, fp: u64, pc: u64) {
     // SAFETY: trap stubs pass the runtime record of the store running compiled
     // code, whose `inner` the entry path set to that store.
-    let inner = unsafe { &mut *(*runtime).inner };
+    let inner = unsafe { &mut *(*(runtime as *mut VmRuntime)).inner };
     let mut frames = Vec::new();
     let (mut fp, mut pc) = (fp, pc);
     while frames.len() < MAX_FRAMES {

@@ -5,13 +5,18 @@
 use super::runtime::HOST_ERROR;
 use crate::error::{Error, Result, Trap};
 use crate::store::Store;
+use kiln_machinst::runtime::{TrapHook, value_slots};
 
 /// Runs compiled wasm function `func` of the store with raw arguments.
 pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
     let funcref = store.inner.funcs[func as usize].funcref.get();
     let ty = store.inner.func_type(func).clone();
-    let entry = store.inner.trampolines.entry(funcref.type_id, &ty)?;
-    let mut values = vec![0u64; ty.params().len().max(ty.results().len())];
+    let backend = store.engine.backend()?;
+    let entry = store
+        .inner
+        .trampolines
+        .entry(backend, funcref.type_id, &ty)?;
+    let mut values = vec![0u64; value_slots(ty.params().len(), ty.results().len())];
     values[..args.len()].copy_from_slice(args);
 
     let inner = &store.inner;
@@ -28,13 +33,22 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
     unsafe {
         (*inner_ptr).runtime.set(crate::runtime::VmRuntime {
             stack_limit,
-            trap_hook: super::backtrace::record_trap as extern "sysv64" fn(_, _, _) as usize as u64,
+            trap_hook: super::backtrace::record_trap as TrapHook as usize as u64,
             inner: inner_ptr,
             store: store_ptr as *mut (),
             epoch_hook: Some(super::runtime::run_epoch_deadline::<T>),
             ..runtime
         })
     };
+    // Until the trampoline returns, a fault at a trap site of compiled code
+    // on this thread is this store's.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    // SAFETY: as above.
+    let activation = crate::signals::Activation::wasm(unsafe { (*inner_ptr).runtime.ptr() })
+        .map_err(|err| Error::Host(format!("cannot set up the signal stack: {err}")))?;
     // SAFETY: `entry` is the entry trampoline for the callee's signature, the
     // callee's code and context come from its function reference, and `values`
     // has the slots the trampoline reads and writes.
@@ -45,6 +59,11 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
             values.as_mut_ptr(),
         )
     };
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    drop(activation);
     if status == 0 {
         values.truncate(ty.results().len());
         return Ok(values);

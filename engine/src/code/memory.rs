@@ -177,7 +177,7 @@ impl CodeMemory {
     }
 }
 
-#[cfg(all(test, target_arch = "x86_64"))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use kiln_ssa::target::{Relocation, RelocationTarget};
@@ -190,12 +190,12 @@ mod tests {
         }
     }
 
-    extern "sysv64" fn seven() -> u32 {
-        7
-    }
-
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn calls_between_functions_and_to_far_helpers_are_patched() {
+        extern "C" fn seven() -> u32 {
+            7
+        }
         let call_at_1 = |target| Relocation {
             offset: 1,
             kind: RelocationKind::X86PcRel4,
@@ -221,15 +221,15 @@ mod tests {
         let memory = CodeMemory::new(&functions, |_, relocation| match relocation.target {
             RelocationTarget::Function(index) => Target::Function(index as usize),
             RelocationTarget::Helper(_) => {
-                Target::Address(seven as extern "sysv64" fn() -> u32 as usize as u64)
+                Target::Address(seven as extern "C" fn() -> u32 as usize as u64)
             }
         })
         .unwrap();
         let results: Vec<u32> = (0..3)
             .map(|index| {
-                // SAFETY: each function follows the sysv64 convention for
+                // SAFETY: each function follows the C convention (SysV) for
                 // `fn() -> u32` and only calls code that does too.
-                let entry: extern "sysv64" fn() -> u32 =
+                let entry: extern "C" fn() -> u32 =
                     unsafe { std::mem::transmute(memory.function(index)) };
                 entry()
             })

@@ -5,26 +5,36 @@
 //! ([`trampolines`]), host functions called from compiled code ([`host`]), and
 //! the way in ([`enter`]).
 //!
-//! Only x86-64 has a backend so far, so this module exists only there; on other
-//! hosts the compiler strategy reports [`Error::Unsupported`].
+//! The engine reaches the backend only through `kiln_ssa::target::Backend`,
+//! chosen for the CPU by [`target`]; on a CPU without a backend the compiler
+//! strategy reports [`Error::Unsupported`]. Compiled code and the engine call
+//! each other as `extern "C"` functions, following the contract of
+//! `kiln_machinst::runtime`.
 
 mod backtrace;
 mod enter;
+mod faults;
 mod host;
 mod memory;
 mod runtime;
+mod target;
 mod trampolines;
 
 pub(crate) use enter::call;
+pub(crate) use target::{has_native_backend, native_backend};
 pub(crate) use trampolines::{Trampolines, prepare_host_function};
 
 use crate::error::{Error, Result};
 use crate::ssa_tier::Source;
+use faults::FaultTable;
+use kiln_ssa::target::{Backend, RelocationTarget};
 use memory::{CodeMemory, Target};
 
 /// A module's functions in executable memory.
 pub(crate) struct CompiledModule {
     memory: CodeMemory,
+    /// Where each function resumes after a fault at one of its accesses.
+    faults: FaultTable,
 }
 
 impl CompiledModule {
@@ -39,10 +49,17 @@ impl CompiledModule {
     }
 }
 
-/// Compiles every function the module defines, in parallel on all cores.
-pub(crate) fn compile(source: &Source<'_>) -> Result<CompiledModule> {
-    use kiln_ssa::target::{Backend, RelocationTarget};
-    let backend = kiln_isa_amd64::Amd64Backend::new();
+/// Compiles every function the module defines with `backend`, in parallel on
+/// all cores.
+pub(crate) fn compile(backend: &dyn Backend, source: &Source<'_>) -> Result<CompiledModule> {
+    if source
+        .env
+        .memories
+        .iter()
+        .any(|memory| memory.guarded_bytes > 0)
+    {
+        install_fault_handler()?;
+    }
     let count = source.info.bodies.len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -82,5 +99,33 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<CompiledModule> {
         RelocationTarget::Helper(helper) => Target::Address(runtime::helper_address(helper)),
     })
     .map_err(|err| Error::Instantiate(format!("cannot map compiled code: {err}")))?;
-    Ok(CompiledModule { memory })
+    let faults = FaultTable::new(&functions);
+    Ok(CompiledModule { memory, faults })
+}
+
+/// Installs the process-wide handler that turns faults of compiled code
+/// into traps, which the code of a module relies on when its memories have
+/// a guarded span.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+fn install_fault_handler() -> Result<()> {
+    crate::signals::install(faults::resolve_fault).map_err(|message| {
+        Error::Unsupported(format!(
+            "{message}; use Config::signals_based_traps(false) for explicit bounds checks"
+        ))
+    })
+}
+
+/// Nothing can catch faults of compiled code on this host, and nothing
+/// compiles code that relies on it: `Config::signals_based_traps` is off.
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+fn install_fault_handler() -> Result<()> {
+    Err(Error::Unsupported(
+        "this host cannot turn faults into traps".into(),
+    ))
 }

@@ -1,5 +1,6 @@
 //! The runtime helpers compiled code calls for the operations too large to
-//! inline, and how they find the store and the instance they work on.
+//! inline, and how they find the store and the instance they work on. Each is
+//! an `extern "C"` function that returns a `kiln_machinst::runtime::HelperReturn`.
 //!
 //! Every instance context starts with a pointer to its store's `VmRuntime`
 //! (`VmLayout::RUNTIME`), and the engine keeps the instance's index just
@@ -11,31 +12,22 @@
 use crate::error::{Error, Result, TrapCode};
 use crate::runtime::{StoreInner, VmContext, VmRuntime};
 use crate::store::Store;
+use kiln_machinst::runtime::HelperReturn;
 use kiln_ssa::{Helper, TrapCode as SsaTrap};
 
 /// The trap code a host shim reports when the host function failed; the error
 /// itself waits in [`StoreInner::pending_error`].
 pub(crate) const HOST_ERROR: u32 = 0xffff;
 
-/// What every helper returns: a value, and 0 or `1 + trap code`.
-#[repr(C)]
-pub(crate) struct HelperReturn {
-    value: u64,
-    status: u64,
-}
-
-impl HelperReturn {
-    fn value(value: u64) -> HelperReturn {
-        HelperReturn { value, status: 0 }
-    }
-
-    fn outcome(outcome: Result<(), crate::error::TrapCode>) -> HelperReturn {
-        let status = match outcome {
-            Ok(()) => 0,
-            Err(crate::error::TrapCode::TableOutOfBounds) => SsaTrap::TableOutOfBounds as u64 + 1,
-            Err(_) => SsaTrap::HeapOutOfBounds as u64 + 1,
-        };
-        HelperReturn { value: 0, status }
+/// A helper's return for an operation that may trap with a table or memory
+/// bounds error.
+fn outcome(outcome: Result<(), crate::error::TrapCode>) -> HelperReturn {
+    match outcome {
+        Ok(()) => HelperReturn::value(0),
+        Err(crate::error::TrapCode::TableOutOfBounds) => {
+            HelperReturn::trap(SsaTrap::TableOutOfBounds)
+        }
+        Err(_) => HelperReturn::trap(SsaTrap::HeapOutOfBounds),
     }
 }
 
@@ -55,7 +47,7 @@ unsafe fn context<'a>(vmctx: *mut u8) -> (&'a mut StoreInner, u32) {
 
 macro_rules! helpers {
     ($($name:ident($($arg:ident: $ty:ty),*) => |$inner:ident, $instance:ident| $body:expr;)*) => {$(
-        extern "sysv64" fn $name(vmctx: *mut u8, $($arg: $ty),*) -> HelperReturn {
+        extern "C" fn $name(vmctx: *mut u8, $($arg: $ty),*) -> HelperReturn {
             // SAFETY: compiled code passes its own context.
             let ($inner, $instance) = unsafe { context(vmctx) };
             $body
@@ -68,13 +60,13 @@ helpers! {
         HelperReturn::value(inner.memory_grow(instance, memory, delta).into())
     };
     memory_fill(memory: u32, dst: u32, byte: u32, len: u32) => |inner, instance| {
-        HelperReturn::outcome(inner.memory_fill(instance, memory, dst, byte as u8, len))
+        outcome(inner.memory_fill(instance, memory, dst, byte as u8, len))
     };
     memory_copy(dst_memory: u32, src_memory: u32, dst: u32, src: u32, len: u32) => |inner, instance| {
-        HelperReturn::outcome(inner.memory_copy(instance, dst_memory, src_memory, dst, src, len))
+        outcome(inner.memory_copy(instance, dst_memory, src_memory, dst, src, len))
     };
     memory_init(memory: u32, data: u32, dst: u32, src: u32, len: u32) => |inner, instance| {
-        HelperReturn::outcome(inner.memory_init(instance, memory, data, dst, src, len))
+        outcome(inner.memory_init(instance, memory, data, dst, src, len))
     };
     data_drop(data: u32) => |inner, instance| {
         inner.data_drop(instance, data);
@@ -83,23 +75,23 @@ helpers! {
     table_get(table: u32, index: u32) => |inner, instance| {
         match inner.table_get(instance, table, index) {
             Ok(value) => HelperReturn::value(value),
-            Err(code) => HelperReturn::outcome(Err(code)),
+            Err(code) => outcome(Err(code)),
         }
     };
     table_set(table: u32, index: u32, value: u64) => |inner, instance| {
-        HelperReturn::outcome(inner.table_set(instance, table, index, value))
+        outcome(inner.table_set(instance, table, index, value))
     };
     table_grow(table: u32, init: u64, delta: u32) => |inner, instance| {
         HelperReturn::value(inner.table_grow(instance, table, init, delta).into())
     };
     table_fill(table: u32, dst: u32, value: u64, len: u32) => |inner, instance| {
-        HelperReturn::outcome(inner.table_fill(instance, table, dst, value, len))
+        outcome(inner.table_fill(instance, table, dst, value, len))
     };
     table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) => |inner, instance| {
-        HelperReturn::outcome(inner.table_copy(instance, dst_table, src_table, dst, src, len))
+        outcome(inner.table_copy(instance, dst_table, src_table, dst, src, len))
     };
     table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32) => |inner, instance| {
-        HelperReturn::outcome(inner.table_init(instance, table, elem, dst, src, len))
+        outcome(inner.table_init(instance, table, elem, dst, src, len))
     };
     elem_drop(elem: u32) => |inner, instance| {
         inner.elem_drop(instance, elem);
@@ -111,7 +103,7 @@ helpers! {
 /// `epoch_deadline(vmctx)`: runs the store's deadline behaviour. Status 0
 /// lets the guest go on; an interrupt traps with `Interrupt`, and any other
 /// error (a callback's own) waits in the store like a host function's.
-extern "sysv64" fn epoch_deadline(vmctx: *mut u8) -> HelperReturn {
+extern "C" fn epoch_deadline(vmctx: *mut u8) -> HelperReturn {
     // SAFETY: compiled code passes its own context, whose runtime record the
     // entry path (`enter::call`) filled with the running store and its hook.
     let (runtime, instance) = unsafe {
@@ -157,8 +149,9 @@ extern "sysv64" fn epoch_deadline(vmctx: *mut u8) -> HelperReturn {
 // it promises to keep, keeps `rsp` aligned for the call it makes, and leaves
 // in `rdx` the status of `epoch_deadline`, a SysV function of the same
 // signature.
+#[cfg(target_arch = "x86_64")]
 #[unsafe(naked)]
-extern "sysv64" fn epoch_deadline_keeping_registers(vmctx: *mut u8) -> HelperReturn {
+extern "C" fn epoch_deadline_keeping_registers(vmctx: *mut u8) -> HelperReturn {
     core::arch::naked_asm!(
         "push rax",
         "push rcx",
@@ -214,6 +207,78 @@ extern "sysv64" fn epoch_deadline_keeping_registers(vmctx: *mut u8) -> HelperRet
     )
 }
 
+/// What compiled code calls for `epoch_deadline` on AArch64, which promises
+/// to keep every register but `x1`, its status (`Helper::preserves_registers`):
+/// it saves the registers an AAPCS64 call may change (`x0`, `x2`-`x17`, the
+/// link register and all 128 bits of `v0`-`v7` and `v16`-`v31`; `x18` is the
+/// platform's), calls [`epoch_deadline`] and restores them, passing on the
+/// status in `x1`. The save area keeps `sp` 16-byte aligned.
+// SAFETY (of the naked function): the body saves and restores every register
+// it promises to keep, keeps `sp` aligned for the call it makes, and leaves in
+// `x1` the status of `epoch_deadline`, an AAPCS64 function of the same
+// signature.
+#[cfg(target_arch = "aarch64")]
+#[unsafe(naked)]
+extern "C" fn epoch_deadline_keeping_registers(vmctx: *mut u8) -> HelperReturn {
+    core::arch::naked_asm!(
+        "stp x29, x30, [sp, #-16]!",
+        "mov x29, sp",
+        "sub sp, sp, #528",
+        "stp x0, x2, [sp, #0]",
+        "stp x3, x4, [sp, #16]",
+        "stp x5, x6, [sp, #32]",
+        "stp x7, x8, [sp, #48]",
+        "stp x9, x10, [sp, #64]",
+        "stp x11, x12, [sp, #80]",
+        "stp x13, x14, [sp, #96]",
+        "stp x15, x16, [sp, #112]",
+        "stp x17, xzr, [sp, #128]",
+        "stp q0, q1, [sp, #144]",
+        "stp q2, q3, [sp, #176]",
+        "stp q4, q5, [sp, #208]",
+        "stp q6, q7, [sp, #240]",
+        "stp q16, q17, [sp, #272]",
+        "stp q18, q19, [sp, #304]",
+        "stp q20, q21, [sp, #336]",
+        "stp q22, q23, [sp, #368]",
+        "stp q24, q25, [sp, #400]",
+        "stp q26, q27, [sp, #432]",
+        "stp q28, q29, [sp, #464]",
+        "stp q30, q31, [sp, #496]",
+        "bl {helper}",
+        "ldp x0, x2, [sp, #0]",
+        "ldp x3, x4, [sp, #16]",
+        "ldp x5, x6, [sp, #32]",
+        "ldp x7, x8, [sp, #48]",
+        "ldp x9, x10, [sp, #64]",
+        "ldp x11, x12, [sp, #80]",
+        "ldp x13, x14, [sp, #96]",
+        "ldp x15, x16, [sp, #112]",
+        "ldr x17, [sp, #128]",
+        "ldp q0, q1, [sp, #144]",
+        "ldp q2, q3, [sp, #176]",
+        "ldp q4, q5, [sp, #208]",
+        "ldp q6, q7, [sp, #240]",
+        "ldp q16, q17, [sp, #272]",
+        "ldp q18, q19, [sp, #304]",
+        "ldp q20, q21, [sp, #336]",
+        "ldp q22, q23, [sp, #368]",
+        "ldp q24, q25, [sp, #400]",
+        "ldp q26, q27, [sp, #432]",
+        "ldp q28, q29, [sp, #464]",
+        "ldp q30, q31, [sp, #496]",
+        "mov sp, x29",
+        "ldp x29, x30, [sp], #16",
+        "ret",
+        helper = sym epoch_deadline,
+    )
+}
+
+/// Without a backend for this CPU no compiled code calls the helper, which
+/// then needs no register-preserving entry.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+use epoch_deadline as epoch_deadline_keeping_registers;
+
 /// The epoch hook of stores of type `Store<T>` (`VmRuntime::epoch_hook`).
 pub(crate) fn run_epoch_deadline<T>(store: *mut (), instance: u32) -> Result<()> {
     // SAFETY: `store` is the `Store<T>` whose call `enter::call` is running;
@@ -226,21 +291,21 @@ pub(crate) fn run_epoch_deadline<T>(store: *mut (), instance: u32) -> Result<()>
 /// The address of the function implementing `helper`.
 pub(crate) fn helper_address(helper: Helper) -> u64 {
     let address: usize = match helper {
-        Helper::MemoryGrow => memory_grow as extern "sysv64" fn(_, _, _) -> _ as usize,
-        Helper::MemoryFill => memory_fill as extern "sysv64" fn(_, _, _, _, _) -> _ as usize,
-        Helper::MemoryCopy => memory_copy as extern "sysv64" fn(_, _, _, _, _, _) -> _ as usize,
-        Helper::MemoryInit => memory_init as extern "sysv64" fn(_, _, _, _, _, _) -> _ as usize,
-        Helper::DataDrop => data_drop as extern "sysv64" fn(_, _) -> _ as usize,
-        Helper::TableGet => table_get as extern "sysv64" fn(_, _, _) -> _ as usize,
-        Helper::TableSet => table_set as extern "sysv64" fn(_, _, _, _) -> _ as usize,
-        Helper::TableGrow => table_grow as extern "sysv64" fn(_, _, _, _) -> _ as usize,
-        Helper::TableFill => table_fill as extern "sysv64" fn(_, _, _, _, _) -> _ as usize,
-        Helper::TableCopy => table_copy as extern "sysv64" fn(_, _, _, _, _, _) -> _ as usize,
-        Helper::TableInit => table_init as extern "sysv64" fn(_, _, _, _, _, _) -> _ as usize,
-        Helper::ElemDrop => elem_drop as extern "sysv64" fn(_, _) -> _ as usize,
-        Helper::RefFunc => ref_func as extern "sysv64" fn(_, _) -> _ as usize,
+        Helper::MemoryGrow => memory_grow as extern "C" fn(_, _, _) -> _ as usize,
+        Helper::MemoryFill => memory_fill as extern "C" fn(_, _, _, _, _) -> _ as usize,
+        Helper::MemoryCopy => memory_copy as extern "C" fn(_, _, _, _, _, _) -> _ as usize,
+        Helper::MemoryInit => memory_init as extern "C" fn(_, _, _, _, _, _) -> _ as usize,
+        Helper::DataDrop => data_drop as extern "C" fn(_, _) -> _ as usize,
+        Helper::TableGet => table_get as extern "C" fn(_, _, _) -> _ as usize,
+        Helper::TableSet => table_set as extern "C" fn(_, _, _, _) -> _ as usize,
+        Helper::TableGrow => table_grow as extern "C" fn(_, _, _, _) -> _ as usize,
+        Helper::TableFill => table_fill as extern "C" fn(_, _, _, _, _) -> _ as usize,
+        Helper::TableCopy => table_copy as extern "C" fn(_, _, _, _, _, _) -> _ as usize,
+        Helper::TableInit => table_init as extern "C" fn(_, _, _, _, _, _) -> _ as usize,
+        Helper::ElemDrop => elem_drop as extern "C" fn(_, _) -> _ as usize,
+        Helper::RefFunc => ref_func as extern "C" fn(_, _) -> _ as usize,
         Helper::EpochDeadline => {
-            epoch_deadline_keeping_registers as extern "sysv64" fn(_) -> _ as usize
+            epoch_deadline_keeping_registers as extern "C" fn(_) -> _ as usize
         }
     };
     address as u64

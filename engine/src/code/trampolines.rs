@@ -7,12 +7,10 @@ use super::memory::{CodeMemory, Target};
 use crate::error::{Error, Result};
 use crate::runtime::{Pinned, VmFuncRef};
 use crate::types::FuncType;
+use kiln_machinst::runtime::EntryTrampoline;
+use kiln_ssa::target::Backend;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-
-/// How Rust calls an entry trampoline: the callee's code and context, and the
-/// argument/result slots; returns 0 or `1 + trap code`.
-pub(crate) type EntryTrampoline = unsafe extern "sysv64" fn(*const u8, *mut u8, *mut u64) -> u32;
 
 /// Trampolines by signature id, and the records of host functions.
 #[derive(Default)]
@@ -37,26 +35,39 @@ fn load(compiled: kiln_ssa::target::CompiledFunction) -> Result<CodeMemory> {
 }
 
 impl Trampolines {
-    /// The entry trampoline for signature `type_id` (= `ty`).
-    pub fn entry(&mut self, type_id: u32, ty: &FuncType) -> Result<EntryTrampoline> {
+    /// The entry trampoline for signature `type_id` (= `ty`), made by
+    /// `backend` the first time.
+    pub fn entry(
+        &mut self,
+        backend: &dyn Backend,
+        type_id: u32,
+        ty: &FuncType,
+    ) -> Result<EntryTrampoline> {
         let address = match self.entry.entry(type_id) {
             Entry::Occupied(code) => code.into_mut().function(0),
             Entry::Vacant(slot) => {
-                let code = load(kiln_isa_amd64::entry_trampoline(&signature(ty)))?;
+                let code = load(backend.entry_trampoline(&signature(ty)))?;
                 slot.insert(code).function(0)
             }
         };
         // SAFETY: the code is an entry trampoline, which has exactly this
-        // signature (see the backend's README), and lives as long as `self`.
+        // signature (see `kiln_machinst::runtime`), and lives as long as
+        // `self`.
         Ok(unsafe { std::mem::transmute::<*const u8, EntryTrampoline>(address) })
     }
 
-    /// The address of the host-exit trampoline for signature `type_id` (= `ty`).
-    pub fn exit(&mut self, type_id: u32, ty: &FuncType) -> Result<*const u8> {
+    /// The address of the host-exit trampoline for signature `type_id` (= `ty`),
+    /// made by `backend` the first time.
+    pub fn exit(
+        &mut self,
+        backend: &dyn Backend,
+        type_id: u32,
+        ty: &FuncType,
+    ) -> Result<*const u8> {
         Ok(match self.exit.entry(type_id) {
             Entry::Occupied(code) => code.into_mut().function(0),
             Entry::Vacant(slot) => {
-                let code = load(kiln_isa_amd64::host_exit_trampoline(&signature(ty)))?;
+                let code = load(backend.host_exit_trampoline(&signature(ty)))?;
                 slot.insert(code).function(0)
             }
         })
@@ -65,17 +76,20 @@ impl Trampolines {
 
 /// Lets compiled code call host function `func` of `store`: its function
 /// reference gets the exit trampoline for its signature as code and a host
-/// record as context. If the trampoline cannot be mapped, the code stays
-/// null and instantiating a compiled module with this import fails.
+/// record as context. If there is no backend or the trampoline cannot be
+/// mapped, the code stays null and instantiating a compiled module with this
+/// import fails.
 pub(crate) fn prepare_host_function<T>(store: &mut crate::store::Store<T>, func: u32) {
     let record = super::host::host_record(store, func);
     let inner = &mut store.inner;
     let type_id = inner.funcs[func as usize].type_id;
     let ty = inner.types.get(type_id).clone();
-    let code = inner
-        .trampolines
-        .exit(type_id, &ty)
-        .map_or(0, |code| code as u64);
+    let code = store.engine.backend().map_or(0, |backend| {
+        inner
+            .trampolines
+            .exit(backend, type_id, &ty)
+            .map_or(0, |code| code as u64)
+    });
     let funcref = &inner.funcs[func as usize].funcref;
     funcref.set(VmFuncRef {
         code,

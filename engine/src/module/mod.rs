@@ -43,7 +43,6 @@ pub(crate) struct ModuleInner {
     /// With the SSA strategy, the optimized SSA of each defined function.
     pub ssa: Option<Vec<kiln_ssa::Function>>,
     /// With the compiler strategy, the machine code of the defined functions.
-    #[cfg(target_arch = "x86_64")]
     pub compiled: Option<crate::code::CompiledModule>,
     /// Where generated code finds things in an instance's context.
     pub layout: VmLayout,
@@ -54,15 +53,8 @@ pub(crate) struct ModuleInner {
 
 impl ModuleInner {
     /// The machine-code entry of defined function `defined`, when compiled.
-    #[cfg(target_arch = "x86_64")]
     pub fn compiled_entry(&self, defined: usize) -> Option<*const u8> {
         self.compiled.as_ref().map(|code| code.entry(defined))
-    }
-
-    /// The machine-code entry of defined function `defined`, when compiled.
-    #[cfg(not(target_arch = "x86_64"))]
-    pub fn compiled_entry(&self, _defined: usize) -> Option<*const u8> {
-        None
     }
 }
 
@@ -114,7 +106,7 @@ impl Module {
         let options = engine.config().code_options();
         let interpreter = (strategy == Strategy::Interpreter).then_some(&options);
         let decoded = parse::decode(bytes, features, interpreter)?;
-        let env = crate::ssa_tier::module_env(&decoded.info);
+        let env = crate::ssa_tier::module_env(&decoded.info, engine.memory_guarded_bytes());
         let layout = VmLayout::new(&env);
         let source = crate::ssa_tier::Source {
             info: &decoded.info,
@@ -127,13 +119,9 @@ impl Module {
         let (ssa, compiled) = match strategy {
             Strategy::Interpreter => (None, None),
             Strategy::Ssa => (Some(crate::ssa_tier::compile(&source)?), None),
-            #[cfg(target_arch = "x86_64")]
-            Strategy::Compiler => (None, Some(crate::code::compile(&source)?)),
-            #[cfg(not(target_arch = "x86_64"))]
             Strategy::Compiler => {
-                return Err(Error::Unsupported(
-                    "the compiler has no backend for this CPU yet; use the interpreter".into(),
-                ));
+                let backend = engine.backend()?;
+                (None, Some(crate::code::compile(backend, &source)?))
             }
         };
         Ok(Module {
@@ -141,7 +129,6 @@ impl Module {
                 info: decoded.info,
                 code: decoded.code,
                 ssa,
-                #[cfg(target_arch = "x86_64")]
                 compiled,
                 layout,
                 bytes: bytes.into(),

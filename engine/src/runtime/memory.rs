@@ -1,6 +1,14 @@
-//! Linear memory: a byte vector whose length is always a whole number of 64 KiB
-//! pages, with the bounds-checked accesses and bulk operations that wasm defines.
+//! Linear memory: a reservation of address space whose accessible part is
+//! always a whole number of 64 KiB pages, with the bounds-checked accesses and
+//! bulk operations that wasm defines. The interpreter, the SSA engine and
+//! compiled code all use this one type.
+//!
+//! The base never moves: a memory reserves, when it is created, all the
+//! address space it may ever grow into (its [`MemoryStyle`]), and growing
+//! makes more of it accessible. A memory cannot grow beyond its reservation:
+//! `memory.grow` then returns -1, as the store's page limit makes it do.
 
+use super::reservation::{Reservation, host_page_size};
 use super::vm::{Pinned, VmMemory};
 use crate::error::TrapCode;
 use crate::types::MemoryType;
@@ -11,13 +19,87 @@ pub(crate) const PAGE_SIZE: usize = 65536;
 /// The most pages a 32-bit memory can have (4 GiB).
 pub(crate) const MAX_PAGES: u64 = 65536;
 
+/// How much address space a memory takes, as the engine's
+/// [`Config`](crate::Config) decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemoryStyle {
+    /// Bytes the memory's pages may occupy; it never grows beyond them.
+    pub reservation: u64,
+    /// Inaccessible bytes reserved after them, so that an access a little past
+    /// the reservation faults too.
+    pub guard: u64,
+}
+
+/// Whether this host can turn faults in compiled code into traps (see
+/// [`crate::signals`]).
+pub(crate) const SIGNAL_TRAPS_SUPPORTED: bool = cfg!(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+));
+
+/// The engine's settings for memories (see [`Config`](crate::Config)'s
+/// `signals_based_traps`, `memory_reservation` and `memory_guard_size`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemoryConfig {
+    pub signals_based_traps: bool,
+    pub reservation: u64,
+    pub guard: u64,
+}
+
+impl Default for MemoryConfig {
+    /// Wasmtime's defaults: 4 GiB and 32 MiB on 64-bit hosts, 10 MiB and
+    /// 64 KiB on 32-bit hosts.
+    fn default() -> MemoryConfig {
+        let wide = cfg!(target_pointer_width = "64");
+        MemoryConfig {
+            signals_based_traps: SIGNAL_TRAPS_SUPPORTED,
+            reservation: if wide { 4 << 30 } else { 10 << 20 },
+            guard: if wide { 32 << 20 } else { 64 << 10 },
+        }
+    }
+}
+
+impl MemoryConfig {
+    /// The address space a memory of type `ty` takes: with signal-based
+    /// traps the whole reservation and the guard, whatever the type, so that
+    /// compiled code may rely on them for every memory; with explicit checks
+    /// only what the type's maximum needs.
+    pub fn style(&self, ty: &MemoryType) -> MemoryStyle {
+        if self.signals_based_traps {
+            MemoryStyle {
+                reservation: self.reservation,
+                guard: self.guard,
+            }
+        } else {
+            let maximum = ty.limits.max.unwrap_or(MAX_PAGES) * PAGE_SIZE as u64;
+            MemoryStyle {
+                reservation: self.reservation.min(maximum),
+                guard: 0,
+            }
+        }
+    }
+
+    /// What compiled code may rely on for every memory: the bytes from its
+    /// base within which an access either succeeds or faults into a trap
+    /// (reservation and guard), or 0 with explicit checks.
+    pub fn guarded_bytes(&self) -> u64 {
+        if self.signals_based_traps {
+            let guard = self.guard.next_multiple_of(host_page_size() as u64);
+            self.reservation + guard
+        } else {
+            0
+        }
+    }
+}
+
 pub(crate) struct MemoryData {
     pub ty: MemoryType,
-    pub bytes: Vec<u8>,
-    /// The most pages this memory may grow to: its type's maximum, capped by the
-    /// store's limit.
+    /// The address space, guard included; its accessible bytes are the memory.
+    reservation: Reservation,
+    /// The most pages this memory may grow to: its type's maximum, capped by
+    /// the store's limit and by the reservation.
     max_pages: u64,
-    /// Where generated code finds the bytes; updated whenever they move.
+    /// Where generated code finds the bytes.
     pub vm: Pinned<VmMemory>,
 }
 
@@ -37,21 +119,31 @@ fn range(
 }
 
 impl MemoryData {
-    /// A zeroed memory of `ty.limits.min` pages, or `None` when it would exceed
-    /// `limit_pages` or cannot be allocated.
-    pub fn new(ty: MemoryType, limit_pages: u64) -> Option<MemoryData> {
-        let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(limit_pages);
+    /// A zeroed memory of `ty.limits.min` pages laid out as `style` says, or
+    /// `None` when it would exceed `limit_pages` or the reservation, or the
+    /// address space cannot be reserved.
+    pub fn new(ty: MemoryType, limit_pages: u64, style: MemoryStyle) -> Option<MemoryData> {
+        let reservation_pages = style.reservation / PAGE_SIZE as u64;
+        let max_pages = ty
+            .limits
+            .max
+            .unwrap_or(MAX_PAGES)
+            .min(limit_pages)
+            .min(reservation_pages);
         if ty.limits.min > max_pages {
             return None;
         }
+        let guard = style.guard.next_multiple_of(host_page_size() as u64);
+        let size = usize::try_from(reservation_pages * PAGE_SIZE as u64 + guard).ok()?;
+        let reservation = Reservation::new(size).ok()?;
         let mut memory = MemoryData {
             ty,
-            bytes: Vec::new(),
-            max_pages,
             vm: Pinned::new(VmMemory {
-                base: std::ptr::null_mut(),
+                base: reservation.base(),
                 length: 0,
             }),
+            reservation,
+            max_pages,
         };
         memory.resize(ty.limits.min)?;
         Some(memory)
@@ -59,18 +151,39 @@ impl MemoryData {
 
     fn resize(&mut self, pages: u64) -> Option<()> {
         let len = pages as usize * PAGE_SIZE;
-        self.bytes.try_reserve_exact(len - self.bytes.len()).ok()?;
-        self.bytes.resize(len, 0);
+        self.reservation.make_accessible(len).ok()?;
         self.vm.set(VmMemory {
-            base: self.bytes.as_mut_ptr(),
+            base: self.reservation.base(),
             length: len as u64,
         });
         Some(())
     }
 
+    /// The memory's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.reservation.bytes()
+    }
+
+    /// The memory's bytes, mutably.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.reservation.bytes_mut()
+    }
+
+    /// How many bytes from the base are reserved for this memory, guard
+    /// included: an access that ends within them either lies inside the
+    /// memory or faults.
+    pub fn guarded_bytes(&self) -> u64 {
+        self.reservation.size() as u64
+    }
+
+    /// Whether `address` lies in the memory's reservation or guard.
+    pub fn reserves(&self, address: usize) -> bool {
+        self.reservation.contains(address)
+    }
+
     /// The current size in pages.
     pub fn pages(&self) -> u64 {
-        (self.bytes.len() / PAGE_SIZE) as u64
+        (self.reservation.accessible() / PAGE_SIZE) as u64
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None` when the
@@ -87,27 +200,25 @@ impl MemoryData {
     /// Reads `N` bytes at `addr + offset`.
     #[inline]
     pub fn read<const N: usize>(&self, addr: u32, offset: u32) -> Result<[u8; N], TrapCode> {
-        let r = range(addr.into(), offset.into(), N as u64, self.bytes.len())?;
-        Ok(self.bytes[r].try_into().expect("range has length N"))
+        let bytes = self.bytes();
+        let r = range(addr.into(), offset.into(), N as u64, bytes.len())?;
+        Ok(bytes[r].try_into().expect("range has length N"))
     }
 
     /// Writes `bytes` at `addr + offset`.
     #[inline]
     pub fn write(&mut self, addr: u32, offset: u32, bytes: &[u8]) -> Result<(), TrapCode> {
-        let r = range(
-            addr.into(),
-            offset.into(),
-            bytes.len() as u64,
-            self.bytes.len(),
-        )?;
-        self.bytes[r].copy_from_slice(bytes);
+        let memory = self.bytes_mut();
+        let r = range(addr.into(), offset.into(), bytes.len() as u64, memory.len())?;
+        memory[r].copy_from_slice(bytes);
         Ok(())
     }
 
     /// The bytes `[addr, addr + len)`, or an out-of-bounds trap.
     pub fn slice_mut(&mut self, addr: u32, len: u32) -> Result<&mut [u8], TrapCode> {
-        let r = range(addr.into(), 0, len.into(), self.bytes.len())?;
-        Ok(&mut self.bytes[r])
+        let bytes = self.bytes_mut();
+        let r = range(addr.into(), 0, len.into(), bytes.len())?;
+        Ok(&mut bytes[r])
     }
 
     /// `memory.fill`: checks the whole range before writing anything.
@@ -118,9 +229,10 @@ impl MemoryData {
 
     /// `memory.copy` within this memory; the ranges may overlap.
     pub fn copy_within(&mut self, dst: u32, src: u32, len: u32) -> Result<(), TrapCode> {
-        let src = range(src.into(), 0, len.into(), self.bytes.len())?;
-        let dst = range(dst.into(), 0, len.into(), self.bytes.len())?;
-        self.bytes.copy_within(src, dst.start);
+        let bytes = self.bytes_mut();
+        let src = range(src.into(), 0, len.into(), bytes.len())?;
+        let dst = range(dst.into(), 0, len.into(), bytes.len())?;
+        bytes.copy_within(src, dst.start);
         Ok(())
     }
 }

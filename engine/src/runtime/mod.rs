@@ -9,12 +9,14 @@
 mod epoch;
 mod memory;
 mod ops;
+mod reservation;
 mod table;
 mod vm;
 mod vmctx;
 
 pub(crate) use epoch::{EngineEpochs, StoreEpoch};
-pub(crate) use memory::MemoryData;
+pub(crate) use memory::{MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
+pub(crate) use reservation::host_page_size;
 pub(crate) use table::TableData;
 pub(crate) use vm::{Pinned, VmFuncRef, VmRuntime};
 pub(crate) use vmctx::VmContext;
@@ -130,7 +132,6 @@ pub(crate) struct StoreInner {
     /// The store's epoch deadline, and the flag that running code checks.
     pub epoch: Arc<StoreEpoch>,
     /// Trampolines between the host and compiled code, per signature.
-    #[cfg(target_arch = "x86_64")]
     pub trampolines: crate::code::Trampolines,
 }
 
@@ -161,7 +162,6 @@ impl StoreInner {
             pending_error: None,
             trap_backtrace: Vec::new(),
             epoch: Arc::default(),
-            #[cfg(target_arch = "x86_64")]
             trampolines: crate::code::Trampolines::default(),
         }
     }

@@ -75,9 +75,9 @@ pub(crate) struct VmFuncRef {
 pub(crate) type EpochHook = fn(store: *mut (), instance: u32) -> Result<(), Error>;
 
 /// The store-wide record. The first four fields are read and written by
-/// generated code at fixed offsets (see the backend's README), and so is
-/// `fuel` (at the front end's `VmLayout::RUNTIME_FUEL`) when fuel is on. New
-/// fields go at the end.
+/// generated code at the offsets of `kiln_machinst::runtime::vm_runtime`, and
+/// so is `fuel` (at the front end's `VmLayout::RUNTIME_FUEL`) when fuel is on.
+/// New fields go at the end.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct VmRuntime {
@@ -87,8 +87,9 @@ pub(crate) struct VmRuntime {
     pub entry_sp: u64,
     /// The code of the last trap (`kiln_ssa::TrapCode as u32`, or the engine's host-error code).
     pub trap_code: u32,
-    /// The address of the engine's function that records a trap's backtrace,
-    /// called by trap stubs as `hook(runtime, frame_pointer, pc)`.
+    /// The address of the engine's function that records a trap's backtrace
+    /// (a `kiln_machinst::runtime::TrapHook`), called by trap stubs as
+    /// `hook(runtime, frame_pointer, pc)`.
     pub trap_hook: u64,
     /// The runtime state of the store running compiled code right now.
     pub inner: *mut StoreInner,
@@ -131,10 +132,28 @@ mod tests {
         assert_eq!(offset_of!(VmFuncRef, vmctx), 8);
         assert_eq!(offset_of!(VmFuncRef, type_id), 16);
         assert_eq!(std::mem::size_of::<VmFuncRef>(), 24);
-        assert_eq!(offset_of!(VmRuntime, stack_limit), 0);
-        assert_eq!(offset_of!(VmRuntime, entry_sp), 8);
-        assert_eq!(offset_of!(VmRuntime, trap_code), 16);
-        assert_eq!(offset_of!(VmRuntime, trap_hook), 24);
+    }
+
+    #[test]
+    fn the_runtime_record_has_the_layout_of_the_contract() {
+        use kiln_machinst::runtime::vm_runtime;
+        let offset = |at: i32| at as usize;
+        assert_eq!(
+            offset_of!(VmRuntime, stack_limit),
+            offset(vm_runtime::STACK_LIMIT)
+        );
+        assert_eq!(
+            offset_of!(VmRuntime, entry_sp),
+            offset(vm_runtime::ENTRY_SP)
+        );
+        assert_eq!(
+            offset_of!(VmRuntime, trap_code),
+            offset(vm_runtime::TRAP_CODE)
+        );
+        assert_eq!(
+            offset_of!(VmRuntime, trap_hook),
+            offset(vm_runtime::TRAP_HOOK)
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! operations on memories and tables.
 
 use super::call_any;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Trap, TrapCode};
 use crate::store::Store;
 use kiln_ssa::interp::InterpEnv;
 use kiln_ssa::{Helper, Region};
@@ -17,22 +17,29 @@ pub(super) struct SsaEnv<'a, T> {
 }
 
 impl<T> SsaEnv<'_, T> {
-    /// Checks that a linear-memory access lies inside memory `memory`. The SSA
-    /// checks bounds itself before every access; an access that escapes them is
-    /// a bug in the front end or a pass, reported instead of performed.
+    /// Checks that a linear-memory access lies inside memory `memory`. With
+    /// explicit checks the SSA checks bounds itself before every access, so an
+    /// access that escapes them is a bug in the front end or a pass, reported
+    /// instead of performed. Where the front end relied on the memory's
+    /// guarded span, an access beyond the memory but within the span is the
+    /// trap that compiled code gets from a fault.
     fn check_heap(&self, memory: u32, address: u64, size: u32) -> Result<()> {
         let inner = &self.store.inner;
-        let index = inner.instances[self.instance as usize].memories[memory as usize];
-        let bytes = &inner.memories[index as usize].bytes;
+        let instance = &inner.instances[self.instance as usize];
+        let index = instance.memories[memory as usize];
+        let bytes = inner.memories[index as usize].bytes();
         let start = bytes.as_ptr() as u64;
-        let inside = address >= start && address + u64::from(size) <= start + bytes.len() as u64;
-        if inside {
-            Ok(())
-        } else {
-            Err(Error::Host(format!(
-                "internal error: the SSA accessed {size} bytes outside memory {memory}"
-            )))
+        let end = address.checked_add(u64::from(size));
+        if address >= start && end.is_some_and(|end| end <= start + bytes.len() as u64) {
+            return Ok(());
         }
+        let guarded = instance.module.engine.memory_guarded_bytes();
+        if address >= start && end.is_some_and(|end| end <= start + guarded) {
+            return Err(Trap::new(TrapCode::MemoryOutOfBounds).into());
+        }
+        Err(Error::Host(format!(
+            "internal error: the SSA accessed {size} bytes outside memory {memory}"
+        )))
     }
 }
 

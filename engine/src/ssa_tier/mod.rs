@@ -37,8 +37,9 @@ fn ssa_func_type(ty: &FuncType) -> kiln_frontend::FuncType {
 
 /// What the front end needs to know about a module. Every memory, table and
 /// global is described as imported, so that its context slot holds a pointer
-/// to the store's record (see [`crate::runtime::VmContext`]).
-pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
+/// to the store's record (see [`crate::runtime::VmContext`]). Every memory
+/// gets `guarded_bytes` (see [`crate::runtime::MemoryConfig::guarded_bytes`]).
+pub(crate) fn module_env(info: &ModuleInfo, guarded_bytes: u64) -> ModuleEnv {
     ModuleEnv {
         types: info.types.iter().map(ssa_func_type).collect(),
         functions: info.funcs.clone(),
@@ -58,6 +59,7 @@ pub(crate) fn module_env(info: &ModuleInfo) -> ModuleEnv {
             .map(|memory| MemoryDesc {
                 imported: true,
                 minimum_pages: memory.limits.min,
+                guarded_bytes,
             })
             .collect(),
     }

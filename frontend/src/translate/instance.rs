@@ -7,8 +7,9 @@
 //! the table and checks it explicitly:
 //!
 //! ```text
-//! trapnz (icmp uge index, table length), table_oob
-//! ref  = load vm (table base + index * 8)
+//! oob  = icmp uge index, table length
+//! trapnz oob, table_oob
+//! ref  = load vm (select_spectre_guard oob, 0, table base + index * 8)
 //! trapz ref, null_call
 //! trapnz (icmp ne (load vm ref.type_id), (load vm vmctx.type_ids[sig])), bad_sig
 //! call_indirect sigN (load vm ref.code)((load vm ref.vmctx), args...)
@@ -154,6 +155,7 @@ impl Translator<'_> {
         let element = self
             .builder
             .ins1(Op::Binary(Iadd), vec![base, scaled], Type::PTR);
+        let element = self.spectre_guard(out_of_bounds, element);
         let funcref = self.load_vm(element, 0, Type::PTR);
         self.builder
             .ins(Op::Trapz(TrapCode::IndirectCallToNull), vec![funcref], &[]);

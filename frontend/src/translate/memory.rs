@@ -1,15 +1,29 @@
 //! Linear memory: loads, stores, `memory.size`/`grow` and bulk operations.
 //!
-//! A wasm access `load offset=K (i32 address a)` of `n` bytes becomes an
-//! explicit bounds check followed by a host-address access:
+//! A wasm access `load offset=K (i32 address a)` of `n` bytes needs no
+//! explicit bounds check when it cannot end beyond the memory's guarded span
+//! (`MemoryDesc::guarded_bytes`: `0xffff_ffff + K + n` fits in the
+//! reservation and guard region, which fault where they are not memory):
 //!
 //! ```text
 //! base   = load vm  (vmctx + memory slot).base
-//! length = load vm  (vmctx + memory slot).length
+//! value  = load heapM (iadd base, uextend a)+K
+//! ```
+//!
+//! Otherwise it gets an explicit bounds check, and the address it uses,
+//! static offset included, becomes null on the out-of-bounds path through a
+//! `select_spectre_guard` on the same condition (a conditional move, never a
+//! branch), so that a mispredicted check cannot read outside the memory:
+//!
+//! ```text
+//! base   = load vm  (vmctx + memory slot).base
 //! a64    = uextend a
+//! length = load vm  (vmctx + memory slot).length
 //! last   = iadd a64, K+n
-//! trapnz (icmp ugt last, length), heap_oob, bounds heapM a+(K+n)
-//! value  = load heapM (iadd base, a64)+K
+//! oob    = icmp ugt last, length
+//! trapnz oob, heap_oob, bounds heapM a+(K+n)
+//! addr   = select_spectre_guard oob, 0, iadd (iadd base, a64), K
+//! value  = load heapM addr
 //! ```
 //!
 //! The `bounds` mark on the `trapnz` lets the bounds-check pass drop checks
@@ -117,7 +131,7 @@ impl Translator<'_> {
         }
         match *op {
             Operator::MemorySize { mem } => {
-                let (_, length) = self.memory_base_and_length(mem);
+                let length = self.memory_length(mem);
                 let sixteen = self.builder.iconst(Type::I64, 16);
                 let pages = self
                     .builder
@@ -141,41 +155,65 @@ impl Translator<'_> {
         true
     }
 
-    /// Loads the base address and byte length of memory `memory`.
-    fn memory_base_and_length(&mut self, memory: u32) -> (Value, Value) {
+    /// Loads the base address of memory `memory`.
+    fn memory_base(&mut self, memory: u32) -> Value {
         let imported = self.env.memories[memory as usize].imported;
         let (record, slot) = self.vm_record(self.layout.memory(memory), imported);
-        let base = self.load_vm(record, slot + VmLayout::MEMORY_BASE, Type::PTR);
-        let length = self.load_vm(record, slot + VmLayout::MEMORY_LENGTH, Type::I64);
-        (base, length)
+        self.load_vm(record, slot + VmLayout::MEMORY_BASE, Type::PTR)
     }
 
-    /// Emits the bounds check for an access of `size` bytes at wasm address
-    /// `index` and returns the host address and static offset to access.
+    /// Loads the byte length of memory `memory`.
+    fn memory_length(&mut self, memory: u32) -> Value {
+        let imported = self.env.memories[memory as usize].imported;
+        let (record, slot) = self.vm_record(self.layout.memory(memory), imported);
+        self.load_vm(record, slot + VmLayout::MEMORY_LENGTH, Type::I64)
+    }
+
+    /// Returns the host address and static offset for an access of `size`
+    /// bytes at wasm address `index`, after its bounds check when it needs
+    /// one.
     fn heap_address(&mut self, access: &Access, index: Value, size: u32) -> (Value, u32) {
-        let (base, length) = self.memory_base_and_length(access.memory);
+        let desc = self.env.memories[access.memory as usize];
+        let base = self.memory_base(access.memory);
         let index64 = self
             .builder
             .ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
         let end = access.offset + size as u64;
-        let minimum = self.env.memories[access.memory as usize].minimum_bytes();
         let statically_in_bounds = self
             .builder
             .func
             .constant(index)
-            .is_some_and(|index| index + end <= minimum);
-        if !statically_in_bounds {
-            self.bounds_check(access.memory, index, index64, end, length);
-        }
+            .is_some_and(|index| index + end <= desc.minimum_bytes());
         let address = self
             .builder
             .ins1(Op::Binary(Iadd), vec![base, index64], Type::PTR);
         let offset = u32::try_from(access.offset).expect("memory32 offsets fit in u32");
-        (address, offset)
+        if statically_in_bounds || desc.guards(end) {
+            return (address, offset);
+        }
+        let length = self.memory_length(access.memory);
+        let out_of_bounds = self.bounds_check(access.memory, index, index64, end, length);
+        let address = match offset {
+            0 => address,
+            _ => {
+                let offset = self.builder.iconst(Type::I64, offset.into());
+                self.builder
+                    .ins1(Op::Binary(Iadd), vec![address, offset], Type::PTR)
+            }
+        };
+        (self.spectre_guard(out_of_bounds, address), 0)
     }
 
     /// Traps unless `index + end <= length`; `index64` is `index` extended.
-    fn bounds_check(&mut self, memory: u32, index: Value, index64: Value, end: u64, length: Value) {
+    /// Returns the out-of-bounds condition.
+    fn bounds_check(
+        &mut self,
+        memory: u32,
+        index: Value,
+        index64: Value,
+        end: u64,
+        length: Value,
+    ) -> Value {
         let end_value = self.builder.iconst(Type::I64, end);
         let last = self
             .builder
@@ -189,6 +227,19 @@ impl Translator<'_> {
             vec![out_of_bounds, index],
             &[],
         );
+        out_of_bounds
+    }
+
+    /// `address`, or null where `out_of_bounds` holds: what an access checked
+    /// by `out_of_bounds` uses, so that a CPU that mispredicts the check
+    /// still reads nothing outside the sandbox.
+    pub(super) fn spectre_guard(&mut self, out_of_bounds: Value, address: Value) -> Value {
+        let null = self.builder.iconst(Type::PTR, 0);
+        self.builder.ins1(
+            Op::SelectSpectreGuard,
+            vec![out_of_bounds, null, address],
+            Type::PTR,
+        )
     }
 
     /// Calls `helper` with `vmctx`, the `immediates` as `i32` constants and

@@ -9,8 +9,9 @@
 
 use super::Emitter;
 use crate::encode::opcodes::{AluOp, Cond, FloatWidth, SseOp};
-use crate::encode::{Label, Mem, Size};
+use crate::encode::{Mem, Size};
 use crate::regs::{Gpr, R11, SCRATCH_XMM, Xmm};
+use kiln_machinst::Label;
 use kiln_ssa::TrapCode;
 
 impl Emitter<'_> {

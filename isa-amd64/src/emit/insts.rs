@@ -3,7 +3,7 @@
 use super::Emitter;
 use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, ShiftOp, SseOp, UnaryGroupOp};
 use crate::encode::{Mem, RegMem, Size};
-use crate::inst::{AddrMode, Callee, DivOp, FlagTest, FloatUnaryOp, LoadOp, MachInst, StoreOp};
+use crate::inst::{AddrMode, Amd64Inst, Callee, DivOp, FlagTest, FloatUnaryOp, LoadOp, StoreOp};
 use crate::regs::{Gpr, R11, RAX, RBP, RDX, RSP, SCRATCH_GPR, SCRATCH_XMM, Xmm, gpr, xmm};
 use kiln_regalloc::{Allocation, Inst, RegClass};
 use kiln_ssa::TrapCode;
@@ -48,11 +48,25 @@ impl Emitter<'_> {
     }
 
     /// The second input of a two-address operation: its location, or the
-    /// memory of a folded load whose address operands follow the first.
-    fn second_operand(&self, allocs: &[Allocation], mem: Option<AddrMode>) -> RegMem {
+    /// memory of a folded load whose address operands follow the first (a
+    /// fault site if it is in linear memory).
+    fn second_operand(&mut self, allocs: &[Allocation], mem: Option<AddrMode>) -> RegMem {
         match mem {
-            Some(addr) => RegMem::Mem(Self::address(allocs, 1, addr)),
+            Some(addr) => {
+                self.fault_site(addr);
+                RegMem::Mem(Self::address(allocs, 1, addr))
+            }
             None => self.rm(allocs[1]),
+        }
+    }
+
+    /// Records the instruction about to be emitted, which accesses `addr`,
+    /// as a fault site when `addr` is in linear memory: if the access
+    /// faults, the function resumes at its `HeapOutOfBounds` stub.
+    fn fault_site(&mut self, addr: AddrMode) {
+        if addr.heap {
+            let stub = self.trap_label(TrapCode::HeapOutOfBounds);
+            self.asm.fault_site(TrapCode::HeapOutOfBounds, stub);
         }
     }
 
@@ -72,12 +86,12 @@ impl Emitter<'_> {
     }
 
     /// Emits one instruction.
-    pub(super) fn inst(&mut self, inst: Inst) {
-        let allocs = self.output.inst_allocs(inst).to_vec();
+    pub(super) fn emit_inst(&mut self, inst: Inst) {
+        let allocs = self.cx.output.inst_allocs(inst).to_vec();
         let last = allocs.len().wrapping_sub(1);
-        match self.vcode.insts[inst.index()] {
-            MachInst::Args => {}
-            MachInst::StackArg { slot } => {
+        match self.cx.vcode.insts[inst.index()] {
+            Amd64Inst::Args => {}
+            Amd64Inst::StackArg { slot } => {
                 let from = Mem::at(RBP, 16 + 8 * slot as i32);
                 let to = allocs[0].as_reg().expect("a register operand");
                 match to.class() {
@@ -85,40 +99,42 @@ impl Emitter<'_> {
                     RegClass::Float => self.asm.sse(SseOp::MovLoad, FloatWidth::F64, xmm(to), from),
                 }
             }
-            constant @ (MachInst::Const { .. } | MachInst::FloatConst { .. }) => {
+            constant @ (Amd64Inst::Const { .. } | Amd64Inst::FloatConst { .. }) => {
                 let to = allocs[0].as_reg().expect("a register operand");
                 self.constant(constant, to.hw());
             }
-            MachInst::Alu { op, size, mem } => {
+            Amd64Inst::Alu { op, size, mem } => {
                 let b = self.second_operand(&allocs, mem);
                 self.asm.alu(op, size, Self::gpr_at(&allocs, last), b);
             }
-            MachInst::AluImm { op, size, imm } => {
+            Amd64Inst::AluImm { op, size, imm } => {
                 self.asm.alu_imm(op, size, Self::gpr_at(&allocs, 1), imm)
             }
-            MachInst::Imul { size, mem } => {
+            Amd64Inst::Imul { size, mem } => {
                 let b = self.second_operand(&allocs, mem);
                 self.asm
                     .int_rm(IntRmOp::Imul, size, Self::gpr_at(&allocs, last), b);
             }
-            MachInst::ImulImm { size, imm } => {
+            Amd64Inst::ImulImm { size, imm } => {
                 let a = self.rm(allocs[0]);
                 self.asm.imul_imm(size, Self::gpr_at(&allocs, 1), a, imm);
             }
-            MachInst::Lea { size, addr } => {
+            Amd64Inst::Lea { size, addr } => {
                 let mem = Self::address(&allocs, 0, addr);
                 self.asm.lea(size, Self::gpr_at(&allocs, last), mem);
             }
-            MachInst::ShiftCl { op, size } => self.asm.shift_cl(op, size, Self::gpr_at(&allocs, 2)),
-            MachInst::ShiftImm { op, size, amount } => {
+            Amd64Inst::ShiftCl { op, size } => {
+                self.asm.shift_cl(op, size, Self::gpr_at(&allocs, 2))
+            }
+            Amd64Inst::ShiftImm { op, size, amount } => {
                 self.asm
                     .shift_imm(op, size, Self::gpr_at(&allocs, 1), amount)
             }
-            MachInst::IntUnary { op, size } => {
+            Amd64Inst::IntUnary { op, size } => {
                 let src = self.rm(allocs[0]);
                 self.asm.int_rm(op, size, Self::gpr_at(&allocs, 1), src);
             }
-            MachInst::BitScan { leading, size } => {
+            Amd64Inst::BitScan { leading, size } => {
                 let (src, dst) = (self.rm(allocs[0]), Self::gpr_at(&allocs, 1));
                 let bits = if size == Size::S64 { 64 } else { 32 };
                 if leading {
@@ -132,7 +148,7 @@ impl Emitter<'_> {
                     self.asm.cmov(Cond::E, size, dst, R11);
                 }
             }
-            MachInst::PopcntFallback { size } => {
+            Amd64Inst::PopcntFallback { size } => {
                 let src = self.rm(allocs[0]);
                 self.popcnt_fallback(
                     size,
@@ -141,7 +157,7 @@ impl Emitter<'_> {
                     Self::gpr_at(&allocs, 2),
                 )
             }
-            MachInst::RoundFallback { mode, width } => {
+            Amd64Inst::RoundFallback { mode, width } => {
                 let src = self.rm(allocs[0]);
                 self.round_fallback(
                     mode,
@@ -151,7 +167,7 @@ impl Emitter<'_> {
                     Self::xmm_at(&allocs, 2),
                 )
             }
-            MachInst::Div {
+            Amd64Inst::Div {
                 op,
                 size,
                 check_zero,
@@ -163,7 +179,7 @@ impl Emitter<'_> {
                 check_zero,
                 check_minus_one,
             ),
-            MachInst::CondSet { cond } => {
+            Amd64Inst::CondSet { cond } => {
                 self.compare(cond.compare, &allocs);
                 let dst = Self::gpr_at(&allocs, last);
                 let set = |emitter: &mut Self, cc: Cond, reg: Gpr| {
@@ -184,7 +200,7 @@ impl Emitter<'_> {
                     }
                 }
             }
-            MachInst::CondMove { cond, size } => {
+            Amd64Inst::CondMove { cond, size } => {
                 self.compare(cond.compare, &allocs);
                 let n = cond.compare.num_operands();
                 let (a, dst) = (self.rm(allocs[n]), Self::gpr_at(&allocs, n + 2));
@@ -201,7 +217,7 @@ impl Emitter<'_> {
                     }
                 }
             }
-            MachInst::FloatCondMove { cond } => {
+            Amd64Inst::FloatCondMove { cond } => {
                 self.compare(cond.compare, &allocs);
                 let n = cond.compare.num_operands();
                 let skip = self.asm.new_label();
@@ -214,13 +230,14 @@ impl Emitter<'_> {
                 );
                 self.asm.bind(skip);
             }
-            MachInst::TrapIf { cond, code } => {
+            Amd64Inst::TrapIf { cond, code } => {
                 self.compare(cond.compare, &allocs);
                 let label = self.trap_label(code);
                 self.jump_if(cond.test, label, Some(code));
             }
-            MachInst::Load { op, addr } => {
+            Amd64Inst::Load { op, addr } => {
                 let mem = Self::address(&allocs, 0, addr);
+                self.fault_site(addr);
                 match op {
                     LoadOp::Int(op, size) => {
                         self.asm.int_rm(op, size, Self::gpr_at(&allocs, last), mem)
@@ -231,8 +248,9 @@ impl Emitter<'_> {
                     }
                 }
             }
-            MachInst::Store { op, addr } => {
+            Amd64Inst::Store { op, addr } => {
                 let mem = Self::address(&allocs, 0, addr);
+                self.fault_site(addr);
                 match op {
                     StoreOp::Int(size) => self.asm.store(size, mem, Self::gpr_at(&allocs, last)),
                     StoreOp::IntImm(size, imm) => self.asm.store_imm(size, mem, imm),
@@ -241,11 +259,11 @@ impl Emitter<'_> {
                     }
                 }
             }
-            MachInst::Sse { op, width, mem } => {
+            Amd64Inst::Sse { op, width, mem } => {
                 let b = self.second_operand(&allocs, mem);
                 self.asm.sse(op, width, Self::xmm_at(&allocs, last), b);
             }
-            MachInst::FloatSign { negate, width } => {
+            Amd64Inst::FloatSign { negate, width } => {
                 let dst = Self::xmm_at(&allocs, 1);
                 let (op, mask) = if negate {
                     (SseOp::Xor, sign_mask(width))
@@ -255,7 +273,7 @@ impl Emitter<'_> {
                 let mask = self.asm.constant(mask);
                 self.asm.sse(op, width, dst, mask);
             }
-            MachInst::Copysign { width } => {
+            Amd64Inst::Copysign { width } => {
                 let (dst, sign) = (Self::xmm_at(&allocs, 2), Self::xmm_at(&allocs, 1));
                 let sign_bits = self.asm.constant(sign_mask(width));
                 let magnitude_bits = self.asm.constant(magnitude_mask(width));
@@ -264,13 +282,13 @@ impl Emitter<'_> {
                 self.asm.sse(SseOp::And, width, dst, magnitude_bits);
                 self.asm.sse(SseOp::Or, width, dst, SCRATCH_XMM);
             }
-            MachInst::FloatMinMax { max, width } => self.min_max(
+            Amd64Inst::FloatMinMax { max, width } => self.min_max(
                 max,
                 width,
                 Self::xmm_at(&allocs, 2),
                 Self::xmm_at(&allocs, 1),
             ),
-            MachInst::FloatUnary { op, width } => {
+            Amd64Inst::FloatUnary { op, width } => {
                 let (src, dst) = (self.rm(allocs[0]), Self::xmm_at(&allocs, 1));
                 match op {
                     FloatUnaryOp::Sqrt => self.asm.sse(SseOp::Sqrt, width, dst, src),
@@ -278,7 +296,7 @@ impl Emitter<'_> {
                     FloatUnaryOp::ConvertWidth => self.asm.sse(SseOp::CvtToOther, width, dst, src),
                 }
             }
-            MachInst::IntToFloat {
+            Amd64Inst::IntToFloat {
                 width,
                 size,
                 signed,
@@ -289,7 +307,7 @@ impl Emitter<'_> {
                 Self::gpr_at(&allocs, 0),
                 Self::xmm_at(&allocs, 1),
             ),
-            MachInst::FloatToInt {
+            Amd64Inst::FloatToInt {
                 width,
                 size,
                 signed,
@@ -303,15 +321,15 @@ impl Emitter<'_> {
                     (false, true) => self.float_to_uint_sat(width, size, src, dst),
                 }
             }
-            MachInst::MovToFloat { size } => {
+            Amd64Inst::MovToFloat { size } => {
                 self.asm
                     .movd_to_xmm(size, Self::xmm_at(&allocs, 1), Self::gpr_at(&allocs, 0))
             }
-            MachInst::MovFromFloat { size } => {
+            Amd64Inst::MovFromFloat { size } => {
                 self.asm
                     .movd_from_xmm(size, Self::gpr_at(&allocs, 1), Self::xmm_at(&allocs, 0))
             }
-            MachInst::Call {
+            Amd64Inst::Call {
                 callee,
                 reg_args,
                 stack_args,
@@ -350,7 +368,7 @@ impl Emitter<'_> {
                     self.asm.store(Size::S64, self.slot(slot), SCRATCH_GPR);
                 }
             }
-            MachInst::BrTableIndex { targets } => {
+            Amd64Inst::BrTableIndex { targets } => {
                 let (index, dst) = (Self::gpr_at(&allocs, 0), Self::gpr_at(&allocs, 1));
                 let default = targets as i32 - 1;
                 self.asm.mov_imm(Size::S32, R11, default as u64, true);
@@ -358,7 +376,7 @@ impl Emitter<'_> {
                 self.asm.mov(Size::S32, dst, index);
                 self.asm.cmov(Cond::Ae, Size::S32, dst, R11);
             }
-            MachInst::BrTable => {
+            Amd64Inst::BrTable => {
                 let index = Self::gpr_at(&allocs, 0);
                 let table = self.asm.new_label();
                 self.asm.lea(Size::S64, R11, Mem::Label(table));
@@ -373,32 +391,32 @@ impl Emitter<'_> {
                 );
                 self.asm.jmp_indirect(R11);
                 self.asm.bind(table);
-                for succ in 0..self.vcode.blocks[self.block].succs.len() {
-                    self.asm.jmp(self.block_labels[self.destination(succ)]);
+                for succ in 0..self.cx.vcode.blocks[self.cx.block()].succs.len() {
+                    self.asm.jmp(self.cx.block_label(self.cx.destination(succ)));
                     self.asm.nop3();
                 }
             }
-            MachInst::Jump => {
-                let succ = self.destination(0);
-                if self.next_block() != Some(succ) {
-                    self.asm.jmp(self.block_labels[succ]);
+            Amd64Inst::Jump => {
+                let succ = self.cx.destination(0);
+                if self.cx.next_block() != Some(succ) {
+                    self.asm.jmp(self.cx.block_label(succ));
                 }
             }
-            MachInst::Branch { cond } => {
+            Amd64Inst::Branch { cond } => {
                 self.compare(cond.compare, &allocs);
-                let (taken, not_taken) = (self.destination(0), self.destination(1));
+                let (taken, not_taken) = (self.cx.destination(0), self.cx.destination(1));
                 let (taken_label, not_taken_label) =
-                    (self.block_labels[taken], self.block_labels[not_taken]);
-                if self.next_block() == Some(taken) {
+                    (self.cx.block_label(taken), self.cx.block_label(not_taken));
+                if self.cx.next_block() == Some(taken) {
                     self.jump_unless(cond.test, not_taken_label);
                 } else {
                     self.jump_if(cond.test, taken_label, None);
-                    if self.next_block() != Some(not_taken) {
+                    if self.cx.next_block() != Some(not_taken) {
                         self.asm.jmp(not_taken_label);
                     }
                 }
             }
-            MachInst::Return {
+            Amd64Inst::Return {
                 stack_params,
                 stack_results,
             } => {
@@ -409,7 +427,7 @@ impl Emitter<'_> {
                 }
                 self.epilogue();
             }
-            MachInst::Trap { code } => {
+            Amd64Inst::Trap { code } => {
                 let label = self.trap_label(code);
                 self.asm.trap_site(code);
                 self.asm.jmp(label);

@@ -1,4 +1,7 @@
-//! Emission: allocated machine code to bytes.
+//! Emission: allocated machine code to bytes, the x86-64 half. The shared
+//! driver (`kiln_machinst::emit`) walks the blocks and dispatches the
+//! allocator's edits to the hooks here; this module supplies the prologue,
+//! the epilogue, each instruction and the trap stubs.
 //!
 //! The frame, from the caller's side down:
 //!
@@ -21,165 +24,181 @@ mod fallback;
 mod float;
 mod insts;
 
-use crate::encode::opcodes::{AluOp, Cond, FloatWidth, SseOp};
-use crate::encode::{Assembler, Label, Mem, RegMem, Size};
-use crate::inst::{Compare, FlagTest, MachInst};
+use crate::encode::opcodes::{AluOp, Cond, FloatWidth, IntRmOp, SseOp};
+use crate::encode::{Assembler, Mem, RegMem, Rel32, Size};
+use crate::inst::{Amd64Inst, Compare, FlagTest};
 use crate::regs::{
     CALLEE_SAVED, Gpr, R11, RBP, RDI, RDX, RSI, RSP, SCRATCH_GPR, SCRATCH_XMM, Xmm, gpr, xmm,
 };
-use crate::vcode::VCode;
-use kiln_regalloc::{Allocation, Edit, Inst, Output, RegClass};
+use kiln_machinst::runtime::vm_runtime;
+use kiln_machinst::{EditSink, EmitCtx, EmitIsa, FrameLayout, FrameSpec, Label, MachBuffer, VCode};
+use kiln_regalloc::{Allocation, Inst, Output, PReg, RegClass, SpillSlot};
 use kiln_ssa::TrapCode;
 use kiln_ssa::target::CompiledFunction;
 
 /// Offset of the saved `vmctx` below `rbp`.
 const VMCTX_SLOT: i32 = -8;
-/// Offsets in the store's `VmRuntime` record.
-pub(crate) const RUNTIME_STACK_LIMIT: i32 = 0;
-pub(crate) const RUNTIME_ENTRY_SP: i32 = 8;
-pub(crate) const RUNTIME_TRAP_CODE: i32 = 16;
-pub(crate) const RUNTIME_TRAP_HOOK: i32 = 24;
 
-/// The layout of one function's frame.
-struct Frame {
-    /// Callee-saved registers to save, and where (below `rbp`).
-    saved: Vec<(Gpr, i32)>,
-    /// Offset below `rbp` of spill slot 0 (slot `i` is 8 bytes lower each).
-    first_spill: i32,
-    /// Bytes subtracted from `rsp` after pushing `rbp`.
-    size: i32,
-}
+/// The shape of every frame: the `vmctx` slot, then the callee-saved
+/// registers, then 8-byte spill slots (a float spills as its 64 bits).
+const FRAME: FrameSpec<'static> = FrameSpec {
+    reserved: 8,
+    callee_saved: &[
+        CALLEE_SAVED[0].preg(),
+        CALLEE_SAVED[1].preg(),
+        CALLEE_SAVED[2].preg(),
+        CALLEE_SAVED[3].preg(),
+        CALLEE_SAVED[4].preg(),
+    ],
+    spill_slot_size: [8, 8],
+    stack_alignment: 16,
+};
 
-impl Frame {
-    fn new(vcode: &VCode, output: &Output) -> Frame {
-        let used = output.used_callee_saved();
-        let saved: Vec<(Gpr, i32)> = CALLEE_SAVED
-            .iter()
-            .filter(|reg| used.contains(reg.preg()))
-            .enumerate()
-            .map(|(i, &reg)| (reg, -16 - 8 * i as i32))
-            .collect();
-        let first_spill = 16 + 8 * saved.len() as i32;
-        let bytes =
-            first_spill - 8 + 8 * output.num_spill_slots() as i32 + 8 * vcode.outgoing_slots as i32;
-        Frame {
-            saved,
-            first_spill,
-            size: (bytes + 15) & !15,
-        }
-    }
-}
+/// The most bytes one instruction may add: the longest sequences (the
+/// float fallbacks) stay well below it. It only decides islands, which
+/// x86-64 never needs, since its label uses reach the whole function.
+const MAX_INST_SIZE: u32 = 256;
 
 /// The state of emitting one function.
 struct Emitter<'a> {
-    vcode: &'a VCode,
-    output: &'a Output,
+    cx: EmitCtx<'a, Amd64Inst>,
     asm: Assembler,
-    frame: Frame,
-    block_labels: Vec<Label>,
-    /// Where a jump to each block goes (see [`jump_destinations`]).
-    destinations: Vec<usize>,
-    /// The block being emitted, to find fall-through successors.
-    block: usize,
-    trap_labels: Vec<(TrapCode, Label)>,
     helper_trap: Option<Label>,
 }
 
 /// Emits the allocated function; with `listing`, also returns the text
 /// of its instructions.
-pub fn emit(vcode: &VCode, output: &Output, listing: bool) -> (CompiledFunction, String) {
+pub fn emit(
+    vcode: &VCode<Amd64Inst>,
+    output: &Output,
+    listing: bool,
+) -> (CompiledFunction, String) {
     let mut asm = if listing {
         Assembler::with_listing()
     } else {
         Assembler::new()
     };
-    let block_labels = vcode.blocks.iter().map(|_| asm.new_label()).collect();
+    let frame = FrameLayout::new(&FRAME, output, vcode.outgoing_slots);
+    let cx = EmitCtx::new(vcode, output, frame, asm.buffer());
     let mut emitter = Emitter {
-        vcode,
-        output,
+        cx,
         asm,
-        frame: Frame::new(vcode, output),
-        block_labels,
-        destinations: jump_destinations(vcode, output),
-        block: 0,
-        trap_labels: Vec::new(),
         helper_trap: None,
     };
-    emitter.prologue();
-    let mut edits = output.edits().iter().peekable();
-    for (b, block) in vcode.blocks.iter().enumerate() {
-        if emitter.destinations[b] != b {
-            continue;
-        }
-        emitter.block = b;
-        emitter.asm.bind(emitter.block_labels[b]);
-        for i in block.range.0.0..block.range.1.0 {
-            let inst = Inst(i);
-            while let Some((_, edit)) = edits.next_if(|(at, _)| *at == inst) {
-                emitter.edit(*edit);
-            }
-            emitter.inst(inst);
-        }
-    }
-    emitter.trap_stubs();
+    kiln_machinst::emit(&mut emitter);
     let text = emitter.asm.listing();
     (emitter.asm.finish(), text)
 }
 
-/// Where a jump to each block really goes: the block itself, or, for a
-/// block that only jumps on (no moves on the way, as split edges often
-/// are), the end of that chain. Such blocks are not emitted at all.
-fn jump_destinations(vcode: &VCode, output: &Output) -> Vec<usize> {
-    let mut has_edits = vec![false; vcode.insts.len()];
-    for (inst, _) in output.edits() {
-        has_edits[inst.index()] = true;
+impl<'a> EmitIsa<'a> for Emitter<'a> {
+    type Inst = Amd64Inst;
+    type LabelUse = Rel32;
+
+    /// A rematerialized float constant into a spill slot: a load and a
+    /// store, and a constant.
+    const MAX_EDIT_SIZE: u32 = 64;
+
+    fn cx(&self) -> &EmitCtx<'a, Amd64Inst> {
+        &self.cx
     }
-    let only_jumps = |b: usize| {
-        let (start, end) = vcode.blocks[b].range;
-        b != 0
-            && end.0 - start.0 == 1
-            && vcode.insts[start.index()] == MachInst::Jump
-            && !has_edits[start.index()]
-    };
-    (0..vcode.blocks.len())
-        .map(|b| {
-            let mut destination = b;
-            for _ in 0..vcode.blocks.len() {
-                if !only_jumps(destination) {
-                    return destination;
-                }
-                destination = vcode.blocks[destination].succs[0].index();
+
+    fn cx_mut(&mut self) -> &mut EmitCtx<'a, Amd64Inst> {
+        &mut self.cx
+    }
+
+    fn buffer(&mut self) -> &mut MachBuffer<Rel32> {
+        self.asm.buffer()
+    }
+
+    fn worst_case_size(&self, inst: Inst) -> u32 {
+        match self.cx.vcode.insts[inst.index()] {
+            Amd64Inst::BrTable => {
+                let targets = self.cx.vcode.blocks[self.cx.block()].succs.len() as u32;
+                MAX_INST_SIZE + 8 * targets
             }
-            b
-        })
-        .collect()
+            _ => MAX_INST_SIZE,
+        }
+    }
+
+    fn prologue(&mut self) {
+        self.emit_prologue();
+    }
+
+    fn inst(&mut self, inst: Inst) {
+        self.emit_inst(inst);
+    }
+
+    fn after_blocks(&mut self) {
+        self.trap_stubs();
+    }
+}
+
+impl EditSink<Amd64Inst> for Emitter<'_> {
+    fn move_reg(&mut self, from: PReg, to: PReg) {
+        match from.class() {
+            RegClass::Int => self.asm.mov(Size::S64, gpr(to), gpr(from)),
+            RegClass::Float => self
+                .asm
+                .sse(SseOp::MovAligned, FloatWidth::F32, xmm(to), xmm(from)),
+        }
+    }
+
+    fn spill(&mut self, from: PReg, to: SpillSlot) {
+        match from.class() {
+            RegClass::Int => self.asm.store(Size::S64, self.slot(to), gpr(from)),
+            RegClass::Float => self
+                .asm
+                .sse_store(FloatWidth::F64, self.slot(to), xmm(from)),
+        }
+    }
+
+    fn reload(&mut self, from: SpillSlot, to: PReg) {
+        match to.class() {
+            RegClass::Int => self.asm.load(Size::S64, gpr(to), self.slot(from)),
+            RegClass::Float => {
+                self.asm
+                    .sse(SseOp::MovLoad, FloatWidth::F64, xmm(to), self.slot(from))
+            }
+        }
+    }
+
+    fn remat(&mut self, constant: &Amd64Inst, to: PReg) {
+        self.constant(*constant, to.hw());
+    }
+
+    fn scratch(&self, class: RegClass) -> PReg {
+        match class {
+            RegClass::Int => SCRATCH_GPR.preg(),
+            RegClass::Float => SCRATCH_XMM.preg(),
+        }
+    }
 }
 
 impl Emitter<'_> {
-    fn prologue(&mut self) {
+    fn emit_prologue(&mut self) {
         let asm = &mut self.asm;
         asm.push(RBP);
         asm.mov(Size::S64, RBP, RSP);
-        asm.alu_imm(AluOp::Sub, Size::S64, RSP, self.frame.size);
+        asm.alu_imm(AluOp::Sub, Size::S64, RSP, self.cx.frame.size as i32);
         asm.store(Size::S64, Mem::at(RBP, VMCTX_SLOT), RDI);
         asm.load(Size::S64, R11, Mem::at(RDI, 0));
         asm.alu(
             AluOp::Cmp,
             Size::S64,
             RSP,
-            Mem::at(R11, RUNTIME_STACK_LIMIT),
+            Mem::at(R11, vm_runtime::STACK_LIMIT),
         );
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.asm.trap_site(TrapCode::StackOverflow);
         self.asm.jcc(Cond::B, overflow);
-        for &(reg, offset) in &self.frame.saved {
-            self.asm.store(Size::S64, Mem::at(RBP, offset), reg);
+        for &(reg, offset) in &self.cx.frame.saved {
+            self.asm.store(Size::S64, Mem::at(RBP, offset), gpr(reg));
         }
     }
 
     fn epilogue(&mut self) {
-        for &(reg, offset) in &self.frame.saved {
-            self.asm.load(Size::S64, reg, Mem::at(RBP, offset));
+        for &(reg, offset) in &self.cx.frame.saved {
+            self.asm.load(Size::S64, gpr(reg), Mem::at(RBP, offset));
         }
         self.asm.mov(Size::S64, RSP, RBP);
         self.asm.pop(RBP);
@@ -188,12 +207,7 @@ impl Emitter<'_> {
 
     /// The label of the stub that traps with `code`.
     fn trap_label(&mut self, code: TrapCode) -> Label {
-        if let Some(&(_, label)) = self.trap_labels.iter().find(|(c, _)| *c == code) {
-            return label;
-        }
-        let label = self.asm.new_label();
-        self.trap_labels.push((code, label));
-        label
+        self.cx.trap_label(code, self.asm.buffer())
     }
 
     /// The label of the stub that traps with the status a helper returned
@@ -205,11 +219,11 @@ impl Emitter<'_> {
     /// Trap stubs: record the code in `VmRuntime.trap_code`, then return to
     /// the entry trampoline's landing pad through `VmRuntime.entry_sp`.
     fn trap_stubs(&mut self) {
-        for (code, label) in std::mem::take(&mut self.trap_labels) {
+        for (code, label) in self.cx.take_trap_labels() {
             self.asm.bind(label);
             self.load_runtime();
             self.asm
-                .store_imm(Size::S32, Mem::at(R11, RUNTIME_TRAP_CODE), code as i32);
+                .store_imm(Size::S32, Mem::at(R11, vm_runtime::TRAP_CODE), code as i32);
             self.unwind();
         }
         if let Some(label) = self.helper_trap {
@@ -217,7 +231,7 @@ impl Emitter<'_> {
             self.load_runtime();
             self.asm.lea(Size::S32, RDX, Mem::at(RDX, -1));
             self.asm
-                .store(Size::S32, Mem::at(R11, RUNTIME_TRAP_CODE), RDX);
+                .store(Size::S32, Mem::at(R11, vm_runtime::TRAP_CODE), RDX);
             self.unwind();
         }
     }
@@ -241,16 +255,16 @@ impl Emitter<'_> {
         self.asm.mov(Size::S64, RDI, R11);
         self.asm.mov(Size::S64, RSI, RBP);
         self.asm.alu_imm(AluOp::And, Size::S64, RSP, -16);
-        self.asm.call_indirect(Mem::at(R11, RUNTIME_TRAP_HOOK));
+        self.asm.call_indirect(Mem::at(R11, vm_runtime::TRAP_HOOK));
         self.load_runtime();
         self.asm
-            .load(Size::S64, RSP, Mem::at(R11, RUNTIME_ENTRY_SP));
+            .load(Size::S64, RSP, Mem::at(R11, vm_runtime::ENTRY_SP));
         self.asm.ret();
     }
 
     /// The memory operand of a spill slot.
-    fn slot(&self, slot: kiln_regalloc::SpillSlot) -> Mem {
-        Mem::at(RBP, -(self.frame.first_spill + 8 * slot.index() as i32))
+    fn slot(&self, slot: SpillSlot) -> Mem {
+        Mem::at(RBP, self.cx.frame.spill_offset(slot))
     }
 
     /// A location as an `r/m` operand.
@@ -261,73 +275,11 @@ impl Emitter<'_> {
         }
     }
 
-    fn edit(&mut self, edit: Edit) {
-        match edit {
-            Edit::Move { from, to } => self.move_value(from, to),
-            Edit::Remat { vreg, to } => {
-                let constant = self.vcode.constants[vreg.index()].expect("a constant");
-                match to {
-                    Allocation::Reg(reg) => self.constant(constant, reg.hw()),
-                    Allocation::Stack(slot) => {
-                        let class = self.vcode.vreg_classes[vreg.index()];
-                        let scratch = if class == RegClass::Int {
-                            SCRATCH_GPR.0
-                        } else {
-                            SCRATCH_XMM.0
-                        };
-                        self.constant(constant, scratch);
-                        self.move_value(
-                            Allocation::Reg(kiln_regalloc::PReg::new(scratch, class)),
-                            Allocation::Stack(slot),
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    fn class_of(&self, alloc: Allocation) -> RegClass {
-        match alloc {
-            Allocation::Reg(reg) => reg.class(),
-            Allocation::Stack(slot) => self.output.spill_slot_classes()[slot.index()],
-        }
-    }
-
-    /// A register move, spill or reload.
-    fn move_value(&mut self, from: Allocation, to: Allocation) {
-        let class = self.class_of(from);
-        match (from, to, class) {
-            (Allocation::Reg(f), Allocation::Reg(t), RegClass::Int) => {
-                self.asm.mov(Size::S64, gpr(t), gpr(f))
-            }
-            (Allocation::Reg(f), Allocation::Reg(t), RegClass::Float) => {
-                self.asm
-                    .sse(SseOp::MovAligned, FloatWidth::F32, xmm(t), xmm(f))
-            }
-            (Allocation::Reg(f), Allocation::Stack(s), RegClass::Int) => {
-                self.asm.store(Size::S64, self.slot(s), gpr(f))
-            }
-            (Allocation::Reg(f), Allocation::Stack(s), RegClass::Float) => {
-                self.asm.sse_store(FloatWidth::F64, self.slot(s), xmm(f))
-            }
-            (Allocation::Stack(s), Allocation::Reg(t), RegClass::Int) => {
-                self.asm.load(Size::S64, gpr(t), self.slot(s))
-            }
-            (Allocation::Stack(s), Allocation::Reg(t), RegClass::Float) => {
-                self.asm
-                    .sse(SseOp::MovLoad, FloatWidth::F64, xmm(t), self.slot(s))
-            }
-            (Allocation::Stack(_), Allocation::Stack(_), _) => {
-                unreachable!("the allocator never moves between two spill slots")
-            }
-        }
-    }
-
     /// Materializes a constant into register number `hw` of its class.
-    fn constant(&mut self, inst: MachInst, hw: u8) {
+    fn constant(&mut self, inst: Amd64Inst, hw: u8) {
         match inst {
-            MachInst::Const { bits } => self.asm.mov_imm(Size::S64, Gpr(hw), bits, false),
-            MachInst::FloatConst { width, bits } => {
+            Amd64Inst::Const { bits } => self.asm.mov_imm(Size::S64, Gpr(hw), bits, false),
+            Amd64Inst::FloatConst { width, bits } => {
                 if bits == 0 {
                     self.asm.sse(SseOp::Xor, FloatWidth::F32, Xmm(hw), Xmm(hw));
                 } else {
@@ -350,12 +302,10 @@ impl Emitter<'_> {
             Compare::IntImm(size, imm) if imm != 0 => {
                 self.asm.alu_imm(AluOp::Cmp, size, Gpr(reg(0)), imm)
             }
-            Compare::IntImm(size, _) | Compare::NonZero(size) => self.asm.int_rm(
-                crate::encode::opcodes::IntRmOp::Test,
-                size,
-                Gpr(reg(0)),
-                Gpr(reg(0)),
-            ),
+            Compare::IntImm(size, _) | Compare::NonZero(size) => {
+                self.asm
+                    .int_rm(IntRmOp::Test, size, Gpr(reg(0)), Gpr(reg(0)))
+            }
             Compare::Float(width) => {
                 self.asm
                     .sse(SseOp::Ucomi, width, Xmm(reg(0)), self.rm(allocs[1]))
@@ -395,15 +345,5 @@ impl Emitter<'_> {
             FlagTest::FloatNe => FlagTest::FloatEq,
         };
         self.jump_if(inverse, label, None);
-    }
-
-    /// The block emitted right after the current one.
-    fn next_block(&self) -> Option<usize> {
-        (self.block + 1..self.vcode.blocks.len()).find(|&b| self.destinations[b] == b)
-    }
-
-    /// Where a jump to successor `succ` of the current block goes.
-    fn destination(&self, succ: usize) -> usize {
-        self.destinations[self.vcode.blocks[self.block].succs[succ].index()]
     }
 }

@@ -2,7 +2,7 @@
 //! which instructions a function compiles to, and for people reading the
 //! output of the backend.
 
-use super::{Label, Mem, RegMem, Size};
+use super::{Mem, RegMem, Size};
 
 const GPR64: [&str; 16] = [
     "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
@@ -40,7 +40,7 @@ pub fn xmm(hw: u8) -> String {
 /// A memory operand.
 pub fn mem(mem: Mem) -> String {
     match mem {
-        Mem::Label(Label(label)) => format!("[rip+L{label}]"),
+        Mem::Label(label) => format!("[rip+{label}]"),
         Mem::Base { base, index, disp } => {
             let mut text = format!("[{}", GPR64[base.0 as usize]);
             if let Some((index, shift)) = index {

@@ -8,15 +8,19 @@
 //! ```
 //!
 //! The mnemonic methods only pick a row of the [`opcodes`] tables and the
-//! operands. Labels (blocks, trap stubs, constants) are resolved when the
-//! function is finished; calls outside the function become relocations.
+//! operands. The bytes go into a [`MachBuffer`], which resolves labels
+//! (blocks, trap stubs, constants: every reference to them is a [`Rel32`]
+//! displacement) and keeps the constant pool, the relocations of calls
+//! outside the function and the trap sites.
 
 pub mod listing;
 pub mod opcodes;
+mod rel32;
 
 use crate::regs::{Gpr, Xmm};
+use kiln_machinst::{Label, MachBuffer};
 use kiln_ssa::TrapCode;
-use kiln_ssa::target::{CompiledFunction, Relocation, RelocationKind, RelocationTarget, TrapSite};
+use kiln_ssa::target::{CompiledFunction, RelocationKind, RelocationTarget};
 use opcodes::{
     ALU, ALU_IMM8, ALU_IMM32, AluOp, Cond, FloatWidth, IMUL_IMM8, IMUL_IMM32, INDIRECT_GROUP,
     IntRmOp, MOV_IMM_RM, MOV_IMM_RM8, MOV_STORE, MOV_STORE8, MOVD_FROM_XMM, MOVD_TO_XMM, OpMap,
@@ -48,10 +52,7 @@ impl Size {
     }
 }
 
-/// A position in the code, bound once, referred to by jumps and
-/// RIP-relative operands before or after it is bound.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Label(u32);
+pub use rel32::Rel32;
 
 /// A memory operand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,27 +118,10 @@ enum Imm {
     I32(i32),
 }
 
-/// A 32-bit displacement to a label, patched when the function is finished.
-struct Fixup {
-    /// Where the 4 bytes are.
-    at: usize,
-    /// The address the displacement is relative to (the end of the
-    /// instruction).
-    end: usize,
-    label: Label,
-}
-
 /// Accumulates the code of one function.
 #[derive(Default)]
 pub struct Assembler {
-    code: Vec<u8>,
-    labels: Vec<Option<usize>>,
-    fixups: Vec<Fixup>,
-    relocations: Vec<Relocation>,
-    trap_sites: Vec<TrapSite>,
-    constants: Vec<(u128, Label)>,
-    /// The text of each instruction and where it starts, when asked for.
-    listing: Option<Vec<(usize, String)>>,
+    buf: MachBuffer<Rel32>,
 }
 
 /// Whether a value fits in a sign-extended 8-bit immediate or displacement.
@@ -155,73 +139,56 @@ impl Assembler {
     /// (see [`Assembler::listing`]).
     pub fn with_listing() -> Assembler {
         Assembler {
-            listing: Some(Vec::new()),
-            ..Assembler::default()
+            buf: MachBuffer::with_listing(),
         }
+    }
+
+    /// The buffer the code goes to.
+    pub fn buffer(&mut self) -> &mut MachBuffer<Rel32> {
+        &mut self.buf
     }
 
     /// The text of the instructions so far, one line each, with their
     /// offsets (empty unless made by [`Assembler::with_listing`]).
     pub fn listing(&self) -> String {
-        let lines = self.listing.iter().flatten();
-        lines
-            .map(|(offset, text)| format!("{offset:5x}  {text}\n"))
-            .collect()
+        self.buf.listing()
     }
 
     /// Writes down the instruction about to be emitted, when listing.
     fn note(&mut self, text: impl FnOnce() -> String) {
-        let offset = self.code.len();
-        if let Some(listing) = &mut self.listing {
-            listing.push((offset, text()));
-        }
-    }
-
-    /// The number of bytes emitted so far.
-    pub fn offset(&self) -> usize {
-        self.code.len()
+        self.buf.note(text);
     }
 
     /// The bytes emitted so far.
     pub fn code(&self) -> &[u8] {
-        &self.code
+        self.buf.code()
     }
 
     /// A new, unbound label.
     pub fn new_label(&mut self) -> Label {
-        self.labels.push(None);
-        Label(self.labels.len() as u32 - 1)
+        self.buf.new_label()
     }
 
     /// Binds `label` to the current offset.
     pub fn bind(&mut self, label: Label) {
-        self.note(|| format!("L{}:", label.0));
-        debug_assert!(self.labels[label.0 as usize].is_none(), "label bound twice");
-        self.labels[label.0 as usize] = Some(self.code.len());
+        self.buf.bind(label);
     }
 
     /// Records that the next instruction may trap with `code`.
     pub fn trap_site(&mut self, code: TrapCode) {
-        self.trap_sites.push(TrapSite {
-            offset: self.code.len() as u32,
-            code,
-        });
+        self.buf.trap_site(code);
+    }
+
+    /// Records that the next instruction is a memory access that traps with
+    /// `code` by faulting, resuming at the stub `stub`.
+    pub fn fault_site(&mut self, code: TrapCode, stub: Label) {
+        self.buf.fault_site(code, stub);
     }
 
     /// A RIP-relative operand for 16 bytes of constant data, shared by every
     /// use of the same bits in the function.
     pub fn constant(&mut self, bits: u128) -> Mem {
-        if let Some(&(_, label)) = self.constants.iter().find(|(b, _)| *b == bits) {
-            return Mem::Label(label);
-        }
-        let label = self.new_label();
-        self.constants.push((bits, label));
-        Mem::Label(label)
-    }
-
-    /// Appends raw bytes.
-    pub fn bytes(&mut self, bytes: &[u8]) {
-        self.code.extend_from_slice(bytes);
+        Mem::Label(self.buf.constant(bits))
     }
 
     /// Encodes one instruction. `reg` is the ModRM `reg` field (a register
@@ -238,10 +205,10 @@ impl Assembler {
         imm: Imm,
     ) {
         if size == Size::S16 {
-            self.code.push(0x66);
+            self.buf.put_u8(0x66);
         }
         if let Some(prefix) = opcode.prefix {
-            self.code.push(prefix);
+            self.buf.put_u8(prefix);
         }
         let w = size == Size::S64;
         let (x, b, rm_low) = match rm {
@@ -255,43 +222,40 @@ impl Assembler {
             || (byte_regs.1 && matches!(rm, RegMem::Reg(_)) && (4..8).contains(&rm_low));
         let rex = 0x40 | (w as u8) << 3 | ((reg & 8 != 0) as u8) << 2 | (x as u8) << 1 | b as u8;
         if rex != 0x40 || needs_byte_rex {
-            self.code.push(rex);
+            self.buf.put_u8(rex);
         }
         match opcode.map {
             OpMap::Primary => {}
-            OpMap::Esc0F => self.code.push(0x0F),
-            OpMap::Esc0F3A => self.code.extend_from_slice(&[0x0F, 0x3A]),
+            OpMap::Esc0F => self.buf.put_u8(0x0F),
+            OpMap::Esc0F3A => self.buf.put(&[0x0F, 0x3A]),
         }
-        self.code.push(opcode.byte);
+        self.buf.put_u8(opcode.byte);
         let rip_fixup = self.modrm(reg & 7, rm);
         match imm {
             Imm::None => {}
-            Imm::I8(v) => self.code.push(v as u8),
-            Imm::I16(v) => self.code.extend_from_slice(&v.to_le_bytes()),
-            Imm::I32(v) => self.code.extend_from_slice(&v.to_le_bytes()),
+            Imm::I8(v) => self.buf.put_u8(v as u8),
+            Imm::I16(v) => self.buf.put(&v.to_le_bytes()),
+            Imm::I32(v) => self.buf.put(&v.to_le_bytes()),
         }
         if let Some((at, label)) = rip_fixup {
-            self.fixups.push(Fixup {
-                at,
-                end: self.code.len(),
-                label,
-            });
+            let trailing = (self.buf.offset() - at - 4) as u8;
+            self.buf.use_label(at, label, Rel32 { trailing });
         }
     }
 
     /// Writes ModRM, SIB and displacement; returns the place of a
     /// RIP-relative displacement still to patch.
-    fn modrm(&mut self, reg: u8, rm: RegMem) -> Option<(usize, Label)> {
+    fn modrm(&mut self, reg: u8, rm: RegMem) -> Option<(u32, Label)> {
         let modrm = |md: u8, rm: u8| md << 6 | reg << 3 | rm;
         match rm {
             RegMem::Reg(r) => {
-                self.code.push(modrm(0b11, r & 7));
+                self.buf.put_u8(modrm(0b11, r & 7));
                 None
             }
             RegMem::Mem(Mem::Label(label)) => {
-                self.code.push(modrm(0b00, 0b101));
-                let at = self.code.len();
-                self.code.extend_from_slice(&[0; 4]);
+                self.buf.put_u8(modrm(0b00, 0b101));
+                let at = self.buf.offset();
+                self.buf.put(&[0; 4]);
                 Some((at, label))
             }
             RegMem::Mem(Mem::Base { base, index, disp }) => {
@@ -306,14 +270,14 @@ impl Assembler {
                 if index.is_some() || base_low == 0b100 {
                     let (index, shift) = index.unwrap_or((crate::regs::RSP, 0));
                     debug_assert!(index != crate::regs::RSP || shift == 0);
-                    self.code.push(modrm(md, 0b100));
-                    self.code.push(shift << 6 | (index.0 & 7) << 3 | base_low);
+                    self.buf.put_u8(modrm(md, 0b100));
+                    self.buf.put_u8(shift << 6 | (index.0 & 7) << 3 | base_low);
                 } else {
-                    self.code.push(modrm(md, base_low));
+                    self.buf.put_u8(modrm(md, base_low));
                 }
                 match md {
-                    0b01 => self.code.push(disp as u8),
-                    0b10 => self.code.extend_from_slice(&disp.to_le_bytes()),
+                    0b01 => self.buf.put_u8(disp as u8),
+                    0b10 => self.buf.put(&disp.to_le_bytes()),
                     _ => {}
                 }
                 None
@@ -480,10 +444,10 @@ impl Assembler {
         self.note(|| format!("mov {}, {imm:#x}", listing::gpr(dst.0, form)));
         if zero_extends {
             if dst.0 & 8 != 0 {
-                self.code.push(0x41);
+                self.buf.put_u8(0x41);
             }
-            self.code.push(0xB8 | (dst.0 & 7));
-            self.code.extend_from_slice(&(imm as u32).to_le_bytes());
+            self.buf.put_u8(0xB8 | (dst.0 & 7));
+            self.buf.put(&(imm as u32).to_le_bytes());
         } else if i32::try_from(imm as i64).is_ok() {
             self.encode(
                 MOV_IMM_RM,
@@ -494,9 +458,9 @@ impl Assembler {
                 Imm::I32(imm as i32),
             );
         } else {
-            self.code.push(0x48 | (dst.0 >> 3));
-            self.code.push(0xB8 | (dst.0 & 7));
-            self.code.extend_from_slice(&imm.to_le_bytes());
+            self.buf.put_u8(0x48 | (dst.0 >> 3));
+            self.buf.put_u8(0xB8 | (dst.0 & 7));
+            self.buf.put(&imm.to_le_bytes());
         }
     }
 
@@ -504,15 +468,9 @@ impl Assembler {
     /// address of `target`.
     pub fn mov_address(&mut self, dst: Gpr, target: RelocationTarget) {
         self.note(|| format!("movabs {}, {target:?}", listing::gpr(dst.0, Size::S64)));
-        self.code.push(0x48 | (dst.0 >> 3));
-        self.code.push(0xB8 | (dst.0 & 7));
-        self.relocations.push(Relocation {
-            offset: self.code.len() as u32,
-            kind: RelocationKind::Absolute8,
-            target,
-            addend: 0,
-        });
-        self.code.extend_from_slice(&[0; 8]);
+        self.buf.put(&[0x48 | (dst.0 >> 3), 0xB8 | (dst.0 & 7)]);
+        self.buf.relocation(RelocationKind::Absolute8, target);
+        self.buf.put(&[0; 8]);
     }
 
     /// `lea dst, [mem]`.
@@ -564,9 +522,9 @@ impl Assembler {
             }
         });
         if size == Size::S64 {
-            self.code.push(0x48);
+            self.buf.put_u8(0x48);
         }
-        self.code.push(0x99);
+        self.buf.put_u8(0x99);
     }
 
     /// `cmovcc dst, src`.
@@ -595,9 +553,9 @@ impl Assembler {
     pub fn push(&mut self, reg: Gpr) {
         self.note(|| format!("push {}", listing::gpr(reg.0, Size::S64)));
         if reg.0 & 8 != 0 {
-            self.code.push(0x41);
+            self.buf.put_u8(0x41);
         }
-        self.code.push(0x50 | (reg.0 & 7));
+        self.buf.put_u8(0x50 | (reg.0 & 7));
     }
 
     /// `push qword [mem]`.
@@ -618,29 +576,24 @@ impl Assembler {
     pub fn pop(&mut self, reg: Gpr) {
         self.note(|| format!("pop {}", listing::gpr(reg.0, Size::S64)));
         if reg.0 & 8 != 0 {
-            self.code.push(0x41);
+            self.buf.put_u8(0x41);
         }
-        self.code.push(0x58 | (reg.0 & 7));
+        self.buf.put_u8(0x58 | (reg.0 & 7));
     }
 
     /// `ret`.
     pub fn ret(&mut self) {
         self.note(|| "ret".into());
-        self.code.push(0xC3);
+        self.buf.put_u8(0xC3);
     }
 
     /// `call rel32` to `target`, through an [`RelocationKind::X86PcRel4`]
     /// relocation.
     pub fn call_relocated(&mut self, target: RelocationTarget) {
         self.note(|| format!("call {target:?}"));
-        self.code.push(0xE8);
-        self.relocations.push(Relocation {
-            offset: self.code.len() as u32,
-            kind: RelocationKind::X86PcRel4,
-            target,
-            addend: 0,
-        });
-        self.code.extend_from_slice(&[0; 4]);
+        self.buf.put_u8(0xE8);
+        self.buf.relocation(RelocationKind::X86PcRel4, target);
+        self.buf.put(&[0; 4]);
     }
 
     /// `call r/m`.
@@ -672,33 +625,29 @@ impl Assembler {
     }
 
     fn label_rel32(&mut self, label: Label) {
-        let at = self.code.len();
-        self.code.extend_from_slice(&[0; 4]);
-        self.fixups.push(Fixup {
-            at,
-            end: at + 4,
-            label,
-        });
+        let at = self.buf.offset();
+        self.buf.put(&[0; 4]);
+        self.buf.use_label(at, label, Rel32 { trailing: 0 });
     }
 
     /// `jmp label` (rel32).
     pub fn jmp(&mut self, label: Label) {
-        self.note(|| format!("jmp L{}", label.0));
-        self.code.push(0xE9);
+        self.note(|| format!("jmp {label}"));
+        self.buf.put_u8(0xE9);
         self.label_rel32(label);
     }
 
     /// `jcc label` (rel32).
     pub fn jcc(&mut self, cc: Cond, label: Label) {
-        self.note(|| format!("j{} L{}", cc.name(), label.0));
-        self.code.extend_from_slice(&[0x0F, 0x80 | cc as u8]);
+        self.note(|| format!("j{} {label}", cc.name()));
+        self.buf.put(&[0x0F, 0x80 | cc as u8]);
         self.label_rel32(label);
     }
 
     /// A 3-byte `nop` (`nopl [rax]`).
     pub fn nop3(&mut self) {
         self.note(|| "nop".into());
-        self.code.extend_from_slice(&[0x0F, 0x1F, 0x00]);
+        self.buf.put(&[0x0F, 0x1F, 0x00]);
     }
 
     /// An SSE operation `dst = dst op src` (or `dst = op src`).
@@ -825,27 +774,7 @@ impl Assembler {
     }
 
     /// Resolves labels, appends the constant pool, and hands over the code.
-    pub fn finish(mut self) -> CompiledFunction {
-        if !self.constants.is_empty() {
-            while !self.code.len().is_multiple_of(16) {
-                self.code.push(0xCC);
-            }
-            for (bits, label) in std::mem::take(&mut self.constants) {
-                self.bind(label);
-                self.code.extend_from_slice(&bits.to_le_bytes());
-            }
-        }
-        for fixup in &self.fixups {
-            let target = self.labels[fixup.label.0 as usize].expect("a label used but never bound");
-            let rel = target as i64 - fixup.end as i64;
-            let rel = i32::try_from(rel).expect("functions are smaller than 2 GiB");
-            self.code[fixup.at..fixup.at + 4].copy_from_slice(&rel.to_le_bytes());
-        }
-        self.trap_sites.sort_by_key(|site| site.offset);
-        CompiledFunction {
-            code: self.code,
-            relocations: self.relocations,
-            trap_sites: self.trap_sites,
-        }
+    pub fn finish(self) -> CompiledFunction {
+        self.buf.finish()
     }
 }

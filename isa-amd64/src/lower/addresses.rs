@@ -4,21 +4,30 @@
 
 use super::Lowerer;
 use crate::encode::Size;
-use crate::inst::{AddrMode, MachInst};
+use crate::inst::{AddrMode, Amd64Inst};
 use kiln_regalloc::{Operand, RegClass};
-use kiln_ssa::{BinaryOp, Op, Type, UnaryOp, Value};
+use kiln_ssa::{BinaryOp, Op, Region, Type, UnaryOp, Value};
 
 impl Lowerer<'_> {
-    /// The address `value + offset` as an address mode, pushing its
-    /// operands: a folded `iadd` gives base and index, a zero-extended or
-    /// shifted index folds into the scaled index, constants into the
+    /// The address `value + offset` in `region` as an address mode, pushing
+    /// its operands: a folded `iadd` gives base and index, a zero-extended
+    /// or shifted index folds into the scaled index, constants into the
     /// displacement.
     pub(super) fn address(
         &mut self,
         value: Value,
         offset: u32,
+        region: Region,
         operands: &mut Vec<Operand>,
     ) -> AddrMode {
+        let heap = matches!(region, Region::Heap(_));
+        AddrMode {
+            heap,
+            ..self.address_mode(value, offset, operands)
+        }
+    }
+
+    fn address_mode(&mut self, value: Value, offset: u32, operands: &mut Vec<Operand>) -> AddrMode {
         let folded = match self.func.value_def(value) {
             kiln_ssa::ValueDef::Result(inst) if self.fold.is_folded(inst) => {
                 let args = &self.func.inst(inst).args;
@@ -32,39 +41,42 @@ impl Lowerer<'_> {
                 None => i32::try_from(offset).ok(),
             };
             if let Some(disp) = disp {
-                operands.push(Operand::reg_use(self.vreg(base)));
+                operands.push(Operand::reg_use(self.cx.vreg(base)));
                 if self.imm32(index, Type::I64).is_some() {
                     return AddrMode {
                         index_shift: None,
                         disp,
+                        heap: false,
                     };
                 }
                 let (index, shift) = self.scaled_index(index);
-                operands.push(Operand::reg_use(self.vreg(index)));
+                operands.push(Operand::reg_use(self.cx.vreg(index)));
                 return AddrMode {
                     index_shift: Some(shift),
                     disp,
+                    heap: false,
                 };
             }
-            let sum = self.new_vreg(RegClass::Int);
+            let sum = self.cx.new_vreg(RegClass::Int);
             let ops = vec![
-                Operand::reg_use(self.vreg(base)),
-                Operand::reg_use(self.vreg(index)),
+                Operand::reg_use(self.cx.vreg(base)),
+                Operand::reg_use(self.cx.vreg(index)),
                 Operand::reg_def(sum),
             ];
-            self.emit(
-                MachInst::Lea {
+            self.cx.emit(
+                Amd64Inst::Lea {
                     size: Size::S64,
                     addr: AddrMode {
                         index_shift: Some(0),
                         disp: 0,
+                        heap: false,
                     },
                 },
                 ops,
             );
             return self.offset_address(sum, offset, operands);
         }
-        let base = self.vreg(value);
+        let base = self.cx.vreg(value);
         self.offset_address(base, offset, operands)
     }
 
@@ -79,18 +91,19 @@ impl Lowerer<'_> {
             Ok(disp) => AddrMode {
                 index_shift: None,
                 disp,
+                heap: false,
             },
             Err(_) => {
-                let constant = self.new_vreg(RegClass::Int);
-                let inst = MachInst::Const {
+                let constant = self.cx.new_vreg(RegClass::Int);
+                let inst = Amd64Inst::Const {
                     bits: u64::from(offset),
                 };
-                self.constants[constant.index()] = Some(inst);
-                self.emit(inst, vec![Operand::reg_def(constant)]);
+                self.cx.emit_constant(inst, constant);
                 operands.push(Operand::reg_use(constant));
                 AddrMode {
                     index_shift: Some(0),
                     disp: 0,
+                    heap: false,
                 }
             }
         }

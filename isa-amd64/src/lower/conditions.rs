@@ -71,7 +71,7 @@ impl Lowerer<'_> {
                     compare,
                     test: FlagTest::Single(Cond::Ne),
                 };
-                (cond, vec![Operand::reg_use(self.vreg(value))])
+                (cond, vec![Operand::reg_use(self.cx.vreg(value))])
             }
         }
     }
@@ -88,10 +88,10 @@ impl Lowerer<'_> {
                 cc,
                 a,
                 Compare::Int(size),
-                vec![Operand::any_use(self.vreg(b))],
+                vec![Operand::any_use(self.cx.vreg(b))],
             )
         };
-        let mut all = vec![Operand::reg_use(self.vreg(a))];
+        let mut all = vec![Operand::reg_use(self.cx.vreg(a))];
         all.extend(operands);
         let test = FlagTest::Single(int_cond(cc));
         (Condition { compare, test }, all)
@@ -113,8 +113,8 @@ impl Lowerer<'_> {
             FloatCC::Le => (b, a, FlagTest::Single(Cond::Ae)),
         };
         let operands = vec![
-            Operand::reg_use(self.vreg(first)),
-            Operand::any_use(self.vreg(second)),
+            Operand::reg_use(self.cx.vreg(first)),
+            Operand::any_use(self.cx.vreg(second)),
         ];
         (
             Condition {

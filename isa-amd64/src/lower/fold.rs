@@ -4,85 +4,88 @@
 //! into the arithmetic instruction right after it that reads it.
 //!
 //! Only pure instructions fold, into a user in the same block, and only
-//! when that user is their one use, so no work is ever done twice. Zero
-//! extensions from `i32` to `i64` disappear altogether: their users read
-//! the `i32` register.
+//! when that user is their one use, so no work is ever done twice; except
+//! that a compare read by several branches, selects and traps of its block
+//! (a bounds check and the Spectre guard of its access) folds into each of
+//! them: comparing again costs less than keeping a boolean and testing it.
+//! Zero extensions from `i32` to `i64` disappear altogether: their users
+//! read the `i32` register.
 
-use kiln_ssa::{BinaryOp, Block, Function, Inst, LoadKind, Op, Type, UnaryOp, Value, ValueDef};
+use crate::inst::Amd64Inst;
+use kiln_machinst::LowerCtx;
+use kiln_ssa::{BinaryOp, Function, Inst, LoadKind, Op, Type, UnaryOp, Value, ValueDef};
 
 /// The folding decisions for one function.
 pub(super) struct Folding {
     folded: Vec<bool>,
-    /// For each value, the value whose register holds the same bits: an
-    /// `i32` zero-extended to `i64` is the `i32` itself, because `i32`
-    /// values are always kept zero-extended in registers.
-    same_bits: Vec<Value>,
 }
 
 impl Folding {
-    /// Decides what folds in the blocks `reachable`.
-    pub fn compute(func: &Function, reachable: &[Block]) -> Folding {
-        let mut uses = vec![0u32; func.values.len()];
-        let mut block_of = vec![None; func.insts.len()];
-        for &block in reachable {
-            for &inst in &func.block(block).insts {
-                block_of[inst.index()] = Some(block);
-                let data = func.inst(inst);
-                let branch_args = data.targets.iter().flat_map(|t| &t.args);
-                for value in data.args.iter().chain(branch_args) {
-                    uses[value.index()] += 1;
-                }
-            }
-        }
+    /// Decides what folds in the reachable blocks of `cx`'s function, and
+    /// makes each `i32` zero-extended to `i64` share the register of the
+    /// `i32` itself, because `i32` values are always kept zero-extended in
+    /// registers.
+    pub fn compute(cx: &mut LowerCtx<'_, Amd64Inst>) -> Folding {
+        let func = cx.func();
+        let reachable = cx.reachable().to_vec();
+        let uses = |value: Value| cx.uses(value);
         let mut folded = vec![false; func.insts.len()];
-        for &block in reachable {
+        // How many users in its own block could take each value into
+        // themselves: a compare as their condition, an address add as
+        // their address.
+        let mut folding_uses = vec![0u32; func.values.len()];
+        for &block in &reachable {
             for &inst in &func.block(block).insts {
                 let data = func.inst(inst);
                 let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
-                    Op::Brif | Op::Select | Op::Trapz(_) | Op::Trapnz(..) => {
-                        (data.args[0], is_compare)
-                    }
+                    Op::Brif
+                    | Op::Select
+                    | Op::SelectSpectreGuard
+                    | Op::Trapz(_)
+                    | Op::Trapnz(..) => (data.args[0], is_compare),
                     Op::Load { .. } | Op::Store { .. } => (data.args[0], is_address_add),
                     _ => continue,
                 };
                 if let ValueDef::Result(def) = func.value_def(candidate) {
                     let def_data = func.inst(def);
                     let ty = func.value_type(candidate);
-                    if uses[candidate.index()] == 1
-                        && block_of[def.index()] == Some(block)
-                        && wants(def_data.op, ty)
-                    {
-                        folded[def.index()] = true;
+                    if cx.block_of(def) == Some(block) && wants(def_data.op, ty) {
+                        folding_uses[candidate.index()] += 1;
                     }
                 }
             }
         }
-        for &block in reachable {
+        for &block in &reachable {
+            for &inst in &func.block(block).insts {
+                let data = func.inst(inst);
+                if let [result] = data.results[..] {
+                    let count = folding_uses[result.index()];
+                    let shared = count > 1 && is_compare(data.op, func.value_type(result));
+                    if count == uses(result) && (count == 1 || shared) {
+                        folded[inst.index()] = true;
+                    }
+                }
+            }
+        }
+        for &block in &reachable {
             for pair in func.block(block).insts.windows(2) {
                 if let Some(load) = folds_into(func, pair[0], pair[1])
-                    && uses[load.index()] == 1
+                    && uses(load) == 1
                     && !folded[pair[1].index()]
                 {
                     folded[pair[0].index()] = true;
                 }
             }
         }
-        let mut same_bits: Vec<Value> = (0..func.values.len() as u32).map(Value).collect();
-        for &block in reachable {
+        for &block in &reachable {
             for &inst in &func.block(block).insts {
                 let data = func.inst(inst);
                 if data.op == Op::Unary(UnaryOp::Uextend) {
-                    same_bits[data.results[0].index()] = same_bits[data.args[0].index()];
+                    cx.share_register(data.results[0], data.args[0]);
                 }
             }
         }
-        Folding { folded, same_bits }
-    }
-
-    /// The value whose register `value` shares (itself, unless it is a
-    /// zero extension).
-    pub fn register_of(&self, value: Value) -> Value {
-        self.same_bits[value.index()]
+        Folding { folded }
     }
 
     /// Whether `inst` is lowered as part of its user.

@@ -6,14 +6,13 @@
 
 use super::Lowerer;
 use super::conditions::invert;
-use crate::abi::{self, Location};
 use crate::encode::Size;
 use crate::encode::opcodes::{AluOp, FloatWidth, IntRmOp, ShiftOp, SseOp};
-use crate::inst::{AddrMode, Callee, DivOp, FloatUnaryOp, LoadOp, MachInst, RoundMode, StoreOp};
+use crate::inst::{AddrMode, Amd64Inst, Callee, DivOp, FloatUnaryOp, LoadOp, RoundMode, StoreOp};
 use crate::regs::{RAX, RCX, RDX};
 use kiln_regalloc::{Constraint, Operand, OperandKind, RegClass};
 use kiln_ssa::target::CompileError;
-use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, StoreKind, Type, UnaryOp, Value};
+use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, Region, StoreKind, Type, UnaryOp, Value};
 
 /// The operand size of an integer type.
 pub(crate) fn size_of(ty: Type) -> Size {
@@ -51,25 +50,22 @@ impl Lowerer<'_> {
     }
 
     /// Lowers one SSA instruction of `block`.
-    pub(super) fn lower_inst(&mut self, block: Block, inst: Inst) -> Result<(), CompileError> {
+    pub(super) fn lower_op(&mut self, block: Block, inst: Inst) -> Result<(), CompileError> {
         let data = self.func.inst(inst);
         let args = data.args.clone();
         match data.op {
             Op::Iconst(bits) => {
-                let def = self.vreg(self.result(inst));
-                let inst = MachInst::Const { bits };
-                self.constants[def.index()] = Some(inst);
-                self.emit(inst, vec![Operand::reg_def(def)]);
+                let def = self.cx.vreg(self.result(inst));
+                self.cx.emit_constant(Amd64Inst::Const { bits }, def);
             }
             Op::Fconst(bits) => {
                 let result = self.result(inst);
-                let def = self.vreg(result);
-                let inst = MachInst::FloatConst {
+                let def = self.cx.vreg(result);
+                let inst = Amd64Inst::FloatConst {
                     width: width_of(self.func.value_type(result)),
                     bits,
                 };
-                self.constants[def.index()] = Some(inst);
-                self.emit(inst, vec![Operand::reg_def(def)]);
+                self.cx.emit_constant(inst, def);
             }
             Op::Unary(op) => self.lower_unary(op, args[0], self.result(inst))?,
             Op::Binary(op) => self.lower_binary(op, args[0], args[1], self.result(inst)),
@@ -80,44 +76,54 @@ impl Lowerer<'_> {
                     Op::Fcmp(cc) => self.float_compare(cc, args[0], args[1]),
                     _ => unreachable!("matched above"),
                 };
-                operands.push(Operand::reg_def(self.vreg(result)));
-                self.emit(MachInst::CondSet { cond }, operands);
+                operands.push(Operand::reg_def(self.cx.vreg(result)));
+                self.cx.emit(Amd64Inst::CondSet { cond }, operands);
             }
-            Op::Select => {
+            // A Spectre guard is an integer select, and those always become
+            // `cmov`: never a branch that the CPU could mispredict.
+            Op::Select | Op::SelectSpectreGuard => {
                 let result = self.result(inst);
                 let (cond, mut operands) = self.condition(args[0]);
                 let chosen = operands.len() + 1;
-                let (a, b) = (self.vreg(args[1]), self.vreg(args[2]));
+                let (a, b) = (self.cx.vreg(args[1]), self.cx.vreg(args[2]));
                 let ty = self.func.value_type(result);
                 let machine = if ty.is_float() {
                     operands.push(Operand::reg_use(a));
-                    MachInst::FloatCondMove { cond }
+                    Amd64Inst::FloatCondMove { cond }
                 } else {
                     operands.push(Operand::any_use(a));
-                    MachInst::CondMove {
+                    Amd64Inst::CondMove {
                         cond,
                         size: size_of(ty),
                     }
                 };
                 operands.push(Operand::reg_use(b));
-                operands.push(Operand::reuse_def(self.vreg(result), chosen));
-                self.emit(machine, operands);
+                operands.push(Operand::reuse_def(self.cx.vreg(result), chosen));
+                self.cx.emit(machine, operands);
             }
-            Op::Load { kind, offset, .. } => {
+            Op::Load {
+                kind,
+                offset,
+                region,
+            } => {
                 let result = self.result(inst);
                 let mut operands = Vec::new();
-                let addr = self.address(args[0], offset, &mut operands);
-                operands.push(Operand::reg_def(self.vreg(result)));
+                let addr = self.address(args[0], offset, region, &mut operands);
+                operands.push(Operand::reg_def(self.cx.vreg(result)));
                 let op = load_op(kind, self.func.value_type(result));
-                self.emit(MachInst::Load { op, addr }, operands);
+                self.cx.emit(Amd64Inst::Load { op, addr }, operands);
             }
-            Op::Store { kind, offset, .. } => {
+            Op::Store {
+                kind,
+                offset,
+                region,
+            } => {
                 let value = args[1];
                 let ty = self.func.value_type(value);
                 let mut operands = Vec::new();
-                let addr = self.address(args[0], offset, &mut operands);
+                let addr = self.address(args[0], offset, region, &mut operands);
                 let op = if ty.is_float() {
-                    operands.push(Operand::reg_use(self.vreg(value)));
+                    operands.push(Operand::reg_use(self.cx.vreg(value)));
                     StoreOp::Float(width_of(ty))
                 } else {
                     let size = Size::of_bytes(kind.bytes(ty));
@@ -130,82 +136,74 @@ impl Lowerer<'_> {
                             StoreOp::IntImm(size, imm)
                         }
                         _ => {
-                            operands.push(Operand::reg_use(self.vreg(value)));
+                            operands.push(Operand::reg_use(self.cx.vreg(value)));
                             StoreOp::Int(size)
                         }
                     }
                 };
-                self.emit(MachInst::Store { op, addr }, operands);
+                self.cx.emit(Amd64Inst::Store { op, addr }, operands);
             }
             Op::Call { func } => self.lower_call(Callee::Direct(func), &args, &data.results)?,
             Op::CallIndirect { .. } => self.lower_call(Callee::Indirect, &args, &data.results)?,
             Op::CallHelper(helper) => {
                 self.lower_call(Callee::Helper(helper), &args, &data.results)?
             }
-            Op::Trap(code) => self.emit(MachInst::Trap { code }, Vec::new()),
+            Op::Trap(code) => self.cx.emit(Amd64Inst::Trap { code }, Vec::new()),
             Op::Trapz(code) | Op::Trapnz(code, _) => {
                 let (mut cond, operands) = self.condition(args[0]);
                 if matches!(data.op, Op::Trapz(_)) {
                     cond.test = invert(cond.test);
                 }
-                self.emit(MachInst::TrapIf { cond, code }, operands);
+                self.cx.emit(Amd64Inst::TrapIf { cond, code }, operands);
             }
             Op::Jump => {
-                self.emit(MachInst::Jump, Vec::new());
-                self.set_successors(block);
+                self.cx.emit(Amd64Inst::Jump, Vec::new());
+                self.cx.set_successors(block);
             }
             Op::Brif => {
                 let (cond, operands) = self.condition(args[0]);
-                self.emit(MachInst::Branch { cond }, operands);
-                self.set_successors(block);
+                self.cx.emit(Amd64Inst::Branch { cond }, operands);
+                self.cx.set_successors(block);
             }
             Op::BrTable => {
                 let targets = data.targets.len() as u32;
                 if targets == 1 {
-                    self.emit(MachInst::Jump, Vec::new());
+                    self.cx.emit(Amd64Inst::Jump, Vec::new());
                 } else {
-                    let index = self.new_vreg(RegClass::Int);
+                    let index = self.cx.new_vreg(RegClass::Int);
                     let operands = vec![
-                        Operand::reg_use(self.vreg(args[0])),
+                        Operand::reg_use(self.cx.vreg(args[0])),
                         Operand::reg_def(index),
                     ];
-                    self.emit(MachInst::BrTableIndex { targets }, operands);
-                    self.emit(MachInst::BrTable, vec![Operand::reg_use(index)]);
+                    self.cx.emit(Amd64Inst::BrTableIndex { targets }, operands);
+                    self.cx
+                        .emit(Amd64Inst::BrTable, vec![Operand::reg_use(index)]);
                 }
-                self.set_successors(block);
+                self.cx.set_successors(block);
             }
             Op::Return => {
-                let types: Vec<Type> = args.iter().map(|&v| self.func.value_type(v)).collect();
-                let (mut operands, mut stack) = (Vec::new(), Vec::new());
-                for (&value, location) in args.iter().zip(abi::result_locations(&types)) {
-                    match location {
-                        Location::Reg(reg) => {
-                            operands.push(Operand::fixed_use(self.vreg(value), reg))
-                        }
-                        Location::Stack(_) => stack.push(Operand::any_use(self.vreg(value))),
-                    }
-                }
-                let params = abi::param_locations(&self.func.signature.params);
-                let machine = MachInst::Return {
-                    stack_params: abi::stack_slots(&params) as u16,
-                    stack_results: stack.len() as u16,
+                let ret = self.cx.return_operands(&args);
+                let machine = Amd64Inst::Return {
+                    stack_params: ret.stack_params,
+                    stack_results: ret.stack_results,
                 };
-                operands.extend(stack);
-                self.emit(machine, operands);
+                self.cx.emit(machine, ret.operands);
             }
         }
         Ok(())
     }
 
-    /// The address and offset of `value` when it is a load folded into its
-    /// user.
-    fn folded_load(&self, value: Value) -> Option<(Value, u32)> {
+    /// The address, offset and region of `value` when it is a load folded
+    /// into its user.
+    fn folded_load(&self, value: Value) -> Option<(Value, u32, Region)> {
         let kiln_ssa::ValueDef::Result(inst) = self.func.value_def(value) else {
             return None;
         };
         let data = self.func.inst(inst);
         match data.op {
-            Op::Load { offset, .. } if self.fold.is_folded(inst) => Some((data.args[0], offset)),
+            Op::Load { offset, region, .. } if self.fold.is_folded(inst) => {
+                Some((data.args[0], offset, region))
+            }
             _ => None,
         }
     }
@@ -217,29 +215,31 @@ impl Lowerer<'_> {
         &mut self,
         (a, b, def): (Value, Value, kiln_regalloc::VReg),
         commutative: bool,
-        make: impl FnOnce(Option<AddrMode>) -> MachInst,
+        make: impl FnOnce(Option<AddrMode>) -> Amd64Inst,
     ) {
         let (first, load) = match (self.folded_load(b), self.folded_load(a)) {
             (Some(load), _) => (a, Some(load)),
             (None, Some(load)) if commutative => (b, Some(load)),
             _ => (a, None),
         };
-        let mut operands = vec![Operand::reg_use(self.vreg(first))];
+        let mut operands = vec![Operand::reg_use(self.cx.vreg(first))];
         let mem = match load {
-            Some((address, offset)) => Some(self.address(address, offset, &mut operands)),
+            Some((address, offset, region)) => {
+                Some(self.address(address, offset, region, &mut operands))
+            }
             None => {
-                operands.push(Operand::any_use(self.vreg(b)));
+                operands.push(Operand::any_use(self.cx.vreg(b)));
                 None
             }
         };
         operands.push(Operand::reuse_def(def, 0));
-        self.emit(make(mem), operands);
+        self.cx.emit(make(mem), operands);
     }
 
     fn lower_binary(&mut self, op: BinaryOp, a: Value, b: Value, result: Value) {
         let ty = self.func.value_type(result);
-        let def = self.vreg(result);
-        let (va, vb) = (self.vreg(a), self.vreg(b));
+        let def = self.cx.vreg(result);
+        let (va, vb) = (self.cx.vreg(a), self.cx.vreg(b));
         if ty.is_float() {
             let width = width_of(ty);
             let sse = match op {
@@ -249,21 +249,21 @@ impl Lowerer<'_> {
                 BinaryOp::Fdiv => SseOp::Div,
                 _ => {
                     let machine = match op {
-                        BinaryOp::Fmin => MachInst::FloatMinMax { max: false, width },
-                        BinaryOp::Fmax => MachInst::FloatMinMax { max: true, width },
-                        _ => MachInst::Copysign { width },
+                        BinaryOp::Fmin => Amd64Inst::FloatMinMax { max: false, width },
+                        BinaryOp::Fmax => Amd64Inst::FloatMinMax { max: true, width },
+                        _ => Amd64Inst::Copysign { width },
                     };
                     let operands = vec![
                         Operand::reg_use(va),
                         Operand::reg_use(vb),
                         Operand::reuse_def(def, 0),
                     ];
-                    self.emit(machine, operands);
+                    self.cx.emit(machine, operands);
                     return;
                 }
             };
             let commutative = matches!(op, BinaryOp::Fadd | BinaryOp::Fmul);
-            self.two_address((a, b, def), commutative, |mem| MachInst::Sse {
+            self.two_address((a, b, def), commutative, |mem| Amd64Inst::Sse {
                 op: sse,
                 width,
                 mem,
@@ -281,8 +281,12 @@ impl Lowerer<'_> {
                     None => (Some(0), 0, vec![Operand::reg_use(va), Operand::reg_use(vb)]),
                 };
                 operands.push(Operand::reg_def(def));
-                let addr = AddrMode { index_shift, disp };
-                self.emit(MachInst::Lea { size, addr }, operands);
+                let addr = AddrMode {
+                    index_shift,
+                    disp,
+                    heap: false,
+                };
+                self.cx.emit(Amd64Inst::Lea { size, addr }, operands);
             }
             BinaryOp::Iadd | BinaryOp::Isub | BinaryOp::Band | BinaryOp::Bor | BinaryOp::Bxor => {
                 let alu = match op {
@@ -293,13 +297,13 @@ impl Lowerer<'_> {
                     _ => AluOp::Xor,
                 };
                 match imm {
-                    Some(imm) => self.emit(
-                        MachInst::AluImm { op: alu, size, imm },
+                    Some(imm) => self.cx.emit(
+                        Amd64Inst::AluImm { op: alu, size, imm },
                         vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
                     ),
                     _ => {
                         let commutative = op != BinaryOp::Isub;
-                        self.two_address((a, b, def), commutative, |mem| MachInst::Alu {
+                        self.two_address((a, b, def), commutative, |mem| Amd64Inst::Alu {
                             op: alu,
                             size,
                             mem,
@@ -310,9 +314,9 @@ impl Lowerer<'_> {
             BinaryOp::Imul => match imm {
                 Some(imm) => {
                     let operands = vec![Operand::any_use(va), Operand::reg_def(def)];
-                    self.emit(MachInst::ImulImm { size, imm }, operands);
+                    self.cx.emit(Amd64Inst::ImulImm { size, imm }, operands);
                 }
-                _ => self.two_address((a, b, def), true, |mem| MachInst::Imul { size, mem }),
+                _ => self.two_address((a, b, def), true, |mem| Amd64Inst::Imul { size, mem }),
             },
             BinaryOp::Ishl | BinaryOp::Ushr | BinaryOp::Sshr | BinaryOp::Rotl | BinaryOp::Rotr => {
                 let shift = match op {
@@ -325,8 +329,8 @@ impl Lowerer<'_> {
                 match self.func.constant(b) {
                     Some(amount) => {
                         let amount = (amount % bits) as u8;
-                        self.emit(
-                            MachInst::ShiftImm {
+                        self.cx.emit(
+                            Amd64Inst::ShiftImm {
                                 op: shift,
                                 size,
                                 amount,
@@ -334,8 +338,8 @@ impl Lowerer<'_> {
                             vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
                         );
                     }
-                    None => self.emit(
-                        MachInst::ShiftCl { op: shift, size },
+                    None => self.cx.emit(
+                        Amd64Inst::ShiftCl { op: shift, size },
                         vec![
                             Operand::reg_use(va),
                             Operand::fixed_use(vb, RCX.preg()),
@@ -361,7 +365,7 @@ impl Lowerer<'_> {
                 });
                 let check_zero = divisor.is_none_or(|c| c == 0);
                 let check_minus_one = signed && divisor.is_none_or(|c| c == -1);
-                let other = self.new_vreg(RegClass::Int);
+                let other = self.cx.new_vreg(RegClass::Int);
                 let (quotient, remainder) = if matches!(div, DivOp::Sdiv | DivOp::Udiv) {
                     (def, other)
                 } else {
@@ -377,8 +381,8 @@ impl Lowerer<'_> {
                     ),
                     Operand::fixed_def(quotient, RAX.preg()),
                 ];
-                self.emit(
-                    MachInst::Div {
+                self.cx.emit(
+                    Amd64Inst::Div {
                         op: div,
                         size,
                         check_zero,
@@ -394,16 +398,16 @@ impl Lowerer<'_> {
     fn lower_unary(&mut self, op: UnaryOp, arg: Value, result: Value) -> Result<(), CompileError> {
         let from = self.func.value_type(arg);
         let to = self.func.value_type(result);
-        let (src, def) = (self.vreg(arg), self.vreg(result));
+        let (src, def) = (self.cx.vreg(arg), self.cx.vreg(result));
         let any = vec![Operand::any_use(src), Operand::reg_def(def)];
         let reg = vec![Operand::reg_use(src), Operand::reg_def(def)];
-        let int_unary = |op: IntRmOp, size: Size| MachInst::IntUnary { op, size };
+        let int_unary = |op: IntRmOp, size: Size| Amd64Inst::IntUnary { op, size };
         let features = self.features;
         let (machine, operands) = match op {
             UnaryOp::Clz if features.lzcnt => (int_unary(IntRmOp::Lzcnt, size_of(to)), any),
             UnaryOp::Ctz if features.bmi1 => (int_unary(IntRmOp::Tzcnt, size_of(to)), any),
             UnaryOp::Clz | UnaryOp::Ctz => (
-                MachInst::BitScan {
+                Amd64Inst::BitScan {
                     leading: op == UnaryOp::Clz,
                     size: size_of(to),
                 },
@@ -411,13 +415,13 @@ impl Lowerer<'_> {
             ),
             UnaryOp::Popcnt if features.popcnt => (int_unary(IntRmOp::Popcnt, size_of(to)), any),
             UnaryOp::Popcnt => {
-                let temp = self.new_vreg(RegClass::Int);
+                let temp = self.cx.new_vreg(RegClass::Int);
                 let operands = vec![
                     Operand::any_use(src),
                     Operand::reg_def(def),
                     Operand::early_reg_def(temp),
                 ];
-                (MachInst::PopcntFallback { size: size_of(to) }, operands)
+                (Amd64Inst::PopcntFallback { size: size_of(to) }, operands)
             }
             UnaryOp::Sextend8 => (int_unary(IntRmOp::Movsx8, size_of(to)), reg),
             UnaryOp::Sextend16 => (int_unary(IntRmOp::Movsx16, size_of(to)), reg),
@@ -425,7 +429,7 @@ impl Lowerer<'_> {
             UnaryOp::Uextend => return Ok(()),
             UnaryOp::Wrap => (int_unary(IntRmOp::Load, Size::S32), any),
             UnaryOp::Fneg | UnaryOp::Fabs => {
-                let machine = MachInst::FloatSign {
+                let machine = Amd64Inst::FloatSign {
                     negate: op == UnaryOp::Fneg,
                     width: width_of(to),
                 };
@@ -435,7 +439,7 @@ impl Lowerer<'_> {
                 )
             }
             UnaryOp::Sqrt => (
-                MachInst::FloatUnary {
+                Amd64Inst::FloatUnary {
                     op: FloatUnaryOp::Sqrt,
                     width: width_of(to),
                 },
@@ -449,21 +453,21 @@ impl Lowerer<'_> {
                     _ => RoundMode::Trunc,
                 };
                 if !features.sse41 {
-                    let temp = self.new_vreg(RegClass::Float);
+                    let temp = self.cx.new_vreg(RegClass::Float);
                     let operands = vec![
                         Operand::any_use(src),
                         Operand::reg_def(def),
                         Operand::early_reg_def(temp),
                     ];
-                    let machine = MachInst::RoundFallback {
+                    let machine = Amd64Inst::RoundFallback {
                         mode,
                         width: width_of(to),
                     };
-                    self.emit(machine, operands);
+                    self.cx.emit(machine, operands);
                     return Ok(());
                 }
                 (
-                    MachInst::FloatUnary {
+                    Amd64Inst::FloatUnary {
                         op: FloatUnaryOp::Round(mode),
                         width: width_of(to),
                     },
@@ -474,7 +478,7 @@ impl Lowerer<'_> {
             | UnaryOp::FcvtToUint
             | UnaryOp::FcvtToSintSat
             | UnaryOp::FcvtToUintSat => {
-                let machine = MachInst::FloatToInt {
+                let machine = Amd64Inst::FloatToInt {
                     width: width_of(from),
                     size: size_of(to),
                     signed: matches!(op, UnaryOp::FcvtToSint | UnaryOp::FcvtToSintSat),
@@ -483,7 +487,7 @@ impl Lowerer<'_> {
                 (machine, reg)
             }
             UnaryOp::FcvtFromSint | UnaryOp::FcvtFromUint => {
-                let machine = MachInst::IntToFloat {
+                let machine = Amd64Inst::IntToFloat {
                     width: width_of(to),
                     size: size_of(from),
                     signed: op == UnaryOp::FcvtFromSint,
@@ -491,21 +495,21 @@ impl Lowerer<'_> {
                 (machine, reg)
             }
             UnaryOp::Fpromote | UnaryOp::Fdemote => (
-                MachInst::FloatUnary {
+                Amd64Inst::FloatUnary {
                     op: FloatUnaryOp::ConvertWidth,
                     width: width_of(from),
                 },
                 any,
             ),
             UnaryOp::Bitcast if to.is_float() => (
-                MachInst::MovToFloat {
+                Amd64Inst::MovToFloat {
                     size: size_of(from),
                 },
                 reg,
             ),
-            UnaryOp::Bitcast => (MachInst::MovFromFloat { size: size_of(to) }, reg),
+            UnaryOp::Bitcast => (Amd64Inst::MovFromFloat { size: size_of(to) }, reg),
         };
-        self.emit(machine, operands);
+        self.cx.emit(machine, operands);
         Ok(())
     }
 }

@@ -8,18 +8,20 @@
 
 use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
 use kiln_isa_amd64::{Amd64Backend, entry_trampoline};
+use kiln_machinst::runtime::HelperReturn;
 use kiln_ssa::interp::{self, InterpEnv};
 use kiln_ssa::target::{Backend, CompiledFunction, RelocationKind, RelocationTarget};
 use kiln_ssa::{Function, Helper, Region, Signature, TrapCode};
 use memmap2::{Mmap, MmapMut};
 
-/// The store's runtime record, as the backend's contract lays it out.
+/// The store's runtime record, as the contract lays it out (checked by
+/// `execute.rs`).
 #[repr(C)]
 pub struct VmRuntime {
     pub stack_limit: u64,
     pub entry_sp: u64,
     pub trap_code: u32,
-    pub trap_hook: extern "sysv64" fn(*mut VmRuntime, u64, u64),
+    pub trap_hook: extern "C" fn(*mut VmRuntime, u64, u64),
     /// The module's code, for the hook's walk (the tests' own fields).
     pub code_range: std::ops::Range<u64>,
     /// The code offsets of the frames of the last trap, innermost first.
@@ -28,7 +30,7 @@ pub struct VmRuntime {
 
 /// The trap hook: walks the frame-pointer chain from the trapping frame
 /// while the return addresses lie in the module's code.
-extern "sysv64" fn record_trap(runtime: *mut VmRuntime, fp: u64, pc: u64) {
+extern "C" fn record_trap(runtime: *mut VmRuntime, fp: u64, pc: u64) {
     // SAFETY: trap stubs pass the runtime record of the instance, and `fp`
     // heads a chain of live frames of compiled functions, each starting with
     // the caller's frame pointer and the return address, up to the entry
@@ -51,23 +53,13 @@ pub struct VmMemory {
     pub length: u64,
 }
 
-/// What every runtime helper returns: `rax` = value, `rdx` = status.
-#[repr(C)]
-pub struct HelperReturn {
-    pub value: u64,
-    pub status: u64,
-}
-
 /// `memory.grow` that always fails (returns -1).
-extern "sysv64" fn memory_grow(_vmctx: *mut u8, _memory: u32, _delta: u32) -> HelperReturn {
-    HelperReturn {
-        value: u32::MAX as u64,
-        status: 0,
-    }
+extern "C" fn memory_grow(_vmctx: *mut u8, _memory: u32, _delta: u32) -> HelperReturn {
+    HelperReturn::value(u64::from(u32::MAX))
 }
 
 /// `memory.fill` on memory 0, with the bounds check the engine does.
-extern "sysv64" fn memory_fill(
+extern "C" fn memory_fill(
     vmctx: *mut u8,
     _memory: u32,
     dst: u32,
@@ -80,10 +72,7 @@ extern "sysv64" fn memory_fill(
     unsafe {
         let memory = *(vmctx.add(16) as *const *const VmMemory);
         if u64::from(dst) + u64::from(len) > (*memory).length {
-            return HelperReturn {
-                value: 0,
-                status: TrapCode::HeapOutOfBounds as u64 + 1,
-            };
+            return HelperReturn::trap(TrapCode::HeapOutOfBounds);
         }
         std::ptr::write_bytes(
             ((*memory).base as *mut u8).add(dst as usize),
@@ -91,10 +80,7 @@ extern "sysv64" fn memory_fill(
             len as usize,
         );
     }
-    HelperReturn {
-        value: 0,
-        status: 0,
-    }
+    HelperReturn::value(0)
 }
 
 fn helper_address(helper: Helper) -> u64 {
@@ -190,7 +176,7 @@ pub struct Instance {
 
 /// A host function as the exit trampoline calls it: (record, values,
 /// caller's vmctx) -> status.
-pub type HostShim = extern "sysv64" fn(*mut HostRecord, *mut u64, *mut u8) -> u32;
+pub type HostShim = extern "C" fn(*mut HostRecord, *mut u64, *mut u8) -> u32;
 
 /// A host-function record, as the exit trampoline reads it.
 #[repr(C)]
@@ -199,8 +185,22 @@ pub struct HostRecord {
     pub shim: HostShim,
 }
 
-/// The module's SSA functions, optimized, ready for the backend.
+/// The guarded span of a memory in the engine's default configuration: a
+/// 4 GiB reservation and a 32 MiB guard region.
+pub const DEFAULT_GUARDED_BYTES: u64 = (4 << 30) + (32 << 20);
+
+/// The module's SSA functions, optimized, ready for the backend, with an
+/// explicit bounds check before every memory access.
 pub fn ssa_functions(wat: &str) -> (ModuleEnv, VmLayout, Vec<Function>) {
+    ssa_functions_guarded(wat, 0)
+}
+
+/// [`ssa_functions`] for memories with a guarded span of `guarded_bytes`
+/// (`MemoryDesc::guarded_bytes`), whose accesses within it go unchecked.
+pub fn ssa_functions_guarded(
+    wat: &str,
+    guarded_bytes: u64,
+) -> (ModuleEnv, VmLayout, Vec<Function>) {
     let wasm = wat::parse_str(wat).expect("valid wat");
     wasmparser::Validator::new()
         .validate_all(&wasm)
@@ -208,6 +208,7 @@ pub fn ssa_functions(wat: &str) -> (ModuleEnv, VmLayout, Vec<Function>) {
     let (mut env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
     for memory in &mut env.memories {
         memory.imported = true;
+        memory.guarded_bytes = guarded_bytes;
     }
     for table in &mut env.tables {
         table.imported = true;
@@ -342,13 +343,13 @@ impl Instance {
         let mut values = vec![0u64; sig.params.len().max(sig.results.len()).max(1)];
         values[..args.len()].copy_from_slice(args);
         // SAFETY: the trampoline was generated for this signature by
-        // `entry_trampoline`, whose contract is this SysV signature; the
+        // `entry_trampoline`, whose contract is this C signature; the
         // callee is code for the same signature (compiled or an exit
         // trampoline) with its context; the vmctx and everything it points
         // to live as long as `self`; `values` has a slot for every argument
         // and result.
         let status = unsafe {
-            let entry: extern "sysv64" fn(*const u8, *mut u8, *mut u64) -> u32 =
+            let entry: extern "C" fn(*const u8, *mut u8, *mut u64) -> u32 =
                 std::mem::transmute(tramp_code.address(0));
             entry(callee, vmctx as *mut u8, values.as_mut_ptr())
         };

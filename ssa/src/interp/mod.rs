@@ -58,7 +58,7 @@ pub fn run<E: InterpEnv>(func: &Function, env: &mut E, args: &[u64]) -> Result<V
                     let bits = eval::fcmp(cc, ty(data.args[0]), arg(0), arg(1)) as u64;
                     set(&mut regs, bits);
                 }
-                Op::Select => {
+                Op::Select | Op::SelectSpectreGuard => {
                     let bits = if arg(0) as u32 != 0 { arg(1) } else { arg(2) };
                     set(&mut regs, bits);
                 }

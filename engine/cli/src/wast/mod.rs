@@ -59,11 +59,13 @@ macro_rules! report {
     }};
 }
 
-const USAGE: &str = "usage: kiln wast [--engine interp|ssa|compiler] FILE...";
+const USAGE: &str =
+    "usage: kiln wast [--engine interp|ssa|compiler] [--bounds-checks guard|explicit] FILE...";
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut files = Vec::new();
     let mut strategy = Strategy::default();
+    let mut config = Config::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -82,6 +84,16 @@ pub fn main(args: &[String]) -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--bounds-checks" => {
+                let applied = match args.next() {
+                    Some(kind) => crate::bounds_checks::apply(&mut config, kind),
+                    None => Err("--bounds-checks needs a value".to_string()),
+                };
+                if let Err(message) = applied {
+                    eprintln!("kiln wast: {message}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            }
             "-h" | "--help" => {
                 report!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -98,7 +110,7 @@ pub fn main(args: &[String]) -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let engine = Engine::new(Config::new().strategy(strategy));
+    let engine = Engine::new(config.strategy(strategy));
     let mut total = Tally::default();
     for file in &files {
         let tally = run_file(&engine, file);

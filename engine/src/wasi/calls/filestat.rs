@@ -18,6 +18,9 @@ pub(crate) fn write_filestat(
     ptr: u32,
     stat: &libc::stat,
 ) -> WasiResult<()> {
+    // `nlink_t` is `u64` on x86-64 Linux and `u32` on AArch64 Linux.
+    #[allow(clippy::unnecessary_cast)]
+    let nlink = stat.st_nlink as u64;
     write_filestat_fields(
         memory,
         ptr,
@@ -25,7 +28,7 @@ pub(crate) fn write_filestat(
             dev: stat.st_dev,
             ino: stat.st_ino,
             filetype: filetype_of(stat),
-            nlink: stat.st_nlink,
+            nlink,
             size: stat.st_size as u64,
             atim: nanoseconds(stat.st_atime, stat.st_atime_nsec),
             mtim: nanoseconds(stat.st_mtime, stat.st_mtime_nsec),

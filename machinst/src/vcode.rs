@@ -19,11 +19,12 @@ pub struct MachBlock {
     pub branch_args: Vec<Vec<VReg>>,
 }
 
-/// A lowered function.
-#[derive(Clone, Debug, Default)]
-pub struct VCode {
+/// A lowered function: instructions of type `I`, their operands and
+/// clobbers, and blocks in program order (block 0 is the entry).
+#[derive(Clone, Debug)]
+pub struct VCode<I> {
     /// Instructions in program order.
-    pub insts: Vec<MachInst>,
+    pub insts: Vec<I>,
     /// Operands of all instructions, concatenated.
     pub operands: Vec<Operand>,
     /// Where each instruction's operands start in `operands` (one extra
@@ -35,14 +36,15 @@ pub struct VCode {
     pub blocks: Vec<MachBlock>,
     /// The class of every virtual register.
     pub vreg_classes: Vec<RegClass>,
-    /// The defining instruction of each constant virtual register, used to
-    /// recompute it instead of reloading it.
-    pub constants: Vec<Option<MachInst>>,
-    /// Stack slots the largest call needs for outgoing arguments.
+    /// The defining instruction of each constant virtual register, emitted
+    /// again to recompute it instead of reloading it.
+    pub constants: Vec<Option<I>>,
+    /// Stack slots the largest call needs for outgoing arguments and
+    /// results.
     pub outgoing_slots: u32,
 }
 
-impl VCode {
+impl<I> VCode<I> {
     /// The operands of `inst`.
     pub fn operands_of(&self, inst: Inst) -> &[Operand] {
         let start = self.operand_starts[inst.index()] as usize;
@@ -51,7 +53,7 @@ impl VCode {
     }
 }
 
-impl Function for VCode {
+impl<I: MachInst> Function for VCode<I> {
     fn num_insts(&self) -> usize {
         self.insts.len()
     }
