@@ -1,6 +1,8 @@
 //! `Config` and `Engine`: which wasm features are on and how code runs. An engine
-//! is cheap to clone and shared by every module compiled for it.
+//! is cheap to clone and shared by every module compiled for it, and it holds
+//! the epoch counter that [`Engine::increment_epoch`] advances.
 
+use crate::runtime::EngineEpochs;
 use crate::error::{Error, Result};
 use crate::runtime::MemoryConfig;
 use kiln_ssa::target::Backend;
@@ -50,6 +52,7 @@ pub struct Config {
     memory: MemoryConfig,
     features: WasmFeatures,
     strategy: Strategy,
+    code: kiln_frontend::Options,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Config {
             // unsupported rather than as malformed.
             features: WasmFeatures::WASM2,
             strategy: Strategy::default(),
+            code: kiln_frontend::Options::default(),
         }
     }
 
@@ -163,8 +167,62 @@ impl Config {
         self.strategy
     }
 
+    /// Fuel: every operator the guest runs costs fuel, taken from the
+    /// store's supply ([`Store::set_fuel`](crate::Store::set_fuel)); when the
+    /// supply cannot pay, the guest traps with [`TrapCode::OutOfFuel`]
+    /// (a store starts with none). The count is the same on every engine,
+    /// CPU and run, so fuel is a deterministic limit.
+    ///
+    /// `nop`, `drop`, `block`, `loop`, `else`, `end`, `unreachable` and
+    /// `return` cost nothing and every other operator one unit; a call to a
+    /// host function costs its `call`. Fuel is paid per region of
+    /// straight-line code, before the region runs; running out leaves the
+    /// store with none. Running code keeps the fuel to itself and writes it
+    /// to the store at every call and return, which is when host functions
+    /// see it; after another trap the store has what was written last. The
+    /// module documentation of `kiln_frontend::fuel` has the details. Off by
+    /// default; with it on, compiled code is larger and slower.
+    ///
+    /// [`TrapCode::OutOfFuel`]: crate::TrapCode::OutOfFuel
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Config {
+        self.code.consume_fuel = enable;
+        self
+    }
+
+    /// Epoch interruption: once the engine's epoch
+    /// ([`Engine::increment_epoch`]) reaches its store's deadline
+    /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)), the
+    /// guest stops at its next loop iteration or function entry, and traps
+    /// with [`TrapCode::Interrupt`] or runs the store's callback. A store's
+    /// deadline starts at 0, so a store that sets none traps at the first
+    /// check. Checking costs a load and a branch per loop iteration.
+    /// (Compiled code checks on the branches back to a loop, and at the
+    /// entries of functions that call: one that does not returns soon unless
+    /// it loops.) Off by default.
+    ///
+    /// [`TrapCode::Interrupt`]: crate::TrapCode::Interrupt
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
+        self.code.epoch_interruption = enable;
+        self
+    }
+
+    /// Deterministic floats: every NaN that float arithmetic produces (`add`,
+    /// `sub`, `mul`, `div`, `sqrt`, `min`, `max`, the roundings, `demote`,
+    /// `promote`) becomes the canonical NaN (`0x7fc00000` for `f32`,
+    /// `0x7ff8000000000000` for `f64`), so that NaN bits are the same on
+    /// every engine and CPU. Off by default.
+    pub fn canonicalize_nans(&mut self, enable: bool) -> &mut Config {
+        self.code.canonicalize_nans = enable;
+        self
+    }
+
     pub(crate) fn features(&self) -> WasmFeatures {
         self.features
+    }
+
+    /// What the engines must add to plain wasm: fuel, epoch checks, NaNs.
+    pub(crate) fn code_options(&self) -> kiln_frontend::Options {
+        self.code
     }
 
     /// How memories are laid out and checked.
@@ -174,11 +232,12 @@ impl Config {
 }
 
 /// A compilation environment: a [`Config`] shared by the modules and stores
-/// that use it, and, for the compiler strategy, the machine backend for this
-/// CPU.
+/// that use it, the epoch counter of its stores, and, for the compiler
+/// strategy, the machine backend for this CPU.
 #[derive(Clone)]
 pub struct Engine {
     config: Arc<Config>,
+    epochs: Arc<EngineEpochs>,
     backend: Option<Arc<dyn Backend>>,
 }
 
@@ -191,6 +250,7 @@ impl Engine {
         };
         Engine {
             config: Arc::new(config.clone()),
+            epochs: Arc::default(),
             backend,
         }
     }
@@ -208,6 +268,37 @@ impl Engine {
     /// The engine's configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Advances the epoch by one. Any thread may call it, also while stores
+    /// of this engine run code on other threads; a guest sees the new epoch
+    /// at its next function entry or loop iteration (with
+    /// [`Config::epoch_interruption`]).
+    ///
+    /// ```
+    /// use kiln::{Config, Engine, Module, Store, TrapCode};
+    /// let engine = Engine::new(Config::new().epoch_interruption(true));
+    /// let module = Module::new(&engine, r#"(module (func (export "spin") (loop br 0)))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// store.set_epoch_deadline(1);
+    /// let instance = kiln::Instance::new(&mut store, &module, &[])?;
+    /// let spin = instance.get_typed_func::<(), ()>(&store, "spin")?;
+    /// let ticker = engine.clone();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(10));
+    ///     ticker.increment_epoch();
+    /// });
+    /// let error = spin.call(&mut store, ()).unwrap_err();
+    /// assert_eq!(error.trap_code(), Some(TrapCode::Interrupt));
+    /// # Ok::<(), kiln::Error>(())
+    /// ```
+    pub fn increment_epoch(&self) {
+        self.epochs.increment();
+    }
+
+    /// The epoch counter and the stores that follow it.
+    pub(crate) fn epochs(&self) -> &EngineEpochs {
+        &self.epochs
     }
 
     /// The machine backend the compiler strategy uses.

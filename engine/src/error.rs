@@ -29,6 +29,12 @@ pub enum TrapCode {
     InvalidConversionToInteger,
     /// Calls nested deeper than the store's limit allows.
     StackOverflow,
+    /// The store's fuel could not pay for the next code to run
+    /// ([`Config::consume_fuel`](crate::Config::consume_fuel)).
+    OutOfFuel,
+    /// The engine's epoch reached the store's deadline
+    /// ([`Config::epoch_interruption`](crate::Config::epoch_interruption)).
+    Interrupt,
 }
 
 impl TrapCode {
@@ -45,6 +51,8 @@ impl TrapCode {
             TrapCode::IntegerOverflow => "integer overflow",
             TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
             TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::Interrupt => "interrupted: the epoch deadline was reached",
         }
     }
 }
@@ -110,13 +118,28 @@ impl Trap {
     }
 }
 
+/// How many frames of a run of identical frames a printed backtrace shows
+/// before it says how many more there are.
+const REPEATS_SHOWN: usize = 3;
+
 impl fmt::Display for Trap {
+    /// The code, then the backtrace with runs of the same function (deep
+    /// recursion) shortened to a few frames and a count of the rest.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "wasm trap: {}", self.code)?;
         if !self.backtrace.is_empty() {
             f.write_str("\nwasm backtrace:")?;
-            for (i, frame) in self.backtrace.iter().enumerate() {
+        }
+        let mut i = 0;
+        for run in self.backtrace.chunk_by(|a, b| a == b) {
+            for frame in run.iter().take(REPEATS_SHOWN) {
                 write!(f, "\n  {i}: {frame}")?;
+                i += 1;
+            }
+            let hidden = run.len().saturating_sub(REPEATS_SHOWN);
+            if hidden > 0 {
+                write!(f, "\n  ... {hidden} more frames of {}", run[0])?;
+                i += hidden;
             }
         }
         Ok(())

@@ -196,6 +196,17 @@ impl<T> Caller<'_, T> {
         let instance = self.instance?;
         crate::instance::export_by_name(&self.store.inner, instance, name)
     }
+
+    /// The store's fuel left ([`Store::get_fuel`]).
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.store.get_fuel()
+    }
+
+    /// Sets the store's fuel ([`Store::set_fuel`]), for example to charge the
+    /// guest for the host function's own work.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.store.set_fuel(fuel)
+    }
 }
 
 impl<T> AsContext for Caller<'_, T> {

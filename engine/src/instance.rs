@@ -277,6 +277,7 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     }
     instance.dropped_data = vec![false; info.datas.len()];
     instance.vmctx = VmContext::new(&module.inner.layout, inner, &instance, instance_index);
+    inner.epoch.add_instance(instance.vmctx.epoch_flag());
     let vmctx = instance.vmctx.ptr() as u64;
     for (defined, &func) in instance.funcs[info.num_imported_funcs as usize..]
         .iter()

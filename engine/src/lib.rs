@@ -54,7 +54,7 @@ pub use instance::Instance;
 pub use limits::StoreLimits;
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
-pub use store::{AsContext, AsContextMut, Store};
+pub use store::{AsContext, AsContextMut, Store, UpdateDeadline};
 pub use types::{
     ExternType, FuncType, GlobalType, Limits, MemoryType, Mutability, RefType, TableType, ValType,
 };

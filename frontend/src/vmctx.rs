@@ -9,8 +9,11 @@
 //! ```text
 //! offset 0                   pointer (u64) to the store's runtime record, whose
 //!                              first field is the stack limit (lowest stack
-//!                              pointer allowed)
-//! offset 8                   reserved
+//!                              pointer allowed); see below for its fuel and
+//!                              epoch fields
+//! offset 8                   the epoch flag (u64): non-zero when the engine's
+//!                              epoch may have reached the store's deadline;
+//!                              other threads write it
 //! memories      16 bytes each  defined: VmMemory { base: u64, length: u64 (bytes) }
 //!                              imported: pointer (u64) to the owner's VmMemory
 //! tables        16 bytes each  defined: VmTable { base: u64, length: u32 (elements) }
@@ -25,6 +28,10 @@
 //! A table element is a pointer (u64) to a [`VmFuncRef`](VmLayout::FUNCREF_CODE)
 //! record `{ code: u64, vmctx: u64, type_id: u32 }`, or 0 for null. External
 //! references are opaque non-zero pointers, 0 for null.
+//!
+//! The runtime record is the store's, shared by all its instances. With fuel
+//! on, compiled code reads and writes its field `RUNTIME_FUEL` (u64, the
+//! fuel left) at calls and returns.
 
 use crate::module_env::ModuleEnv;
 
@@ -47,6 +54,11 @@ impl VmLayout {
     /// Offset of the pointer (u64) to the store's runtime record, whose first
     /// field is the stack limit that function prologues check.
     pub const RUNTIME: u32 = 0;
+    /// Offset of the epoch flag (u64), which other threads set when the
+    /// engine's epoch may have reached the store's deadline.
+    pub const EPOCH_FLAG: u32 = 8;
+    /// In the runtime record: the fuel left (u64).
+    pub const RUNTIME_FUEL: u32 = 48;
     /// In a memory record: the base address (u64).
     pub const MEMORY_BASE: u32 = 0;
     /// In a memory record: the length in bytes (u64).

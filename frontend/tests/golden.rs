@@ -1,13 +1,34 @@
 //! Golden tests: each `golden/NAME.wat` is translated function by function,
 //! verified, printed and parsed back; the text must equal `golden/NAME.ssa`.
 //! After the default pass pipeline it must equal `golden/NAME.opt.ssa`.
+//! A first line `;; options: NAME...` turns on translation options
+//! (`consume_fuel`, `epoch_interruption`, `canonicalize_nans`).
 //! A line `;; guarded_bytes: N` gives every memory that guarded span
 //! (`MemoryDesc::guarded_bytes`); without one, every access is checked.
 //! `KILN_BLESS=1 cargo test -p kiln-frontend` rewrites the `.ssa` files.
 
-use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
+use kiln_frontend::{ModuleEnv, Options, VmLayout, translate_function_with_options};
 use std::fs;
 use std::path::Path;
+
+/// The options the module's first line asks for.
+fn options_of(wat_path: &Path) -> Options {
+    let text = fs::read_to_string(wat_path).expect("read the module");
+    let mut options = Options::default();
+    let first_line = text.lines().next().unwrap_or_default();
+    let Some(names) = first_line.strip_prefix(";; options:") else {
+        return options;
+    };
+    for name in names.split_whitespace() {
+        match name {
+            "consume_fuel" => options.consume_fuel = true,
+            "epoch_interruption" => options.epoch_interruption = true,
+            "canonicalize_nans" => options.canonicalize_nans = true,
+            other => panic!("{}: unknown option {other}", wat_path.display()),
+        }
+    }
+    options
+}
 
 /// The guarded span the module's `;; guarded_bytes: N` line asks for, or 0.
 fn guarded_bytes_of(wat_path: &Path) -> u64 {
@@ -28,10 +49,11 @@ fn translate_module(wat_path: &Path) -> (String, String) {
         memory.guarded_bytes = guarded_bytes_of(wat_path);
     }
     let layout = VmLayout::new(&env);
+    let options = options_of(wat_path);
     let (mut text, mut optimized) = (String::new(), String::new());
     for (i, body) in bodies.iter().enumerate() {
         let index = env.num_imported_functions + i as u32;
-        let func = translate_function(&env, &layout, index, body)
+        let func = translate_function_with_options(&env, &layout, &options, index, body)
             .unwrap_or_else(|e| panic!("{}: f{index}: {e}", wat_path.display()));
         if let Err(e) = kiln_ssa::verify(&func) {
             panic!(

@@ -117,6 +117,14 @@ fn compare_steps(expected: &Step, actual: &Step) -> Result<(), (String, String)>
             format!("{} host calls", actual.host_calls.len()),
         ));
     }
+    if let (Some(expected), Some(actual)) = (expected.fuel_consumed, actual.fuel_consumed)
+        && expected != actual
+    {
+        return Err((
+            format!("consumed {expected} fuel"),
+            format!("consumed {actual} fuel"),
+        ));
+    }
     Ok(())
 }
 

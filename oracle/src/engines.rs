@@ -21,6 +21,16 @@ impl NamedEngine {
         NamedEngine { name, config }
     }
 
+    /// An engine with the given strategy that also consumes fuel and checks
+    /// epochs (with a deadline that is never reached), so that the fuel each
+    /// step consumes is compared too, and the checks are seen to change
+    /// nothing else.
+    pub fn metered(name: &'static str, strategy: Strategy) -> NamedEngine {
+        let mut engine = NamedEngine::new(name, strategy);
+        engine.config.consume_fuel(true).epoch_interruption(true);
+        engine
+    }
+
     /// The same engine with an explicit bounds check before every memory
     /// access instead of guard pages.
     pub fn with_explicit_bounds_checks(mut self) -> NamedEngine {
@@ -28,9 +38,9 @@ impl NamedEngine {
         self
     }
 
-    /// The reference interpreter, which defines correct behaviour.
+    /// The reference interpreter, which defines correct behaviour (and fuel).
     pub fn reference() -> NamedEngine {
-        NamedEngine::new("interpreter", Strategy::Interpreter)
+        NamedEngine::metered("interpreter", Strategy::Interpreter)
     }
 }
 
@@ -41,5 +51,6 @@ pub fn all_engines() -> Vec<NamedEngine> {
         NamedEngine::new("ssa", Strategy::Ssa),
         NamedEngine::new("compiler", Strategy::Compiler),
         NamedEngine::new("compiler/explicit", Strategy::Compiler).with_explicit_bounds_checks(),
+        NamedEngine::metered("compiler (fuel, epochs)", Strategy::Compiler),
     ]
 }

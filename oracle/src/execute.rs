@@ -1,7 +1,8 @@
 //! Running a test case on one engine and writing down everything that can be
 //! observed from outside: how instantiation ended, what each call returned or
-//! why it trapped, which host calls it made, and the final contents of every
-//! memory, global and table the host can reach.
+//! why it trapped, which host calls it made, the fuel it consumed (on an
+//! engine that counts fuel), and the final contents of every memory, global
+//! and table the host can reach.
 
 use crate::case::{Call, TestCase};
 use crate::generate::store_limits;
@@ -28,7 +29,13 @@ pub struct Step {
     pub outcome: Outcome,
     /// The host functions it called, in order.
     pub host_calls: Vec<HostCall>,
+    /// The fuel it consumed, on an engine that consumes fuel.
+    pub fuel_consumed: Option<u64>,
 }
+
+/// The fuel a store of an engine that consumes fuel starts with: more than
+/// any generated module can use.
+const FUEL: u64 = 1 << 62;
 
 /// How a call (or instantiation) ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -70,6 +77,9 @@ pub fn execute(config: &Config, case: &TestCase) -> Result<Execution, Error> {
     let module = Module::new(&engine, &case.wasm)?;
     let mut store = Store::new(&engine, HostLog::default());
     store.set_limits(store_limits());
+    // Both only take effect on an engine configured for them.
+    let _ = store.set_fuel(FUEL);
+    store.set_epoch_deadline(u64::MAX);
     let mut names = FuncNames::default();
 
     let imports = match define_imports(&mut store, &module) {
@@ -147,6 +157,14 @@ fn run_call(
     Ok(results)
 }
 
+/// The fuel consumed since the last step, if the engine counts fuel; the
+/// store gets its full supply back for the next one.
+fn take_fuel_consumed(store: &mut Store<HostLog>) -> Option<u64> {
+    let left = store.get_fuel().ok()?;
+    store.set_fuel(FUEL).ok()?;
+    Some(FUEL - left)
+}
+
 /// The outcome of a step that failed with `error`.
 fn failure(error: &Error) -> Outcome {
     match error.trap_code() {
@@ -170,6 +188,7 @@ fn finish_step(store: &mut Store<HostLog>, names: &FuncNames, outcome: Outcome) 
     Step {
         outcome,
         host_calls,
+        fuel_consumed: take_fuel_consumed(store),
     }
 }
 

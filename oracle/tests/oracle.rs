@@ -169,6 +169,33 @@ fn different_host_calls_and_state_are_divergences() {
 }
 
 #[test]
+fn different_fuel_is_a_divergence() {
+    let case = case(
+        HOST_AND_STATE,
+        &[("div", vec![Value::I32(9), Value::I32(3)])],
+    );
+    let expected = run(&case);
+    // `global.set` and its operand (2), `i32.store8` and its operands (3),
+    // the call and its arguments (3), `drop` (free), `i32.div_s` and its
+    // operands (3), on the reference engine, which counts fuel.
+    assert_eq!(expected.calls[0].fuel_consumed, Some(11));
+    let mut actual = run(&case);
+    actual.calls[0].fuel_consumed = Some(12);
+    let divergence = divergence_between(&case, &expected, &actual);
+    assert_eq!(divergence.place, Place::Call(0, case.calls[0].clone()));
+    assert_eq!(
+        (divergence.expected.as_str(), divergence.actual.as_str()),
+        ("consumed 11 fuel", "consumed 12 fuel")
+    );
+    // An engine that counts no fuel is not compared on it.
+    actual.calls[0].fuel_consumed = None;
+    assert_eq!(
+        compare(&case, ("interpreter", &expected), ("other", &actual)),
+        Ok(Agreement::Complete)
+    );
+}
+
+#[test]
 fn a_stack_overflow_ends_the_comparison() {
     let case = case(
         HOST_AND_STATE,

@@ -321,6 +321,10 @@ named_enum! {
         ElemDrop = "elem_drop",
         /// `ref.func`: (vmctx, function index) -> reference.
         RefFunc = "ref_func",
+        /// An epoch check found the epoch at or past the store's deadline:
+        /// (vmctx). Runs the store's deadline behaviour, which either moves
+        /// the deadline (status 0) or stops the guest (a trap status).
+        EpochDeadline = "epoch_deadline",
     }
 }
 
@@ -339,7 +343,17 @@ impl Helper {
             Helper::TableFill => (&[I64, I32, I32, I64, I32], &[]),
             Helper::TableCopy | Helper::TableInit => (&[I64, I32, I32, I32, I32, I32], &[]),
             Helper::RefFunc => (&[I64, I32], &[I64]),
+            Helper::EpochDeadline => (&[I64], &[]),
         }
+    }
+
+    /// Whether the helper keeps every register except the one that carries
+    /// its status back (such a helper has no results). It is called from
+    /// rarely taken paths inside loops (the epoch check's), where treating it
+    /// as an ordinary call would make the register allocator save the loop's
+    /// values around it on the common path too.
+    pub fn preserves_registers(self) -> bool {
+        matches!(self, Helper::EpochDeadline)
     }
 }
 

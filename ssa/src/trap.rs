@@ -27,5 +27,7 @@ named_enum! {
         StackOverflow = "stack_overflow",
         /// The fuel counter in the context ran out.
         OutOfFuel = "out_of_fuel",
+        /// The store's epoch deadline was reached (raised by a runtime helper).
+        Interrupt = "interrupt",
     }
 }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage: kiln <command> [options] ...
+       kiln --version
 
 commands:
   run [OPTIONS] MODULE [ARGS...]   run a WASI program (kiln run --help)
@@ -24,6 +25,10 @@ fn main() -> ExitCode {
         Some("wast") => wast::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some("-V" | "--version") => {
+            println!("kiln {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
         Some(other) => {

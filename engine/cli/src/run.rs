@@ -3,13 +3,19 @@
 //!
 //! Exit status: the guest's (`proc_exit`'s code, or 0 when `_start` returns;
 //! a code beyond 255, which a process cannot report, becomes 255);
-//! 134 when the guest traps (the trap and its wasm backtrace go to stderr); 1
+//! 134 when the guest traps (the trap and its wasm backtrace go to stderr);
+//! 124 when `--timeout` stopped it and 125 when its `--fuel` ran out; 1
 //! when the module cannot be read, compiled, linked or instantiated, or an
 //! invoked export fails otherwise; 2 for a bad command line.
+//!
+//! `--timeout` turns on epoch interruption with a deadline one tick away,
+//! and a thread ticks the engine's epoch once when the time is up.
 
 use kiln::wasi::{DirAccess, WasiCtx};
-use kiln::{Config, Engine, Error, Func, Linker, Module, Store, Strategy, Val, ValType};
+use kiln::{Config, Engine, Error, Func, Linker, Module, Store, Strategy, TrapCode, Val, ValType};
 use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
@@ -25,16 +31,28 @@ options:
   --invoke NAME         call export NAME instead of `_start`, with ARGS
                         parsed as its parameters; print its results
   --engine ENGINE       how to run code: compiler (the default on x86-64), interp or ssa
+  --fuel N              stop the guest once it has run N units of fuel (about
+                        one per instruction; the same count on every engine)
+  --timeout DURATION    stop the guest after DURATION of running (e.g. 500ms,
+                        1s, 1.5s, 2m, 1h)
   --bounds-checks KIND  how compiled code keeps memory accesses in bounds: guard
                         (guard pages and a signal handler; the default where
                         supported) or explicit (a check before every access)
   --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
+                        (after `kiln-stats fuel_consumed=..` with --fuel)
 
-exit status: the guest's exit status; 134 if it traps; 1 if the module cannot
-be loaded or linked; 2 for a bad command line.";
+exit status: the guest's exit status; 134 if it traps; 124 if --timeout
+stopped it; 125 if its --fuel ran out; 1 if the module cannot be loaded or
+linked; 2 for a bad command line.";
 
 /// The exit status when the guest traps, as a process killed by SIGABRT reports.
 const TRAP_STATUS: u8 = 134;
+
+/// The exit status when `--timeout` stopped the guest, as `timeout(1)` reports.
+const TIMEOUT_STATUS: u8 = 124;
+
+/// The exit status when the guest's `--fuel` ran out.
+const FUEL_STATUS: u8 = 125;
 
 /// What the command line asks for.
 struct Options {
@@ -42,6 +60,9 @@ struct Options {
     env: Vec<(String, String)>,
     invoke: Option<String>,
     strategy: Strategy,
+    fuel: Option<u64>,
+    /// The time limit, and how the command line wrote it.
+    timeout: Option<(Duration, String)>,
     /// What `--bounds-checks` asked for, if given.
     bounds_checks: Option<String>,
     stats: bool,
@@ -56,6 +77,8 @@ impl Options {
             env: Vec::new(),
             invoke: None,
             strategy: Strategy::default(),
+            fuel: None,
+            timeout: None,
             bounds_checks: None,
             stats: false,
             module: String::new(),
@@ -99,6 +122,17 @@ impl Options {
                         }
                     }
                 }
+                "--fuel" => {
+                    let text = value("--fuel")?;
+                    let fuel = text
+                        .parse::<u64>()
+                        .map_err(|_| format!("--fuel wants a number of units, not `{text}`"))?;
+                    options.fuel = Some(fuel);
+                }
+                "--timeout" => {
+                    let text = value("--timeout")?;
+                    options.timeout = Some((parse_duration(&text)?, text));
+                }
                 "--bounds-checks" => {
                     let kind = value("--bounds-checks")?;
                     crate::bounds_checks::apply(&mut Config::new(), &kind)?;
@@ -134,9 +168,30 @@ pub fn main(args: &[String]) -> ExitCode {
     run(&options)
 }
 
+/// A duration such as `500ms`, `1s`, `1.5s`, `2m` or `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("--timeout wants a duration such as 500ms, 1s or 2m, not `{text}`");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(bad()),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| bad())
+}
+
 fn run(options: &Options) -> ExitCode {
     let mut config = Config::new();
-    config.strategy(options.strategy);
+    config
+        .strategy(options.strategy)
+        .consume_fuel(options.fuel.is_some())
+        .epoch_interruption(options.timeout.is_some());
     if let Some(kind) = &options.bounds_checks {
         crate::bounds_checks::apply(&mut config, kind).expect("checked when parsing");
     }
@@ -152,26 +207,92 @@ fn run(options: &Options) -> ExitCode {
     let compile_time = compile_start.elapsed();
 
     let run_start = Instant::now();
-    let outcome = instantiate_and_run(options, &engine, &module);
+    let timer = options
+        .timeout
+        .as_ref()
+        .map(|(timeout, _)| Timer::start(&engine, *timeout));
+    let mut fuel_consumed = None;
+    let outcome = wasi_context(options).and_then(|wasi| {
+        let mut store = Store::new(&engine, wasi);
+        store.set_epoch_deadline(1);
+        if let Some(fuel) = options.fuel {
+            store.set_fuel(fuel)?;
+        }
+        let outcome = instantiate_and_run(options, &mut store, &module);
+        if let Some(fuel) = options.fuel {
+            fuel_consumed = Some(fuel - store.get_fuel()?);
+        }
+        outcome
+    });
+    drop(timer);
     if options.stats {
-        print_stats(compile_time, run_start.elapsed());
+        print_stats(compile_time, run_start.elapsed(), fuel_consumed);
     }
+    let module = &options.module;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Exit(status)) => ExitCode::from(u8::try_from(status).unwrap_or(u8::MAX)),
-        Err(err @ Error::Trap(_)) => {
-            eprintln!("kiln run: {}: {err}", options.module);
-            ExitCode::from(TRAP_STATUS)
-        }
-        Err(err) => {
-            eprintln!("kiln run: {}: {err}", options.module);
-            ExitCode::FAILURE
+        Err(err) => match (err.trap_code(), &options.timeout, fuel_consumed) {
+            (Some(TrapCode::Interrupt), Some((_, timeout)), _) => {
+                eprintln!("kiln run: {module}: timed out after {timeout}\n{err}");
+                ExitCode::from(TIMEOUT_STATUS)
+            }
+            (Some(TrapCode::OutOfFuel), _, Some(consumed)) => {
+                eprintln!("kiln run: {module}: fuel exhausted after {consumed} units\n{err}");
+                ExitCode::from(FUEL_STATUS)
+            }
+            (Some(_), _, _) => {
+                eprintln!("kiln run: {module}: {err}");
+                ExitCode::from(TRAP_STATUS)
+            }
+            (None, _, _) => {
+                eprintln!("kiln run: {module}: {err}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// Ends the guest's time: ticks the engine's epoch once when the timeout
+/// has passed, unless dropped before.
+struct Timer {
+    cancel: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Timer {
+    fn start(engine: &Engine, timeout: Duration) -> Timer {
+        let (cancel, cancelled) = mpsc::channel::<()>();
+        let engine = engine.clone();
+        let thread = std::thread::spawn(move || {
+            if let Err(RecvTimeoutError::Timeout) = cancelled.recv_timeout(timeout) {
+                engine.increment_epoch();
+            }
+        });
+        Timer {
+            cancel: Some(cancel),
+            thread: Some(thread),
         }
     }
 }
 
-fn print_stats(compile: Duration, run: Duration) {
+impl Drop for Timer {
+    fn drop(&mut self) {
+        // Hanging up wakes the thread, which then ends.
+        drop(self.cancel.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The statistics lines; the timing line comes last and alone, as
+/// `../shared/bench/compare.py` reads it.
+fn print_stats(compile: Duration, run: Duration, fuel_consumed: Option<u64>) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    if let Some(fuel) = fuel_consumed {
+        eprintln!("kiln-stats fuel_consumed={fuel}");
+    }
     eprintln!(
         "kiln-stats compile_ms={:.3} run_ms={:.3}",
         ms(compile),
@@ -179,9 +300,8 @@ fn print_stats(compile: Duration, run: Duration) {
     );
 }
 
-/// Builds the guest's WASI context, instantiates, and runs `_start` or the
-/// invoked export.
-fn instantiate_and_run(options: &Options, engine: &Engine, module: &Module) -> kiln::Result<()> {
+/// The guest's WASI context: its arguments, environment and directories.
+fn wasi_context(options: &Options) -> kiln::Result<WasiCtx> {
     let mut builder = WasiCtx::builder().inherit_stdio().arg(&options.module);
     if options.invoke.is_none() {
         builder = builder.args(&options.args);
@@ -192,24 +312,33 @@ fn instantiate_and_run(options: &Options, engine: &Engine, module: &Module) -> k
     for (host, guest) in &options.dirs {
         builder = builder.preopened_dir(host, guest.as_str(), DirAccess::ReadWrite);
     }
-    let mut store = Store::new(engine, builder.build()?);
-    let mut linker = Linker::new(engine);
+    builder.build()
+}
+
+/// Instantiates and runs `_start` or the invoked export.
+fn instantiate_and_run(
+    options: &Options,
+    store: &mut Store<WasiCtx>,
+    module: &Module,
+) -> kiln::Result<()> {
+    let engine = store.engine().clone();
+    let mut linker = Linker::new(&engine);
     kiln::wasi::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
-    let instance = linker.instantiate(&mut store, module)?;
+    let instance = linker.instantiate(&mut *store, module)?;
 
     let Some(name) = &options.invoke else {
-        let start = instance.get_func(&store, "_start").ok_or_else(|| {
+        let start = instance.get_func(&*store, "_start").ok_or_else(|| {
             Error::Usage("the module exports no `_start`; name a function with --invoke".into())
         })?;
-        return start.call(&mut store, &[], &mut []);
+        return start.call(&mut *store, &[], &mut []);
     };
-    if let Some(initialize) = instance.get_func(&store, "_initialize") {
-        initialize.call(&mut store, &[], &mut [])?;
+    if let Some(initialize) = instance.get_func(&*store, "_initialize") {
+        initialize.call(&mut *store, &[], &mut [])?;
     }
     let func = instance
-        .get_func(&store, name)
+        .get_func(&*store, name)
         .ok_or_else(|| Error::Usage(format!("the module exports no function `{name}`")))?;
-    let results = invoke(&mut store, func, &options.args)?;
+    let results = invoke(store, func, &options.args)?;
     for result in results {
         println!("{}", format_value(&result));
     }
@@ -333,6 +462,34 @@ mod tests {
         assert!(message(&["--bogus", "m.wasm"]).contains("unknown option"));
         assert!(message(&["--stats"]).contains("no module"));
         assert!(message(&["--bounds-checks", "none", "m.wasm"]).contains("explicit, guard"));
+    }
+
+    #[test]
+    fn limits_parse() {
+        let options = Options::parse(&strings(&["--fuel", "1000", "--timeout=1.5s", "m.wasm"]));
+        let options = options.unwrap();
+        assert_eq!(options.fuel, Some(1000));
+        let (timeout, text) = options.timeout.unwrap();
+        assert_eq!(
+            (timeout, text.as_str()),
+            (Duration::from_millis(1500), "1.5s")
+        );
+        let durations = [
+            ("500ms", 500),
+            ("1s", 1000),
+            ("2m", 120_000),
+            ("1h", 3_600_000),
+        ];
+        for (text, millis) in durations {
+            assert_eq!(parse_duration(text), Ok(Duration::from_millis(millis)));
+        }
+        for garbage in ["", "1", "s", "1x", "-1s", "1.2.3s", "ms500", "1e400s"] {
+            assert!(parse_duration(garbage).is_err(), "{garbage}");
+        }
+        let message = |args: &[&str]| Options::parse(&strings(args)).err().unwrap();
+        assert!(message(&["--fuel", "lots", "m.wasm"]).contains("number of units"));
+        assert!(message(&["--fuel", "-1", "m.wasm"]).contains("number of units"));
+        assert!(message(&["--timeout", "soon", "m.wasm"]).contains("duration"));
     }
 
     #[test]

@@ -4,9 +4,14 @@
 //! it: the arguments, stdin and preopened directories of its `bench.json`,
 //! and the exact expected stdout and exit status. Each run's time is printed
 //! (`cargo test -- --nocapture` shows it).
+//!
+//! The kernels run with `--fuel`, and the fuel each consumed must be the same
+//! on every engine: fuel is deterministic. (The apps run without, so that
+//! real programs also run the code that counts nothing.)
 
 mod wasi_support;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -57,6 +62,9 @@ fn name_of(dir: &Path) -> String {
     format!("{}/{}", group.to_string_lossy(), name.to_string_lossy())
 }
 
+/// Fuel enough for any benchmark's test run.
+const FUEL: u64 = 1 << 60;
+
 /// The `kiln run` options of each engine configuration, by name.
 const ENGINES: &[(&str, &[&str])] = &[
     ("compiler", &["--engine", "compiler"]),
@@ -68,8 +76,13 @@ const ENGINES: &[(&str, &[&str])] = &[
     ("ssa", &["--engine", "ssa"]),
 ];
 
-/// Runs the `test` configuration of the benchmark in `dir` on `engine`.
-fn run_benchmark(dir: &Path, (engine, options): (&str, &[&str])) -> Result<(), String> {
+/// Runs the `test` configuration of the benchmark in `dir` on `engine`; with
+/// `metered`, under `--fuel`, and returns the fuel consumed.
+fn run_benchmark(
+    dir: &Path,
+    (engine, options): (&str, &[&str]),
+    metered: bool,
+) -> Result<Option<u64>, String> {
     let text = std::fs::read_to_string(dir.join("bench.json")).map_err(|err| err.to_string())?;
     let config = Json::parse(&text)?;
     let run = config
@@ -79,6 +92,9 @@ fn run_benchmark(dir: &Path, (engine, options): (&str, &[&str])) -> Result<(), S
     let scratch = Scratch::new("wasi-bench");
     let mut command = Command::new(kiln());
     command.arg("run").args(options);
+    if metered {
+        command.args(["--stats", "--fuel", &FUEL.to_string()]);
+    }
     if let Some(Json::Object(dirs)) = run.get("dirs") {
         for (guest, host) in dirs {
             let host = host.as_str().ok_or("a directory that is not a string")?;
@@ -137,7 +153,16 @@ fn run_benchmark(dir: &Path, (engine, options): (&str, &[&str])) -> Result<(), S
         name_of(dir),
         elapsed.as_secs_f64()
     );
-    Ok(())
+    if !metered {
+        return Ok(None);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let consumed = stderr
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("fuel_consumed="))
+        .and_then(|number| number.parse().ok())
+        .ok_or_else(|| format!("no fuel_consumed in the statistics:\n{stderr}"))?;
+    Ok(Some(consumed))
 }
 
 #[test]
@@ -159,22 +184,39 @@ fn bench_programs_give_their_expected_output() {
         .collect();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
+    let fuel = Mutex::new(BTreeMap::<String, Vec<(&str, u64)>>::new());
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
                 while let Some(&(dir, engine)) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let (name, _) = engine;
-                    if let Err(why) = run_benchmark(dir, engine) {
-                        println!("FAIL {} on {name}: {why}", name_of(dir));
-                        failures
+                    let metered = name_of(dir).starts_with("kernels/");
+                    match run_benchmark(dir, engine, metered) {
+                        Ok(None) => {}
+                        Ok(Some(consumed)) => fuel
                             .lock()
                             .unwrap()
-                            .push(format!("{} on {name}", name_of(dir)));
+                            .entry(name_of(dir))
+                            .or_default()
+                            .push((name, consumed)),
+                        Err(why) => {
+                            println!("FAIL {} on {name}: {why}", name_of(dir));
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push(format!("{} on {name}", name_of(dir)));
+                        }
                     }
                 }
             });
         }
     });
-    let failures = failures.into_inner().unwrap();
+    let mut failures = failures.into_inner().unwrap();
+    for (name, consumed) in fuel.into_inner().unwrap() {
+        println!("fuel consumed by {name}: {consumed:?}");
+        if consumed.windows(2).any(|pair| pair[0].1 != pair[1].1) {
+            failures.push(format!("{name} consumed different fuel: {consumed:?}"));
+        }
+    }
     assert!(failures.is_empty(), "failed: {failures:?}");
 }

@@ -36,6 +36,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
             trap_hook: super::backtrace::record_trap as TrapHook as usize as u64,
             inner: inner_ptr,
             store: store_ptr as *mut (),
+            epoch_hook: Some(super::runtime::run_epoch_deadline::<T>),
             ..runtime
         })
     };
@@ -79,6 +80,10 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
         .get(code as usize)
         .copied()
         .ok_or_else(|| Error::Host(format!("compiled code reported unknown trap code {code}")))?;
+    if code == kiln_ssa::TrapCode::OutOfFuel {
+        // What the code held in its fuel register is gone; running out leaves none.
+        store.inner.set_fuel(0);
+    }
     let backtrace = std::mem::take(&mut store.inner.trap_backtrace);
     match Error::from(code) {
         Error::Trap(trap) => Err(Error::Trap(Trap::with_backtrace(trap.code(), backtrace))),

@@ -13,6 +13,7 @@ use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::module::ModuleInner;
 use crate::runtime::{FuncKind, MemoryData};
 use crate::store::Store;
+use kiln_frontend::nans::{CANONICAL_NAN_F32, CANONICAL_NAN_F64};
 use std::sync::Arc;
 
 /// A wasm function activation.
@@ -131,6 +132,26 @@ fn from_bool(v: bool) -> u64 {
 fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> {
     let mut frames: Vec<Frame> = Vec::new();
     let mut sp = stack.len();
+    // With fuel, the fuel left is kept here while wasm runs, and written to
+    // the store at exactly the points where compiled code writes it: before
+    // every call and every return (see `kiln_frontend`'s `interrupt.rs`).
+    // So the store's fuel after a trap is the same on every engine.
+    let metered = store.engine().config().code_options().consume_fuel;
+    let mut fuel = store.inner.fuel();
+    macro_rules! flush_fuel {
+        () => {
+            if metered {
+                store.inner.set_fuel(fuel);
+            }
+        };
+    }
+    macro_rules! reload_fuel {
+        () => {
+            if metered {
+                fuel = store.inner.fuel();
+            }
+        };
+    }
     let Some(mut cur) = enter(store, entry, sp, &mut sp, stack)? else {
         unreachable!("run is only called for wasm functions");
     };
@@ -238,6 +259,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
         macro_rules! call {
             ($callee:expr) => {{
                 let callee = $callee;
+                flush_fuel!();
                 match store.inner.funcs[callee as usize].kind {
                     FuncKind::Wasm { .. } => {
                         let caller = here(pc);
@@ -256,6 +278,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                         let args = stack[base..sp].to_vec();
                         match crate::call::call_host_raw(store, callee, instance, &args) {
                             Ok(results) => {
+                                reload_fuel!();
                                 sp = base;
                                 for result in results {
                                     push!(result);
@@ -272,6 +295,32 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
             let op = ops[pc];
             pc += 1;
             match op {
+                Op::Fuel(cost) => {
+                    if fuel < cost {
+                        store.inner.set_fuel(0);
+                        trap!(TrapCode::OutOfFuel);
+                    }
+                    fuel -= cost;
+                }
+                Op::EpochCheck => {
+                    while store.inner.epoch.flag_is_set() {
+                        flush_fuel!();
+                        if let Err(err) = store.on_epoch_deadline(instance) {
+                            return Err(with_frames(err, here(pc), &frames));
+                        }
+                        reload_fuel!();
+                    }
+                }
+                Op::CanonicalizeNanF32 => {
+                    if f32_(stack[sp - 1]).is_nan() {
+                        stack[sp - 1] = CANONICAL_NAN_F32.into();
+                    }
+                }
+                Op::CanonicalizeNanF64 => {
+                    if f64_(stack[sp - 1]).is_nan() {
+                        stack[sp - 1] = CANONICAL_NAN_F64;
+                    }
+                }
                 Op::Unreachable => trap!(TrapCode::Unreachable),
                 Op::Jump(target) => pc = target as usize,
                 Op::JumpIfZero(target) => {
@@ -298,6 +347,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                     let index = (pop!() as u32).min(len - 1);
                     let target = code.branch_tables[(start + index) as usize];
                     if target.pc == u32::MAX {
+                        flush_fuel!();
                         let results = target.keep as usize;
                         stack.copy_within(sp - results..sp, fp);
                         sp = fp + results;
@@ -314,6 +364,7 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                     pc = target.pc as usize;
                 }
                 Op::Return { results } => {
+                    flush_fuel!();
                     let results = results as usize;
                     stack.copy_within(sp - results..sp, fp);
                     sp = fp + results;

@@ -48,6 +48,16 @@ pub(crate) enum StoreWidth {
 /// the stack and push their result, exactly like the wasm operator of the same name.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Op {
+    /// Pay for the fuel region that starts here (see `kiln_frontend::fuel`),
+    /// or trap if the fuel left is less.
+    Fuel(u64),
+    /// While the store's epoch flag is set, run the store's deadline
+    /// behaviour (which clears the flag unless the guest is to stop).
+    EpochCheck,
+    /// Replace an `f32` NaN on top of the stack by the canonical NaN.
+    CanonicalizeNanF32,
+    /// Replace an `f64` NaN on top of the stack by the canonical NaN.
+    CanonicalizeNanF64,
     Unreachable,
     /// Continue at `pc` with the stack as it is.
     Jump(u32),

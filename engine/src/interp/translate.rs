@@ -6,11 +6,20 @@
 //! is not emitted. Every branch then knows, at translation time, where its
 //! target's values must end up, so that the interpreter never searches a control
 //! stack at run time.
+//!
+//! With the engine's options, it also adds what the compiler's front end adds,
+//! by the same rules (`kiln_frontend::fuel` and `kiln_frontend::nans`): a
+//! `Fuel` instruction at the start of each fuel region, whose cost is filled
+//! in as the region's operators go by; an `EpochCheck` at the entry and at
+//! each loop header, before the region's `Fuel`; a NaN canonicalization
+//! after float arithmetic.
 
 use super::op::{BranchTarget, Code, LoadKind, Op, StoreWidth};
 use crate::error::{Error, Result};
 use crate::module::{ModuleInfo, SIMD_UNSUPPORTED};
 use crate::types::ValType;
+use kiln_frontend::Options;
+use kiln_frontend::fuel::RegionTracker;
 use wasmparser::{
     BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, MemArg, Operator,
     OperatorsReader, ValidatorResources,
@@ -56,16 +65,21 @@ impl Control {
 
 struct Translator<'a> {
     info: &'a ModuleInfo,
+    options: &'a Options,
     ops: Vec<Op>,
     branch_tables: Vec<BranchTarget>,
     controls: Vec<Control>,
     max_height: u32,
+    /// With fuel: where regions begin, and the `Fuel` instruction of the
+    /// current region.
+    fuel: Option<(RegionTracker, usize)>,
 }
 
 /// Translates the body of function `func_index`, validating it as it goes.
 /// Returns the code and the validator's allocations for reuse.
 pub(crate) fn translate(
     info: &ModuleInfo,
+    options: &Options,
     func_index: u32,
     mut validator: FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
@@ -90,6 +104,7 @@ pub(crate) fn translate(
     let locals = params + declared_locals;
     let mut t = Translator {
         info,
+        options,
         ops: Vec::new(),
         branch_tables: Vec::new(),
         controls: vec![Control {
@@ -101,7 +116,15 @@ pub(crate) fn translate(
             patches: Vec::new(),
         }],
         max_height: locals,
+        fuel: None,
     };
+    if options.epoch_interruption {
+        t.ops.push(Op::EpochCheck);
+    }
+    if options.consume_fuel {
+        t.fuel = Some((RegionTracker::new(), t.ops.len()));
+        t.ops.push(Op::Fuel(0));
+    }
 
     reader.set_features(*validator.features());
     let mut operators = OperatorsReader::new(reader);
@@ -113,7 +136,7 @@ pub(crate) fn translate(
             .get_control_frame(0)
             .is_some_and(|frame| frame.unreachable);
         validator.op(offset, &op)?;
-        t.translate(&op, height, reachable)?;
+        t.operator(&op, height, reachable)?;
         t.max_height = t.max_height.max(locals + validator.operand_stack_height());
     }
     operators.finish()?;
@@ -339,6 +362,38 @@ impl Translator<'_> {
                 },
             }
         }
+    }
+
+    /// Translates one valid operator, with the fuel and epoch instructions
+    /// around it.
+    fn operator(&mut self, op: &Operator<'_>, height: u32, reachable: bool) -> Result<()> {
+        let step = self.fuel.as_mut().map(|(tracker, _)| tracker.step(op));
+        if let (Some(step), Some((_, region))) = (step, &self.fuel)
+            && let Op::Fuel(cost) = &mut self.ops[*region]
+        {
+            *cost += step.cost;
+        }
+        self.translate(op, height, reachable)?;
+        let emitted = reachable && !self.controls.last().is_some_and(|c| c.dead);
+        if self.options.epoch_interruption && matches!(op, Operator::Loop { .. }) && emitted {
+            self.ops.push(Op::EpochCheck);
+        }
+        if self.options.canonicalize_nans
+            && emitted
+            && let Some(ty) = kiln_frontend::nans::arithmetic_nan_type(op)
+        {
+            self.ops.push(match ty {
+                kiln_ssa::Type::F32 => Op::CanonicalizeNanF32,
+                _ => Op::CanonicalizeNanF64,
+            });
+        }
+        if let (Some(step), Some((_, region))) = (step, &mut self.fuel)
+            && step.region_follows
+        {
+            *region = self.ops.len();
+            self.ops.push(Op::Fuel(0));
+        }
+        Ok(())
     }
 
     fn translate(&mut self, op: &Operator<'_>, height: u32, reachable: bool) -> Result<()> {

@@ -73,21 +73,39 @@ impl std::fmt::Debug for Module {
 impl Module {
     /// Decodes, validates and prepares a module from its binary encoding or, with
     /// the `wat` feature (on by default), from the text format.
+    ///
+    /// Bytes that start with the binary magic `\0asm` are binary. Others are
+    /// read as text; if that fails and they do not look like text (a module
+    /// in the text format starts with `(` after white space and comments),
+    /// the error says that they are not a wasm binary.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
+        if bytes.starts_with(&WASM_MAGIC) {
+            return Module::from_binary(engine, bytes);
+        }
         #[cfg(feature = "wat")]
-        let bytes = &*wat::parse_bytes(bytes).map_err(|err| Error::InvalidModule {
-            message: err.to_string(),
-            offset: None,
-        })?;
-        Module::from_binary(engine, bytes)
+        match wat::parse_bytes(bytes) {
+            Ok(binary) => Module::from_binary(engine, &binary),
+            Err(err) if looks_like_text(bytes) => Err(Error::InvalidModule {
+                message: err.to_string(),
+                offset: None,
+            }),
+            Err(_) => Err(bad_magic(bytes)),
+        }
+        #[cfg(not(feature = "wat"))]
+        Err(bad_magic(bytes))
     }
 
     /// Decodes, validates and prepares a module from its binary encoding.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        if !bytes.starts_with(&WASM_MAGIC) {
+            return Err(bad_magic(bytes));
+        }
         let features = engine.config().features();
         let strategy = engine.config().get_strategy();
-        let decoded = parse::decode(bytes, features, strategy == Strategy::Interpreter)?;
+        let options = engine.config().code_options();
+        let interpreter = (strategy == Strategy::Interpreter).then_some(&options);
+        let decoded = parse::decode(bytes, features, interpreter)?;
         let env = crate::ssa_tier::module_env(&decoded.info, engine.memory_guarded_bytes());
         let layout = VmLayout::new(&env);
         let source = crate::ssa_tier::Source {
@@ -96,6 +114,7 @@ impl Module {
             layout: &layout,
             bytes,
             features,
+            options,
         };
         let (ssa, compiled) = match strategy {
             Strategy::Interpreter => (None, None),
@@ -129,7 +148,10 @@ impl Module {
     /// Checks that `bytes` is a valid binary module that this engine can run,
     /// without keeping anything.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
-        parse::decode(bytes, engine.config().features(), false).map(|_| ())
+        if !bytes.starts_with(&WASM_MAGIC) {
+            return Err(bad_magic(bytes));
+        }
+        parse::decode(bytes, engine.config().features(), None).map(|_| ())
     }
 
     /// The engine the module was compiled for.
@@ -159,6 +181,43 @@ impl Module {
             name,
             ty: info.export_type(*index),
         })
+    }
+}
+
+/// The first four bytes of every binary module.
+const WASM_MAGIC: [u8; 4] = *b"\0asm";
+
+/// The error for bytes that are not a binary module.
+fn bad_magic(bytes: &[u8]) -> Error {
+    let start: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    Error::InvalidModule {
+        message: format!(
+            "not a wasm binary (bad magic: expected 00 61 73 6d, found {})",
+            match start.is_empty() {
+                true => "no bytes".to_string(),
+                false => start.join(" "),
+            }
+        ),
+        offset: Some(0),
+    }
+}
+
+/// Whether `bytes` could be a module in the text format: UTF-8 whose first
+/// character after white space and comments is `(`.
+#[cfg(feature = "wat")]
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let Ok(mut text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix(";;") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("(;") {
+            text = rest.split_once(";)").map_or("", |(_, after)| after);
+        } else {
+            return text.starts_with('(');
+        }
     }
 }
 

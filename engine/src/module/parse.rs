@@ -11,6 +11,7 @@ use crate::interp::{self, Code};
 use crate::types::{
     FuncType, GlobalType, Limits, MemoryType, Mutability, RefType, TableType, ValType,
 };
+use kiln_frontend::Options;
 use wasmparser::{
     ElementItems, ElementKind, ExternalKind, KnownCustom, Name, Operator, Parser, Payload, TypeRef,
     ValidPayload, Validator, WasmFeatures,
@@ -100,17 +101,18 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     }
 }
 
-/// Decodes and validates `bytes` under `features`. With `for_interpreter`, every
-/// function body is also translated for the interpreter as it is validated.
+/// Decodes and validates `bytes` under `features`. With `interpreter` options,
+/// every function body is also translated for the interpreter as it is
+/// validated.
 ///
 /// SIMD is validated as absent, since no tier runs it yet; a module that is
 /// invalid only for that reason is reported as unsupported rather than invalid.
 pub(crate) fn decode(
     bytes: &[u8],
     features: WasmFeatures,
-    for_interpreter: bool,
+    interpreter: Option<&Options>,
 ) -> Result<Decoded> {
-    match decode_with(bytes, features - WasmFeatures::SIMD, for_interpreter) {
+    match decode_with(bytes, features - WasmFeatures::SIMD, interpreter) {
         Err(Error::InvalidModule { .. })
             if features.contains(WasmFeatures::SIMD)
                 && Validator::new_with_features(features)
@@ -123,7 +125,11 @@ pub(crate) fn decode(
     }
 }
 
-fn decode_with(bytes: &[u8], features: WasmFeatures, for_interpreter: bool) -> Result<Decoded> {
+fn decode_with(
+    bytes: &[u8],
+    features: WasmFeatures,
+    interpreter: Option<&Options>,
+) -> Result<Decoded> {
     let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
     let mut code = Vec::new();
@@ -134,10 +140,10 @@ fn decode_with(bytes: &[u8], features: WasmFeatures, for_interpreter: bool) -> R
         let payload = payload?;
         if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
             let mut func_validator = to_validate.into_validator(func_allocations);
-            if for_interpreter {
+            if let Some(options) = interpreter {
                 let func_index = info.num_imported_funcs + info.bodies.len() as u32;
                 let (translated, allocations) =
-                    interp::translate(&info, func_index, func_validator, &body)?;
+                    interp::translate(&info, options, func_index, func_validator, &body)?;
                 func_allocations = allocations;
                 code.push(translated);
             } else {

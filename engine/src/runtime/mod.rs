@@ -6,6 +6,7 @@
 //! the address of the function's [`VmFuncRef`] record and an `externref` is the
 //! host value's index plus one; zero is null for both.
 
+mod epoch;
 mod memory;
 mod ops;
 mod reservation;
@@ -13,6 +14,7 @@ mod table;
 mod vm;
 mod vmctx;
 
+pub(crate) use epoch::{EngineEpochs, StoreEpoch};
 pub(crate) use memory::{MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
 pub(crate) use reservation::host_page_size;
 pub(crate) use table::TableData;
@@ -127,11 +129,20 @@ pub(crate) struct StoreInner {
     pub pending_error: Option<Error>,
     /// The wasm frames of the last trap in compiled code, innermost first.
     pub trap_backtrace: Vec<crate::error::FrameInfo>,
+    /// The store's epoch deadline, and the flag that running code checks.
+    pub epoch: Arc<StoreEpoch>,
     /// Trampolines between the host and compiled code, per signature.
     pub trampolines: crate::code::Trampolines,
 }
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Drop for StoreInner {
+    fn drop(&mut self) {
+        // The instances' contexts, which hold the epoch flags, go next.
+        self.epoch.forget_instances();
+    }
+}
 
 impl StoreInner {
     pub fn new(limits: StoreLimits) -> StoreInner {
@@ -150,8 +161,22 @@ impl StoreInner {
             runtime: Pinned::new(VmRuntime::default()),
             pending_error: None,
             trap_backtrace: Vec::new(),
+            epoch: Arc::default(),
             trampolines: crate::code::Trampolines::default(),
         }
+    }
+
+    /// The fuel left.
+    pub fn fuel(&self) -> u64 {
+        // SAFETY: the record is alive as long as `self`; generated code
+        // writes it only while it runs, and it runs only while the store is
+        // borrowed by the call that runs it, which is this very thread.
+        unsafe { (*self.runtime.ptr()).fuel }
+    }
+
+    pub fn set_fuel(&self, fuel: u64) {
+        // SAFETY: as in `fuel`.
+        unsafe { (*self.runtime.ptr()).fuel = fuel }
     }
 
     pub fn func_type(&self, func: u32) -> &FuncType {

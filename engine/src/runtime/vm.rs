@@ -6,6 +6,7 @@
 //! vectors grow.
 
 use super::StoreInner;
+use crate::error::Error;
 use std::cell::UnsafeCell;
 
 /// A value at a stable address that both Rust code and generated code read and
@@ -68,8 +69,15 @@ pub(crate) struct VmFuncRef {
     pub func: u32,
 }
 
+/// Runs a store's epoch deadline behaviour on behalf of compiled code: the
+/// store (a `Store<T>`, type-erased) and the instance whose code found the
+/// deadline reached.
+pub(crate) type EpochHook = fn(store: *mut (), instance: u32) -> Result<(), Error>;
+
 /// The store-wide record. The first four fields are read and written by
-/// generated code at the offsets of `kiln_machinst::runtime::vm_runtime`.
+/// generated code at the offsets of `kiln_machinst::runtime::vm_runtime`, and
+/// so is `fuel` (at the front end's `VmLayout::RUNTIME_FUEL`) when fuel is on.
+/// New fields go at the end.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct VmRuntime {
@@ -87,6 +95,11 @@ pub(crate) struct VmRuntime {
     pub inner: *mut StoreInner,
     /// The whole `Store<T>` running compiled code right now, for host calls.
     pub store: *mut (),
+    /// The fuel left, as written at the last call or return of running code.
+    pub fuel: u64,
+    /// The deadline behaviour of the store in `store`, for the runtime helper
+    /// compiled code calls (`None` until compiled code first runs).
+    pub epoch_hook: Option<EpochHook>,
 }
 
 impl Default for VmRuntime {
@@ -98,6 +111,8 @@ impl Default for VmRuntime {
             trap_hook: 0,
             inner: std::ptr::null_mut(),
             store: std::ptr::null_mut(),
+            fuel: 0,
+            epoch_hook: None,
         }
     }
 }
@@ -139,6 +154,16 @@ mod tests {
             offset_of!(VmRuntime, trap_hook),
             offset(vm_runtime::TRAP_HOOK)
         );
+    }
+
+    #[test]
+    fn the_runtime_record_has_the_fuel_offset_of_the_front_end() {
+        let fuel = offset_of!(VmRuntime, fuel);
+        assert_eq!(
+            u32::try_from(fuel),
+            Ok(kiln_frontend::VmLayout::RUNTIME_FUEL)
+        );
+        assert_eq!(std::mem::size_of::<u64>(), 8);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! by every instance that uses it.
 //!
 //! Offset 0 (`VmLayout::RUNTIME`) holds a pointer to the store's
-//! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit.
+//! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit, and
+//! offset 8 (`VmLayout::EPOCH_FLAG`) the instance's epoch flag, which the
+//! store keeps (see [`super::StoreEpoch`]).
 //! Sixteen bytes just before the context, outside the layout, hold the
 //! instance's index in its store, so that runtime helpers called with `vmctx`
 //! know which instance they serve.
@@ -17,6 +19,7 @@
 use super::{InstanceData, StoreInner};
 use kiln_frontend::VmLayout;
 use std::cell::UnsafeCell;
+use std::sync::atomic::AtomicU64;
 
 /// The bytes of one instance's context, 16-byte aligned, at a stable address,
 /// after a 16-byte header holding the instance index.
@@ -73,6 +76,13 @@ impl VmContext {
             context.write_u32(layout.type_id(index as u32), type_id);
         }
         context
+    }
+
+    /// The address of the epoch flag word, which other threads write.
+    pub fn epoch_flag(&self) -> *const AtomicU64 {
+        // SAFETY: the flag lies inside every context but `empty`, 8-aligned;
+        // for `empty`, the address is never used.
+        unsafe { self.ptr().add(VmLayout::EPOCH_FLAG as usize).cast() }
     }
 
     /// The address generated code receives.

@@ -8,6 +8,7 @@ use crate::error::{Error, Result, Trap, TrapCode};
 use crate::store::Store;
 use kiln_ssa::interp::InterpEnv;
 use kiln_ssa::{Helper, Region};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment of one running SSA function of instance `instance`.
 pub(super) struct SsaEnv<'a, T> {
@@ -52,6 +53,13 @@ impl<T> InterpEnv for SsaEnv<'_, T> {
     fn load(&mut self, region: Region, address: u64, size: u32) -> Result<u64> {
         if let Region::Heap(memory) = region {
             self.check_heap(memory, address, size)?;
+        }
+        if region == Region::Vm && size == 8 && address.is_multiple_of(8) {
+            // SAFETY: as below. Runtime data includes the store's epoch
+            // flag, which other threads write meanwhile, so whole aligned
+            // words are read atomically.
+            let word = unsafe { AtomicU64::from_ptr(address as *mut u64) };
+            return Ok(word.load(Ordering::Relaxed));
         }
         let mut bytes = [0u8; 8];
         // SAFETY: a heap address was checked to lie inside the memory's bytes
@@ -119,6 +127,10 @@ impl<T> InterpEnv for SsaEnv<'_, T> {
                 Ok(Vec::new())
             }
             Helper::RefFunc => Ok(vec![inner.ref_func(instance, a(1))]),
+            Helper::EpochDeadline => {
+                self.store.on_epoch_deadline(instance)?;
+                Ok(Vec::new())
+            }
         }
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct Source<'a> {
     pub layout: &'a VmLayout,
     pub bytes: &'a [u8],
     pub features: WasmFeatures,
+    /// Fuel, epoch checks and NaNs, as the engine's configuration asks.
+    pub options: kiln_frontend::Options,
 }
 
 /// Translates defined function `defined` to SSA and optimizes it.
@@ -85,10 +87,14 @@ pub(crate) fn translate(source: &Source<'_>, defined: usize) -> Result<kiln_ssa:
         source.features,
     );
     let body = FunctionBody::new(reader);
-    let mut func = kiln_frontend::translate_function(source.env, source.layout, func_index, &body)
-        .map_err(|err| {
-            Error::Unsupported(format!("SSA front end, function {func_index}: {err}"))
-        })?;
+    let mut func = kiln_frontend::translate_function_with_options(
+        source.env,
+        source.layout,
+        &source.options,
+        func_index,
+        &body,
+    )
+    .map_err(|err| Error::Unsupported(format!("SSA front end, function {func_index}: {err}")))?;
     kiln_ssa::passes::optimize(&mut func);
     Ok(func)
 }
@@ -113,9 +119,8 @@ impl From<kiln_ssa::TrapCode> for Error {
             Ssa::IntegerOverflow => TrapCode::IntegerOverflow,
             Ssa::BadConversionToInteger => TrapCode::InvalidConversionToInteger,
             Ssa::StackOverflow => TrapCode::StackOverflow,
-            Ssa::OutOfFuel => {
-                return Error::Host("the SSA engine ran out of fuel, which kiln never sets".into());
-            }
+            Ssa::OutOfFuel => TrapCode::OutOfFuel,
+            Ssa::Interrupt => TrapCode::Interrupt,
         };
         Error::Trap(Trap::new(code))
     }
@@ -153,6 +158,12 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
     let mut env = SsaEnv { store, instance };
     let outcome = kiln_ssa::interp::run(function, &mut env, &full_args);
     store.inner.call_depth -= 1;
+    if let Err(Error::Trap(trap)) = &outcome
+        && trap.code() == TrapCode::OutOfFuel
+    {
+        // What the code held in its fuel variable is gone; running out leaves none.
+        store.inner.set_fuel(0);
+    }
     outcome.map_err(|err| match err {
         Error::Trap(trap) => {
             let info = &module.info;

@@ -8,7 +8,9 @@
 //! predecessors exist: the header at the loop's `end`, the end block at the
 //! construct's `end`, the arms of an `if` right away. When nothing branches
 //! to the end of a `block` or `loop`, its end block is never used: the code
-//! after it simply continues in the current block.
+//! after it simply continues in the current block. With epoch interruption,
+//! branches back to a loop go through an epoch check (see
+//! [`super::interrupt`]).
 
 use super::Translator;
 use kiln_ssa::{Block, BlockCall, TrapCode, Type};
@@ -93,11 +95,19 @@ impl Translator<'_> {
     }
 
     /// A branch target for `br depth` with the values on top of the stack.
+    /// With epoch checks, a branch back to a loop goes through a check block
+    /// (see [`super::interrupt`]); [`Self::fill_epoch_checks`] fills it in
+    /// after the branch is emitted.
     fn branch_to_depth(&mut self, depth: u32) -> BlockCall {
+        let epochs = self.options.epoch_interruption;
         let frame = self.frame_at_depth(depth);
-        let (block, count) = frame.branch_target();
-        if !matches!(frame.kind, FrameKind::Loop { .. }) {
-            frame.end_reachable = true;
+        let (mut block, count) = frame.branch_target();
+        match frame.kind {
+            FrameKind::Loop { header } if epochs => {
+                block = self.back_edge_check(header, count);
+            }
+            FrameKind::Loop { .. } => {}
+            _ => frame.end_reachable = true,
         }
         BlockCall {
             block,
@@ -154,6 +164,7 @@ impl Translator<'_> {
             Operator::Br { relative_depth } => {
                 let target = self.branch_to_depth(relative_depth);
                 self.builder.jump(target);
+                self.fill_epoch_checks();
                 self.reachable = false;
             }
             Operator::BrIf { relative_depth } => {
@@ -161,6 +172,7 @@ impl Translator<'_> {
                 let target = self.branch_to_depth(relative_depth);
                 let next = self.builder.create_block();
                 self.builder.brif(cond, target, BlockCall::new(next));
+                self.fill_epoch_checks();
                 self.builder.seal_block(next);
                 self.builder.switch_to_block(next);
             }
@@ -173,12 +185,13 @@ impl Translator<'_> {
                 }
                 let default = self.branch_to_depth(targets.default());
                 self.builder.br_table(index, cases, default);
+                self.fill_epoch_checks();
                 self.reachable = false;
             }
             Operator::Return => {
                 let count = self.frames[0].num_results;
                 let values = self.popn(count);
-                self.builder.ret(values);
+                self.return_values(values);
                 self.reachable = false;
             }
             _ => return Ok(false),
@@ -255,7 +268,7 @@ impl Translator<'_> {
             // the code simply goes on in the current block.
             if self.frames.is_empty() {
                 let results = self.popn(frame.num_results);
-                self.builder.ret(results);
+                self.return_values(results);
                 self.reachable = false;
             }
             return;
@@ -291,7 +304,7 @@ impl Translator<'_> {
         self.builder.switch_to_block(frame.end);
         let results = self.builder.func.block(frame.end).params.clone();
         if self.frames.is_empty() {
-            self.builder.ret(results);
+            self.return_values(results);
             self.reachable = false;
         } else {
             self.stack.extend(results);

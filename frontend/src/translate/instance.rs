@@ -14,6 +14,9 @@
 //! trapnz (icmp ne (load vm ref.type_id), (load vm vmctx.type_ids[sig])), bad_sig
 //! call_indirect sigN (load vm ref.code)((load vm ref.vmctx), args...)
 //! ```
+//!
+//! With fuel, every call writes the fuel back before and reads it after
+//! (see [`super::interrupt`]).
 
 use super::Translator;
 use crate::vmctx::VmLayout;
@@ -101,6 +104,7 @@ impl Translator<'_> {
     fn call(&mut self, function_index: u32) {
         let ty = self.env.func_type(function_index).clone();
         let wasm_args = self.popn(ty.params.len());
+        self.flush_fuel();
         let inst = if self.env.is_imported_function(function_index) {
             let slot = self.layout.imported_function(function_index);
             let code = self.load_vm(self.vmctx, slot + VmLayout::IMPORT_CODE, Type::PTR);
@@ -121,6 +125,7 @@ impl Translator<'_> {
                 &ty.results,
             )
         };
+        self.reload_fuel();
         self.push_results(inst);
     }
 
@@ -168,9 +173,11 @@ impl Translator<'_> {
         let callee_vmctx = self.load_vm(funcref, VmLayout::FUNCREF_VMCTX, Type::PTR);
         let mut args = vec![code, callee_vmctx];
         args.extend(wasm_args);
+        self.flush_fuel();
         let inst = self
             .builder
             .ins(Op::CallIndirect { sig: type_index }, args, &ty.results);
+        self.reload_fuel();
         self.push_results(inst);
     }
 }

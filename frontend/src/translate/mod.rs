@@ -11,10 +11,13 @@
 
 mod control;
 mod instance;
+mod interrupt;
 mod memory;
 mod numeric;
 
+use crate::fuel::FuelRegions;
 use crate::module_env::ModuleEnv;
+use crate::options::Options;
 use crate::vmctx::VmLayout;
 use control::Frame;
 use kiln_ssa::{Function, FunctionBuilder, Op, Signature, Type, Value, Variable};
@@ -56,6 +59,18 @@ pub fn translate_function(
     func_index: u32,
     body: &FunctionBody<'_>,
 ) -> Result<Function, TranslateError> {
+    translate_function_with_options(env, layout, &Options::default(), func_index, body)
+}
+
+/// [`translate_function`] with fuel, epoch checks or canonical NaNs as
+/// `options` ask.
+pub fn translate_function_with_options(
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    options: &Options,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+) -> Result<Function, TranslateError> {
     let wasm_type = env.func_type(func_index);
     let mut params = vec![Type::PTR];
     params.extend(&wasm_type.params);
@@ -63,10 +78,21 @@ pub fn translate_function(
         params,
         results: wasm_type.results.clone(),
     };
+    let regions = match options.consume_fuel {
+        true => Some(FuelRegions::of_body(body)?),
+        false => None,
+    };
     let mut func = Function::new(format!("f{func_index}"), signature);
-    let mut translator = Translator::new(env, layout, &mut func);
+    let mut translator = Translator::new(env, layout, *options, &mut func);
     translator.declare_locals(body)?;
+    translator.start_interruption(body)?;
+    let (entry_cost, mut later_regions) = match &regions {
+        Some(regions) => (regions.entry, &regions.after[..]),
+        None => (0, &[][..]),
+    };
+    translator.charge_fuel(entry_cost);
     let mut reader = body.get_operators_reader()?;
+    let mut index = 0u32;
     while !reader.eof() {
         let (operator, offset) = reader.read_with_offset()?;
         translator
@@ -75,6 +101,13 @@ pub fn translate_function(
                 offset: offset as usize,
                 message,
             })?;
+        if let [(after, cost), rest @ ..] = later_regions
+            && *after == index
+        {
+            translator.charge_fuel(*cost);
+            later_regions = rest;
+        }
+        index += 1;
     }
     translator.builder.finish();
     Ok(func)
@@ -84,6 +117,7 @@ pub fn translate_function(
 struct Translator<'a> {
     env: &'a ModuleEnv,
     layout: &'a VmLayout,
+    options: Options,
     builder: FunctionBuilder<'a>,
     /// The `vmctx` parameter.
     vmctx: Value,
@@ -95,10 +129,20 @@ struct Translator<'a> {
     reachable: bool,
     /// How many blocks deep we are inside unreachable code.
     unreachable_depth: u32,
+    /// The fuel left, when fuel is on (see [`interrupt`]).
+    fuel: Option<Variable>,
+    /// Back-edge epoch checks made for the branch being translated, with
+    /// their loop headers, to fill in once it is emitted.
+    pending_epoch_checks: Vec<(kiln_ssa::Block, kiln_ssa::Block)>,
 }
 
 impl<'a> Translator<'a> {
-    fn new(env: &'a ModuleEnv, layout: &'a VmLayout, func: &'a mut Function) -> Translator<'a> {
+    fn new(
+        env: &'a ModuleEnv,
+        layout: &'a VmLayout,
+        options: Options,
+        func: &'a mut Function,
+    ) -> Translator<'a> {
         let param_types = func.signature.params.clone();
         let result_types = func.signature.results.clone();
         let mut builder = FunctionBuilder::new(func);
@@ -112,12 +156,15 @@ impl<'a> Translator<'a> {
         let mut translator = Translator {
             env,
             layout,
+            options,
             builder,
             vmctx: params[0],
             stack: Vec::new(),
             frames: Vec::new(),
             reachable: true,
             unreachable_depth: 0,
+            fuel: None,
+            pending_epoch_checks: Vec::new(),
         };
         for (i, &param) in params[1..].iter().enumerate() {
             let var = translator.builder.declare_var(param_types[i + 1]);

@@ -1,10 +1,12 @@
 //! Numeric operators: constants, arithmetic, comparisons, conversions.
 //!
 //! Most wasm numeric operators are one SSA instruction. The table below
-//! says which; `eqz` becomes a comparison with zero.
+//! says which; `eqz` becomes a comparison with zero. When NaNs are to be
+//! canonical, float arithmetic is followed by
+//! `select (fcmp ne x, x), canonical_nan, x` (see [`crate::nans`]).
 
 use super::Translator;
-use kiln_ssa::{BinaryOp, FloatCC, IntCC, Op, Type, UnaryOp};
+use kiln_ssa::{BinaryOp, FloatCC, IntCC, Op, Type, UnaryOp, Value};
 use wasmparser::Operator;
 
 /// The SSA form of a one-instruction numeric operator.
@@ -118,7 +120,7 @@ fn numeric(op: &Operator<'_>) -> Option<Numeric> {
 impl Translator<'_> {
     /// Translates constants and numeric operators; returns whether `op` was one.
     pub(super) fn numeric(&mut self, op: &Operator<'_>) -> bool {
-        let value = match *op {
+        let mut value = match *op {
             Operator::I32Const { value } => self.builder.iconst(Type::I32, value as u32 as u64),
             Operator::I64Const { value } => self.builder.iconst(Type::I64, value as u64),
             Operator::F32Const { value } => {
@@ -156,7 +158,26 @@ impl Translator<'_> {
                 }
             },
         };
+        if self.options.canonicalize_nans
+            && let Some(ty) = crate::nans::arithmetic_nan_type(op)
+        {
+            value = self.canonicalize_nan(value, ty);
+        }
         self.stack.push(value);
         true
+    }
+
+    /// `value`, or the canonical NaN if it is a NaN.
+    fn canonicalize_nan(&mut self, value: Value, ty: Type) -> Value {
+        let is_nan = self
+            .builder
+            .ins1(Op::Fcmp(FloatCC::Ne), vec![value, value], Type::I32);
+        let canonical = self.builder.ins1(
+            Op::Fconst(crate::nans::canonical_nan_bits(ty)),
+            Vec::new(),
+            ty,
+        );
+        self.builder
+            .ins1(Op::Select, vec![is_nan, canonical, value], ty)
     }
 }

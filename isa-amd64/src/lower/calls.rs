@@ -1,11 +1,12 @@
 //! Calls: arguments into the registers and stack slots of the internal
 //! convention (or SysV for helpers), results out of their registers and
-//! the result area, every caller-saved register clobbered.
+//! the result area, every caller-saved register clobbered (only `rdx`, its
+//! status, for a helper that preserves registers).
 
 use super::Lowerer;
 use crate::abi;
 use crate::inst::{Amd64Inst, Callee};
-use crate::regs::caller_saved;
+use crate::regs::{RDX, caller_saved};
 use kiln_machinst::Location;
 use kiln_regalloc::Operand;
 use kiln_ssa::target::CompileError;
@@ -54,8 +55,13 @@ impl Lowerer<'_> {
             stack_results: call.stack_results,
             zero_extend_i32_result,
         };
-        self.cx
-            .emit_with_clobbers(machine, call.operands, caller_saved());
+        let clobbers = match callee {
+            Callee::Helper(helper) if helper.preserves_registers() => {
+                [RDX.preg()].into_iter().collect()
+            }
+            _ => caller_saved(),
+        };
+        self.cx.emit_with_clobbers(machine, call.operands, clobbers);
         Ok(())
     }
 }
