@@ -66,14 +66,13 @@ pub fn run(func: &mut Function) -> bool {
     }
     let mut changed = false;
     for block in func.layout.clone() {
-        for inst in func.block(block).insts.clone() {
+        func.retain_insts(block, |func, inst| {
             let data = func.inst(inst);
             let unused = data.results.iter().all(|r| !live[r.index()]);
-            if unused && data.op.is_removable_if_unused() {
-                func.remove_inst(block, inst);
-                changed = true;
-            }
-        }
+            let remove = unused && data.op.is_removable_if_unused();
+            changed |= remove;
+            !remove
+        });
         if block == entry {
             continue;
         }

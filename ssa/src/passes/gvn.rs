@@ -38,7 +38,7 @@ pub fn run(func: &mut Function) -> bool {
         for &child in domtree.children(block).iter().rev() {
             stack.push((child, None));
         }
-        for inst in func.block(block).insts.clone() {
+        func.retain_insts(block, |func, inst| {
             let data = &mut func.insts[inst.index()];
             for arg in &mut data.args {
                 *arg = aliases.resolve(*arg);
@@ -49,7 +49,7 @@ pub fn run(func: &mut Function) -> bool {
                 }
             }
             if !data.op.is_pure() || data.results.len() != 1 {
-                continue;
+                return true;
             }
             let mut operands = data.args.clone();
             if let Op::Binary(op) = data.op
@@ -62,15 +62,16 @@ pub fn run(func: &mut Function) -> bool {
             match table.get(&key) {
                 Some(&earlier) => {
                     aliases.replace(result, earlier);
-                    func.remove_inst(block, inst);
                     changed = true;
+                    false
                 }
                 None => {
                     table.insert(key.clone(), result);
                     added.push(key);
+                    true
                 }
             }
-        }
+        });
     }
     aliases.apply(func);
     changed
