@@ -59,14 +59,14 @@ impl DominatorTree {
     pub fn compute(func: &Function) -> DominatorTree {
         let n = func.blocks.len();
         let mut edges = Vec::new();
+        // The last block found to branch to each block: a `br_table` naming
+        // a target many times adds one edge, found without a search.
+        let mut last_pred: Vec<Option<Block>> = vec![None; n];
         for &block in &func.layout {
-            let Some(term) = func.terminator(block) else {
-                continue;
-            };
-            let targets = &func.inst(term).targets;
-            for (i, target) in targets.iter().enumerate() {
-                if targets[..i].iter().all(|t| t.block != target.block) {
-                    edges.push((target.block, block));
+            for target in func.successors(block) {
+                if last_pred[target.index()] != Some(block) {
+                    last_pred[target.index()] = Some(block);
+                    edges.push((target, block));
                 }
             }
         }

@@ -76,20 +76,24 @@ pub fn run(func: &mut Function) -> bool {
         if block == entry {
             continue;
         }
-        let params = func.block(block).params.clone();
-        for (position, param) in params.into_iter().enumerate().rev() {
-            if live[param.index()] {
-                continue;
-            }
-            func.blocks[block.index()].params.remove(position);
-            func.values[param.index()].def = ValueDef::Detached;
-            for &(inst, target) in &incoming[block.index()] {
-                func.insts[inst.index()].targets[target]
-                    .args
-                    .remove(position);
-            }
-            changed = true;
+        let params = &func.blocks[block.index()].params;
+        if params.iter().all(|param| live[param.index()]) {
+            continue;
         }
+        let keep: Vec<bool> = params.iter().map(|param| live[param.index()]).collect();
+        for param in std::mem::take(&mut func.blocks[block.index()].params) {
+            if live[param.index()] {
+                func.blocks[block.index()].params.push(param);
+            } else {
+                func.values[param.index()].def = ValueDef::Detached;
+            }
+        }
+        for &(inst, target) in &incoming[block.index()] {
+            let args = &mut func.insts[inst.index()].targets[target].args;
+            let mut kept = keep.iter();
+            args.retain(|_| *kept.next().expect("one argument per parameter"));
+        }
+        changed = true;
     }
     changed
 }
