@@ -12,7 +12,7 @@
 //!
 //! `--write DIR` also writes each module as `DIR/SHAPE-SIZE.wasm`, so that
 //! other runtimes can be timed on exactly the same bytes. Each time is the
-//! best of three compilations (one when a compilation takes over a second).
+//! best of five compilations (one when a compilation takes over a second).
 
 use kiln::{Config, Engine, Module, Strategy};
 use kiln_oracle::shapes::{SHAPES, Shape, shape};
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 /// The best time of a few compilations of `wasm`.
 fn compile_time(engine: &Engine, wasm: &[u8]) -> Duration {
     let mut best = Duration::MAX;
-    for _ in 0..3 {
+    for _ in 0..5 {
         let start = Instant::now();
         Module::new(engine, wasm).expect("kiln compiles every shape");
         best = best.min(start.elapsed());

@@ -7,7 +7,7 @@
 //! *late* point (defs written). Moves are inserted in the gap just before an
 //! early point, so an interval can only be split at an even position.
 
-use smallvec::SmallVec;
+use std::collections::VecDeque;
 
 use crate::types::{Inst, PReg, VReg};
 
@@ -68,10 +68,13 @@ pub(crate) enum Assignment {
 #[derive(Clone, Debug)]
 pub(crate) struct LiveInterval {
     pub(crate) vreg: VReg,
-    /// Sorted, disjoint, non-adjacent ranges.
-    pub(crate) ranges: SmallVec<[LiveRange; 2]>,
+    /// Sorted, disjoint, non-adjacent ranges. (Double-ended, like `uses`, so
+    /// that splitting moves only the part before the split: the scan splits
+    /// the same long interval again and again at later positions, and moving
+    /// the rest each time would be quadratic.)
+    pub(crate) ranges: VecDeque<LiveRange>,
     /// Sorted by position.
-    pub(crate) uses: SmallVec<[UsePosition; 4]>,
+    pub(crate) uses: VecDeque<UsePosition>,
     /// A register that would save a move.
     pub(crate) hint: Option<PReg>,
     pub(crate) assignment: Assignment,
@@ -82,8 +85,8 @@ impl LiveInterval {
     pub(crate) fn new(vreg: VReg) -> LiveInterval {
         LiveInterval {
             vreg,
-            ranges: SmallVec::new(),
-            uses: SmallVec::new(),
+            ranges: VecDeque::new(),
+            uses: VecDeque::new(),
             hint: None,
             assignment: Assignment::Unassigned,
         }
@@ -142,7 +145,7 @@ impl LiveInterval {
     /// The first use at or after `pos` that needs a register.
     pub(crate) fn next_reg_use(&self, pos: Pos) -> Option<UsePosition> {
         let index = self.uses.partition_point(|u| u.pos < pos);
-        self.uses[index..].iter().copied().find(|u| u.needs_reg)
+        self.uses.range(index..).copied().find(|u| u.needs_reg)
     }
 
     /// The position of the last use before `pos`, or the start if none.
@@ -155,24 +158,24 @@ impl LiveInterval {
 
     /// Cuts the interval at `pos` (an even position after its start): this
     /// interval keeps what lies before `pos` and the returned one takes the
-    /// rest, unassigned.
+    /// rest, unassigned. Costs the size of the part before `pos`.
     pub(crate) fn split_off(&mut self, pos: Pos) -> LiveInterval {
         debug_assert!(pos > self.start() && pos < self.end() && pos.is_multiple_of(2));
         let index = self.range_index_after(pos);
-        let mut tail: SmallVec<[LiveRange; 2]> = self.ranges.drain(index..).collect();
-        if tail[0].from < pos {
-            self.ranges.push(LiveRange {
-                from: tail[0].from,
+        let mut head_ranges: VecDeque<LiveRange> = self.ranges.drain(..index).collect();
+        if self.ranges[0].from < pos {
+            head_ranges.push_back(LiveRange {
+                from: self.ranges[0].from,
                 to: pos,
             });
-            tail[0].from = pos;
+            self.ranges[0].from = pos;
         }
         let use_index = self.uses.partition_point(|u| u.pos < pos);
-        let tail_uses = self.uses.drain(use_index..).collect();
+        let head_uses: VecDeque<UsePosition> = self.uses.drain(..use_index).collect();
         LiveInterval {
             vreg: self.vreg,
-            ranges: tail,
-            uses: tail_uses,
+            ranges: std::mem::replace(&mut self.ranges, head_ranges),
+            uses: std::mem::replace(&mut self.uses, head_uses),
             hint: match self.assignment {
                 Assignment::Reg(reg) => Some(reg),
                 _ => self.hint,
@@ -189,10 +192,10 @@ mod tests {
     /// Live over [2, 10) and [20, 30), used at 4 (in a register), 24 and 29.
     fn interval() -> LiveInterval {
         let mut interval = LiveInterval::new(VReg(0));
-        interval.ranges.push(LiveRange { from: 2, to: 10 });
-        interval.ranges.push(LiveRange { from: 20, to: 30 });
+        interval.ranges.push_back(LiveRange { from: 2, to: 10 });
+        interval.ranges.push_back(LiveRange { from: 20, to: 30 });
         for (pos, needs_reg) in [(4, true), (24, false), (29, true)] {
-            interval.uses.push(UsePosition {
+            interval.uses.push_back(UsePosition {
                 pos,
                 needs_reg,
                 weight: 1.0,
@@ -212,7 +215,7 @@ mod tests {
     fn splitting_inside_a_range_cuts_it() {
         let mut head = interval();
         let tail = head.split_off(6);
-        assert_eq!(head.ranges.as_slice(), &[LiveRange { from: 2, to: 6 }]);
+        assert_eq!(head.ranges, [LiveRange { from: 2, to: 6 }]);
         assert_eq!(tail.start(), 6);
         assert_eq!(tail.ranges.len(), 2);
         assert_eq!(head.uses.len(), 1);
@@ -231,7 +234,7 @@ mod tests {
     fn finds_where_two_intervals_overlap() {
         let interval = interval();
         let mut other = LiveInterval::new(VReg(1));
-        other.ranges.push(LiveRange { from: 12, to: 22 });
+        other.ranges.push_back(LiveRange { from: 12, to: 22 });
         assert_eq!(interval.first_overlap(&other, 0), Some(20));
         assert_eq!(other.first_overlap(&interval, 21), Some(21));
         assert_eq!(interval.first_overlap(&other, 22), None);
