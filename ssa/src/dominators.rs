@@ -188,16 +188,16 @@ impl DepthFirst {
             None => &[],
         };
         search.visit(entry, 0);
-        // (block, how many of its targets have been looked at)
-        let mut stack = vec![(entry, 0usize)];
-        while let Some((block, next)) = stack.last_mut() {
+        // (block, its targets, how many of them have been looked at)
+        let mut stack = vec![(entry, targets(entry), 0usize)];
+        while let Some((block, block_targets, next)) = stack.last_mut() {
             let block = *block;
-            match targets(block).get(*next) {
+            match block_targets.get(*next) {
                 Some(target) => {
                     *next += 1;
                     if search.number[target.block.index()] == UNREACHABLE {
                         search.visit(target.block, search.number[block.index()]);
-                        stack.push((target.block, 0));
+                        stack.push((target.block, targets(target.block), 0));
                     }
                 }
                 None => {
