@@ -39,3 +39,27 @@ fn every_shape_gives_the_same_results_on_every_engine() {
         }
     }
 }
+
+/// Deep nesting must not overflow the native stack of the thread that
+/// compiles: every engine loads 10,000 nested blocks and 10,000 nested
+/// loops on a thread with a 256 KiB stack.
+#[test]
+fn deep_nesting_loads_on_a_small_stack() {
+    for name in ["nested_blocks", "nested_loops", "plain_loops"] {
+        let wasm = kiln_oracle::shapes::shape(name)
+            .expect("a shape of that name")
+            .wasm(10_000);
+        for engine in all_engines() {
+            let wasm = wasm.clone();
+            let loaded = std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    kiln::Module::new(&kiln::Engine::new(&engine.config), &wasm).map(|_| ())
+                })
+                .expect("a thread")
+                .join()
+                .expect("loading does not panic");
+            loaded.unwrap_or_else(|error| panic!("{name}: {error}"));
+        }
+    }
+}
