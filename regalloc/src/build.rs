@@ -248,7 +248,7 @@ pub(crate) fn build_lifetimes<F: Function>(
             let to = if def_is_early[v] { pos + 2 } else { pos + 1 };
             interval.ranges.push_back(LiveRange { from: pos, to });
         }
-        interval.uses.make_contiguous().sort_by_key(|u| u.pos);
+        interval.sort_uses();
     }
     Ok(Lifetimes {
         intervals,

@@ -75,6 +75,10 @@ pub(crate) struct LiveInterval {
     pub(crate) ranges: VecDeque<LiveRange>,
     /// Sorted by position.
     pub(crate) uses: VecDeque<UsePosition>,
+    /// The uses that need a register, also sorted: the scan asks for the
+    /// next one at every step, and a binary search here answers in log time
+    /// however many uses need none. Derived by [`LiveInterval::sort_uses`].
+    reg_uses: VecDeque<UsePosition>,
     /// A register that would save a move.
     pub(crate) hint: Option<PReg>,
     pub(crate) assignment: Assignment,
@@ -87,6 +91,7 @@ impl LiveInterval {
             vreg,
             ranges: VecDeque::new(),
             uses: VecDeque::new(),
+            reg_uses: VecDeque::new(),
             hint: None,
             assignment: Assignment::Unassigned,
         }
@@ -142,10 +147,17 @@ impl LiveInterval {
         None
     }
 
+    /// Sorts the uses pushed so far by position and notes which need a
+    /// register.
+    pub(crate) fn sort_uses(&mut self) {
+        self.uses.make_contiguous().sort_by_key(|u| u.pos);
+        self.reg_uses = self.uses.iter().copied().filter(|u| u.needs_reg).collect();
+    }
+
     /// The first use at or after `pos` that needs a register.
     pub(crate) fn next_reg_use(&self, pos: Pos) -> Option<UsePosition> {
-        let index = self.uses.partition_point(|u| u.pos < pos);
-        self.uses.range(index..).copied().find(|u| u.needs_reg)
+        let index = self.reg_uses.partition_point(|u| u.pos < pos);
+        self.reg_uses.get(index).copied()
     }
 
     /// The position of the last use before `pos`, or the start if none.
@@ -172,10 +184,13 @@ impl LiveInterval {
         }
         let use_index = self.uses.partition_point(|u| u.pos < pos);
         let head_uses: VecDeque<UsePosition> = self.uses.drain(..use_index).collect();
+        let reg_use_index = self.reg_uses.partition_point(|u| u.pos < pos);
+        let head_reg_uses: VecDeque<UsePosition> = self.reg_uses.drain(..reg_use_index).collect();
         LiveInterval {
             vreg: self.vreg,
             ranges: std::mem::replace(&mut self.ranges, head_ranges),
             uses: std::mem::replace(&mut self.uses, head_uses),
+            reg_uses: std::mem::replace(&mut self.reg_uses, head_reg_uses),
             hint: match self.assignment {
                 Assignment::Reg(reg) => Some(reg),
                 _ => self.hint,
@@ -201,6 +216,7 @@ mod tests {
                 weight: 1.0,
             });
         }
+        interval.sort_uses();
         interval
     }
 
