@@ -65,7 +65,7 @@ fn check_against_definition(succs: &[Vec<usize>]) {
             );
         }
     }
-    for b in 1..n {
+    for (b, &reachable_b) in reachable.iter().enumerate().skip(1) {
         if let Some(idom) = tree.idom(Block(b as u32)) {
             let idom = idom.index();
             // The immediate dominator is the strict dominator that every
@@ -76,7 +76,7 @@ fn check_against_definition(succs: &[Vec<usize>]) {
                 }
             }
         } else {
-            assert!(!reachable[b], "block{b} is reachable but has no idom");
+            assert!(!reachable_b, "block{b} is reachable but has no idom");
         }
     }
 }
