@@ -35,7 +35,9 @@ const NO_OPERAND: Value = Value(u32::MAX);
 pub fn run(func: &mut Function) -> bool {
     let domtree = DominatorTree::compute(func);
     let mut aliases = Aliases::new(func.values.len());
-    let mut table: IdHashMap<Key, (Value, Block)> = IdHashMap::default();
+    // Sized for every instruction up front: growing rehashes every key.
+    let mut table: IdHashMap<Key, (Value, Block)> =
+        IdHashMap::with_capacity_and_hasher(func.insts.len(), Default::default());
     let mut changed = false;
     let mut preorder = vec![func.entry()];
     while let Some(block) = preorder.pop() {
