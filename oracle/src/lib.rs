@@ -26,6 +26,7 @@ mod engines;
 mod execute;
 mod generate;
 mod host;
+pub mod shapes;
 mod value;
 
 pub use case::{Call, TestCase};

@@ -157,7 +157,7 @@ pub(crate) fn build_lifetimes<F: Function>(
                         def_pos[v.index()] = pos;
                         def_block[v.index()] = block;
                         def_is_early[v.index()] = is_early;
-                        intervals[v.index()].uses.push(UsePosition {
+                        intervals[v.index()].uses.push_back(UsePosition {
                             pos,
                             needs_reg,
                             weight,
@@ -246,9 +246,9 @@ pub(crate) fn build_lifetimes<F: Function>(
             // A def that nothing reads still needs a place to be written.
             let pos = def_pos[v];
             let to = if def_is_early[v] { pos + 2 } else { pos + 1 };
-            interval.ranges.push(LiveRange { from: pos, to });
+            interval.ranges.push_back(LiveRange { from: pos, to });
         }
-        interval.uses.sort_by_key(|u| u.pos);
+        interval.sort_uses();
     }
     Ok(Lifetimes {
         intervals,
@@ -307,7 +307,7 @@ impl LivenessWalk {
         self.last_use_stamp[def.block.index()] = stamp;
         self.last_use_end[def.block.index()] = def.pos + if def.early { 2 } else { 1 };
         for record in uses {
-            interval.uses.push(record.position);
+            interval.uses.push_back(record.position);
             let b = record.block;
             if record.branch_arg {
                 self.live_out_stamp[b.index()] = stamp;
@@ -348,9 +348,9 @@ impl LivenessWalk {
             } else {
                 self.last_use_end[b.index()]
             };
-            match interval.ranges.last_mut() {
+            match interval.ranges.back_mut() {
                 Some(last) if last.to == from => last.to = to,
-                _ => interval.ranges.push(LiveRange { from, to }),
+                _ => interval.ranges.push_back(LiveRange { from, to }),
             }
         }
         Ok(())

@@ -4,6 +4,13 @@
 //!
 //! The weights make a value that is used inside a loop more expensive to
 //! spill than one used outside, which is what keeps hot values in registers.
+//!
+//! Marking every loop's blocks costs the sum of the loop sizes, which a deep
+//! nest makes quadratic. So the marking has a budget of
+//! [`MARKS_PER_BLOCK`] marks per block of the function, spent on the
+//! innermost loops first (headers later in the block order); loops beyond
+//! the budget are not counted, so their blocks look shallower than they are.
+//! Depth only steers spill and split choices, never correctness.
 
 use crate::function::Function;
 use crate::types::Block;
@@ -17,6 +24,9 @@ pub(crate) struct LoopInfo {
 const WEIGHT_PER_DEPTH: f32 = 8.0;
 /// Depths beyond this count as this deep.
 const MAX_WEIGHTED_DEPTH: u32 = 6;
+/// The work bound of [`LoopInfo::compute`]: blocks marked as inside a loop,
+/// per block of the function.
+const MARKS_PER_BLOCK: usize = 16;
 
 impl LoopInfo {
     /// Finds the loops of `func`.
@@ -27,14 +37,15 @@ impl LoopInfo {
         // Blocks of the loop currently being marked carry its header's stamp.
         let mut stamp = vec![u32::MAX; num_blocks];
         let mut worklist = Vec::new();
-        let mut headers: Vec<Block> = back_edges.iter().map(|&(_, header)| header).collect();
-        headers.sort_unstable();
-        headers.dedup();
-        for header in headers {
+        let mut back_edges = back_edges;
+        back_edges.sort_unstable_by_key(|&(tail, header)| (std::cmp::Reverse(header), tail));
+        let mut budget = MARKS_PER_BLOCK * num_blocks;
+        for loop_edges in back_edges.chunk_by(|a, b| a.1 == b.1) {
+            let header = loop_edges[0].1;
             let mark = header.0;
             stamp[header.index()] = mark;
             depth[header.index()] += 1;
-            for &(tail, _) in back_edges.iter().filter(|&&(_, h)| h == header) {
+            for &(tail, _) in loop_edges {
                 if stamp[tail.index()] != mark {
                     stamp[tail.index()] = mark;
                     depth[tail.index()] += 1;
@@ -49,6 +60,10 @@ impl LoopInfo {
                         worklist.push(pred);
                     }
                 }
+                budget = budget.saturating_sub(1);
+            }
+            if budget == 0 {
+                break;
             }
         }
         LoopInfo { depth }

@@ -7,7 +7,7 @@
 //! *late* point (defs written). Moves are inserted in the gap just before an
 //! early point, so an interval can only be split at an even position.
 
-use smallvec::SmallVec;
+use std::collections::VecDeque;
 
 use crate::types::{Inst, PReg, VReg};
 
@@ -68,10 +68,17 @@ pub(crate) enum Assignment {
 #[derive(Clone, Debug)]
 pub(crate) struct LiveInterval {
     pub(crate) vreg: VReg,
-    /// Sorted, disjoint, non-adjacent ranges.
-    pub(crate) ranges: SmallVec<[LiveRange; 2]>,
+    /// Sorted, disjoint, non-adjacent ranges. (Double-ended, like `uses`, so
+    /// that splitting moves only the part before the split: the scan splits
+    /// the same long interval again and again at later positions, and moving
+    /// the rest each time would be quadratic.)
+    pub(crate) ranges: VecDeque<LiveRange>,
     /// Sorted by position.
-    pub(crate) uses: SmallVec<[UsePosition; 4]>,
+    pub(crate) uses: VecDeque<UsePosition>,
+    /// The uses that need a register, also sorted: the scan asks for the
+    /// next one at every step, and a binary search here answers in log time
+    /// however many uses need none. Derived by [`LiveInterval::sort_uses`].
+    reg_uses: VecDeque<UsePosition>,
     /// A register that would save a move.
     pub(crate) hint: Option<PReg>,
     pub(crate) assignment: Assignment,
@@ -82,8 +89,9 @@ impl LiveInterval {
     pub(crate) fn new(vreg: VReg) -> LiveInterval {
         LiveInterval {
             vreg,
-            ranges: SmallVec::new(),
-            uses: SmallVec::new(),
+            ranges: VecDeque::new(),
+            uses: VecDeque::new(),
+            reg_uses: VecDeque::new(),
             hint: None,
             assignment: Assignment::Unassigned,
         }
@@ -139,10 +147,17 @@ impl LiveInterval {
         None
     }
 
+    /// Sorts the uses pushed so far by position and notes which need a
+    /// register.
+    pub(crate) fn sort_uses(&mut self) {
+        self.uses.make_contiguous().sort_by_key(|u| u.pos);
+        self.reg_uses = self.uses.iter().copied().filter(|u| u.needs_reg).collect();
+    }
+
     /// The first use at or after `pos` that needs a register.
     pub(crate) fn next_reg_use(&self, pos: Pos) -> Option<UsePosition> {
-        let index = self.uses.partition_point(|u| u.pos < pos);
-        self.uses[index..].iter().copied().find(|u| u.needs_reg)
+        let index = self.reg_uses.partition_point(|u| u.pos < pos);
+        self.reg_uses.get(index).copied()
     }
 
     /// The position of the last use before `pos`, or the start if none.
@@ -155,24 +170,27 @@ impl LiveInterval {
 
     /// Cuts the interval at `pos` (an even position after its start): this
     /// interval keeps what lies before `pos` and the returned one takes the
-    /// rest, unassigned.
+    /// rest, unassigned. Costs the size of the part before `pos`.
     pub(crate) fn split_off(&mut self, pos: Pos) -> LiveInterval {
         debug_assert!(pos > self.start() && pos < self.end() && pos.is_multiple_of(2));
         let index = self.range_index_after(pos);
-        let mut tail: SmallVec<[LiveRange; 2]> = self.ranges.drain(index..).collect();
-        if tail[0].from < pos {
-            self.ranges.push(LiveRange {
-                from: tail[0].from,
+        let mut head_ranges: VecDeque<LiveRange> = self.ranges.drain(..index).collect();
+        if self.ranges[0].from < pos {
+            head_ranges.push_back(LiveRange {
+                from: self.ranges[0].from,
                 to: pos,
             });
-            tail[0].from = pos;
+            self.ranges[0].from = pos;
         }
         let use_index = self.uses.partition_point(|u| u.pos < pos);
-        let tail_uses = self.uses.drain(use_index..).collect();
+        let head_uses: VecDeque<UsePosition> = self.uses.drain(..use_index).collect();
+        let reg_use_index = self.reg_uses.partition_point(|u| u.pos < pos);
+        let head_reg_uses: VecDeque<UsePosition> = self.reg_uses.drain(..reg_use_index).collect();
         LiveInterval {
             vreg: self.vreg,
-            ranges: tail,
-            uses: tail_uses,
+            ranges: std::mem::replace(&mut self.ranges, head_ranges),
+            uses: std::mem::replace(&mut self.uses, head_uses),
+            reg_uses: std::mem::replace(&mut self.reg_uses, head_reg_uses),
             hint: match self.assignment {
                 Assignment::Reg(reg) => Some(reg),
                 _ => self.hint,
@@ -189,15 +207,16 @@ mod tests {
     /// Live over [2, 10) and [20, 30), used at 4 (in a register), 24 and 29.
     fn interval() -> LiveInterval {
         let mut interval = LiveInterval::new(VReg(0));
-        interval.ranges.push(LiveRange { from: 2, to: 10 });
-        interval.ranges.push(LiveRange { from: 20, to: 30 });
+        interval.ranges.push_back(LiveRange { from: 2, to: 10 });
+        interval.ranges.push_back(LiveRange { from: 20, to: 30 });
         for (pos, needs_reg) in [(4, true), (24, false), (29, true)] {
-            interval.uses.push(UsePosition {
+            interval.uses.push_back(UsePosition {
                 pos,
                 needs_reg,
                 weight: 1.0,
             });
         }
+        interval.sort_uses();
         interval
     }
 
@@ -212,7 +231,7 @@ mod tests {
     fn splitting_inside_a_range_cuts_it() {
         let mut head = interval();
         let tail = head.split_off(6);
-        assert_eq!(head.ranges.as_slice(), &[LiveRange { from: 2, to: 6 }]);
+        assert_eq!(head.ranges, [LiveRange { from: 2, to: 6 }]);
         assert_eq!(tail.start(), 6);
         assert_eq!(tail.ranges.len(), 2);
         assert_eq!(head.uses.len(), 1);
@@ -231,7 +250,7 @@ mod tests {
     fn finds_where_two_intervals_overlap() {
         let interval = interval();
         let mut other = LiveInterval::new(VReg(1));
-        other.ranges.push(LiveRange { from: 12, to: 22 });
+        other.ranges.push_back(LiveRange { from: 12, to: 22 });
         assert_eq!(interval.first_overlap(&other, 0), Some(20));
         assert_eq!(other.first_overlap(&interval, 21), Some(21));
         assert_eq!(interval.first_overlap(&other, 22), None);

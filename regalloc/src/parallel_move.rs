@@ -2,10 +2,13 @@
 //! into a sequence of single machine moves.
 //!
 //! Copies are emitted as soon as nothing still waiting reads their
-//! destination. What is left then consists of cycles; one location of a
-//! cycle is saved in the scratch register (or, when the cycle itself needs
-//! the scratch register to move between two stack slots, in a spare stack
-//! slot), which breaks it. Moves between two stack slots go through the
+//! destination: each copy counts the waiting copies that read its
+//! destination, and emitting a copy lets the copy that writes its source go
+//! when that count drops to zero, so a move of k copies costs O(k log k)
+//! (the log to find the copy that writes a location). What is left then
+//! consists of disjoint cycles; one location of a cycle is saved in the
+//! scratch register (or, when the cycle itself needs the scratch register
+//! to move between two stack slots, in a spare stack slot), which breaks it. Moves between two stack slots go through the
 //! scratch register, and constants are recomputed last, since they read no
 //! location.
 
@@ -67,54 +70,85 @@ impl<'a> MoveEmitter<'a> {
     /// Emits, before `inst`, the copies `moves` as if they all happened at
     /// once. Destinations must be distinct.
     pub(crate) fn emit_parallel(&mut self, inst: Inst, moves: &[(MoveSource, Allocation)]) {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.clear();
-        pending.extend(moves.iter().filter_map(|&(src, dst)| match src {
+        let mut copies = std::mem::take(&mut self.pending);
+        copies.clear();
+        copies.extend(moves.iter().filter_map(|&(src, dst)| match src {
             MoveSource::Loc(loc) if loc != dst => Some((loc, dst)),
             _ => None,
         }));
-        while !pending.is_empty() {
-            let mut progress = false;
-            let mut index = 0;
-            while index < pending.len() {
-                let dst = pending[index].1;
-                if pending.iter().any(|&(src, _)| src == dst) {
-                    index += 1;
-                } else {
-                    let (src, dst) = pending.swap_remove(index);
-                    self.emit_move(inst, src, dst);
-                    progress = true;
-                }
-            }
-            if !progress {
-                self.break_cycle(inst, &mut pending);
+        let mut writers: Vec<(Allocation, usize)> = copies
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, dst))| (dst, i))
+            .collect();
+        writers.sort_unstable();
+        let writer = |loc: Allocation| {
+            (writers.binary_search_by(|probe| probe.0.cmp(&loc)))
+                .ok()
+                .map(|at| writers[at].1)
+        };
+        // For every copy, how many waiting copies read its destination.
+        let mut readers = vec![0u32; copies.len()];
+        for &(src, _) in copies.iter() {
+            if let Some(w) = writer(src) {
+                readers[w] += 1;
             }
         }
-        self.pending = pending;
+        let mut ready: Vec<usize> = (0..copies.len())
+            .rev()
+            .filter(|&i| readers[i] == 0)
+            .collect();
+        let mut emitted = vec![false; copies.len()];
+        let mut first_waiting = 0;
+        loop {
+            while let Some(i) = ready.pop() {
+                emitted[i] = true;
+                let (src, dst) = copies[i];
+                self.emit_move(inst, src, dst);
+                if let Some(w) = writer(src) {
+                    readers[w] -= 1;
+                    if readers[w] == 0 {
+                        ready.push(w);
+                    }
+                }
+            }
+            while first_waiting < copies.len() && emitted[first_waiting] {
+                first_waiting += 1;
+            }
+            if first_waiting == copies.len() {
+                break;
+            }
+            // Only cycles wait: every waiting destination is read by exactly
+            // one waiting copy, the one before it on its cycle.
+            let start = first_waiting;
+            let saved = copies[start].1;
+            let class = self.class_of(saved);
+            let mut cycle_needs_scratch = false;
+            let mut at = start;
+            let reader_of_saved = loop {
+                let (src, dst) = copies[at];
+                cycle_needs_scratch |=
+                    src.is_stack() && dst.is_stack() && self.class_of(dst) == class;
+                let previous = writer(src).expect("a waiting copy reads a waiting destination");
+                if previous == start {
+                    break at;
+                }
+                at = previous;
+            };
+            let temp = if cycle_needs_scratch {
+                Allocation::Stack(self.spare_slot(class))
+            } else {
+                Allocation::Reg(self.env.scratch(class))
+            };
+            self.emit_move(inst, saved, temp);
+            copies[reader_of_saved].0 = temp;
+            readers[start] -= 1;
+            ready.push(start);
+        }
+        self.pending = copies;
         for &(src, dst) in moves {
             if let MoveSource::Remat(vreg) = src {
                 self.emit_remat(inst, vreg, dst);
-            }
-        }
-    }
-
-    /// Saves the destination of the first pending copy, which is in a cycle,
-    /// and lets the copies that read it read the saved value instead.
-    fn break_cycle(&mut self, inst: Inst, pending: &mut [(Allocation, Allocation)]) {
-        let saved = pending[0].1;
-        let class = self.class_of(saved);
-        let cycle_needs_scratch = pending
-            .iter()
-            .any(|&(src, dst)| src.is_stack() && dst.is_stack() && self.class_of(dst) == class);
-        let temp = if cycle_needs_scratch {
-            Allocation::Stack(self.spare_slot(class))
-        } else {
-            Allocation::Reg(self.env.scratch(class))
-        };
-        self.emit_move(inst, saved, temp);
-        for (src, _) in pending.iter_mut() {
-            if *src == saved {
-                *src = temp;
             }
         }
     }

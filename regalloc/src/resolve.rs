@@ -54,13 +54,21 @@ pub(crate) fn resolve<F: Function>(
     let mut moves = Moves::new();
     let split_points = split_points(func, allocated);
     let mut next_split = 0;
+    // Where each block first appears among the successors of the block
+    // that branches to it (used for blocks with one predecessor).
+    let mut index_in_pred = vec![0usize; func.num_blocks()];
+    for b in 0..func.num_blocks() as u32 {
+        for (index, succ) in func.block_succs(Block(b)).iter().enumerate().rev() {
+            index_in_pred[succ.index()] = index;
+        }
+    }
     for b in 0..func.num_blocks() as u32 {
         let block = Block(b);
         let (first, end) = func.block_insts(block);
         if let [pred] = func.block_preds(block)
             && func.block_succs(*pred).len() > 1
         {
-            resolver.edge_moves(*pred, block, &mut moves);
+            resolver.edge_moves(*pred, block, index_in_pred[block.index()], &mut moves);
             emitter.emit_parallel(first, &moves);
         }
         for i in first.0..end.0 {
@@ -78,7 +86,7 @@ pub(crate) fn resolve<F: Function>(
             emitter.emit_parallel(inst, &moves);
         }
         if let [succ] = func.block_succs(block) {
-            resolver.edge_moves(block, *succ, &mut moves);
+            resolver.edge_moves(block, *succ, 0, &mut moves);
             emitter.emit_parallel(Inst(end.0 - 1), &moves);
         }
     }
@@ -269,8 +277,9 @@ impl<F: Function> Resolver<'_, F> {
         }
     }
 
-    /// The parallel move on the edge from `pred` to `succ`.
-    fn edge_moves(&self, pred: Block, succ: Block, moves: &mut Moves) {
+    /// The parallel move on the edge from `pred` to `succ`, its successor
+    /// number `succ_index`.
+    fn edge_moves(&self, pred: Block, succ: Block, succ_index: usize, moves: &mut Moves) {
         moves.clear();
         let (func, homes) = (self.func, self.homes);
         let pred_last = early(func.block_insts(pred).1) - 1;
@@ -297,11 +306,7 @@ impl<F: Function> Resolver<'_, F> {
                 add(v, v);
             }
         }
-        let succ_index = func
-            .block_succs(pred)
-            .iter()
-            .position(|&s| s == succ)
-            .expect("an edge joins a block to a successor");
+        debug_assert_eq!(func.block_succs(pred)[succ_index], succ);
         for (&arg, &param) in func
             .branch_args(pred, succ_index)
             .iter()

@@ -195,7 +195,7 @@ impl SpillSlot {
 }
 
 /// Where a value is at one program point: a register or a spill slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Allocation {
     /// A physical register.
     Reg(PReg),

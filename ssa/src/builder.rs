@@ -38,8 +38,28 @@ pub struct FunctionBuilder<'f> {
     current_defs: IdHashMap<(Block, Variable), Value>,
     sealed: Vec<bool>,
     in_layout: Vec<bool>,
-    incomplete_params: Vec<Vec<(Variable, Value)>>,
-    pred_edges: Vec<Vec<(Block, Inst)>>,
+    incomplete_params: Vec<Vec<(Variable, Value, usize)>>,
+    pred_edges: Vec<Vec<PredEdge>>,
+    /// For each block, the last branch that listed it as a target (to find
+    /// the distinct targets of a branch in one pass).
+    last_branch_to: Vec<Option<Inst>>,
+}
+
+/// A branch into a block from a predecessor, with the positions among the
+/// branch's targets that name the block (a `br_table` may name it often).
+#[derive(Clone, Debug)]
+struct PredEdge {
+    pred: Block,
+    branch: Inst,
+    slots: Vec<u32>,
+}
+
+/// A join block whose new parameter still waits for arguments on some of
+/// its incoming edges (see [`FunctionBuilder::read_var`]).
+struct PendingOperands {
+    block: Block,
+    position: usize,
+    next_edge: usize,
 }
 
 impl<'f> FunctionBuilder<'f> {
@@ -59,6 +79,7 @@ impl<'f> FunctionBuilder<'f> {
             in_layout,
             incomplete_params: vec![Vec::new(); n],
             pred_edges: vec![Vec::new(); n],
+            last_branch_to: vec![None; n],
         }
     }
 
@@ -69,6 +90,7 @@ impl<'f> FunctionBuilder<'f> {
         self.in_layout.push(false);
         self.incomplete_params.push(Vec::new());
         self.pred_edges.push(Vec::new());
+        self.last_branch_to.push(None);
         block
     }
 
@@ -97,8 +119,8 @@ impl<'f> FunctionBuilder<'f> {
             return;
         }
         let pending = std::mem::take(&mut self.incomplete_params[block.index()]);
-        for (var, param) in pending {
-            self.add_param_operands(block, var, param);
+        for (var, param, position) in pending {
+            self.add_param_operands(block, var, param, position);
         }
         self.sealed[block.index()] = true;
     }
@@ -121,9 +143,40 @@ impl<'f> FunctionBuilder<'f> {
         self.read_var(var, block)
     }
 
+    /// The value of `var` at the end of `block`.
+    ///
+    /// Reading at a sealed join adds a parameter and reads the variable in
+    /// every predecessor, which may reach further joins. That walk keeps its
+    /// own stack of joins still waiting for arguments instead of recursing,
+    /// so deeply nested control flow cannot overflow the native stack.
     fn read_var(&mut self, var: Variable, block: Block) -> Value {
-        // Walk up through sealed blocks with a single predecessor: there the
-        // value is whatever the predecessor has.
+        let mut pending = Vec::new();
+        let value = self.find_or_add_param(var, block, &mut pending);
+        while let Some(top) = pending.last_mut() {
+            let (join, position, next_edge) = (top.block, top.position, top.next_edge);
+            if next_edge == self.pred_edges[join.index()].len() {
+                pending.pop();
+                continue;
+            }
+            top.next_edge += 1;
+            let pred = self.pred_edges[join.index()][next_edge].pred;
+            let operand = self.find_or_add_param(var, pred, &mut pending);
+            self.push_branch_arg(join, next_edge, position, operand);
+        }
+        value
+    }
+
+    /// Looks for the value of `var` at the end of `block`, walking up through
+    /// sealed blocks with a single predecessor (there the value is whatever
+    /// the predecessor has). Where the walk stops at a join, adds a parameter
+    /// for the variable; when the join is sealed, it goes on `pending` to get
+    /// its arguments.
+    fn find_or_add_param(
+        &mut self,
+        var: Variable,
+        block: Block,
+        pending: &mut Vec<PendingOperands>,
+    ) -> Value {
         let mut chain = Vec::new();
         let mut at = block;
         let value = loop {
@@ -133,10 +186,28 @@ impl<'f> FunctionBuilder<'f> {
             let edges = &self.pred_edges[at.index()];
             if self.sealed[at.index()] && edges.len() == 1 {
                 chain.push(at);
-                at = edges[0].0;
+                at = edges[0].pred;
                 continue;
             }
-            break self.read_var_at_join(var, at);
+            let ty = self.var_types[var.0 as usize];
+            let param = self.func.append_block_param(at, ty);
+            let position = self.func.blocks[at.index()].params.len() - 1;
+            self.current_defs.insert((at, var), param);
+            if self.sealed[at.index()] {
+                assert!(
+                    !edges.is_empty(),
+                    "variable {} read in {at} before any definition",
+                    var.0
+                );
+                pending.push(PendingOperands {
+                    block: at,
+                    position,
+                    next_edge: 0,
+                });
+            } else {
+                self.incomplete_params[at.index()].push((var, param, position));
+            }
+            break param;
         };
         for link in chain {
             self.current_defs.insert((link, var), value);
@@ -144,40 +215,26 @@ impl<'f> FunctionBuilder<'f> {
         value
     }
 
-    fn read_var_at_join(&mut self, var: Variable, block: Block) -> Value {
-        let ty = self.var_types[var.0 as usize];
-        let param = self.func.append_block_param(block, ty);
-        self.current_defs.insert((block, var), param);
-        if self.sealed[block.index()] {
-            assert!(
-                !self.pred_edges[block.index()].is_empty(),
-                "variable {} read in {block} before any definition",
-                var.0
-            );
-            self.add_param_operands(block, var, param);
-        } else {
-            self.incomplete_params[block.index()].push((var, param));
+    /// Passes the value of `var` in each predecessor as the argument for
+    /// `param`, at `position` among the parameters of `block`, on every edge
+    /// into `block`.
+    fn add_param_operands(&mut self, block: Block, var: Variable, param: Value, position: usize) {
+        debug_assert_eq!(self.func.blocks[block.index()].params[position], param);
+        for edge in 0..self.pred_edges[block.index()].len() {
+            let pred = self.pred_edges[block.index()][edge].pred;
+            let value = self.read_var(var, pred);
+            self.push_branch_arg(block, edge, position, value);
         }
-        param
     }
 
-    /// Passes the value of `var` in each predecessor as the argument for
-    /// `param` on every edge into `block`.
-    fn add_param_operands(&mut self, block: Block, var: Variable, param: Value) {
-        let position = self.func.blocks[block.index()]
-            .params
-            .iter()
-            .position(|&p| p == param)
-            .expect("param of block");
-        let edges = self.pred_edges[block.index()].clone();
-        for (pred, branch) in edges {
-            let value = self.read_var(var, pred);
-            for target in &mut self.func.insts[branch.index()].targets {
-                if target.block == block {
-                    debug_assert_eq!(target.args.len(), position);
-                    target.args.push(value);
-                }
-            }
+    /// Appends `value` to the arguments of every target of incoming edge
+    /// `edge` of `block`; it is the argument for parameter `position`.
+    fn push_branch_arg(&mut self, block: Block, edge: usize, position: usize, value: Value) {
+        let PredEdge { branch, slots, .. } = &self.pred_edges[block.index()][edge];
+        for &slot in slots {
+            let target = &mut self.func.insts[branch.index()].targets[slot as usize];
+            debug_assert_eq!(target.args.len(), position);
+            target.args.push(value);
         }
     }
 
@@ -217,21 +274,25 @@ impl<'f> FunctionBuilder<'f> {
 
     fn branch(&mut self, op: Op, args: Vec<Value>, targets: Vec<BlockCall>) -> Inst {
         let block = self.current_block();
-        let mut seen = Vec::new();
-        for target in &targets {
-            assert!(
-                !self.sealed[target.block.index()],
-                "branch to sealed {}",
-                target.block
-            );
-            if !seen.contains(&target.block) {
-                seen.push(target.block);
+        let inst = self.func.insts.len() as u32;
+        let inst = Inst(inst);
+        for (slot, target) in targets.iter().enumerate() {
+            let to = target.block.index();
+            assert!(!self.sealed[to], "branch to sealed {}", target.block);
+            if self.last_branch_to[to] == Some(inst) {
+                let edge = self.pred_edges[to].last_mut().expect("edge added above");
+                edge.slots.push(slot as u32);
+            } else {
+                self.last_branch_to[to] = Some(inst);
+                self.pred_edges[to].push(PredEdge {
+                    pred: block,
+                    branch: inst,
+                    slots: vec![slot as u32],
+                });
             }
         }
-        let inst = self.append(op, args, targets, &[]);
-        for target in seen {
-            self.pred_edges[target.index()].push((block, inst));
-        }
+        let appended = self.append(op, args, targets, &[]);
+        debug_assert_eq!(appended, inst);
         inst
     }
 

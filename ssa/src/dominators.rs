@@ -1,10 +1,15 @@
 //! Control-flow facts: predecessors, reverse post-order and dominators.
 //!
-//! Dominators are computed with the iterative algorithm of Cooper, Harvey and
-//! Kennedy ("A Simple, Fast Dominance Algorithm"): walk the blocks in reverse
-//! post-order, intersecting the dominators of the processed predecessors,
-//! until nothing changes. The dominator tree is then numbered in pre- and
-//! post-order so that `dominates` is two comparisons.
+//! Dominators are computed with the Semi-NCA algorithm (Georgiadis, Tarjan
+//! and Werneck, "Finding Dominators in Practice"): Lengauer and Tarjan's
+//! semidominators, found with path compression in one backward sweep over a
+//! depth-first preorder, then each immediate dominator as the nearest common
+//! ancestor of the block's depth-first parent and its semidominator in the
+//! tree built so far. Unlike the iterative algorithm of Cooper, Harvey and
+//! Kennedy, whose rounds walk the whole depth of a loop nest for every loop
+//! header, it takes one pass whatever the shape of the graph. The dominator
+//! tree is then numbered in pre- and post-order so that `dominates` is two
+//! comparisons.
 
 use crate::entities::Block;
 use crate::function::Function;
@@ -59,24 +64,26 @@ impl DominatorTree {
     pub fn compute(func: &Function) -> DominatorTree {
         let n = func.blocks.len();
         let mut edges = Vec::new();
+        // The last block found to branch to each block: a `br_table` naming
+        // a target many times adds one edge, found without a search.
+        let mut last_pred: Vec<Option<Block>> = vec![None; n];
         for &block in &func.layout {
-            let Some(term) = func.terminator(block) else {
-                continue;
-            };
-            let targets = &func.inst(term).targets;
-            for (i, target) in targets.iter().enumerate() {
-                if targets[..i].iter().all(|t| t.block != target.block) {
-                    edges.push((target.block, block));
+            for target in func.successors(block) {
+                if last_pred[target.index()] != Some(block) {
+                    last_pred[target.index()] = Some(block);
+                    edges.push((target, block));
                 }
             }
         }
         let preds = BlockLists::from_pairs(n, &edges);
-        let rpo = reverse_post_order(func);
+        let search = DepthFirst::new(func);
+        let mut rpo = search.post_order.clone();
+        rpo.reverse();
         let mut rpo_number = vec![UNREACHABLE; n];
         for (i, block) in rpo.iter().enumerate() {
             rpo_number[block.index()] = i as u32;
         }
-        let idom = immediate_dominators(&rpo, &rpo_number, &preds);
+        let idom = search.immediate_dominators(&preds, n);
         let tree_edges: Vec<(Block, Block)> = rpo
             .iter()
             .skip(1)
@@ -152,81 +159,119 @@ impl DominatorTree {
     }
 }
 
-fn reverse_post_order(func: &Function) -> Vec<Block> {
-    let Some(&entry) = func.layout.first() else {
-        return Vec::new();
-    };
-    let targets = |block: Block| match func.terminator(block) {
-        Some(term) => &func.inst(term).targets[..],
-        None => &[],
-    };
-    let mut visited = vec![false; func.blocks.len()];
-    let mut post_order = Vec::new();
-    // (block, how many of its targets have been looked at)
-    let mut stack = vec![(entry, 0usize)];
-    visited[entry.index()] = true;
-    while let Some((block, next)) = stack.last_mut() {
-        let block = *block;
-        match targets(block).get(*next) {
-            Some(target) => {
-                *next += 1;
-                if !std::mem::replace(&mut visited[target.block.index()], true) {
-                    stack.push((target.block, 0));
-                }
-            }
-            None => {
-                post_order.push(block);
-                stack.pop();
-            }
-        }
-    }
-    post_order.reverse();
-    post_order
+/// A depth-first search from the entry, following targets in order.
+struct DepthFirst {
+    /// Reachable blocks in the order the search first meets them.
+    preorder: Vec<Block>,
+    /// The preorder number of each block's parent in the search tree,
+    /// by preorder number (the entry is its own parent).
+    parent: Vec<u32>,
+    /// Preorder number of each block, `UNREACHABLE` if the search never met it.
+    number: Vec<u32>,
+    /// Reachable blocks in the order the search leaves them.
+    post_order: Vec<Block>,
 }
 
-fn immediate_dominators(
-    rpo: &[Block],
-    rpo_number: &[u32],
-    preds: &BlockLists,
-) -> Vec<Option<Block>> {
-    let mut idom: Vec<Option<Block>> = vec![None; rpo_number.len()];
-    let Some(&entry) = rpo.first() else {
-        return idom;
-    };
-    idom[entry.index()] = Some(entry);
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &block in &rpo[1..] {
-            let mut new_idom: Option<Block> = None;
-            for &pred in preds.get(block) {
-                if idom[pred.index()].is_none() {
+impl DepthFirst {
+    fn new(func: &Function) -> DepthFirst {
+        let mut search = DepthFirst {
+            preorder: Vec::new(),
+            parent: Vec::new(),
+            number: vec![UNREACHABLE; func.blocks.len()],
+            post_order: Vec::new(),
+        };
+        let Some(&entry) = func.layout.first() else {
+            return search;
+        };
+        let targets = |block: Block| match func.terminator(block) {
+            Some(term) => &func.inst(term).targets[..],
+            None => &[],
+        };
+        search.visit(entry, 0);
+        // (block, its targets, how many of them have been looked at)
+        let mut stack = vec![(entry, targets(entry), 0usize)];
+        while let Some((block, block_targets, next)) = stack.last_mut() {
+            let block = *block;
+            match block_targets.get(*next) {
+                Some(target) => {
+                    *next += 1;
+                    if search.number[target.block.index()] == UNREACHABLE {
+                        search.visit(target.block, search.number[block.index()]);
+                        stack.push((target.block, targets(target.block), 0));
+                    }
+                }
+                None => {
+                    search.post_order.push(block);
+                    stack.pop();
+                }
+            }
+        }
+        search
+    }
+
+    fn visit(&mut self, block: Block, parent: u32) {
+        self.number[block.index()] = self.preorder.len() as u32;
+        self.preorder.push(block);
+        self.parent.push(parent);
+    }
+
+    /// The immediate dominator of every block, by block index (`None` for
+    /// the entry and for unreachable blocks).
+    fn immediate_dominators(&self, preds: &BlockLists, num_blocks: usize) -> Vec<Option<Block>> {
+        let count = self.preorder.len();
+        // All by preorder number: the semidominator, and the forest that
+        // `eval` compresses (ancestor, and the vertex of least semidominator
+        // on the compressed path).
+        let mut semi: Vec<u32> = (0..count as u32).collect();
+        let mut ancestor = vec![UNREACHABLE; count];
+        let mut label: Vec<u32> = (0..count as u32).collect();
+        let mut path = Vec::new();
+        for w in (1..count).rev() {
+            for &pred in preds.get(self.preorder[w]) {
+                let v = self.number[pred.index()];
+                if v == UNREACHABLE {
                     continue;
                 }
-                new_idom = Some(match new_idom {
-                    None => pred,
-                    Some(current) => intersect(&idom, rpo_number, pred, current),
-                });
+                let u = eval(v, &mut ancestor, &mut label, &semi, &mut path);
+                semi[w] = semi[w].min(semi[u as usize]);
             }
-            if new_idom.is_some() && idom[block.index()] != new_idom {
-                idom[block.index()] = new_idom;
-                changed = true;
-            }
+            ancestor[w] = self.parent[w];
         }
+        let mut idom = vec![0u32; count];
+        for w in 1..count {
+            let mut x = self.parent[w];
+            while x > semi[w] {
+                x = idom[x as usize];
+            }
+            idom[w] = x;
+        }
+        let mut by_block = vec![None; num_blocks];
+        for w in 1..count {
+            by_block[self.preorder[w].index()] = Some(self.preorder[idom[w] as usize]);
+        }
+        by_block
     }
-    idom[entry.index()] = None;
-    idom
 }
 
-fn intersect(idom: &[Option<Block>], rpo_number: &[u32], a: Block, b: Block) -> Block {
-    let (mut a, mut b) = (a, b);
-    while a != b {
-        while rpo_number[a.index()] > rpo_number[b.index()] {
-            a = idom[a.index()].expect("processed blocks have a dominator");
-        }
-        while rpo_number[b.index()] > rpo_number[a.index()] {
-            b = idom[b.index()].expect("processed blocks have a dominator");
-        }
+/// The vertex of least semidominator on the path from `v` up to the root of
+/// its tree in the forest of processed vertices, compressing that path
+/// (iteratively: the path can be as long as the function).
+fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mut Vec<u32>) -> u32 {
+    if ancestor[v as usize] == UNREACHABLE {
+        return v;
     }
-    a
+    path.clear();
+    let mut x = v;
+    while ancestor[ancestor[x as usize] as usize] != UNREACHABLE {
+        path.push(x);
+        x = ancestor[x as usize];
+    }
+    for &x in path.iter().rev() {
+        let a = ancestor[x as usize] as usize;
+        if semi[label[a] as usize] < semi[label[x as usize] as usize] {
+            label[x as usize] = label[a];
+        }
+        ancestor[x as usize] = ancestor[a];
+    }
+    label[v as usize]
 }

@@ -222,12 +222,30 @@ impl Function {
         }
     }
 
-    /// Removes `inst` from `block`, detaching its results.
-    pub fn remove_inst(&mut self, block: Block, inst: Inst) {
-        self.blocks[block.index()].insts.retain(|&i| i != inst);
-        for &result in &self.insts[inst.index()].results {
-            self.values[result.index()].def = ValueDef::Detached;
+    /// Visits the instructions of `block` in order and keeps those for which
+    /// `keep` returns true; the others leave the block and their results are
+    /// detached. The block is rebuilt in one sweep, so a pass that removes
+    /// many instructions from a long block stays linear.
+    ///
+    /// While `keep` runs, the block's instruction list is empty: `keep` must
+    /// not rely on it.
+    pub fn retain_insts(
+        &mut self,
+        block: Block,
+        mut keep: impl FnMut(&mut Function, Inst) -> bool,
+    ) {
+        let insts = std::mem::take(&mut self.blocks[block.index()].insts);
+        let mut kept = Vec::with_capacity(insts.len());
+        for inst in insts {
+            if keep(self, inst) {
+                kept.push(inst);
+            } else {
+                for &result in &self.insts[inst.index()].results {
+                    self.values[result.index()].def = ValueDef::Detached;
+                }
+            }
         }
+        self.blocks[block.index()].insts = kept;
     }
 
     /// Number of instructions in the blocks of the layout.

@@ -39,21 +39,22 @@ pub fn run(func: &mut Function) -> bool {
         for &child in domtree.children(block).iter().rev() {
             stack.push((child, None));
         }
-        for inst in func.block(block).insts.clone() {
+        func.retain_insts(block, |func, inst| {
             let data = func.inst(inst);
             let Op::Trapnz(_, Some(bounds)) = data.op else {
-                continue;
+                return true;
             };
             let key = (bounds.memory, data.args[1]);
             let previous = checked.get(&key).copied();
             if previous.is_some_and(|end| end >= bounds.end) {
-                func.remove_inst(block, inst);
                 changed = true;
+                false
             } else {
                 checked.insert(key, bounds.end);
                 undo.push((key, previous));
+                true
             }
-        }
+        });
     }
     changed
 }

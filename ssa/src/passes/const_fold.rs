@@ -16,7 +16,7 @@
 
 use super::{Aliases, unreachable_blocks};
 use crate::dominators::DominatorTree;
-use crate::entities::{Block, Inst, Value};
+use crate::entities::{Inst, Value};
 use crate::eval;
 use crate::function::Function;
 use crate::ops::{BinaryOp, IntCC, Op};
@@ -44,18 +44,22 @@ pub fn run(func: &mut Function) -> bool {
     let mut changed = false;
     let mut control_changed = false;
     for &block in domtree.rpo() {
-        let insts = func.block(block).insts.clone();
-        for inst in insts {
+        // Set once an unconditional trap ends the block: what follows goes.
+        let mut ended = false;
+        func.retain_insts(block, |func, inst| {
+            if ended {
+                return false;
+            }
             resolve_operands(func, &aliases, inst);
             let Some(simplified) = simplify(func, inst) else {
-                continue;
+                return true;
             };
             changed = true;
             let data = &mut func.insts[inst.index()];
             match simplified {
                 Simplified::Value(value) => {
                     aliases.replace(data.results[0], value);
-                    func.remove_inst(block, inst);
+                    return false;
                 }
                 Simplified::Constant(bits) => {
                     let ty = func.values[data.results[0].index()].ty;
@@ -73,16 +77,16 @@ pub fn run(func: &mut Function) -> bool {
                     data.targets = vec![target];
                     control_changed = true;
                 }
-                Simplified::NeverTraps => func.remove_inst(block, inst),
+                Simplified::NeverTraps => return false,
                 Simplified::AlwaysTraps(code) => {
                     data.op = Op::Trap(code);
                     data.args.clear();
-                    truncate_after(func, block, inst);
+                    ended = true;
                     control_changed = true;
-                    break;
                 }
             }
-        }
+            true
+        });
     }
     aliases.apply(func);
     if control_changed {
@@ -100,19 +104,6 @@ fn resolve_operands(func: &mut Function, aliases: &Aliases, inst: Inst) {
         for arg in &mut target.args {
             *arg = aliases.resolve(*arg);
         }
-    }
-}
-
-/// Drops the instructions after `inst`, which now ends the block.
-fn truncate_after(func: &mut Function, block: Block, inst: Inst) {
-    let insts = &func.blocks[block.index()].insts;
-    let position = insts
-        .iter()
-        .position(|&i| i == inst)
-        .expect("inst in block");
-    let dropped: Vec<Inst> = insts[position + 1..].to_vec();
-    for dead in dropped {
-        func.remove_inst(block, dead);
     }
 }
 

@@ -66,31 +66,34 @@ pub fn run(func: &mut Function) -> bool {
     }
     let mut changed = false;
     for block in func.layout.clone() {
-        for inst in func.block(block).insts.clone() {
+        func.retain_insts(block, |func, inst| {
             let data = func.inst(inst);
             let unused = data.results.iter().all(|r| !live[r.index()]);
-            if unused && data.op.is_removable_if_unused() {
-                func.remove_inst(block, inst);
-                changed = true;
-            }
-        }
+            let remove = unused && data.op.is_removable_if_unused();
+            changed |= remove;
+            !remove
+        });
         if block == entry {
             continue;
         }
-        let params = func.block(block).params.clone();
-        for (position, param) in params.into_iter().enumerate().rev() {
-            if live[param.index()] {
-                continue;
-            }
-            func.blocks[block.index()].params.remove(position);
-            func.values[param.index()].def = ValueDef::Detached;
-            for &(inst, target) in &incoming[block.index()] {
-                func.insts[inst.index()].targets[target]
-                    .args
-                    .remove(position);
-            }
-            changed = true;
+        let params = &func.blocks[block.index()].params;
+        if params.iter().all(|param| live[param.index()]) {
+            continue;
         }
+        let keep: Vec<bool> = params.iter().map(|param| live[param.index()]).collect();
+        for param in std::mem::take(&mut func.blocks[block.index()].params) {
+            if live[param.index()] {
+                func.blocks[block.index()].params.push(param);
+            } else {
+                func.values[param.index()].def = ValueDef::Detached;
+            }
+        }
+        for &(inst, target) in &incoming[block.index()] {
+            let args = &mut func.insts[inst.index()].targets[target].args;
+            let mut kept = keep.iter();
+            args.retain(|_| *kept.next().expect("one argument per parameter"));
+        }
+        changed = true;
     }
     changed
 }

@@ -4,7 +4,10 @@
 //! and the same value `v` or the parameter itself (a loop that does not change
 //! it). Then the parameter is `v` wherever the block runs: its uses are
 //! rewritten to `v` and the parameter and its arguments disappear. Removing
-//! one can make others redundant, so the pass repeats until nothing changes.
+//! one can make others redundant (nested loops pass a variable from header to
+//! header), so the parameters that receive a removed one as an argument are
+//! looked at again, from a worklist: a parameter is revisited only when one
+//! of its arguments went away, not once per round over the whole function.
 //! The SSA builder runs it to drop the parameters that Braun's algorithm
 //! adds for variables a loop never writes.
 
@@ -13,21 +16,6 @@ use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function) -> bool {
-    let mut changed_any = false;
-    while remove_one_round(func) {
-        changed_any = true;
-    }
-    changed_any
-}
-
-fn resolve(alias: &[Option<Value>], mut value: Value) -> Value {
-    while let Some(next) = alias[value.index()] {
-        value = next;
-    }
-    value
-}
-
-fn remove_one_round(func: &mut Function) -> bool {
     let mut incoming: Vec<Vec<(Inst, usize)>> = vec![Vec::new(); func.blocks.len()];
     for &block in &func.layout {
         if let Some(term) = func.terminator(block) {
@@ -36,42 +24,114 @@ fn remove_one_round(func: &mut Function) -> bool {
             }
         }
     }
-    let mut alias: Vec<Option<Value>> = vec![None; func.values.len()];
-    let mut removed = Vec::new();
+    // For every value, the parameters it is passed to; and every
+    // parameter's position in its block.
+    let mut passed_to: Vec<Vec<Value>> = vec![Vec::new(); func.values.len()];
+    let mut position = vec![0usize; func.values.len()];
+    let mut worklist = Vec::new();
     for &block in func.layout.iter().skip(1) {
-        for (position, &param) in func.block(block).params.iter().enumerate() {
-            let mut only: Option<Value> = None;
-            let mut redundant = true;
+        for (i, &param) in func.block(block).params.iter().enumerate() {
+            position[param.index()] = i;
+            worklist.push(param);
             for &(inst, target) in &incoming[block.index()] {
-                let arg = resolve(&alias, func.inst(inst).targets[target].args[position]);
-                if arg == param || only == Some(arg) {
-                    continue;
+                let arg = func.inst(inst).targets[target].args[i];
+                if arg != param {
+                    passed_to[arg.index()].push(param);
                 }
-                if only.is_some() {
-                    redundant = false;
-                    break;
-                }
-                only = Some(arg);
-            }
-            if let (true, Some(value)) = (redundant, only) {
-                alias[param.index()] = Some(value);
-                removed.push((block, position));
             }
         }
     }
-    if removed.is_empty() {
+    worklist.reverse();
+    let mut alias: Vec<Option<Value>> = vec![None; func.values.len()];
+    let mut queued = vec![false; func.values.len()];
+    for &param in &worklist {
+        queued[param.index()] = true;
+    }
+    let mut removed = false;
+    while let Some(param) = worklist.pop() {
+        queued[param.index()] = false;
+        if alias[param.index()].is_some() {
+            continue;
+        }
+        let ValueDef::Param(block) = func.value_def(param) else {
+            continue;
+        };
+        let incoming = &incoming[block.index()];
+        let Some(value) = only_value(func, incoming, &mut alias, param, position[param.index()])
+        else {
+            continue;
+        };
+        alias[param.index()] = Some(value);
+        removed = true;
+        for &user in &passed_to[param.index()] {
+            if alias[user.index()].is_none() && !std::mem::replace(&mut queued[user.index()], true)
+            {
+                worklist.push(user);
+            }
+        }
+    }
+    if !removed {
         return false;
     }
-    // Remove from the highest position down so earlier positions stay valid.
-    for &(block, position) in removed.iter().rev() {
-        let param = func.blocks[block.index()].params.remove(position);
-        func.values[param.index()].def = ValueDef::Detached;
+    for block in func.layout.clone() {
+        let params = &func.blocks[block.index()].params;
+        if params.iter().all(|p| alias[p.index()].is_none()) {
+            continue;
+        }
+        let keep: Vec<bool> = params.iter().map(|p| alias[p.index()].is_none()).collect();
+        for param in std::mem::take(&mut func.blocks[block.index()].params) {
+            if alias[param.index()].is_some() {
+                func.values[param.index()].def = ValueDef::Detached;
+            } else {
+                func.blocks[block.index()].params.push(param);
+            }
+        }
         for &(inst, target) in &incoming[block.index()] {
-            func.insts[inst.index()].targets[target]
-                .args
-                .remove(position);
+            let args = &mut func.insts[inst.index()].targets[target].args;
+            let mut kept = keep.iter();
+            args.retain(|_| *kept.next().expect("one argument per parameter"));
         }
     }
-    func.rewrite_uses(|value| resolve(&alias, value));
+    func.rewrite_uses(|value| resolve(&mut alias, value));
     true
+}
+
+/// What `value` stands for. Shortens the chain it follows to one step, so
+/// that following the chains of a loop nest is linear in all.
+fn resolve(alias: &mut [Option<Value>], value: Value) -> Value {
+    let mut root = value;
+    while let Some(next) = alias[root.index()] {
+        root = next;
+    }
+    let mut at = value;
+    while let Some(next) = alias[at.index()] {
+        if next != root {
+            alias[at.index()] = Some(root);
+        }
+        at = next;
+    }
+    root
+}
+
+/// The one value other than `param` itself that every edge passes for
+/// `param`, if there is one.
+fn only_value(
+    func: &Function,
+    incoming: &[(Inst, usize)],
+    alias: &mut [Option<Value>],
+    param: Value,
+    position: usize,
+) -> Option<Value> {
+    let mut only: Option<Value> = None;
+    for &(inst, target) in incoming {
+        let arg = resolve(alias, func.inst(inst).targets[target].args[position]);
+        if arg == param || only == Some(arg) {
+            continue;
+        }
+        if only.is_some() {
+            return None;
+        }
+        only = Some(arg);
+    }
+    only
 }

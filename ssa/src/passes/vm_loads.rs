@@ -98,7 +98,7 @@ pub fn run(func: &mut Function) -> bool {
         for &child in domtree.children(block) {
             steps.push(Step::Enter(child, Some(block)));
         }
-        for inst in func.block(block).insts.clone() {
+        func.retain_insts(block, |func, inst| {
             let data = &mut func.insts[inst.index()];
             for arg in &mut data.args {
                 *arg = aliases.resolve(*arg);
@@ -114,8 +114,8 @@ pub fn run(func: &mut Function) -> bool {
                     match available.get(&key) {
                         Some(earlier) => {
                             aliases.replace(result, earlier);
-                            func.remove_inst(block, inst);
                             changed = true;
+                            return false;
                         }
                         None => available.insert(key, result),
                     }
@@ -128,7 +128,8 @@ pub fn run(func: &mut Function) -> bool {
                 | Op::CallHelper(_) => available.forget_all(),
                 _ => {}
             }
-        }
+            true
+        });
     }
     aliases.apply(func);
     changed
