@@ -2,8 +2,8 @@
 //! is cheap to clone and shared by every module compiled for it, and it holds
 //! the epoch counter that [`Engine::increment_epoch`] advances.
 
-use crate::runtime::EngineEpochs;
 use crate::error::{Error, Result};
+use crate::runtime::EngineEpochs;
 use crate::runtime::MemoryConfig;
 use kiln_ssa::target::Backend;
 use std::sync::Arc;
