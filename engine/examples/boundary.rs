@@ -108,18 +108,19 @@ fn main() -> kiln::Result<()> {
     report("host -> wasm TypedFunc::call () -> ()", time);
 
     const INSTANCES: u32 = 200;
+    let pre = linker.instantiate_pre(&module)?;
     let time = median_per_op(INSTANCES, || {
         let mut total = Duration::ZERO;
         for _ in 0..INSTANCES {
             let start = Instant::now();
             let mut store = Store::new(&engine, ());
-            let instance = linker.instantiate(&mut store, &module).expect("small");
+            let instance = pre.instantiate(&mut store).expect("small");
             total += start.elapsed();
             std::hint::black_box(instance);
         }
         total
     });
-    report("Store::new + instantiate, small module", time);
+    report("Store::new + InstancePre::instantiate, small", time);
 
     let sqlite = std::env::var("KILN_SQLITE_WASM")
         .unwrap_or_else(|_| "../shared/bench/apps/sqlite/module.wasm".into());
@@ -128,6 +129,7 @@ fn main() -> kiln::Result<()> {
             let module = Module::new(&engine, bytes)?;
             let mut linker = Linker::new(&engine);
             kiln::wasi::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
+            let pre = linker.instantiate_pre(&module)?;
             const SQLITE_INSTANCES: u32 = 20;
             let time = median_per_op(SQLITE_INSTANCES, || {
                 let mut total = Duration::ZERO;
@@ -138,13 +140,13 @@ fn main() -> kiln::Result<()> {
                         .expect("WASI context");
                     let start = Instant::now();
                     let mut store = Store::new(&engine, wasi);
-                    let instance = linker.instantiate(&mut store, &module).expect("sqlite");
+                    let instance = pre.instantiate(&mut store).expect("sqlite");
                     total += start.elapsed();
                     std::hint::black_box(instance);
                 }
                 total
             });
-            report("Store::new + instantiate, SQLite", time);
+            report("Store::new + InstancePre::instantiate, SQLite", time);
         }
         Err(err) => println!("SQLite skipped: cannot read {sqlite}: {err}"),
     }

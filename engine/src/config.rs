@@ -2,8 +2,8 @@
 //! is cheap to clone and shared by every module compiled for it, and it holds
 //! the epoch counter that [`Engine::increment_epoch`] advances.
 
-use crate::runtime::EngineEpochs;
 use crate::error::{Error, Result};
+use crate::runtime::EngineEpochs;
 use crate::runtime::MemoryConfig;
 use kiln_ssa::target::Backend;
 use std::sync::Arc;
@@ -239,6 +239,7 @@ pub struct Engine {
     config: Arc<Config>,
     epochs: Arc<EngineEpochs>,
     backend: Option<Arc<dyn Backend>>,
+    trampolines: Arc<crate::code::TrampolineCache>,
 }
 
 impl Engine {
@@ -252,6 +253,7 @@ impl Engine {
             config: Arc::new(config.clone()),
             epochs: Arc::default(),
             backend,
+            trampolines: Arc::default(),
         }
     }
 
@@ -299,6 +301,12 @@ impl Engine {
     /// The epoch counter and the stores that follow it.
     pub(crate) fn epochs(&self) -> &EngineEpochs {
         &self.epochs
+    }
+
+    /// The trampolines between Rust and compiled code, shared by the
+    /// engine's stores.
+    pub(crate) fn trampolines(&self) -> &crate::code::TrampolineCache {
+        &self.trampolines
     }
 
     /// The machine backend the compiler strategy uses.

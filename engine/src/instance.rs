@@ -147,8 +147,14 @@ fn eval_const(inner: &StoreInner, funcs: &[u32], globals: &[u32], expr: ConstExp
 }
 
 /// Checks each import against the module's import types and sorts the store
-/// indices into the four index spaces.
-fn link_imports<T>(store: &Store<T>, module: &Module, imports: &[Extern]) -> Result<InstanceData> {
+/// indices into the four index spaces. A function import is checked by
+/// comparing the store's ids of two signatures, which costs nothing like
+/// comparing the signatures.
+fn link_imports<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<InstanceData> {
     let info = &module.inner.info;
     if imports.len() != info.imports.len() {
         return Err(Error::Link(format!(
@@ -157,31 +163,43 @@ fn link_imports<T>(store: &Store<T>, module: &Module, imports: &[Extern]) -> Res
             imports.len()
         )));
     }
+    let inner = &mut store.inner;
+    let type_ids: Vec<u32> = info.types.iter().map(|ty| inner.types.intern(ty)).collect();
     let mut instance = InstanceData {
         module: module.inner.clone(),
-        funcs: Vec::new(),
-        tables: Vec::new(),
-        memories: Vec::new(),
-        globals: Vec::new(),
-        type_ids: Vec::new(),
+        funcs: Vec::with_capacity(info.funcs.len()),
+        tables: Vec::with_capacity(info.tables.len()),
+        memories: Vec::with_capacity(info.memories.len()),
+        globals: Vec::with_capacity(info.globals.len()),
+        type_ids,
         elems: Vec::new(),
         dropped_data: Vec::new(),
         vmctx: VmContext::empty(),
     };
-    for ((import, given), wanted) in info.imports.iter().zip(imports).zip(module.imports()) {
-        let name = format!("`{}`.`{}`", import.module, import.name);
+    for (import, given) in info.imports.iter().zip(imports) {
+        let name = || format!("`{}`.`{}`", import.module, import.name);
         if given.store_id() != store.inner.id {
             return Err(Error::Link(format!(
-                "import {name} belongs to another store"
+                "import {} belongs to another store",
+                name()
             )));
         }
-        check_import_type(&given.ty(store), wanted.ty())
-            .map_err(|why| Error::Link(format!("incompatible import type for {name}: {why}")))?;
+        let same_signature = match (given, &import.kind) {
+            (Extern::Func(f), ImportKind::Func(ty)) => {
+                store.inner.funcs[f.index as usize].type_id == instance.type_ids[*ty as usize]
+            }
+            _ => false,
+        };
+        if !same_signature {
+            check_import_type(&given.ty(&*store), &info.import_type(&import.kind)).map_err(
+                |why| Error::Link(format!("incompatible import type for {}: {why}", name())),
+            )?;
+        }
         match (given, &import.kind) {
             (Extern::Func(f), ImportKind::Func(_)) => instance.funcs.push(f.index),
             (Extern::Table(t), ImportKind::Table(_)) => instance.tables.push(t.index),
             (Extern::Memory(m), ImportKind::Memory(_)) => {
-                check_memory_layout(store, module, m.index, &name)?;
+                check_memory_layout(store, module, m.index, &name())?;
                 instance.memories.push(m.index)
             }
             (Extern::Global(g), ImportKind::Global(_)) => instance.globals.push(g.index),
@@ -226,14 +244,15 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     let instance_index = inner.instances.len() as u32;
     let store_id = inner.id;
 
-    instance.type_ids = info.types.iter().map(|ty| inner.types.intern(ty)).collect();
     for defined in 0..info.num_defined_funcs() {
-        let ty = info.func_type(info.num_imported_funcs + defined);
+        let ty = info.funcs[(info.num_imported_funcs + defined) as usize];
         let kind = FuncKind::Wasm {
             instance: instance_index,
             defined,
         };
-        instance.funcs.push(inner.push_func(ty, kind));
+        instance
+            .funcs
+            .push(inner.push_func_of_type(instance.type_ids[ty as usize], kind));
     }
     for ty in &info.tables[info.num_imported_tables as usize..] {
         let table = TableData::new(*ty, 0, inner.limits.max_table_elements).ok_or_else(|| {

@@ -12,10 +12,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<V
     let funcref = store.inner.funcs[func as usize].funcref.get();
     let ty = store.inner.func_type(func).clone();
     let backend = store.engine.backend()?;
-    let entry = store
-        .inner
-        .trampolines
-        .entry(backend, funcref.type_id, &ty)?;
+    let entry = store.engine.trampolines().entry(backend, &ty)?;
     let mut values = vec![0u64; value_slots(ty.params().len(), ty.results().len())];
     values[..args.len()].copy_from_slice(args);
 

@@ -22,7 +22,7 @@ mod trampolines;
 
 pub(crate) use enter::call;
 pub(crate) use target::{has_native_backend, native_backend};
-pub(crate) use trampolines::{Trampolines, prepare_host_function};
+pub(crate) use trampolines::{HostRecords, TrampolineCache, prepare_host_function};
 
 use crate::error::{Error, Result};
 use crate::ssa_tier::Source;

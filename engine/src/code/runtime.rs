@@ -304,9 +304,7 @@ pub(crate) fn helper_address(helper: Helper) -> u64 {
         Helper::TableInit => table_init as extern "C" fn(_, _, _, _, _, _) -> _ as usize,
         Helper::ElemDrop => elem_drop as extern "C" fn(_, _) -> _ as usize,
         Helper::RefFunc => ref_func as extern "C" fn(_, _) -> _ as usize,
-        Helper::EpochDeadline => {
-            epoch_deadline_keeping_registers as extern "C" fn(_) -> _ as usize
-        }
+        Helper::EpochDeadline => epoch_deadline_keeping_registers as extern "C" fn(_) -> _ as usize,
     };
     address as u64
 }

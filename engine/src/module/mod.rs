@@ -222,7 +222,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 }
 
 impl ModuleInfo {
-    fn import_type(&self, kind: &ImportKind) -> ExternType {
+    pub(crate) fn import_type(&self, kind: &ImportKind) -> ExternType {
         match kind {
             ImportKind::Func(ty) => ExternType::Func(self.types[*ty as usize].clone()),
             ImportKind::Table(ty) => ExternType::Table(*ty),

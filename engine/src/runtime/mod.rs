@@ -131,8 +131,9 @@ pub(crate) struct StoreInner {
     pub trap_backtrace: Vec<crate::error::FrameInfo>,
     /// The store's epoch deadline, and the flag that running code checks.
     pub epoch: Arc<StoreEpoch>,
-    /// Trampolines between the host and compiled code, per signature.
-    pub trampolines: crate::code::Trampolines,
+    /// The records through which compiled code calls the store's host
+    /// functions.
+    pub host_records: crate::code::HostRecords,
 }
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -162,7 +163,7 @@ impl StoreInner {
             pending_error: None,
             trap_backtrace: Vec::new(),
             epoch: Arc::default(),
-            trampolines: crate::code::Trampolines::default(),
+            host_records: Vec::new(),
         }
     }
 
@@ -185,6 +186,11 @@ impl StoreInner {
 
     pub fn push_func(&mut self, ty: &FuncType, kind: FuncKind) -> u32 {
         let type_id = self.types.intern(ty);
+        self.push_func_of_type(type_id, kind)
+    }
+
+    /// Adds a function whose signature has id `type_id` in this store.
+    pub fn push_func_of_type(&mut self, type_id: u32, kind: FuncKind) -> u32 {
         let index = self.funcs.len() as u32;
         let funcref = Pinned::new(VmFuncRef {
             code: u64::from(index) + 1,
