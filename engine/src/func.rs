@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::extern_::Extern;
-use crate::runtime::{FuncKind, StoreInner};
+use crate::runtime::StoreInner;
 use crate::store::{AsContext, AsContextMut, Store};
 use crate::types::{FuncType, ValType};
 use crate::values::{ExternRef, Val};
@@ -53,7 +53,7 @@ impl Func {
     ) -> Func {
         let index = store.host_funcs.len() as u32;
         store.host_funcs.push(func);
-        let func = store.inner.push_func(ty, FuncKind::Host { index });
+        let func = store.inner.push_host_func(ty, index);
         if store.engine().config().get_strategy() == crate::Strategy::Compiler {
             crate::code::prepare_host_function(store, func);
         }

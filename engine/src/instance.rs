@@ -244,16 +244,28 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     let instance_index = inner.instances.len() as u32;
     let store_id = inner.id;
 
-    for defined in 0..info.num_defined_funcs() {
-        let ty = info.funcs[(info.num_imported_funcs + defined) as usize];
-        let kind = FuncKind::Wasm {
-            instance: instance_index,
-            defined,
-        };
-        instance
-            .funcs
-            .push(inner.push_func_of_type(instance.type_ids[ty as usize], kind));
-    }
+    let imported_funcs = info.num_imported_funcs as usize;
+    let type_ids = &instance.type_ids;
+    let defined_funcs = info.funcs[imported_funcs..]
+        .iter()
+        .enumerate()
+        .map(|(defined, &ty)| {
+            let kind = FuncKind::Wasm {
+                instance: instance_index,
+                defined: defined as u32,
+            };
+            (type_ids[ty as usize], kind)
+        });
+    let first = inner.funcs.len() as u64;
+    let first = inner.push_funcs(defined_funcs, |defined| {
+        match module.inner.compiled_entry(defined) {
+            Some(entry) => entry as u64,
+            None => first + defined as u64 + 1,
+        }
+    });
+    instance
+        .funcs
+        .extend(first..first + info.num_defined_funcs());
     for ty in &info.tables[info.num_imported_tables as usize..] {
         let table = TableData::new(*ty, 0, inner.limits.max_table_elements).ok_or_else(|| {
             Error::Instantiate(format!(
@@ -298,17 +310,9 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     instance.vmctx = VmContext::new(&module.inner.layout, inner, &instance, instance_index);
     inner.epoch.add_instance(instance.vmctx.epoch_flag());
     let vmctx = instance.vmctx.ptr() as u64;
-    for (defined, &func) in instance.funcs[info.num_imported_funcs as usize..]
-        .iter()
-        .enumerate()
-    {
+    for &func in &instance.funcs[imported_funcs..] {
         let funcref = &inner.funcs[func as usize].funcref;
-        let code = match module.inner.compiled_entry(defined) {
-            Some(entry) => entry as u64,
-            None => funcref.get().code,
-        };
         funcref.set(VmFuncRef {
-            code,
             vmctx,
             ..funcref.get()
         });
@@ -328,7 +332,9 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
 
 /// Runs the active element segments, then the active data segments, as
 /// `table.init`/`memory.init` followed by a drop. A segment out of bounds traps;
-/// what earlier segments wrote stays written.
+/// what earlier segments wrote stays written. When the module has a memory
+/// image, the data segments are known to fit, and the image's runs are
+/// copied instead.
 fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Result<()> {
     let instance = &inner.instances[instance_index as usize];
     let module = instance.module.clone();
@@ -346,6 +352,18 @@ fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Resu
         if !matches!(segment.mode, SegmentMode::Passive) {
             inner.instances[instance_index as usize].elems[i] = Arc::new([]);
         }
+    }
+    if let Some(image) = &module.memory_image {
+        let instance = &mut inner.instances[instance_index as usize];
+        for (dropped, segment) in instance.dropped_data.iter_mut().zip(&info.datas) {
+            *dropped = matches!(segment.mode, SegmentMode::Active { .. });
+        }
+        for run in image {
+            let memory = instance.memories[run.memory as usize];
+            inner.memories[memory as usize].bytes_mut()[run.offset..][..run.bytes.len()]
+                .copy_from_slice(&run.bytes);
+        }
+        return Ok(());
     }
     for (i, segment) in info.datas.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = segment.mode {

@@ -1,9 +1,11 @@
 //! `Module`: a decoded, validated and translated WebAssembly module, ready to be
 //! instantiated any number of times in any store of the same engine.
 
+mod image;
 mod info;
 mod parse;
 
+pub(crate) use image::MemoryImageRun;
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
 pub(crate) use parse::SIMD_UNSUPPORTED;
 
@@ -48,6 +50,9 @@ pub(crate) struct ModuleInner {
     pub layout: VmLayout,
     /// The module's binary, which data segments and function bodies point into.
     pub bytes: Box<[u8]>,
+    /// The initial contents of the memories the module defines, when
+    /// instantiation may write them as a whole (see [`image`]).
+    pub memory_image: Option<Vec<MemoryImageRun>>,
     pub engine: Engine,
 }
 
@@ -124,6 +129,7 @@ impl Module {
                 (None, Some(crate::code::compile(backend, &source)?))
             }
         };
+        let memory_image = image::memory_image(&decoded.info, bytes);
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
@@ -131,6 +137,7 @@ impl Module {
                 ssa,
                 compiled,
                 layout,
+                memory_image,
                 bytes: bytes.into(),
                 engine: engine.clone(),
             }),

@@ -18,7 +18,7 @@ pub(crate) use epoch::{EngineEpochs, StoreEpoch};
 pub(crate) use memory::{MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
 pub(crate) use reservation::host_page_size;
 pub(crate) use table::TableData;
-pub(crate) use vm::{Pinned, VmFuncRef, VmRuntime};
+pub(crate) use vm::{Pinned, PinnedBlock, PinnedRef, VmFuncRef, VmRuntime};
 pub(crate) use vmctx::VmContext;
 
 use crate::error::Error;
@@ -67,8 +67,9 @@ pub(crate) struct FuncData {
     /// Id of the signature in the store's `TypeRegistry`.
     pub type_id: u32,
     pub kind: FuncKind,
-    /// The record that `funcref` values of this function point to.
-    pub funcref: Pinned<VmFuncRef>,
+    /// The record that `funcref` values of this function point to, in one of
+    /// the store's `funcref_blocks`.
+    pub funcref: PinnedRef<VmFuncRef>,
 }
 
 pub(crate) struct GlobalData {
@@ -109,6 +110,9 @@ pub(crate) struct InstanceData {
 pub(crate) struct StoreInner {
     pub id: u64,
     pub funcs: Vec<FuncData>,
+    /// The function references of `funcs`: one block per instance for the
+    /// functions it defines, one per host function.
+    pub funcref_blocks: Vec<PinnedBlock<VmFuncRef>>,
     pub memories: Vec<MemoryData>,
     pub tables: Vec<TableData>,
     pub globals: Vec<GlobalData>,
@@ -150,6 +154,7 @@ impl StoreInner {
         StoreInner {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             funcs: Vec::new(),
+            funcref_blocks: Vec::new(),
             memories: Vec::new(),
             tables: Vec::new(),
             globals: Vec::new(),
@@ -184,26 +189,48 @@ impl StoreInner {
         self.types.get(self.funcs[func as usize].type_id)
     }
 
-    pub fn push_func(&mut self, ty: &FuncType, kind: FuncKind) -> u32 {
+    /// Adds a host function, the `index`th host closure, of signature `ty`.
+    pub fn push_host_func(&mut self, ty: &FuncType, index: u32) -> u32 {
         let type_id = self.types.intern(ty);
-        self.push_func_of_type(type_id, kind)
+        let func = self.funcs.len() as u32;
+        self.push_funcs(std::iter::once((type_id, FuncKind::Host { index })), |_| {
+            u64::from(func) + 1
+        });
+        func
     }
 
-    /// Adds a function whose signature has id `type_id` in this store.
-    pub fn push_func_of_type(&mut self, type_id: u32, kind: FuncKind) -> u32 {
-        let index = self.funcs.len() as u32;
-        let funcref = Pinned::new(VmFuncRef {
-            code: u64::from(index) + 1,
-            vmctx: 0,
-            type_id,
-            func: index,
-        });
-        self.funcs.push(FuncData {
-            type_id,
-            kind,
-            funcref,
-        });
-        index
+    /// Adds the functions an instance defines, given as their signature ids
+    /// and kinds, with their references in one block; `code` gives the code
+    /// address of the `i`th (the references' contexts are set later).
+    /// Returns the store index of the first.
+    pub fn push_funcs(
+        &mut self,
+        funcs: impl ExactSizeIterator<Item = (u32, FuncKind)> + Clone,
+        code: impl Fn(usize) -> u64,
+    ) -> u32 {
+        let first = self.funcs.len() as u32;
+        let block =
+            PinnedBlock::new(
+                funcs
+                    .clone()
+                    .enumerate()
+                    .map(|(i, (type_id, _))| VmFuncRef {
+                        code: code(i),
+                        vmctx: 0,
+                        type_id,
+                        func: first + i as u32,
+                    }),
+            );
+        self.funcs.reserve(funcs.len());
+        for (i, (type_id, kind)) in funcs.enumerate() {
+            self.funcs.push(FuncData {
+                type_id,
+                kind,
+                funcref: block.get_ref(i),
+            });
+        }
+        self.funcref_blocks.push(block);
+        first
     }
 
     /// The raw `funcref` of store function `func`.

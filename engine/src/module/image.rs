@@ -1,0 +1,164 @@
+//! The initial contents of a module's memories, prepared once per module so
+//! that instantiation writes each contiguous run of data with one copy
+//! instead of evaluating and copying segment by segment.
+//!
+//! A module gets an image only when instantiating it can never trap in its
+//! data segments and nothing but the image decides what they write: every
+//! active data segment has a constant offset, targets a memory the module
+//! defines (a fresh, zeroed memory, so the zeros between merged segments
+//! change nothing) and lies within that memory's initial size. Otherwise
+//! instantiation runs the segments one by one, as the specification says,
+//! trapping at the first that does not fit.
+
+use super::info::{ConstExpr, ModuleInfo, SegmentMode};
+use crate::runtime::PAGE_SIZE;
+
+/// Segments closer than this are merged into one run; the bytes between
+/// them are zeros in the image, which cost less to copy than a second run.
+const MERGE_GAP: u64 = 4096;
+
+/// One contiguous run of initial bytes of a memory the module defines.
+#[derive(Debug)]
+pub(crate) struct MemoryImageRun {
+    /// The memory, in the module's memory index space.
+    pub memory: u32,
+    /// Where the run starts in the memory.
+    pub offset: usize,
+    /// The bytes: the segments that fall in the run, later ones over
+    /// earlier ones, and zeros between them.
+    pub bytes: Box<[u8]>,
+}
+
+/// An active data segment whose place is known before instantiation.
+struct Placed {
+    memory: u32,
+    offset: u64,
+    /// Where its bytes are in the module's binary.
+    bytes: std::ops::Range<usize>,
+}
+
+/// The runs that make up the initial contents of the module's memories, or
+/// `None` when instantiation must run the data segments one by one.
+pub(crate) fn memory_image(info: &ModuleInfo, binary: &[u8]) -> Option<Vec<MemoryImageRun>> {
+    let mut placed = Vec::new();
+    for segment in &info.datas {
+        let SegmentMode::Active { index, offset } = segment.mode else {
+            continue;
+        };
+        let ConstExpr::I32(offset) = offset else {
+            return None;
+        };
+        if index < info.num_imported_memories {
+            return None;
+        }
+        let initial = info.memories[index as usize].limits.min * PAGE_SIZE as u64;
+        let offset = u64::from(offset as u32);
+        if offset + segment.bytes.len() as u64 > initial {
+            return None;
+        }
+        placed.push(Placed {
+            memory: index,
+            offset,
+            bytes: segment.bytes.clone(),
+        });
+    }
+    Some(runs(&placed, binary))
+}
+
+/// Merges the placed segments into runs, each written in segment order.
+fn runs(placed: &[Placed], binary: &[u8]) -> Vec<MemoryImageRun> {
+    let mut spans: Vec<(u32, u64, u64)> = placed
+        .iter()
+        .filter(|segment| !segment.bytes.is_empty())
+        .map(|segment| {
+            let end = segment.offset + segment.bytes.len() as u64;
+            (segment.memory, segment.offset, end)
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(u32, u64, u64)> = Vec::new();
+    for (memory, start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if last.0 == memory && start <= last.2 + MERGE_GAP => {
+                last.2 = last.2.max(end);
+            }
+            _ => merged.push((memory, start, end)),
+        }
+    }
+    let mut runs: Vec<MemoryImageRun> = merged
+        .iter()
+        .map(|&(memory, start, end)| MemoryImageRun {
+            memory,
+            offset: start as usize,
+            bytes: vec![0; (end - start) as usize].into_boxed_slice(),
+        })
+        .collect();
+    for segment in placed.iter().filter(|segment| !segment.bytes.is_empty()) {
+        let run = runs
+            .iter_mut()
+            .find(|run| {
+                run.memory == segment.memory
+                    && run.offset as u64 <= segment.offset
+                    && segment.offset < (run.offset + run.bytes.len()) as u64
+            })
+            .expect("every segment lies in the run made from it");
+        let at = segment.offset as usize - run.offset;
+        run.bytes[at..at + segment.bytes.len()].copy_from_slice(&binary[segment.bytes.clone()]);
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(memory: u32, offset: u64, bytes: std::ops::Range<usize>) -> Placed {
+        Placed {
+            memory,
+            offset,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn close_segments_merge_into_one_run_with_zeros_between() {
+        let binary = b"abcdefgh";
+        let runs = runs(&[placed(0, 10, 0..2), placed(0, 14, 2..4)], binary);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].offset, 10);
+        assert_eq!(&runs[0].bytes[..], b"ab\0\0cd");
+    }
+
+    #[test]
+    fn later_segments_overwrite_earlier_ones() {
+        let binary = b"aaaaBB";
+        let runs = runs(&[placed(0, 0, 0..4), placed(0, 1, 4..6)], binary);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(&runs[0].bytes[..], b"aBBa");
+    }
+
+    #[test]
+    fn distant_segments_and_other_memories_get_their_own_runs() {
+        let binary = b"xy";
+        let runs = runs(
+            &[
+                placed(0, 1 << 20, 1..2),
+                placed(0, 0, 0..1),
+                placed(1, 0, 0..2),
+            ],
+            binary,
+        );
+        let summary: Vec<(u32, usize, &[u8])> = runs
+            .iter()
+            .map(|run| (run.memory, run.offset, &run.bytes[..]))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, 0, &b"x"[..]),
+                (0, 1 << 20, &b"y"[..]),
+                (1, 0, &b"xy"[..])
+            ]
+        );
+    }
+}
