@@ -109,7 +109,8 @@ impl<T> Linker<T> {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::HostFunc(ty, Arc::new(func)))
+        let host = crate::func::dynamic_host_func(ty.clone(), func);
+        self.insert(module, name, Definition::HostFunc(ty, host))
     }
 
     /// Defines `module`.`name` as a host function from a typed closure; see

@@ -20,7 +20,7 @@ mod runtime;
 mod target;
 mod trampolines;
 
-pub(crate) use enter::call;
+pub(crate) use enter::{call, runtime_record};
 pub(crate) use target::{has_native_backend, native_backend};
 pub(crate) use trampolines::{HostRecords, TrampolineCache, prepare_host_function};
 

@@ -135,6 +135,9 @@ pub(crate) struct StoreInner {
     pub trap_backtrace: Vec<crate::error::FrameInfo>,
     /// The store's epoch deadline, and the flag that running code checks.
     pub epoch: Arc<StoreEpoch>,
+    /// The engine's entry trampoline for each signature id of the store,
+    /// once a call has looked it up.
+    pub entry_trampolines: Vec<Option<kiln_machinst::runtime::EntryTrampoline>>,
     /// The records through which compiled code calls the store's host
     /// functions.
     pub host_records: crate::code::HostRecords,
@@ -150,7 +153,8 @@ impl Drop for StoreInner {
 }
 
 impl StoreInner {
-    pub fn new(limits: StoreLimits) -> StoreInner {
+    /// An empty store whose runtime record starts as `runtime`.
+    pub fn new(limits: StoreLimits, runtime: VmRuntime) -> StoreInner {
         StoreInner {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             funcs: Vec::new(),
@@ -164,7 +168,8 @@ impl StoreInner {
             limits,
             call_depth: 0,
             native_stack_base: 0,
-            runtime: Pinned::new(VmRuntime::default()),
+            runtime: Pinned::new(runtime),
+            entry_trampolines: Vec::new(),
             pending_error: None,
             trap_backtrace: Vec::new(),
             epoch: Arc::default(),
