@@ -43,8 +43,17 @@ impl Frame {
 }
 
 /// Runs wasm function `func` of the store with raw arguments and returns its
-/// raw results.
+/// raw results. The interpreter's frames live on the heap, but each call
+/// that comes back in through a host function nests a native one, so the
+/// native stack those take counts against the store's wasm stack limit.
 pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+    let inner = &store.inner;
+    let used = inner
+        .native_stack_base
+        .abs_diff(crate::call::native_stack_pointer());
+    if used > inner.limits.max_wasm_stack {
+        return Err(Trap::new(TrapCode::StackOverflow).into());
+    }
     let mut stack = args.to_vec();
     run(store, func, &mut stack)?;
     Ok(stack)
