@@ -332,9 +332,9 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
 
 /// Runs the active element segments, then the active data segments, as
 /// `table.init`/`memory.init` followed by a drop. A segment out of bounds traps;
-/// what earlier segments wrote stays written. When the module has a memory
-/// image, the data segments are known to fit, and the image's runs are
-/// copied instead.
+/// what earlier segments wrote stays written. When the module has memory
+/// images, the data segments are known to fit, and each image is mapped, or
+/// its runs copied, instead.
 fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Result<()> {
     let instance = &inner.instances[instance_index as usize];
     let module = instance.module.clone();
@@ -353,15 +353,21 @@ fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Resu
             inner.instances[instance_index as usize].elems[i] = Arc::new([]);
         }
     }
-    if let Some(image) = &module.memory_image {
+    if let Some(images) = &module.memory_images {
         let instance = &mut inner.instances[instance_index as usize];
         for (dropped, segment) in instance.dropped_data.iter_mut().zip(&info.datas) {
             *dropped = matches!(segment.mode, SegmentMode::Active { .. });
         }
-        for run in image {
-            let memory = instance.memories[run.memory as usize];
-            inner.memories[memory as usize].bytes_mut()[run.offset..][..run.bytes.len()]
-                .copy_from_slice(&run.bytes);
+        for image in images {
+            let memory = &mut inner.memories[instance.memories[image.memory as usize] as usize];
+            if let Some(mapped) = &image.mapped
+                && memory.map_image(mapped).is_ok()
+            {
+                continue;
+            }
+            for run in &image.runs {
+                memory.bytes_mut()[run.offset..][..run.bytes.len()].copy_from_slice(&run.bytes);
+            }
         }
         return Ok(());
     }

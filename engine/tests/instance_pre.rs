@@ -224,3 +224,88 @@ fn items_of_a_store_are_checked_when_instantiating() {
         "{error}"
     );
 }
+
+/// A module whose data touches a page in each of four 64 KiB pages, enough
+/// for the engine to map its memory image rather than copy it.
+const SPREAD: &str = r#"(module
+    (memory (export "memory") 4 8)
+    (data (i32.const 0) "page zero")
+    (data (i32.const 65536) "page one")
+    (data (i32.const 131072) "page two")
+    (data (i32.const 262136) "the end!")
+    (func (export "scribble") (param $byte i32)
+        (memory.fill (i32.const 0) (local.get $byte) (i32.const 262144)))
+    (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+    (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
+
+/// The bytes that `SPREAD` puts at each of its data segments' offsets.
+const SPREAD_DATA: [(usize, &[u8]); 4] = [
+    (0, b"page zero"),
+    (65536, b"page one"),
+    (131072, b"page two"),
+    (262136, b"the end!"),
+];
+
+fn assert_spread_is_pristine(store: &Store<()>, memory: Memory) {
+    let bytes = memory.data_slice(store);
+    assert_eq!(bytes.len(), 4 * 65536);
+    for (at, data) in SPREAD_DATA {
+        assert_eq!(&bytes[at..at + data.len()], data, "data at {at}");
+    }
+    assert!(
+        bytes[9..65536].iter().all(|&b| b == 0),
+        "zeros after page zero"
+    );
+    assert!(
+        bytes[196608..262136].iter().all(|&b| b == 0),
+        "zeros before the end"
+    );
+}
+
+#[test]
+fn memories_sharing_a_mapped_image_never_see_each_others_writes() {
+    for engine in every_engine() {
+        let module = Module::new(&engine, SPREAD).expect("module compiles");
+        let pre = Linker::<()>::new(&engine)
+            .instantiate_pre(&module)
+            .expect("no imports");
+        let mut live = Vec::new();
+        for round in 0..6u8 {
+            let mut store = Store::new(&engine, ());
+            let instance = pre.instantiate(&mut store).expect("instantiates");
+            let memory = instance.get_memory(&store, "memory").expect("memory");
+            assert_spread_is_pristine(&store, memory);
+            let scribble = instance
+                .get_typed_func::<i32, ()>(&store, "scribble")
+                .expect("scribble");
+            scribble
+                .call(&mut store, i32::from(round) + 1)
+                .expect("fill");
+            assert!(memory.data_slice(&store).iter().all(|&b| b == round + 1));
+            let grow = instance
+                .get_typed_func::<(), i32>(&store, "grow")
+                .expect("grow");
+            assert_eq!(grow.call(&mut store, ()).expect("grow"), 4);
+            let load = instance
+                .get_typed_func::<i32, i32>(&store, "load")
+                .expect("load");
+            assert_eq!(load.call(&mut store, 5 * 65536 - 1).expect("grown page"), 0);
+            let beyond = load
+                .call(&mut store, 5 * 65536)
+                .expect_err("beyond the memory");
+            assert_eq!(beyond.trap_code(), Some(TrapCode::MemoryOutOfBounds));
+            if round % 2 == 0 {
+                live.push((store, memory, round + 1));
+            }
+        }
+        for (store, memory, byte) in &live {
+            let bytes = memory.data_slice(store);
+            assert!(bytes[..4 * 65536].iter().all(|b| b == byte));
+        }
+        drop(live);
+        let mut store = Store::new(&engine, ());
+        let instance = pre.instantiate(&mut store).expect("instantiates");
+        let memory = instance.get_memory(&store, "memory").expect("memory");
+        assert_spread_is_pristine(&store, memory);
+    }
+}

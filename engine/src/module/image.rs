@@ -1,6 +1,8 @@
 //! The initial contents of a module's memories, prepared once per module so
 //! that instantiation writes each contiguous run of data with one copy
-//! instead of evaluating and copying segment by segment.
+//! instead of evaluating and copying segment by segment, or, where data
+//! touches several pages, maps a file holding the contents copy-on-write
+//! (see [`CowImage`]) and copies nothing at all.
 //!
 //! A module gets an image only when instantiating it can never trap in its
 //! data segments and nothing but the image decides what they write: every
@@ -11,11 +13,27 @@
 //! trapping at the first that does not fit.
 
 use super::info::{ConstExpr, ModuleInfo, SegmentMode};
-use crate::runtime::PAGE_SIZE;
+use crate::runtime::{CowImage, PAGE_SIZE, host_page_size};
 
 /// Segments closer than this are merged into one run; the bytes between
 /// them are zeros in the image, which cost less to copy than a second run.
 const MERGE_GAP: u64 = 4096;
+
+/// Data that touches at least this many host pages of a memory is mapped;
+/// less is copied, which costs less than a mapping.
+const MAP_FROM_PAGES: usize = 4;
+
+/// The initial contents of one memory the module defines.
+#[derive(Debug)]
+pub(crate) struct MemoryImage {
+    /// The memory, in the module's memory index space.
+    pub memory: u32,
+    /// The contents as runs to copy, in order of offset.
+    pub runs: Vec<MemoryImageRun>,
+    /// The contents as a file to map, when they touch enough pages and the
+    /// host can make one.
+    pub mapped: Option<CowImage>,
+}
 
 /// One contiguous run of initial bytes of a memory the module defines.
 #[derive(Debug)]
@@ -37,9 +55,9 @@ struct Placed {
     bytes: std::ops::Range<usize>,
 }
 
-/// The runs that make up the initial contents of the module's memories, or
-/// `None` when instantiation must run the data segments one by one.
-pub(crate) fn memory_image(info: &ModuleInfo, binary: &[u8]) -> Option<Vec<MemoryImageRun>> {
+/// The initial contents of the module's memories that data segments write,
+/// or `None` when instantiation must run the data segments one by one.
+pub(crate) fn memory_images(info: &ModuleInfo, binary: &[u8]) -> Option<Vec<MemoryImage>> {
     let mut placed = Vec::new();
     for segment in &info.datas {
         let SegmentMode::Active { index, offset } = segment.mode else {
@@ -62,7 +80,36 @@ pub(crate) fn memory_image(info: &ModuleInfo, binary: &[u8]) -> Option<Vec<Memor
             bytes: segment.bytes.clone(),
         });
     }
-    Some(runs(&placed, binary))
+    let mut images: Vec<MemoryImage> = Vec::new();
+    for run in runs(&placed, binary) {
+        match images.last_mut() {
+            Some(image) if image.memory == run.memory => image.runs.push(run),
+            _ => images.push(MemoryImage {
+                memory: run.memory,
+                runs: vec![run],
+                mapped: None,
+            }),
+        }
+    }
+    for image in &mut images {
+        image.mapped = mapped(&image.runs);
+    }
+    Some(images)
+}
+
+/// The runs of one memory as a file to map, if they touch enough pages.
+fn mapped(runs: &[MemoryImageRun]) -> Option<CowImage> {
+    let page = host_page_size();
+    let pages_touched: usize = runs
+        .iter()
+        .map(|run| (run.offset + run.bytes.len()).div_ceil(page) - run.offset / page)
+        .sum();
+    if pages_touched < MAP_FROM_PAGES {
+        return None;
+    }
+    let last = runs.last()?;
+    let len = (last.offset + last.bytes.len()).next_multiple_of(page);
+    CowImage::new(len, runs.iter().map(|run| (run.offset, &run.bytes[..]))).ok()
 }
 
 /// Merges the placed segments into runs, each written in segment order.
@@ -160,5 +207,23 @@ mod tests {
                 (1, 0, &b"xy"[..])
             ]
         );
+    }
+
+    #[test]
+    fn data_touching_few_pages_is_copied_and_more_is_mapped_where_possible() {
+        let page = host_page_size();
+        let run = |offset: usize| MemoryImageRun {
+            memory: 0,
+            offset,
+            bytes: Box::new([1, 2, 3]),
+        };
+        let few: Vec<_> = (0..MAP_FROM_PAGES - 1).map(|i| run(i * page)).collect();
+        assert!(mapped(&few).is_none());
+        let enough: Vec<_> = (0..MAP_FROM_PAGES).map(|i| run(i * page)).collect();
+        let image = mapped(&enough);
+        assert_eq!(image.is_some(), cfg!(target_os = "linux"));
+        if let Some(image) = image {
+            assert_eq!(image.len(), (MAP_FROM_PAGES - 1) * page + page);
+        }
     }
 }

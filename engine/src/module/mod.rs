@@ -5,7 +5,7 @@ mod image;
 mod info;
 mod parse;
 
-pub(crate) use image::MemoryImageRun;
+pub(crate) use image::MemoryImage;
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
 pub(crate) use parse::SIMD_UNSUPPORTED;
 
@@ -52,7 +52,7 @@ pub(crate) struct ModuleInner {
     pub bytes: Box<[u8]>,
     /// The initial contents of the memories the module defines, when
     /// instantiation may write them as a whole (see [`image`]).
-    pub memory_image: Option<Vec<MemoryImageRun>>,
+    pub memory_images: Option<Vec<MemoryImage>>,
     pub engine: Engine,
 }
 
@@ -129,7 +129,7 @@ impl Module {
                 (None, Some(crate::code::compile(backend, &source)?))
             }
         };
-        let memory_image = image::memory_image(&decoded.info, bytes);
+        let memory_images = image::memory_images(&decoded.info, bytes);
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
@@ -137,7 +137,7 @@ impl Module {
                 ssa,
                 compiled,
                 layout,
-                memory_image,
+                memory_images,
                 bytes: bytes.into(),
                 engine: engine.clone(),
             }),

@@ -8,6 +8,7 @@
 //! makes more of it accessible. A memory cannot grow beyond its reservation:
 //! `memory.grow` then returns -1, as the store's page limit makes it do.
 
+use super::CowImage;
 use super::reservation::{Reservation, host_page_size};
 use super::vm::{Pinned, VmMemory};
 use crate::error::TrapCode;
@@ -157,6 +158,18 @@ impl MemoryData {
             length: len as u64,
         });
         Some(())
+    }
+
+    /// Makes the memory's first `image.len()` bytes a copy-on-write mapping
+    /// of `image`. Fails, changing nothing, if the memory is smaller or the
+    /// mapping cannot be made.
+    pub fn map_image(&mut self, image: &CowImage) -> std::io::Result<()> {
+        if image.len() > self.reservation.accessible() {
+            return Err(std::io::Error::other("the image is larger than the memory"));
+        }
+        // SAFETY: the range is accessible memory of this memory's own
+        // reservation, and `&mut self` means that nothing borrows its bytes.
+        unsafe { image.map_at(self.reservation.base()) }
     }
 
     /// The memory's bytes.

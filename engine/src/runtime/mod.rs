@@ -6,6 +6,7 @@
 //! the address of the function's [`VmFuncRef`] record and an `externref` is the
 //! host value's index plus one; zero is null for both.
 
+mod cow_image;
 mod epoch;
 mod memory;
 mod ops;
@@ -14,6 +15,7 @@ mod table;
 mod vm;
 mod vmctx;
 
+pub(crate) use cow_image::CowImage;
 pub(crate) use epoch::{EngineEpochs, StoreEpoch};
 pub(crate) use memory::{MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
 pub(crate) use reservation::host_page_size;
