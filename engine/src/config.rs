@@ -240,6 +240,7 @@ pub struct Engine {
     epochs: Arc<EngineEpochs>,
     backend: Option<Arc<dyn Backend>>,
     trampolines: Arc<crate::code::TrampolineCache>,
+    reservations: Arc<crate::runtime::ReservationPool>,
 }
 
 impl Engine {
@@ -254,6 +255,7 @@ impl Engine {
             epochs: Arc::default(),
             backend,
             trampolines: Arc::default(),
+            reservations: Arc::default(),
         }
     }
 
@@ -307,6 +309,11 @@ impl Engine {
     /// engine's stores.
     pub(crate) fn trampolines(&self) -> &crate::code::TrampolineCache {
         &self.trampolines
+    }
+
+    /// The address space that dropped memories left for new ones.
+    pub(crate) fn reservations(&self) -> &Arc<crate::runtime::ReservationPool> {
+        &self.reservations
     }
 
     /// The machine backend the compiler strategy uses.
