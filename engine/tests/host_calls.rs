@@ -220,7 +220,9 @@ const MANY: &str = r#"(module
 type Ten = (i32, i64, f32, f64, i32, i64, f32, f64, i32, i64);
 type Six = (i64, f64, i32, f32, i64, i32);
 
-/// What the host function makes of its ten parameters.
+/// What the host function makes of its ten parameters (as many as a typed
+/// host function may have).
+#[allow(clippy::too_many_arguments)]
 fn spread(a: i32, b: i64, c: f32, d: f64, e: i32, f: i64, g: f32, h: f64, i: i32, j: i64) -> Six {
     (b + f + j, d * h, a - e + i, c + g, i64::from(a) << 40, i)
 }

@@ -210,7 +210,7 @@ fn items_of_a_store_are_checked_when_instantiating() {
     pre.instantiate(&mut store)
         .expect("instantiates in the items' store");
     let mut other = Store::new(&engine, ());
-    let error = pre.instantiate(&mut other).err().expect("other store");
+    let error = pre.instantiate(&mut other).expect_err("other store");
     assert!(error.to_string().contains("another store"), "{error}");
 
     let mut linker = Linker::new(&engine);
@@ -218,7 +218,7 @@ fn items_of_a_store_are_checked_when_instantiating() {
     linker.define("env", "f", wrong).expect("defined once");
     linker.define("env", "g", g).expect("defined once");
     let pre = linker.instantiate_pre(&module).expect("resolves");
-    let error = pre.instantiate(&mut store).err().expect("wrong type");
+    let error = pre.instantiate(&mut store).expect_err("wrong type");
     assert!(
         error.to_string().contains("incompatible import type"),
         "{error}"
