@@ -136,12 +136,21 @@ fn instances_torn_down_while_others_share_the_image_leave_it_pristine() {
 fn one_instance_pre_instantiates_on_many_threads() {
     for engine in every_engine() {
         let pre = counter_pre(&engine);
+        let spread = Module::new(&engine, SPREAD).expect("module compiles");
+        let spread = Linker::<()>::new(&engine)
+            .instantiate_pre(&spread)
+            .expect("no imports");
         std::thread::scope(|scope| {
-            for _ in 0..4 {
-                let pre = pre.clone();
+            for thread in 0..4u8 {
+                let (pre, spread) = (pre.clone(), spread.clone());
                 scope.spawn(move || {
                     for _ in 0..10 {
                         use_fresh_instance(&pre);
+                        let mut store = Store::new(spread.module().engine(), ());
+                        let instance = spread.instantiate(&mut store).expect("instantiates");
+                        let memory = instance.get_memory(&store, "memory").expect("memory");
+                        assert_spread_is_pristine(&store, memory);
+                        memory.data_slice_mut(&mut store).fill(thread);
                     }
                 });
             }
