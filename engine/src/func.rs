@@ -52,9 +52,19 @@ impl Func {
         ty: &FuncType,
         func: crate::store::HostFunc<T>,
     ) -> Func {
+        let type_id = store.inner.types.intern(ty);
+        Func::from_host_of_type(store, type_id, func)
+    }
+
+    /// A host function whose signature has id `type_id` in the store.
+    pub(crate) fn from_host_of_type<T>(
+        store: &mut Store<T>,
+        type_id: u32,
+        func: crate::store::HostFunc<T>,
+    ) -> Func {
         let index = store.host_funcs.len() as u32;
         store.host_funcs.push(func);
-        let func = store.inner.push_host_func(ty, index);
+        let func = store.inner.push_host_func(type_id, index);
         if store.engine().config().get_strategy() == crate::Strategy::Compiler {
             crate::code::prepare_host_function(store, func);
         }

@@ -5,7 +5,9 @@
 use crate::error::{Error, Result, Trap};
 use crate::extern_::{Extern, Global, Memory, Table, check_import_type};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
-use crate::module::{ConstExpr, ExportIndex, ImportKind, Module, SegmentMode};
+use crate::module::{
+    ConstExpr, ExportIndex, ImportKind, Module, ModuleInfo, SegmentMode, TableImage,
+};
 use crate::runtime::{
     FuncKind, GlobalData, InstanceData, MemoryData, StoreInner, TableData, VmContext, VmFuncRef,
 };
@@ -42,7 +44,7 @@ impl Instance {
         module: &Module,
         imports: &[Extern],
     ) -> Result<Instance> {
-        instantiate(store.as_context_mut(), module, imports)
+        instantiate(store.as_context_mut(), module, imports, None)
     }
 
     /// The export named `name`, if there is one.
@@ -149,11 +151,13 @@ fn eval_const(inner: &StoreInner, funcs: &[u32], globals: &[u32], expr: ConstExp
 /// Checks each import against the module's import types and sorts the store
 /// indices into the four index spaces. A function import is checked by
 /// comparing the store's ids of two signatures, which costs nothing like
-/// comparing the signatures.
+/// comparing the signatures. `type_ids`, when given, are the store's ids of
+/// the module's types, already interned.
 fn link_imports<T>(
     store: &mut Store<T>,
     module: &Module,
     imports: &[Extern],
+    type_ids: Option<&[u32]>,
 ) -> Result<InstanceData> {
     let info = &module.inner.info;
     if imports.len() != info.imports.len() {
@@ -164,7 +168,10 @@ fn link_imports<T>(
         )));
     }
     let inner = &mut store.inner;
-    let type_ids: Vec<u32> = info.types.iter().map(|ty| inner.types.intern(ty)).collect();
+    let type_ids: Vec<u32> = match type_ids {
+        Some(ids) => ids.to_vec(),
+        None => info.types.iter().map(|ty| inner.types.intern(ty)).collect(),
+    };
     let mut instance = InstanceData {
         module: module.inner.clone(),
         funcs: Vec::with_capacity(info.funcs.len()),
@@ -231,9 +238,16 @@ fn check_memory_layout<T>(
     Ok(())
 }
 
-fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+/// Instantiates `module` with `imports` in `store`; `type_ids`, when given,
+/// are the store's ids of the module's types, already interned.
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+    type_ids: Option<&[u32]>,
+) -> Result<Instance> {
     let info = &module.inner.info;
-    let mut instance = link_imports(store, module, imports)?;
+    let mut instance = link_imports(store, module, imports, type_ids)?;
     let inner = &mut store.inner;
     if inner.instances.len() >= inner.limits.max_instances {
         return Err(Error::Limit(format!(
@@ -296,9 +310,11 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
         inner.globals.push(GlobalData::new(*ty, value));
         instance.globals.push((inner.globals.len() - 1) as u32);
     }
+    let tables_from_images = module.inner.table_images.is_some();
     for segment in &info.elems {
         let items: Arc<[u64]> = match segment.mode {
             SegmentMode::Declared => Arc::new([]),
+            SegmentMode::Active { .. } if tables_from_images => Arc::new([]),
             _ => segment
                 .items
                 .iter()
@@ -333,26 +349,17 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
 
 /// Runs the active element segments, then the active data segments, as
 /// `table.init`/`memory.init` followed by a drop. A segment out of bounds traps;
-/// what earlier segments wrote stays written. When the module has memory
-/// images, the data segments are known to fit, and each image is mapped, or
-/// its runs copied, instead.
+/// what earlier segments wrote stays written. When the module has table
+/// images, the element segments are known to fit, and the images' elements
+/// are written instead; when it has memory images, the data segments are
+/// known to fit, and each image is mapped, or its runs copied, instead.
 fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Result<()> {
     let instance = &inner.instances[instance_index as usize];
     let module = instance.module.clone();
     let info = &module.info;
-    for (i, segment) in info.elems.iter().enumerate() {
-        let instance = &inner.instances[instance_index as usize];
-        if let SegmentMode::Active { index, offset } = segment.mode {
-            let offset = eval_const(inner, &instance.funcs, &instance.globals, offset) as u32;
-            let items = instance.elems[i].clone();
-            let table = instance.tables[index as usize];
-            inner.tables[table as usize]
-                .init(offset, &items, 0, items.len() as u32)
-                .map_err(Trap::new)?;
-        }
-        if !matches!(segment.mode, SegmentMode::Passive) {
-            inner.instances[instance_index as usize].elems[i] = Arc::new([]);
-        }
+    match &module.table_images {
+        Some(images) => write_table_images(inner, instance_index, images),
+        None => run_element_segments(inner, instance_index, info)?,
     }
     if let Some(images) = &module.memory_images {
         let instance = &mut inner.instances[instance_index as usize];
@@ -383,6 +390,52 @@ fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Resu
                 .map_err(Trap::new)?
                 .copy_from_slice(data);
             inner.instances[instance_index as usize].dropped_data[i] = true;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the elements of the module's table images, with the references of
+/// instance `instance_index`'s functions.
+fn write_table_images(inner: &mut StoreInner, instance_index: u32, images: &[TableImage]) {
+    let StoreInner {
+        instances,
+        funcs,
+        tables,
+        ..
+    } = inner;
+    let instance = &instances[instance_index as usize];
+    for image in images {
+        let table = &mut tables[instance.tables[image.table as usize] as usize];
+        let elements = &mut table.elements_mut()[image.offset..][..image.funcs.len()];
+        for (element, func) in elements.iter_mut().zip(&image.funcs) {
+            *element = func.map_or(0, |func| {
+                funcs[instance.funcs[func as usize] as usize].funcref.ptr() as u64
+            });
+        }
+    }
+}
+
+/// Runs the active element segments one by one, as `table.init` followed by
+/// a drop; a segment out of bounds traps, and what earlier segments wrote
+/// stays written.
+fn run_element_segments(
+    inner: &mut StoreInner,
+    instance_index: u32,
+    info: &ModuleInfo,
+) -> Result<()> {
+    for (i, segment) in info.elems.iter().enumerate() {
+        let instance = &inner.instances[instance_index as usize];
+        if let SegmentMode::Active { index, offset } = segment.mode {
+            let offset = eval_const(inner, &instance.funcs, &instance.globals, offset) as u32;
+            let items = instance.elems[i].clone();
+            let table = instance.tables[index as usize];
+            inner.tables[table as usize]
+                .init(offset, &items, 0, items.len() as u32)
+                .map_err(Trap::new)?;
+        }
+        if !matches!(segment.mode, SegmentMode::Passive) {
+            inner.instances[instance_index as usize].elems[i] = Arc::new([]);
         }
     }
     Ok(())

@@ -4,7 +4,11 @@
 //! touches several pages, maps a file holding the contents copy-on-write
 //! (see [`CowImage`]) and copies nothing at all.
 //!
-//! A module gets an image only when instantiating it can never trap in its
+//! Tables get images the same way: the functions that active element
+//! segments put at constant offsets, so that instantiation writes each
+//! element's reference without evaluating or keeping the segments.
+//!
+//! A module gets a memory image only when instantiating it can never trap in its
 //! data segments and nothing but the image decides what they write: every
 //! active data segment has a constant offset, targets a memory the module
 //! defines (a fresh, zeroed memory, so the zeros between merged segments
@@ -45,6 +49,58 @@ pub(crate) struct MemoryImageRun {
     /// The bytes: the segments that fall in the run, later ones over
     /// earlier ones, and zeros between them.
     pub bytes: Box<[u8]>,
+}
+
+/// The elements an active element segment puts in a table the module
+/// defines.
+#[derive(Debug)]
+pub(crate) struct TableImage {
+    /// The table, in the module's table index space.
+    pub table: u32,
+    /// Where the first element goes.
+    pub offset: usize,
+    /// Each element's function, in the module's function index space, or
+    /// `None` for null.
+    pub funcs: Box<[Option<u32>]>,
+}
+
+/// The elements that active element segments put in the module's tables,
+/// or `None` when instantiation must run the segments one by one: when one
+/// of them has a computed offset, targets an imported table (which holds
+/// elements of its own), may not fit the table's initial size (and so
+/// traps), or has an item that is not a function or null.
+pub(crate) fn table_images(info: &ModuleInfo) -> Option<Vec<TableImage>> {
+    let mut images = Vec::new();
+    for segment in &info.elems {
+        let SegmentMode::Active { index, offset } = segment.mode else {
+            continue;
+        };
+        let ConstExpr::I32(offset) = offset else {
+            return None;
+        };
+        if index < info.num_imported_tables {
+            return None;
+        }
+        let offset = u64::from(offset as u32);
+        if offset + segment.items.len() as u64 > info.tables[index as usize].limits.min {
+            return None;
+        }
+        let funcs = segment
+            .items
+            .iter()
+            .map(|item| match *item {
+                ConstExpr::RefFunc(func) => Some(Some(func)),
+                ConstExpr::RefNull => Some(None),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        images.push(TableImage {
+            table: index,
+            offset: offset as usize,
+            funcs,
+        });
+    }
+    Some(images)
 }
 
 /// An active data segment whose place is known before instantiation.

@@ -5,7 +5,7 @@ mod image;
 mod info;
 mod parse;
 
-pub(crate) use image::MemoryImage;
+pub(crate) use image::{MemoryImage, TableImage};
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
 pub(crate) use parse::SIMD_UNSUPPORTED;
 
@@ -53,6 +53,9 @@ pub(crate) struct ModuleInner {
     /// The initial contents of the memories the module defines, when
     /// instantiation may write them as a whole (see [`image`]).
     pub memory_images: Option<Vec<MemoryImage>>,
+    /// The initial elements of the tables the module defines, when
+    /// instantiation may write them without running the element segments.
+    pub table_images: Option<Vec<TableImage>>,
     pub engine: Engine,
 }
 
@@ -130,6 +133,7 @@ impl Module {
             }
         };
         let memory_images = image::memory_images(&decoded.info, bytes);
+        let table_images = image::table_images(&decoded.info);
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
@@ -138,6 +142,7 @@ impl Module {
                 compiled,
                 layout,
                 memory_images,
+                table_images,
                 bytes: bytes.into(),
                 engine: engine.clone(),
             }),

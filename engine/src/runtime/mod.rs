@@ -35,8 +35,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Function signatures interned per store, so that a `call_indirect` type check is
-/// one integer comparison.
-#[derive(Default)]
+/// one integer comparison. A new store may start as a copy of a registry
+/// prepared for it (see [`crate::InstancePre`]), which costs no hashing.
+#[derive(Clone, Default)]
 pub(crate) struct TypeRegistry {
     ids: HashMap<FuncType, u32>,
     types: Vec<FuncType>,
@@ -51,6 +52,11 @@ impl TypeRegistry {
         self.types.push(ty.clone());
         self.ids.insert(ty.clone(), id);
         id
+    }
+
+    /// Whether no signature is interned yet.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
     }
 
     pub fn get(&self, id: u32) -> &FuncType {
@@ -198,9 +204,9 @@ impl StoreInner {
         self.types.get(self.funcs[func as usize].type_id)
     }
 
-    /// Adds a host function, the `index`th host closure, of signature `ty`.
-    pub fn push_host_func(&mut self, ty: &FuncType, index: u32) -> u32 {
-        let type_id = self.types.intern(ty);
+    /// Adds a host function, the `index`th host closure, of signature id
+    /// `type_id`.
+    pub fn push_host_func(&mut self, type_id: u32, index: u32) -> u32 {
         let func = self.funcs.len() as u32;
         self.push_funcs(std::iter::once((type_id, FuncKind::Host { index })), |_| {
             u64::from(func) + 1
