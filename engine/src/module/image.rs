@@ -282,4 +282,39 @@ mod tests {
             assert_eq!(image.len(), (MAP_FROM_PAGES - 1) * page + page);
         }
     }
+
+    /// A module with one table of four elements, defined or imported, and
+    /// one active element segment with `items` at `offset`.
+    fn one_segment(imported: bool, offset: ConstExpr, items: Vec<ConstExpr>) -> ModuleInfo {
+        use super::super::info::ElemSegment;
+        use crate::types::{RefType, TableType};
+        ModuleInfo {
+            tables: vec![TableType::new(RefType::FuncRef, 4, None)],
+            num_imported_tables: u32::from(imported),
+            elems: vec![ElemSegment {
+                mode: SegmentMode::Active { index: 0, offset },
+                items,
+            }],
+            ..ModuleInfo::default()
+        }
+    }
+
+    #[test]
+    fn element_segments_that_surely_fit_a_defined_table_make_an_image() {
+        let items = vec![ConstExpr::RefFunc(3), ConstExpr::RefNull];
+        let info = one_segment(false, ConstExpr::I32(2), items.clone());
+        let images = table_images(&info).expect("an image");
+        assert_eq!(images.len(), 1);
+        assert_eq!((images[0].table, images[0].offset), (0, 2));
+        assert_eq!(&images[0].funcs[..], [Some(3), None]);
+
+        let too_far = one_segment(false, ConstExpr::I32(3), items.clone());
+        assert!(table_images(&too_far).is_none(), "the segment traps");
+        let imported = one_segment(true, ConstExpr::I32(0), items.clone());
+        assert!(table_images(&imported).is_none(), "imported table");
+        let computed = one_segment(false, ConstExpr::GlobalGet(0), items);
+        assert!(table_images(&computed).is_none(), "computed offset");
+        let from_global = one_segment(false, ConstExpr::I32(0), vec![ConstExpr::GlobalGet(0)]);
+        assert!(table_images(&from_global).is_none(), "computed item");
+    }
 }
