@@ -239,6 +239,8 @@ pub struct Engine {
     config: Arc<Config>,
     epochs: Arc<EngineEpochs>,
     backend: Option<Arc<dyn Backend>>,
+    trampolines: Arc<crate::code::TrampolineCache>,
+    reservations: Arc<crate::runtime::ReservationPool>,
 }
 
 impl Engine {
@@ -252,6 +254,8 @@ impl Engine {
             config: Arc::new(config.clone()),
             epochs: Arc::default(),
             backend,
+            trampolines: Arc::default(),
+            reservations: Arc::default(),
         }
     }
 
@@ -299,6 +303,17 @@ impl Engine {
     /// The epoch counter and the stores that follow it.
     pub(crate) fn epochs(&self) -> &EngineEpochs {
         &self.epochs
+    }
+
+    /// The trampolines between Rust and compiled code, shared by the
+    /// engine's stores.
+    pub(crate) fn trampolines(&self) -> &crate::code::TrampolineCache {
+        &self.trampolines
+    }
+
+    /// The address space that dropped memories left for new ones.
+    pub(crate) fn reservations(&self) -> &Arc<crate::runtime::ReservationPool> {
+        &self.reservations
     }
 
     /// The machine backend the compiler strategy uses.

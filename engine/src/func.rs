@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::extern_::Extern;
-use crate::runtime::{FuncKind, StoreInner};
+use crate::runtime::StoreInner;
 use crate::store::{AsContext, AsContextMut, Store};
 use crate::types::{FuncType, ValType};
 use crate::values::{ExternRef, Val};
@@ -43,7 +43,8 @@ impl Func {
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Func {
         let store = store.as_context_mut();
-        Func::from_host(store, &ty, Arc::new(func))
+        let host = dynamic_host_func(ty.clone(), func);
+        Func::from_host(store, &ty, host)
     }
 
     pub(crate) fn from_host<T>(
@@ -51,9 +52,19 @@ impl Func {
         ty: &FuncType,
         func: crate::store::HostFunc<T>,
     ) -> Func {
+        let type_id = store.inner.types.intern(ty);
+        Func::from_host_of_type(store, type_id, func)
+    }
+
+    /// A host function whose signature has id `type_id` in the store.
+    pub(crate) fn from_host_of_type<T>(
+        store: &mut Store<T>,
+        type_id: u32,
+        func: crate::store::HostFunc<T>,
+    ) -> Func {
         let index = store.host_funcs.len() as u32;
         store.host_funcs.push(func);
-        let func = store.inner.push_func(ty, FuncKind::Host { index });
+        let func = store.inner.push_host_func(type_id, index);
         if store.engine().config().get_strategy() == crate::Strategy::Compiler {
             crate::code::prepare_host_function(store, func);
         }
@@ -145,6 +156,41 @@ impl Func {
     }
 }
 
+/// A host function over dynamically typed values, seen through raw words:
+/// the arguments become `Val`s, the results are checked and made raw again.
+pub(crate) fn dynamic_host_func<T>(
+    ty: FuncType,
+    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+) -> crate::store::HostFunc<T> {
+    Arc::new(move |store: &mut Store<T>, instance, raw: &mut [u64]| {
+        let args: Vec<Val> = ty
+            .params()
+            .iter()
+            .zip(raw.iter())
+            .map(|(ty, raw)| Val::from_raw(*raw, *ty, &store.inner))
+            .collect();
+        let mut results: Vec<Val> = ty
+            .results()
+            .iter()
+            .map(|ty| Val::default_for(*ty))
+            .collect();
+        func(
+            Caller {
+                store: &mut *store,
+                instance,
+            },
+            &args,
+            &mut results,
+        )?;
+        check_values("result", ty.results(), &results, &store.inner)
+            .map_err(|err| Error::Host(format!("host function returned a bad result: {err}")))?;
+        for (slot, result) in raw.iter_mut().zip(&results) {
+            *slot = result.to_raw(&store.inner).expect("results were checked");
+        }
+        Ok(())
+    })
+}
+
 /// Checks that `values` have exactly the types `types` and belong to the store.
 pub(crate) fn check_values(
     what: &str,
@@ -230,10 +276,18 @@ pub trait WasmTy: Sized {
     fn into_val(self) -> Val;
     /// The Rust value of a [`Val`] already checked to have type [`Self::valtype`].
     fn from_val(val: Val) -> Self;
+    /// The raw word for the value in `store`, or `None` for a reference
+    /// that belongs to another store.
+    #[doc(hidden)]
+    fn to_raw(self, store: RawStore<'_>) -> Option<u64>;
+    /// The value held by a raw word of [`Self::valtype`] in `store`.
+    #[doc(hidden)]
+    fn from_raw(raw: u64, store: RawStore<'_>) -> Self;
 }
 
 macro_rules! wasm_ty {
-    ($($ty:ty => $valtype:ident, |$v:ident| $into:expr, $pat:pat => $from:expr;)*) => {$(
+    ($($ty:ty => $valtype:ident, |$v:ident| $into:expr, $pat:pat => $from:expr,
+       raw |$rv:ident, $rs:ident| $to_raw:expr, $from_raw:expr;)*) => {$(
         impl WasmTy for $ty {
             fn valtype() -> ValType {
                 ValType::$valtype
@@ -248,30 +302,64 @@ macro_rules! wasm_ty {
                     other => unreachable!("value {other:?} was checked to be {}", ValType::$valtype),
                 }
             }
+            #[inline]
+            #[allow(unused_variables)]
+            fn to_raw(self, store: RawStore<'_>) -> Option<u64> {
+                let ($rv, $rs) = (self, store.0);
+                $to_raw
+            }
+            #[inline]
+            #[allow(unused_variables)]
+            fn from_raw($rv: u64, store: RawStore<'_>) -> Self {
+                let $rs = store.0;
+                $from_raw
+            }
         }
     )*};
 }
 
 wasm_ty! {
-    i32 => I32, |v| Val::I32(v), Val::I32(v) => v;
-    u32 => I32, |v| Val::I32(v as i32), Val::I32(v) => v as u32;
-    i64 => I64, |v| Val::I64(v), Val::I64(v) => v;
-    u64 => I64, |v| Val::I64(v as i64), Val::I64(v) => v as u64;
-    f32 => F32, |v| Val::f32(v), Val::F32(bits) => f32::from_bits(bits);
-    f64 => F64, |v| Val::f64(v), Val::F64(bits) => f64::from_bits(bits);
-    Option<Func> => FuncRef, |v| Val::FuncRef(v), Val::FuncRef(f) => f;
-    Option<ExternRef> => ExternRef, |v| Val::ExternRef(v), Val::ExternRef(r) => r;
+    i32 => I32, |v| Val::I32(v), Val::I32(v) => v,
+        raw |v, store| Some(v as u32 as u64), v as u32 as i32;
+    u32 => I32, |v| Val::I32(v as i32), Val::I32(v) => v as u32,
+        raw |v, store| Some(v as u64), v as u32;
+    i64 => I64, |v| Val::I64(v), Val::I64(v) => v,
+        raw |v, store| Some(v as u64), v as i64;
+    u64 => I64, |v| Val::I64(v as i64), Val::I64(v) => v as u64,
+        raw |v, store| Some(v), v;
+    f32 => F32, |v| Val::f32(v), Val::F32(bits) => f32::from_bits(bits),
+        raw |v, store| Some(v.to_bits() as u64), f32::from_bits(v as u32);
+    f64 => F64, |v| Val::f64(v), Val::F64(bits) => f64::from_bits(bits),
+        raw |v, store| Some(v.to_bits()), f64::from_bits(v);
+    Option<Func> => FuncRef, |v| Val::FuncRef(v), Val::FuncRef(f) => f,
+        raw |v, store| Val::FuncRef(v).to_raw(store),
+        (v != 0).then(|| Func { store_id: store.id, index: store.func_of_ref(v) });
+    Option<ExternRef> => ExternRef, |v| Val::ExternRef(v), Val::ExternRef(r) => r,
+        raw |v, store| Val::ExternRef(v).to_raw(store),
+        (v != 0).then(|| ExternRef { store_id: store.id, index: (v - 1) as u32 });
 }
+
+/// The store as the hidden raw-value methods of [`WasmTy`] and
+/// [`WasmParams`] see it; embedders never meet it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct RawStore<'a>(&'a StoreInner);
 
 /// A list of Rust types standing for a list of wasm types: `()`, one [`WasmTy`],
 /// or a tuple of them.
 pub trait WasmParams: Sized {
+    /// How many values.
+    const COUNT: usize;
     /// The wasm types, in order.
     fn types() -> Vec<ValType>;
-    /// The values, in order.
-    fn into_vals(self) -> Vec<Val>;
-    /// Rust values from [`Val`]s already checked to have [`Self::types`].
-    fn from_vals(vals: &[Val]) -> Self;
+    /// Writes the values as raw words into the first [`Self::COUNT`] slots
+    /// of `raw`; fails with the position of a reference that belongs to
+    /// another store.
+    #[doc(hidden)]
+    fn store_raw(self, raw: &mut [u64], store: RawStore<'_>) -> std::result::Result<(), usize>;
+    /// Rust values from raw words of [`Self::types`] in `store`.
+    #[doc(hidden)]
+    fn load_raw(raw: &[u64], store: RawStore<'_>) -> Self;
 }
 
 /// The results of a typed function: the same shapes as [`WasmParams`].
@@ -279,48 +367,57 @@ pub trait WasmResults: WasmParams {}
 impl<P: WasmParams> WasmResults for P {}
 
 impl<A: WasmTy> WasmParams for A {
+    const COUNT: usize = 1;
     fn types() -> Vec<ValType> {
         vec![A::valtype()]
     }
-    fn into_vals(self) -> Vec<Val> {
-        vec![self.into_val()]
+    #[inline]
+    fn store_raw(self, raw: &mut [u64], store: RawStore<'_>) -> std::result::Result<(), usize> {
+        raw[0] = self.to_raw(store).ok_or(0usize)?;
+        Ok(())
     }
-    fn from_vals(vals: &[Val]) -> Self {
-        A::from_val(vals[0])
+    #[inline]
+    fn load_raw(raw: &[u64], store: RawStore<'_>) -> Self {
+        A::from_raw(raw[0], store)
     }
 }
 
 macro_rules! wasm_params_tuple {
-    ($($name:ident)*) => {
+    ($count:literal $($name:ident $index:tt)*) => {
         impl<$($name: WasmTy),*> WasmParams for ($($name,)*) {
+            const COUNT: usize = $count;
             fn types() -> Vec<ValType> {
                 vec![$($name::valtype()),*]
             }
-            #[allow(non_snake_case)]
-            fn into_vals(self) -> Vec<Val> {
-                let ($($name,)*) = self;
-                vec![$($name.into_val()),*]
+            #[inline]
+            #[allow(unused_variables)]
+            fn store_raw(self, raw: &mut [u64], store: RawStore<'_>) -> std::result::Result<(), usize> {
+                $(raw[$index] = self.$index.to_raw(store).ok_or($index as usize)?;)*
+                Ok(())
             }
-            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
-            fn from_vals(vals: &[Val]) -> Self {
-                let mut vals = vals.iter();
-                ($($name::from_val(*vals.next().expect("checked arity")),)*)
+            #[inline]
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn load_raw(raw: &[u64], store: RawStore<'_>) -> Self {
+                ($($name::from_raw(raw[$index], store),)*)
             }
         }
     };
 }
 
-wasm_params_tuple!();
-wasm_params_tuple!(A1);
-wasm_params_tuple!(A1 A2);
-wasm_params_tuple!(A1 A2 A3);
-wasm_params_tuple!(A1 A2 A3 A4);
-wasm_params_tuple!(A1 A2 A3 A4 A5);
-wasm_params_tuple!(A1 A2 A3 A4 A5 A6);
-wasm_params_tuple!(A1 A2 A3 A4 A5 A6 A7);
-wasm_params_tuple!(A1 A2 A3 A4 A5 A6 A7 A8);
-wasm_params_tuple!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
-wasm_params_tuple!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+wasm_params_tuple!(0);
+wasm_params_tuple!(1 A1 0);
+wasm_params_tuple!(2 A1 0 A2 1);
+wasm_params_tuple!(3 A1 0 A2 1 A3 2);
+wasm_params_tuple!(4 A1 0 A2 1 A3 2 A4 3);
+wasm_params_tuple!(5 A1 0 A2 1 A3 2 A4 3 A5 4);
+wasm_params_tuple!(6 A1 0 A2 1 A3 2 A4 3 A5 4 A6 5);
+wasm_params_tuple!(7 A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6);
+wasm_params_tuple!(8 A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6 A8 7);
+wasm_params_tuple!(9 A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6 A8 7 A9 8);
+wasm_params_tuple!(10 A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6 A8 7 A9 8 A10 9);
+
+/// The most values a typed call passes or returns: the longest tuple.
+pub(crate) const MAX_TYPED_VALUES: usize = 10;
 
 /// What a typed host closure may return: results, or `kiln::Result` of them.
 pub trait WasmRet {
@@ -350,8 +447,22 @@ pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     fn into_host_func(self) -> (FuncType, crate::store::HostFunc<T>);
 }
 
+/// Writes a typed host closure's results as raw words, or says which of
+/// them is a reference from another store.
+#[inline]
+fn store_results<R: WasmResults>(results: R, raw: &mut [u64], store: &StoreInner) -> Result<()> {
+    results.store_raw(raw, RawStore(store)).map_err(|i| {
+        Error::Host(format!(
+            "host function returned a bad result: result {i} belongs to another store"
+        ))
+    })
+}
+
+/// Each typed closure becomes a host function of its own type, monomorphized
+/// for its parameters and results: it reads its arguments straight from the
+/// raw words and writes its results back, with no `Val` and no allocation.
 macro_rules! into_func {
-    ($($arg:ident)*) => {
+    ($($arg:ident $index:tt)*) => {
         impl<T, F, $($arg: WasmTy,)* R> IntoFunc<T, ($($arg,)*), R> for F
         where
             F: Fn($($arg),*) -> R + Send + Sync + 'static,
@@ -359,12 +470,9 @@ macro_rules! into_func {
         {
             fn into_host_func(self) -> (FuncType, crate::store::HostFunc<T>) {
                 let ty = FuncType::new(<($($arg,)*)>::types(), R::Results::types());
-                let host = move |_caller: Caller<'_, T>, args: &[Val], results: &mut [Val]| {
-                    #[allow(non_snake_case)]
-                    let ($($arg,)*) = <($($arg,)*)>::from_vals(args);
-                    let out = self($($arg),*).into_result()?.into_vals();
-                    results.copy_from_slice(&out);
-                    Ok(())
+                let host = move |store: &mut Store<T>, _caller: Option<u32>, raw: &mut [u64]| {
+                    let out = self($($arg::from_raw(raw[$index], RawStore(&store.inner))),*).into_result()?;
+                    store_results(out, raw, &store.inner)
                 };
                 (ty, Arc::new(host))
             }
@@ -377,12 +485,12 @@ macro_rules! into_func {
         {
             fn into_host_func(self) -> (FuncType, crate::store::HostFunc<T>) {
                 let ty = FuncType::new(<($($arg,)*)>::types(), R::Results::types());
-                let host = move |caller: Caller<'_, T>, args: &[Val], results: &mut [Val]| {
-                    #[allow(non_snake_case)]
-                    let ($($arg,)*) = <($($arg,)*)>::from_vals(args);
-                    let out = self(caller, $($arg),*).into_result()?.into_vals();
-                    results.copy_from_slice(&out);
-                    Ok(())
+                #[allow(non_snake_case)]
+                let host = move |store: &mut Store<T>, instance: Option<u32>, raw: &mut [u64]| {
+                    $(let $arg = $arg::from_raw(raw[$index], RawStore(&store.inner));)*
+                    let caller = Caller { store: &mut *store, instance };
+                    let out = self(caller, $($arg),*).into_result()?;
+                    store_results(out, raw, &store.inner)
                 };
                 (ty, Arc::new(host))
             }
@@ -391,16 +499,16 @@ macro_rules! into_func {
 }
 
 into_func!();
-into_func!(A1);
-into_func!(A1 A2);
-into_func!(A1 A2 A3);
-into_func!(A1 A2 A3 A4);
-into_func!(A1 A2 A3 A4 A5);
-into_func!(A1 A2 A3 A4 A5 A6);
-into_func!(A1 A2 A3 A4 A5 A6 A7);
-into_func!(A1 A2 A3 A4 A5 A6 A7 A8);
-into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
-into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+into_func!(A1 0);
+into_func!(A1 0 A2 1);
+into_func!(A1 0 A2 1 A3 2);
+into_func!(A1 0 A2 1 A3 2 A4 3);
+into_func!(A1 0 A2 1 A3 2 A4 3 A5 4);
+into_func!(A1 0 A2 1 A3 2 A4 3 A5 4 A6 5);
+into_func!(A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6);
+into_func!(A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6 A8 7);
+into_func!(A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6 A8 7 A9 8);
+into_func!(A1 0 A2 1 A3 2 A4 3 A5 4 A6 5 A7 6 A8 7 A9 8 A10 9);
 
 /// A function whose signature was checked once to be `Params -> Results`, so
 /// that calls take and return Rust values.
@@ -425,10 +533,14 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         params: Params,
     ) -> Result<Results> {
         let store = store.as_context_mut();
-        let args = params.into_vals();
-        let mut results: Vec<Val> = Results::types().into_iter().map(Val::default_for).collect();
-        self.func.call(store, &args, &mut results)?;
-        Ok(Results::from_vals(&results))
+        store.inner.check_owner(self.func.store_id, "function")?;
+        let mut raw = [0u64; MAX_TYPED_VALUES];
+        params
+            .store_raw(&mut raw, RawStore(&store.inner))
+            .map_err(|i| Error::usage(format!("argument {i} belongs to another store")))?;
+        let slots = Params::COUNT.max(Results::COUNT);
+        crate::call::invoke_raw(store, self.func.index, &mut raw[..slots])?;
+        Ok(Results::load_raw(&raw, RawStore(&store.inner)))
     }
 
     /// The untyped function.

@@ -5,7 +5,9 @@
 use crate::error::{Error, Result, Trap};
 use crate::extern_::{Extern, Global, Memory, Table, check_import_type};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
-use crate::module::{ConstExpr, ExportIndex, ImportKind, Module, SegmentMode};
+use crate::module::{
+    ConstExpr, ExportIndex, ImportKind, Module, ModuleInfo, SegmentMode, TableImage,
+};
 use crate::runtime::{
     FuncKind, GlobalData, InstanceData, MemoryData, StoreInner, TableData, VmContext, VmFuncRef,
 };
@@ -42,7 +44,7 @@ impl Instance {
         module: &Module,
         imports: &[Extern],
     ) -> Result<Instance> {
-        instantiate(store.as_context_mut(), module, imports)
+        instantiate(store.as_context_mut(), module, imports, None)
     }
 
     /// The export named `name`, if there is one.
@@ -147,8 +149,16 @@ fn eval_const(inner: &StoreInner, funcs: &[u32], globals: &[u32], expr: ConstExp
 }
 
 /// Checks each import against the module's import types and sorts the store
-/// indices into the four index spaces.
-fn link_imports<T>(store: &Store<T>, module: &Module, imports: &[Extern]) -> Result<InstanceData> {
+/// indices into the four index spaces. A function import is checked by
+/// comparing the store's ids of two signatures, which costs nothing like
+/// comparing the signatures. `type_ids`, when given, are the store's ids of
+/// the module's types, already interned.
+fn link_imports<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+    type_ids: Option<&[u32]>,
+) -> Result<InstanceData> {
     let info = &module.inner.info;
     if imports.len() != info.imports.len() {
         return Err(Error::Link(format!(
@@ -157,31 +167,46 @@ fn link_imports<T>(store: &Store<T>, module: &Module, imports: &[Extern]) -> Res
             imports.len()
         )));
     }
+    let inner = &mut store.inner;
+    let type_ids: Vec<u32> = match type_ids {
+        Some(ids) => ids.to_vec(),
+        None => info.types.iter().map(|ty| inner.types.intern(ty)).collect(),
+    };
     let mut instance = InstanceData {
         module: module.inner.clone(),
-        funcs: Vec::new(),
-        tables: Vec::new(),
-        memories: Vec::new(),
-        globals: Vec::new(),
-        type_ids: Vec::new(),
+        funcs: Vec::with_capacity(info.funcs.len()),
+        tables: Vec::with_capacity(info.tables.len()),
+        memories: Vec::with_capacity(info.memories.len()),
+        globals: Vec::with_capacity(info.globals.len()),
+        type_ids,
         elems: Vec::new(),
         dropped_data: Vec::new(),
         vmctx: VmContext::empty(),
     };
-    for ((import, given), wanted) in info.imports.iter().zip(imports).zip(module.imports()) {
-        let name = format!("`{}`.`{}`", import.module, import.name);
+    for (import, given) in info.imports.iter().zip(imports) {
+        let name = || format!("`{}`.`{}`", import.module, import.name);
         if given.store_id() != store.inner.id {
             return Err(Error::Link(format!(
-                "import {name} belongs to another store"
+                "import {} belongs to another store",
+                name()
             )));
         }
-        check_import_type(&given.ty(store), wanted.ty())
-            .map_err(|why| Error::Link(format!("incompatible import type for {name}: {why}")))?;
+        let same_signature = match (given, &import.kind) {
+            (Extern::Func(f), ImportKind::Func(ty)) => {
+                store.inner.funcs[f.index as usize].type_id == instance.type_ids[*ty as usize]
+            }
+            _ => false,
+        };
+        if !same_signature {
+            check_import_type(&given.ty(&*store), &info.import_type(&import.kind)).map_err(
+                |why| Error::Link(format!("incompatible import type for {}: {why}", name())),
+            )?;
+        }
         match (given, &import.kind) {
             (Extern::Func(f), ImportKind::Func(_)) => instance.funcs.push(f.index),
             (Extern::Table(t), ImportKind::Table(_)) => instance.tables.push(t.index),
             (Extern::Memory(m), ImportKind::Memory(_)) => {
-                check_memory_layout(store, module, m.index, &name)?;
+                check_memory_layout(store, module, m.index, &name())?;
                 instance.memories.push(m.index)
             }
             (Extern::Global(g), ImportKind::Global(_)) => instance.globals.push(g.index),
@@ -213,9 +238,16 @@ fn check_memory_layout<T>(
     Ok(())
 }
 
-fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+/// Instantiates `module` with `imports` in `store`; `type_ids`, when given,
+/// are the store's ids of the module's types, already interned.
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+    type_ids: Option<&[u32]>,
+) -> Result<Instance> {
     let info = &module.inner.info;
-    let mut instance = link_imports(store, module, imports)?;
+    let mut instance = link_imports(store, module, imports, type_ids)?;
     let inner = &mut store.inner;
     if inner.instances.len() >= inner.limits.max_instances {
         return Err(Error::Limit(format!(
@@ -226,15 +258,28 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     let instance_index = inner.instances.len() as u32;
     let store_id = inner.id;
 
-    instance.type_ids = info.types.iter().map(|ty| inner.types.intern(ty)).collect();
-    for defined in 0..info.num_defined_funcs() {
-        let ty = info.func_type(info.num_imported_funcs + defined);
-        let kind = FuncKind::Wasm {
-            instance: instance_index,
-            defined,
-        };
-        instance.funcs.push(inner.push_func(ty, kind));
-    }
+    let imported_funcs = info.num_imported_funcs as usize;
+    let type_ids = &instance.type_ids;
+    let defined_funcs = info.funcs[imported_funcs..]
+        .iter()
+        .enumerate()
+        .map(|(defined, &ty)| {
+            let kind = FuncKind::Wasm {
+                instance: instance_index,
+                defined: defined as u32,
+            };
+            (type_ids[ty as usize], kind)
+        });
+    let first = inner.funcs.len() as u64;
+    let first = inner.push_funcs(defined_funcs, |defined| {
+        match module.inner.compiled_entry(defined) {
+            Some(entry) => entry as u64,
+            None => first + defined as u64 + 1,
+        }
+    });
+    instance
+        .funcs
+        .extend(first..first + info.num_defined_funcs());
     for ty in &info.tables[info.num_imported_tables as usize..] {
         let table = TableData::new(*ty, 0, inner.limits.max_table_elements).ok_or_else(|| {
             Error::Instantiate(format!(
@@ -246,10 +291,11 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
         instance.tables.push((inner.tables.len() - 1) as u32);
     }
     let memory_config = module.engine().config().memory();
+    let pool = module.engine().reservations();
     for ty in &info.memories[info.num_imported_memories as usize..] {
         let style = memory_config.style(ty);
         let memory =
-            MemoryData::new(*ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
+            MemoryData::new(*ty, inner.limits.max_memory_pages, style, pool).ok_or_else(|| {
                 Error::Instantiate(format!(
                     "memory of {} pages exceeds the limit or cannot be allocated",
                     ty.limits.min
@@ -264,9 +310,11 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
         inner.globals.push(GlobalData::new(*ty, value));
         instance.globals.push((inner.globals.len() - 1) as u32);
     }
+    let tables_from_images = module.inner.table_images.is_some();
     for segment in &info.elems {
         let items: Arc<[u64]> = match segment.mode {
             SegmentMode::Declared => Arc::new([]),
+            SegmentMode::Active { .. } if tables_from_images => Arc::new([]),
             _ => segment
                 .items
                 .iter()
@@ -279,17 +327,9 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     instance.vmctx = VmContext::new(&module.inner.layout, inner, &instance, instance_index);
     inner.epoch.add_instance(instance.vmctx.epoch_flag());
     let vmctx = instance.vmctx.ptr() as u64;
-    for (defined, &func) in instance.funcs[info.num_imported_funcs as usize..]
-        .iter()
-        .enumerate()
-    {
+    for &func in &instance.funcs[imported_funcs..] {
         let funcref = &inner.funcs[func as usize].funcref;
-        let code = match module.inner.compiled_entry(defined) {
-            Some(entry) => entry as u64,
-            None => funcref.get().code,
-        };
         funcref.set(VmFuncRef {
-            code,
             vmctx,
             ..funcref.get()
         });
@@ -309,24 +349,35 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
 
 /// Runs the active element segments, then the active data segments, as
 /// `table.init`/`memory.init` followed by a drop. A segment out of bounds traps;
-/// what earlier segments wrote stays written.
+/// what earlier segments wrote stays written. When the module has table
+/// images, the element segments are known to fit, and the images' elements
+/// are written instead; when it has memory images, the data segments are
+/// known to fit, and each image is mapped, or its runs copied, instead.
 fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Result<()> {
     let instance = &inner.instances[instance_index as usize];
     let module = instance.module.clone();
     let info = &module.info;
-    for (i, segment) in info.elems.iter().enumerate() {
-        let instance = &inner.instances[instance_index as usize];
-        if let SegmentMode::Active { index, offset } = segment.mode {
-            let offset = eval_const(inner, &instance.funcs, &instance.globals, offset) as u32;
-            let items = instance.elems[i].clone();
-            let table = instance.tables[index as usize];
-            inner.tables[table as usize]
-                .init(offset, &items, 0, items.len() as u32)
-                .map_err(Trap::new)?;
+    match &module.table_images {
+        Some(images) => write_table_images(inner, instance_index, images),
+        None => run_element_segments(inner, instance_index, info)?,
+    }
+    if let Some(images) = &module.memory_images {
+        let instance = &mut inner.instances[instance_index as usize];
+        for (dropped, segment) in instance.dropped_data.iter_mut().zip(&info.datas) {
+            *dropped = matches!(segment.mode, SegmentMode::Active { .. });
         }
-        if !matches!(segment.mode, SegmentMode::Passive) {
-            inner.instances[instance_index as usize].elems[i] = Arc::new([]);
+        for image in images {
+            let memory = &mut inner.memories[instance.memories[image.memory as usize] as usize];
+            if let Some(mapped) = &image.mapped
+                && memory.map_image(mapped).is_ok()
+            {
+                continue;
+            }
+            for run in &image.runs {
+                memory.bytes_mut()[run.offset..][..run.bytes.len()].copy_from_slice(&run.bytes);
+            }
         }
+        return Ok(());
     }
     for (i, segment) in info.datas.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = segment.mode {
@@ -339,6 +390,52 @@ fn initialize(inner: &mut StoreInner, instance_index: u32, bytes: &[u8]) -> Resu
                 .map_err(Trap::new)?
                 .copy_from_slice(data);
             inner.instances[instance_index as usize].dropped_data[i] = true;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the elements of the module's table images, with the references of
+/// instance `instance_index`'s functions.
+fn write_table_images(inner: &mut StoreInner, instance_index: u32, images: &[TableImage]) {
+    let StoreInner {
+        instances,
+        funcs,
+        tables,
+        ..
+    } = inner;
+    let instance = &instances[instance_index as usize];
+    for image in images {
+        let table = &mut tables[instance.tables[image.table as usize] as usize];
+        let elements = &mut table.elements_mut()[image.offset..][..image.funcs.len()];
+        for (element, func) in elements.iter_mut().zip(&image.funcs) {
+            *element = func.map_or(0, |func| {
+                funcs[instance.funcs[func as usize] as usize].funcref.ptr() as u64
+            });
+        }
+    }
+}
+
+/// Runs the active element segments one by one, as `table.init` followed by
+/// a drop; a segment out of bounds traps, and what earlier segments wrote
+/// stays written.
+fn run_element_segments(
+    inner: &mut StoreInner,
+    instance_index: u32,
+    info: &ModuleInfo,
+) -> Result<()> {
+    for (i, segment) in info.elems.iter().enumerate() {
+        let instance = &inner.instances[instance_index as usize];
+        if let SegmentMode::Active { index, offset } = segment.mode {
+            let offset = eval_const(inner, &instance.funcs, &instance.globals, offset) as u32;
+            let items = instance.elems[i].clone();
+            let table = instance.tables[index as usize];
+            inner.tables[table as usize]
+                .init(offset, &items, 0, items.len() as u32)
+                .map_err(Trap::new)?;
+        }
+        if !matches!(segment.mode, SegmentMode::Passive) {
+            inner.instances[instance_index as usize].elems[i] = Arc::new([]);
         }
     }
     Ok(())

@@ -28,7 +28,8 @@ pub struct StoreLimits {
     /// The most bytes of native stack that wasm frames may use below the
     /// outermost call from the host; more is a `StackOverflow` trap. It applies
     /// to the tiers that run wasm frames on the native stack (the compiler and
-    /// the SSA engine); the interpreter keeps its frames on the heap.
+    /// the SSA engine); the interpreter keeps its frames on the heap, and
+    /// counts only what calls back into wasm from host functions nest.
     pub max_wasm_stack: usize,
 }
 

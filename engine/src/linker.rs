@@ -5,14 +5,16 @@ use crate::error::{Error, Result};
 use crate::extern_::{Extern, check_import_type};
 use crate::func::{Caller, Func, IntoFunc};
 use crate::instance::Instance;
+use crate::instance_pre::InstancePre;
 use crate::module::Module;
 use crate::store::{AsContext, AsContextMut, HostFunc};
-use crate::types::FuncType;
+use crate::types::{ExternType, FuncType};
 use crate::values::Val;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-enum Definition<T> {
+/// What a linker holds under a module and a name.
+pub(crate) enum Definition<T> {
     /// An item that already lives in a store.
     Extern(Extern),
     /// A host function, made into a `Func` in whichever store instantiates.
@@ -107,7 +109,8 @@ impl<T> Linker<T> {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::HostFunc(ty, Arc::new(func)))
+        let host = crate::func::dynamic_host_func(ty.clone(), func);
+        self.insert(module, name, Definition::HostFunc(ty, host))
     }
 
     /// Defines `module`.`name` as a host function from a typed closure; see
@@ -154,31 +157,43 @@ impl<T> Linker<T> {
         })
     }
 
-    /// Instantiates `module`, taking each import from this linker's definitions.
+    /// Instantiates `module`, taking each import from this linker's
+    /// definitions. To instantiate the same module many times, resolve its
+    /// imports once with [`Linker::instantiate_pre`].
     pub fn instantiate(
         &self,
-        mut store: impl AsContextMut<Data = T>,
+        store: impl AsContextMut<Data = T>,
         module: &Module,
     ) -> Result<Instance> {
-        let store = store.as_context_mut();
+        self.instantiate_pre(module)?.instantiate(store)
+    }
+
+    /// Resolves the imports of `module` from this linker's definitions and
+    /// checks the types of the host functions among them, once, for
+    /// instantiating the module in any number of stores. Fails when an import
+    /// is not defined or a host function has the wrong type.
+    pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>> {
         let imports = module
             .imports()
             .map(|import| {
                 let name = format!("`{}`.`{}`", import.module(), import.name());
-                let item = self
-                    .get(&mut *store, import.module(), import.name())
+                let definition = self
+                    .definitions
+                    .get(&(import.module().to_string(), import.name().to_string()))
                     .ok_or_else(|| {
                         Error::Link(format!(
                             "unknown import: {name} ({}) is not defined",
                             import.ty().kind_name()
                         ))
                     })?;
-                check_import_type(&item.ty(&*store), import.ty()).map_err(|why| {
-                    Error::Link(format!("incompatible import type for {name}: {why}"))
-                })?;
-                Ok(item)
+                if let Definition::HostFunc(ty, _) = definition {
+                    check_import_type(&ExternType::Func(ty.clone()), import.ty()).map_err(
+                        |why| Error::Link(format!("incompatible import type for {name}: {why}")),
+                    )?;
+                }
+                Ok(definition.clone())
             })
-            .collect::<Result<Vec<_>>>()?;
-        Instance::new(store, module, &imports)
+            .collect::<Result<Arc<[_]>>>()?;
+        Ok(InstancePre::new(module.clone(), imports))
     }
 }

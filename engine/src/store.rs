@@ -8,12 +8,13 @@ use crate::error::{Error, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::limits::StoreLimits;
 use crate::runtime::StoreInner;
-use crate::values::Val;
 use std::sync::Arc;
 
-/// A host function as the store keeps it: a closure over arguments and results.
+/// A host function as the store keeps it: a closure called with the store,
+/// the calling instance, and the raw words of its arguments, which it
+/// replaces with the raw words of its results (see [`crate::call`]).
 pub(crate) type HostFunc<T> =
-    Arc<dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static>;
+    Arc<dyn Fn(&mut Store<T>, Option<u32>, &mut [u64]) -> Result<()> + Send + Sync + 'static>;
 
 /// An embedder's epoch deadline callback.
 type DeadlineCallback<T> =
@@ -63,7 +64,7 @@ impl<T> Store<T> {
     /// A new, empty store holding `data`, with default limits.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let store = Store {
-            inner: StoreInner::new(StoreLimits::default()),
+            inner: StoreInner::new(StoreLimits::default(), crate::code::runtime_record::<T>()),
             host_funcs: Vec::new(),
             engine: engine.clone(),
             deadline_behavior: DeadlineBehavior::Trap,

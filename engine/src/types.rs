@@ -2,6 +2,7 @@
 //! the types of tables, memories and globals, independent of wasmparser's own.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The type of a WebAssembly value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,10 +89,15 @@ impl fmt::Display for RefType {
 }
 
 /// The signature of a function: parameter and result types.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Cloning one is cheap (the types are shared), since stores, modules and
+/// trampoline caches all keep signatures.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct FuncType {
-    params: Box<[ValType]>,
-    results: Box<[ValType]>,
+    /// The parameter types, then the result types.
+    types: Arc<[ValType]>,
+    /// How many of `types` are parameters.
+    params: usize,
 }
 
 impl FuncType {
@@ -107,20 +113,32 @@ impl FuncType {
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> FuncType {
+        let mut types: Vec<ValType> = params.into_iter().collect();
+        let params = types.len();
+        types.extend(results);
         FuncType {
-            params: params.into_iter().collect(),
-            results: results.into_iter().collect(),
+            types: types.into(),
+            params,
         }
     }
 
     /// The parameter types, in order.
     pub fn params(&self) -> &[ValType] {
-        &self.params
+        &self.types[..self.params]
     }
 
     /// The result types, in order.
     pub fn results(&self) -> &[ValType] {
-        &self.results
+        &self.types[self.params..]
+    }
+}
+
+impl fmt::Debug for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FuncType")
+            .field("params", &self.params())
+            .field("results", &self.results())
+            .finish()
     }
 }
 
@@ -136,9 +154,9 @@ impl fmt::Display for FuncType {
             }
             f.write_str(")")
         };
-        list(f, &self.params)?;
+        list(f, self.params())?;
         f.write_str(" -> ")?;
-        list(f, &self.results)
+        list(f, self.results())
     }
 }
 

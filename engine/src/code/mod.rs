@@ -20,9 +20,9 @@ mod runtime;
 mod target;
 mod trampolines;
 
-pub(crate) use enter::call;
+pub(crate) use enter::{call, runtime_record};
 pub(crate) use target::{has_native_backend, native_backend};
-pub(crate) use trampolines::{Trampolines, prepare_host_function};
+pub(crate) use trampolines::{HostRecords, TrampolineCache, prepare_host_function};
 
 use crate::error::{Error, Result};
 use crate::ssa_tier::Source;

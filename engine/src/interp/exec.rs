@@ -14,6 +14,7 @@ use crate::module::ModuleInner;
 use crate::runtime::{FuncKind, MemoryData};
 use crate::store::Store;
 use kiln_frontend::nans::{CANONICAL_NAN_F32, CANONICAL_NAN_F64};
+use kiln_machinst::runtime::value_slots;
 use std::sync::Arc;
 
 /// A wasm function activation.
@@ -43,8 +44,17 @@ impl Frame {
 }
 
 /// Runs wasm function `func` of the store with raw arguments and returns its
-/// raw results.
+/// raw results. The interpreter's frames live on the heap, but each call
+/// that comes back in through a host function nests a native one, so the
+/// native stack those take counts against the store's wasm stack limit.
 pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+    let inner = &store.inner;
+    let used = inner
+        .native_stack_base
+        .abs_diff(crate::call::native_stack_pointer());
+    if used > inner.limits.max_wasm_stack {
+        return Err(Trap::new(TrapCode::StackOverflow).into());
+    }
     let mut stack = args.to_vec();
     run(store, func, &mut stack)?;
     Ok(stack)
@@ -273,16 +283,18 @@ fn run<T>(store: &mut Store<T>, entry: u32, stack: &mut Vec<u64>) -> Result<()> 
                             Err(code) => trap_with!(caller, code),
                         }
                     }
-                    FuncKind::Host { .. } => {
-                        let base = sp - store.inner.func_type(callee).params().len();
-                        let args = stack[base..sp].to_vec();
-                        match crate::call::call_host_raw(store, callee, instance, &args) {
-                            Ok(results) => {
+                    FuncKind::Host { index } => {
+                        // The arguments on the value stack become the host
+                        // function's array of raw words, results replace
+                        // them: validation made room for both in the frame.
+                        let ty = store.inner.func_type(callee);
+                        let (params, results) = (ty.params().len(), ty.results().len());
+                        let base = sp - params;
+                        let values = &mut stack[base..base + value_slots(params, results)];
+                        match crate::call::call_host(store, index, Some(instance), values) {
+                            Ok(()) => {
                                 reload_fuel!();
-                                sp = base;
-                                for result in results {
-                                    push!(result);
-                                }
+                                sp = base + results;
                             }
                             Err(err) => return Err(with_frames(err, here(pc), &frames)),
                         }

@@ -1,9 +1,11 @@
 //! `Module`: a decoded, validated and translated WebAssembly module, ready to be
 //! instantiated any number of times in any store of the same engine.
 
+mod image;
 mod info;
 mod parse;
 
+pub(crate) use image::{MemoryImage, TableImage};
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
 pub(crate) use parse::SIMD_UNSUPPORTED;
 
@@ -48,6 +50,12 @@ pub(crate) struct ModuleInner {
     pub layout: VmLayout,
     /// The module's binary, which data segments and function bodies point into.
     pub bytes: Box<[u8]>,
+    /// The initial contents of the memories the module defines, when
+    /// instantiation may write them as a whole (see [`image`]).
+    pub memory_images: Option<Vec<MemoryImage>>,
+    /// The initial elements of the tables the module defines, when
+    /// instantiation may write them without running the element segments.
+    pub table_images: Option<Vec<TableImage>>,
     pub engine: Engine,
 }
 
@@ -124,6 +132,8 @@ impl Module {
                 (None, Some(crate::code::compile(backend, &source)?))
             }
         };
+        let memory_images = image::memory_images(&decoded.info, bytes);
+        let table_images = image::table_images(&decoded.info);
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
@@ -131,6 +141,8 @@ impl Module {
                 ssa,
                 compiled,
                 layout,
+                memory_images,
+                table_images,
                 bytes: bytes.into(),
                 engine: engine.clone(),
             }),
@@ -222,7 +234,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 }
 
 impl ModuleInfo {
-    fn import_type(&self, kind: &ImportKind) -> ExternType {
+    pub(crate) fn import_type(&self, kind: &ImportKind) -> ExternType {
         match kind {
             ImportKind::Func(ty) => ExternType::Func(self.types[*ty as usize].clone()),
             ImportKind::Table(ty) => ExternType::Table(*ty),

@@ -10,8 +10,10 @@
 
 use super::reservation::{Reservation, host_page_size};
 use super::vm::{Pinned, VmMemory};
+use super::{CowImage, ReservationPool};
 use crate::error::TrapCode;
 use crate::types::MemoryType;
+use std::sync::Arc;
 
 /// The size of a wasm page.
 pub(crate) const PAGE_SIZE: usize = 65536;
@@ -101,6 +103,15 @@ pub(crate) struct MemoryData {
     max_pages: u64,
     /// Where generated code finds the bytes.
     pub vm: Pinned<VmMemory>,
+    /// Where the reservation goes when the memory is dropped.
+    pool: Arc<ReservationPool>,
+}
+
+impl Drop for MemoryData {
+    fn drop(&mut self) {
+        let reservation = std::mem::replace(&mut self.reservation, Reservation::empty());
+        self.pool.give_back(reservation);
+    }
 }
 
 /// The byte range `[addr + offset, addr + offset + len)` if it lies inside
@@ -119,10 +130,16 @@ fn range(
 }
 
 impl MemoryData {
-    /// A zeroed memory of `ty.limits.min` pages laid out as `style` says, or
-    /// `None` when it would exceed `limit_pages` or the reservation, or the
-    /// address space cannot be reserved.
-    pub fn new(ty: MemoryType, limit_pages: u64, style: MemoryStyle) -> Option<MemoryData> {
+    /// A zeroed memory of `ty.limits.min` pages laid out as `style` says, in
+    /// a reservation from `pool` or a new one, or `None` when it would exceed
+    /// `limit_pages` or the reservation, or the address space cannot be
+    /// reserved.
+    pub fn new(
+        ty: MemoryType,
+        limit_pages: u64,
+        style: MemoryStyle,
+        pool: &Arc<ReservationPool>,
+    ) -> Option<MemoryData> {
         let reservation_pages = style.reservation / PAGE_SIZE as u64;
         let max_pages = ty
             .limits
@@ -135,7 +152,10 @@ impl MemoryData {
         }
         let guard = style.guard.next_multiple_of(host_page_size() as u64);
         let size = usize::try_from(reservation_pages * PAGE_SIZE as u64 + guard).ok()?;
-        let reservation = Reservation::new(size).ok()?;
+        let reservation = match pool.take(size) {
+            Some(reservation) => reservation,
+            None => Reservation::new(size).ok()?,
+        };
         let mut memory = MemoryData {
             ty,
             vm: Pinned::new(VmMemory {
@@ -144,6 +164,7 @@ impl MemoryData {
             }),
             reservation,
             max_pages,
+            pool: pool.clone(),
         };
         memory.resize(ty.limits.min)?;
         Some(memory)
@@ -151,12 +172,24 @@ impl MemoryData {
 
     fn resize(&mut self, pages: u64) -> Option<()> {
         let len = pages as usize * PAGE_SIZE;
-        self.reservation.make_accessible(len).ok()?;
+        self.reservation.set_accessible(len).ok()?;
         self.vm.set(VmMemory {
             base: self.reservation.base(),
             length: len as u64,
         });
         Some(())
+    }
+
+    /// Makes the memory's first `image.len()` bytes a copy-on-write mapping
+    /// of `image`. Fails, changing nothing, if the memory is smaller or the
+    /// mapping cannot be made.
+    pub fn map_image(&mut self, image: &CowImage) -> std::io::Result<()> {
+        if image.len() > self.reservation.accessible() {
+            return Err(std::io::Error::other("the image is larger than the memory"));
+        }
+        // SAFETY: the range is accessible memory of this memory's own
+        // reservation, and `&mut self` means that nothing borrows its bytes.
+        unsafe { image.map_at(self.reservation.base()) }
     }
 
     /// The memory's bytes.

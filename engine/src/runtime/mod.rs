@@ -6,19 +6,23 @@
 //! the address of the function's [`VmFuncRef`] record and an `externref` is the
 //! host value's index plus one; zero is null for both.
 
+mod cow_image;
 mod epoch;
 mod memory;
 mod ops;
+mod pool;
 mod reservation;
 mod table;
 mod vm;
 mod vmctx;
 
+pub(crate) use cow_image::CowImage;
 pub(crate) use epoch::{EngineEpochs, StoreEpoch};
 pub(crate) use memory::{MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
+pub(crate) use pool::ReservationPool;
 pub(crate) use reservation::host_page_size;
 pub(crate) use table::TableData;
-pub(crate) use vm::{Pinned, VmFuncRef, VmRuntime};
+pub(crate) use vm::{Pinned, PinnedBlock, PinnedRef, VmFuncRef, VmRuntime};
 pub(crate) use vmctx::VmContext;
 
 use crate::error::Error;
@@ -31,8 +35,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Function signatures interned per store, so that a `call_indirect` type check is
-/// one integer comparison.
-#[derive(Default)]
+/// one integer comparison. A new store may start as a copy of a registry
+/// prepared for it (see [`crate::InstancePre`]), which costs no hashing.
+#[derive(Clone, Default)]
 pub(crate) struct TypeRegistry {
     ids: HashMap<FuncType, u32>,
     types: Vec<FuncType>,
@@ -47,6 +52,11 @@ impl TypeRegistry {
         self.types.push(ty.clone());
         self.ids.insert(ty.clone(), id);
         id
+    }
+
+    /// Whether no signature is interned yet.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
     }
 
     pub fn get(&self, id: u32) -> &FuncType {
@@ -67,8 +77,9 @@ pub(crate) struct FuncData {
     /// Id of the signature in the store's `TypeRegistry`.
     pub type_id: u32,
     pub kind: FuncKind,
-    /// The record that `funcref` values of this function point to.
-    pub funcref: Pinned<VmFuncRef>,
+    /// The record that `funcref` values of this function point to, in one of
+    /// the store's `funcref_blocks`.
+    pub funcref: PinnedRef<VmFuncRef>,
 }
 
 pub(crate) struct GlobalData {
@@ -109,6 +120,9 @@ pub(crate) struct InstanceData {
 pub(crate) struct StoreInner {
     pub id: u64,
     pub funcs: Vec<FuncData>,
+    /// The function references of `funcs`: one block per instance for the
+    /// functions it defines, one per host function.
+    pub funcref_blocks: Vec<PinnedBlock<VmFuncRef>>,
     pub memories: Vec<MemoryData>,
     pub tables: Vec<TableData>,
     pub globals: Vec<GlobalData>,
@@ -131,8 +145,12 @@ pub(crate) struct StoreInner {
     pub trap_backtrace: Vec<crate::error::FrameInfo>,
     /// The store's epoch deadline, and the flag that running code checks.
     pub epoch: Arc<StoreEpoch>,
-    /// Trampolines between the host and compiled code, per signature.
-    pub trampolines: crate::code::Trampolines,
+    /// The engine's entry trampoline for each signature id of the store,
+    /// once a call has looked it up.
+    pub entry_trampolines: Vec<Option<kiln_machinst::runtime::EntryTrampoline>>,
+    /// The records through which compiled code calls the store's host
+    /// functions.
+    pub host_records: crate::code::HostRecords,
 }
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -145,10 +163,12 @@ impl Drop for StoreInner {
 }
 
 impl StoreInner {
-    pub fn new(limits: StoreLimits) -> StoreInner {
+    /// An empty store whose runtime record starts as `runtime`.
+    pub fn new(limits: StoreLimits, runtime: VmRuntime) -> StoreInner {
         StoreInner {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             funcs: Vec::new(),
+            funcref_blocks: Vec::new(),
             memories: Vec::new(),
             tables: Vec::new(),
             globals: Vec::new(),
@@ -158,11 +178,12 @@ impl StoreInner {
             limits,
             call_depth: 0,
             native_stack_base: 0,
-            runtime: Pinned::new(VmRuntime::default()),
+            runtime: Pinned::new(runtime),
+            entry_trampolines: Vec::new(),
             pending_error: None,
             trap_backtrace: Vec::new(),
             epoch: Arc::default(),
-            trampolines: crate::code::Trampolines::default(),
+            host_records: Vec::new(),
         }
     }
 
@@ -183,21 +204,48 @@ impl StoreInner {
         self.types.get(self.funcs[func as usize].type_id)
     }
 
-    pub fn push_func(&mut self, ty: &FuncType, kind: FuncKind) -> u32 {
-        let type_id = self.types.intern(ty);
-        let index = self.funcs.len() as u32;
-        let funcref = Pinned::new(VmFuncRef {
-            code: u64::from(index) + 1,
-            vmctx: 0,
-            type_id,
-            func: index,
+    /// Adds a host function, the `index`th host closure, of signature id
+    /// `type_id`.
+    pub fn push_host_func(&mut self, type_id: u32, index: u32) -> u32 {
+        let func = self.funcs.len() as u32;
+        self.push_funcs(std::iter::once((type_id, FuncKind::Host { index })), |_| {
+            u64::from(func) + 1
         });
-        self.funcs.push(FuncData {
-            type_id,
-            kind,
-            funcref,
-        });
-        index
+        func
+    }
+
+    /// Adds the functions an instance defines, given as their signature ids
+    /// and kinds, with their references in one block; `code` gives the code
+    /// address of the `i`th (the references' contexts are set later).
+    /// Returns the store index of the first.
+    pub fn push_funcs(
+        &mut self,
+        funcs: impl ExactSizeIterator<Item = (u32, FuncKind)> + Clone,
+        code: impl Fn(usize) -> u64,
+    ) -> u32 {
+        let first = self.funcs.len() as u32;
+        let block =
+            PinnedBlock::new(
+                funcs
+                    .clone()
+                    .enumerate()
+                    .map(|(i, (type_id, _))| VmFuncRef {
+                        code: code(i),
+                        vmctx: 0,
+                        type_id,
+                        func: first + i as u32,
+                    }),
+            );
+        self.funcs.reserve(funcs.len());
+        for (i, (type_id, kind)) in funcs.enumerate() {
+            self.funcs.push(FuncData {
+                type_id,
+                kind,
+                funcref: block.get_ref(i),
+            });
+        }
+        self.funcref_blocks.push(block);
+        first
     }
 
     /// The raw `funcref` of store function `func`.

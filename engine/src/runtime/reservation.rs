@@ -5,7 +5,8 @@
 //! Growing a memory makes the next pages readable and writable in place
 //! (`mprotect`); nothing ever moves or is copied, so the base address that
 //! compiled code loads stays valid for the memory's whole life. Dropping the
-//! reservation unmaps all of it.
+//! reservation unmaps all of it; clearing it (for reuse by another memory,
+//! see [`super::pool`]) discards its pages instead.
 
 use std::io;
 use std::ptr::NonNull;
@@ -36,11 +37,7 @@ impl Reservation {
     /// accessible yet. A reservation of 0 bytes maps nothing.
     pub fn new(size: usize) -> io::Result<Reservation> {
         if size == 0 {
-            return Ok(Reservation {
-                base: NonNull::dangling(),
-                size: 0,
-                accessible: 0,
-            });
+            return Ok(Reservation::empty());
         }
         // SAFETY: an anonymous private mapping at an address of the kernel's
         // choosing touches no existing memory.
@@ -64,6 +61,15 @@ impl Reservation {
         })
     }
 
+    /// A reservation of no bytes, which maps nothing.
+    pub fn empty() -> Reservation {
+        Reservation {
+            base: NonNull::dangling(),
+            size: 0,
+            accessible: 0,
+        }
+    }
+
     /// The first byte of the reservation.
     pub fn base(&self) -> *mut u8 {
         self.base.as_ptr()
@@ -79,30 +85,57 @@ impl Reservation {
         self.accessible
     }
 
-    /// Makes the first `len` bytes readable and writable (`len` is a multiple
-    /// of the host page size, at most the reservation's size, and at least
-    /// what is accessible already). The new bytes read as zero.
-    pub fn make_accessible(&mut self, len: usize) -> io::Result<()> {
+    /// Makes the first `len` bytes (a multiple of the host page size, at most
+    /// the reservation's size) readable and writable and the rest
+    /// inaccessible. Bytes keep their contents: bytes never accessible
+    /// before read as zero, and a reservation is shrunk only right after
+    /// [`Reservation::clear`], so that every byte made accessible is zero.
+    pub fn set_accessible(&mut self, len: usize) -> io::Result<()> {
         assert!(
-            (self.accessible..=self.size).contains(&len),
-            "accessible bytes only grow within the reservation"
+            len <= self.size,
+            "accessible bytes stay within the reservation"
         );
-        if len == self.accessible {
-            return Ok(());
-        }
-        // SAFETY: the range lies inside this reservation's own mapping (checked
-        // above), so changing its protection affects no other memory.
-        let status = unsafe {
-            libc::mprotect(
-                self.base().add(self.accessible).cast(),
-                len - self.accessible,
-                libc::PROT_READ | libc::PROT_WRITE,
-            )
+        let (start, end, protection) = match len.cmp(&self.accessible) {
+            std::cmp::Ordering::Equal => return Ok(()),
+            std::cmp::Ordering::Greater => {
+                (self.accessible, len, libc::PROT_READ | libc::PROT_WRITE)
+            }
+            std::cmp::Ordering::Less => (len, self.accessible, libc::PROT_NONE),
         };
+        // SAFETY: the range lies inside this reservation's own mapping (the
+        // size was checked above), which nothing else owns; pages that become
+        // inaccessible are past every slice `bytes` hands out from now on.
+        let status =
+            unsafe { libc::mprotect(self.base().add(start).cast(), end - start, protection) };
         if status != 0 {
             return Err(io::Error::last_os_error());
         }
         self.accessible = len;
+        Ok(())
+    }
+
+    /// Makes every accessible byte zero again by replacing the accessible
+    /// pages with fresh ones, whatever was mapped there (anonymous pages or a
+    /// copy-on-write image), so that the memory they held is freed.
+    pub fn clear(&mut self) -> io::Result<()> {
+        if self.accessible == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range is this reservation's own accessible part, and
+        // `&mut self` means that nothing borrows its bytes.
+        let address = unsafe {
+            libc::mmap(
+                self.base().cast(),
+                self.accessible,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if address == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
         Ok(())
     }
 
@@ -147,9 +180,9 @@ mod tests {
         let page = host_page_size();
         let mut reservation = Reservation::new(16 * page).unwrap();
         let base = reservation.base();
-        reservation.make_accessible(page).unwrap();
+        reservation.set_accessible(page).unwrap();
         reservation.bytes_mut()[page - 1] = 7;
-        reservation.make_accessible(4 * page).unwrap();
+        reservation.set_accessible(4 * page).unwrap();
         assert_eq!(reservation.base(), base);
         assert_eq!(reservation.bytes()[page - 1], 7);
         assert!(reservation.bytes()[page..].iter().all(|&b| b == 0));
@@ -160,8 +193,23 @@ mod tests {
     #[test]
     fn an_empty_reservation_maps_nothing() {
         let mut reservation = Reservation::new(0).unwrap();
-        reservation.make_accessible(0).unwrap();
+        reservation.set_accessible(0).unwrap();
         assert!(reservation.bytes().is_empty());
         assert!(!reservation.contains(reservation.base() as usize));
+    }
+
+    #[test]
+    fn clearing_zeroes_the_accessible_bytes_and_shrinking_hides_the_rest() {
+        let page = host_page_size();
+        let mut reservation = Reservation::new(8 * page).unwrap();
+        reservation.set_accessible(4 * page).unwrap();
+        reservation.bytes_mut().fill(0xaa);
+        reservation.clear().unwrap();
+        assert_eq!(reservation.bytes().len(), 4 * page);
+        assert!(reservation.bytes().iter().all(|&b| b == 0));
+        reservation.set_accessible(2 * page).unwrap();
+        assert_eq!(reservation.bytes().len(), 2 * page);
+        reservation.set_accessible(4 * page).unwrap();
+        assert!(reservation.bytes().iter().all(|&b| b == 0));
     }
 }

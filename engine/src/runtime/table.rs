@@ -51,6 +51,11 @@ impl TableData {
         Some(table)
     }
 
+    /// The elements, to write in place (their number cannot change).
+    pub fn elements_mut(&mut self) -> &mut [u64] {
+        &mut self.elements
+    }
+
     /// Tells generated code where the elements are now.
     fn publish(&mut self) {
         self.vm.set(VmTable {

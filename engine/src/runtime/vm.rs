@@ -37,6 +37,45 @@ impl<T: Copy> Pinned<T> {
     }
 }
 
+/// Values at stable addresses made together in one allocation, such as the
+/// function references of all the functions an instance defines. The store
+/// keeps the block for its whole life and hands out [`PinnedRef`]s into it.
+pub(crate) struct PinnedBlock<T: Copy>(Box<[UnsafeCell<T>]>);
+
+impl<T: Copy> PinnedBlock<T> {
+    pub fn new(values: impl Iterator<Item = T>) -> PinnedBlock<T> {
+        PinnedBlock(values.map(UnsafeCell::new).collect())
+    }
+
+    /// A handle to the `index`th value.
+    pub fn get_ref(&self, index: usize) -> PinnedRef<T> {
+        PinnedRef(self.0[index].get())
+    }
+}
+
+/// A value in a [`PinnedBlock`], read and written as through a [`Pinned`].
+/// Whoever holds one keeps the block alive as long as the handle (the store
+/// keeps both).
+pub(crate) struct PinnedRef<T: Copy>(*mut T);
+
+impl<T: Copy> PinnedRef<T> {
+    /// The stable address of the value.
+    pub fn ptr(&self) -> *mut T {
+        self.0
+    }
+
+    pub fn get(&self) -> T {
+        // SAFETY: the block outlives the handle (see the type's comment), and
+        // access follows the rules of `Pinned::get`.
+        unsafe { *self.0 }
+    }
+
+    pub fn set(&self, value: T) {
+        // SAFETY: as in `get`, following the rules of `Pinned::set`.
+        unsafe { *self.0 = value }
+    }
+}
+
 /// Where a linear memory's bytes are (`VmLayout::MEMORY_BASE`/`MEMORY_LENGTH`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
