@@ -1,29 +1,13 @@
 //! The embedding API as a user sees it: host functions, traps and their codes,
 //! limits, linking errors, and bad input that must give an `Error`, never a panic.
 
+mod support;
+
 use kiln::*;
+use support::{HAS_COMPILER, every_engine};
 
 fn engine() -> Engine {
     Engine::default()
-}
-
-/// Whether kiln has a compiler backend for the CPU the tests run on.
-const HAS_COMPILER: bool = cfg!(target_arch = "x86_64");
-
-/// An engine of every strategy this CPU has, and for the strategies that
-/// compile, with guard pages and with explicit bounds checks, for behaviour
-/// all of them must share.
-fn every_engine() -> Vec<Engine> {
-    let compiler = HAS_COMPILER.then_some(Strategy::Compiler);
-    let mut engines = vec![Engine::new(Config::new().strategy(Strategy::Interpreter))];
-    for strategy in [Strategy::Ssa].into_iter().chain(compiler) {
-        for signals in [true, false] {
-            let mut config = Config::new();
-            config.strategy(strategy).signals_based_traps(signals);
-            engines.push(Engine::new(&config));
-        }
-    }
-    engines
 }
 
 fn instantiate(store: &mut Store<()>, wat: &str) -> Instance {

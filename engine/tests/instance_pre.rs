@@ -2,25 +2,10 @@
 //! many threads, with memories that start from the module's image whatever
 //! other instances did to theirs.
 
+mod support;
+
 use kiln::*;
-
-/// Whether kiln has a compiler backend for the CPU the tests run on.
-const HAS_COMPILER: bool = cfg!(target_arch = "x86_64");
-
-/// An engine of every strategy this CPU has, and for the strategies that
-/// compile, with guard pages and with explicit bounds checks.
-fn every_engine() -> Vec<Engine> {
-    let compiler = HAS_COMPILER.then_some(Strategy::Compiler);
-    let mut engines = vec![Engine::new(Config::new().strategy(Strategy::Interpreter))];
-    for strategy in [Strategy::Ssa].into_iter().chain(compiler) {
-        for signals in [true, false] {
-            let mut config = Config::new();
-            config.strategy(strategy).signals_based_traps(signals);
-            engines.push(Engine::new(&config));
-        }
-    }
-    engines
-}
+use support::every_engine;
 
 /// A module that counts its calls in its host data, keeps a table of two
 /// functions, and has a memory with data at two places and a mutable global.
