@@ -14,8 +14,9 @@ use std::time::Duration;
 ///
 /// Phases that run once per module (`decode`, `link`) are wall-clock time.
 /// Phases that run once per function (`translate` to `emit`) are summed over
-/// the functions, which compile in parallel on worker threads: they are CPU
-/// time, and their sum may exceed the wall-clock time of
+/// the functions, which compile in parallel on worker threads: they are the
+/// CPU time of the phase (on a busy machine, also the time its threads waited
+/// for a core), and their sum may exceed the wall-clock time of
 /// [`Module::new`](super::Module::new).
 ///
 /// A phase the engine's [`Strategy`](crate::Strategy) does not run is zero:
