@@ -70,12 +70,13 @@ pub(crate) fn compile(
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(count.max(1));
-    let compile_one = |defined: usize, worker: &mut CompileStats, times: &mut BackendTimes| {
-        let func = crate::ssa_tier::translate(source, defined, worker)?;
-        backend
-            .compile_timed(&func, times)
-            .map_err(|err| Error::Unsupported(err.to_string()))
-    };
+    let compile_one =
+        |defined: usize, worker_stats: &mut CompileStats, times: &mut BackendTimes| {
+            let func = crate::ssa_tier::translate(source, defined, worker_stats)?;
+            backend
+                .compile_timed(&func, times)
+                .map_err(|err| Error::Unsupported(err.to_string()))
+        };
     let mut results: Vec<Option<Result<_>>> = (0..count).map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
