@@ -55,7 +55,7 @@ pub use instance::Instance;
 pub use instance_pre::InstancePre;
 pub use limits::StoreLimits;
 pub use linker::Linker;
-pub use module::{ExportType, ImportType, Module};
+pub use module::{CompileStats, ExportType, ImportType, Module};
 pub use store::{AsContext, AsContextMut, Store, UpdateDeadline};
 pub use types::{
     ExternType, FuncType, GlobalType, Limits, MemoryType, Mutability, RefType, TableType, ValType,

@@ -4,7 +4,7 @@
 use crate::regs::machine_env;
 use crate::{Features, emit, lower, trampolines};
 use kiln_regalloc::{MachineEnv, Stats, allocate};
-use kiln_ssa::target::{Backend, CompileError, CompiledFunction};
+use kiln_ssa::target::{Backend, BackendTimes, CompileError, CompiledFunction, timed};
 use kiln_ssa::{Function, Signature};
 
 /// What a function compiled to, for people and for tests that check the
@@ -45,20 +45,24 @@ impl Amd64Backend {
         &self,
         func: &Function,
     ) -> Result<(CompiledFunction, Listing), CompileError> {
-        self.compile_function(func, true)
+        self.compile_function(func, true, &mut BackendTimes::default())
     }
 
     fn compile_function(
         &self,
         func: &Function,
         listing: bool,
+        times: &mut BackendTimes,
     ) -> Result<(CompiledFunction, Listing), CompileError> {
-        let vcode = lower::lower(func, self.features)?;
-        let output = allocate(&vcode, &self.env).map_err(|error| CompileError {
-            function: func.name.clone(),
-            message: format!("register allocation failed: {error}"),
-        })?;
-        let (code, text) = emit::emit(&vcode, &output, listing);
+        let vcode = timed(&mut times.lower, || lower::lower(func, self.features))?;
+        let output =
+            timed(&mut times.regalloc, || allocate(&vcode, &self.env)).map_err(|error| {
+                CompileError {
+                    function: func.name.clone(),
+                    message: format!("register allocation failed: {error}"),
+                }
+            })?;
+        let (code, text) = timed(&mut times.emit, || emit::emit(&vcode, &output, listing));
         Ok((
             code,
             Listing {
@@ -85,8 +89,13 @@ impl Backend for Amd64Backend {
         "amd64"
     }
 
-    fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
-        self.compile_function(func, false).map(|(code, _)| code)
+    fn compile_timed(
+        &self,
+        func: &Function,
+        times: &mut BackendTimes,
+    ) -> Result<CompiledFunction, CompileError> {
+        self.compile_function(func, false, times)
+            .map(|(code, _)| code)
     }
 
     fn entry_trampoline(&self, sig: &Signature) -> CompiledFunction {

@@ -4,12 +4,14 @@
 //! [`CompiledFunction`]: position-independent code bytes plus the places the
 //! engine must patch when it loads them ([`Relocation`]) and the places where
 //! the code may trap ([`TrapSite`]). The vocabulary is defined once, here, so
-//! that the engine loads code of either ISA the same way.
+//! that the engine loads code of either ISA the same way. [`BackendTimes`]
+//! says where a backend's compile time went, for the engine's statistics.
 
 use crate::function::{Function, Signature};
 use crate::ops::Helper;
 use crate::trap::TrapCode;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 /// Machine code for one function, ready to be copied into executable memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -88,6 +90,26 @@ impl fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
+/// Time a backend spent in each of its phases, summed over the functions it
+/// compiled with [`Backend::compile_timed`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BackendTimes {
+    /// Instruction selection: SSA to machine instructions on virtual registers.
+    pub lower: Duration,
+    /// Register allocation.
+    pub regalloc: Duration,
+    /// Prologue, epilogue, encoding and label fix-ups.
+    pub emit: Duration,
+}
+
+/// Runs `work` and adds the time it took to `total`.
+pub fn timed<R>(total: &mut Duration, work: impl FnOnce() -> R) -> R {
+    let start = Instant::now();
+    let result = work();
+    *total += start.elapsed();
+    result
+}
+
 /// A machine backend: turns verified, optimized SSA into machine code, and
 /// makes the trampolines through which the engine calls that code and
 /// that code calls the host. Implementations must be usable from several
@@ -102,7 +124,17 @@ pub trait Backend: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Compiles one function.
-    fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError>;
+    fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
+        self.compile_timed(func, &mut BackendTimes::default())
+    }
+
+    /// Compiles one function and adds the time each phase took to `times`.
+    /// The code is the same as [`Backend::compile`]'s.
+    fn compile_timed(
+        &self,
+        func: &Function,
+        times: &mut BackendTimes,
+    ) -> Result<CompiledFunction, CompileError>;
 
     /// The code the engine calls to run a compiled function of signature
     /// `sig`: an `extern "C" fn(callee, vmctx, values) -> status`. It has

@@ -12,7 +12,10 @@
 //! and a thread ticks the engine's epoch once when the time is up.
 
 use kiln::wasi::{DirAccess, WasiCtx};
-use kiln::{Config, Engine, Error, Func, Linker, Module, Store, Strategy, TrapCode, Val, ValType};
+use kiln::{
+    CompileStats, Config, Engine, Error, Func, Linker, Module, Store, Strategy, TrapCode, Val,
+    ValType,
+};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -38,8 +41,16 @@ options:
   --bounds-checks KIND  how compiled code keeps memory accesses in bounds: guard
                         (guard pages and a signal handler; the default where
                         supported) or explicit (a check before every access)
-  --stats               print `kiln-stats compile_ms=.. run_ms=..` on stderr
-                        (after `kiln-stats fuel_consumed=..` with --fuel)
+  --stats               print on stderr `kiln-stats fuel_consumed=..` (with
+                        --fuel), then the compile time by phase, `kiln-stats
+                        phases decode_ms=.. translate_ms=.. passes_ms=..
+                        lower_ms=.. regalloc_ms=.. emit_ms=.. link_ms=..`, then
+                        `kiln-stats compile_ms=.. run_ms=..`. Functions compile
+                        in parallel: translate to emit are CPU time summed
+                        over the worker threads; decode and link are wall
+                        time. A phase the engine does not run is 0 (interp
+                        runs decode only, which includes its translation;
+                        ssa runs decode, translate and passes)
 
 exit status: the guest's exit status; 134 if it traps; 124 if --timeout
 stopped it; 125 if its --fuel ran out; 1 if the module cannot be loaded or
@@ -226,7 +237,12 @@ fn run(options: &Options) -> ExitCode {
     });
     drop(timer);
     if options.stats {
-        print_stats(compile_time, run_start.elapsed(), fuel_consumed);
+        print_stats(
+            &module.compile_stats(),
+            compile_time,
+            run_start.elapsed(),
+            fuel_consumed,
+        );
     }
     let module = &options.module;
     match outcome {
@@ -288,11 +304,22 @@ impl Drop for Timer {
 
 /// The statistics lines; the timing line comes last and alone, as
 /// `../shared/bench/compare.py` reads it.
-fn print_stats(compile: Duration, run: Duration, fuel_consumed: Option<u64>) {
+fn print_stats(
+    phases: &CompileStats,
+    compile: Duration,
+    run: Duration,
+    fuel_consumed: Option<u64>,
+) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     if let Some(fuel) = fuel_consumed {
         eprintln!("kiln-stats fuel_consumed={fuel}");
     }
+    let phases: Vec<String> = phases
+        .phases()
+        .iter()
+        .map(|(phase, time)| format!("{phase}_ms={:.3}", ms(*time)))
+        .collect();
+    eprintln!("kiln-stats phases {}", phases.join(" "));
     eprintln!(
         "kiln-stats compile_ms={:.3} run_ms={:.3}",
         ms(compile),

@@ -106,13 +106,18 @@ fn limits_that_are_not_reached_change_nothing() {
             stderr(&output)
         );
         assert_eq!(String::from_utf8_lossy(&output.stdout), "Hello, world!\n");
-        // The fuel line, then the timing line last, as compare.py reads it.
+        // The fuel line, the phases, then the timing line last, as compare.py
+        // reads it.
         let message = stderr(&output);
         let stats: Vec<&str> = (message.lines())
             .filter_map(|line| line.strip_prefix("kiln-stats "))
-            .filter_map(|fields| fields.split('=').next())
+            .filter_map(|fields| fields.split(['=', ' ']).next())
             .collect();
-        assert_eq!(stats, ["fuel_consumed", "compile_ms"], "{message}");
+        assert_eq!(
+            stats,
+            ["fuel_consumed", "phases", "compile_ms"],
+            "{message}"
+        );
     }
 }
 

@@ -25,9 +25,10 @@ pub(crate) use target::{has_native_backend, native_backend};
 pub(crate) use trampolines::{HostRecords, TrampolineCache, prepare_host_function};
 
 use crate::error::{Error, Result};
+use crate::module::CompileStats;
 use crate::ssa_tier::Source;
 use faults::FaultTable;
-use kiln_ssa::target::{Backend, RelocationTarget};
+use kiln_ssa::target::{Backend, BackendTimes, CompiledFunction, RelocationTarget, timed};
 use memory::{CodeMemory, Target};
 
 /// A module's functions in executable memory.
@@ -50,8 +51,13 @@ impl CompiledModule {
 }
 
 /// Compiles every function the module defines with `backend`, in parallel on
-/// all cores.
-pub(crate) fn compile(backend: &dyn Backend, source: &Source<'_>) -> Result<CompiledModule> {
+/// all cores, adding the time of each phase to `stats`: each worker sums the
+/// phases of its own functions, and the sums are added when it finishes.
+pub(crate) fn compile(
+    backend: &dyn Backend,
+    source: &Source<'_>,
+    stats: &mut CompileStats,
+) -> Result<CompiledModule> {
     if source
         .env
         .memories
@@ -64,42 +70,57 @@ pub(crate) fn compile(backend: &dyn Backend, source: &Source<'_>) -> Result<Comp
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(count.max(1));
-    let compile_one = |defined: usize| {
-        let func = crate::ssa_tier::translate(source, defined)?;
-        backend
-            .compile(&func)
-            .map_err(|err| Error::Unsupported(err.to_string()))
-    };
+    let compile_one =
+        |defined: usize, worker_stats: &mut CompileStats, times: &mut BackendTimes| {
+            let func = crate::ssa_tier::translate(source, defined, worker_stats)?;
+            backend
+                .compile_timed(&func, times)
+                .map_err(|err| Error::Unsupported(err.to_string()))
+        };
     let mut results: Vec<Option<Result<_>>> = (0..count).map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|worker| {
                 let compile_one = &compile_one;
                 scope.spawn(move || {
-                    (worker..count)
+                    let mut worker_stats = CompileStats::default();
+                    let mut times = BackendTimes::default();
+                    let compiled = (worker..count)
                         .step_by(threads)
-                        .map(|defined| (defined, compile_one(defined)))
-                        .collect::<Vec<_>>()
+                        .map(|defined| {
+                            (defined, compile_one(defined, &mut worker_stats, &mut times))
+                        })
+                        .collect::<Vec<_>>();
+                    worker_stats.add_backend(&times);
+                    (compiled, worker_stats)
                 })
             })
             .collect();
         for worker in workers {
-            for (defined, result) in worker.join().expect("a compiler thread panicked") {
+            let (compiled, worker_stats) = worker.join().expect("a compiler thread panicked");
+            for (defined, result) in compiled {
                 results[defined] = Some(result);
             }
+            stats.add(&worker_stats);
         }
     });
     let functions = results
         .into_iter()
         .map(|result| result.expect("every function was compiled"))
         .collect::<Result<Vec<_>>>()?;
+    timed(&mut stats.link, || link(&functions, source))
+}
+
+/// Puts compiled functions into executable memory, with their relocations
+/// patched, and makes their table of trap sites.
+fn link(functions: &[CompiledFunction], source: &Source<'_>) -> Result<CompiledModule> {
     let imported = source.info.num_imported_funcs as usize;
-    let memory = CodeMemory::new(&functions, |_, relocation| match relocation.target {
+    let memory = CodeMemory::new(functions, |_, relocation| match relocation.target {
         RelocationTarget::Function(index) => Target::Function(index as usize - imported),
         RelocationTarget::Helper(helper) => Target::Address(runtime::helper_address(helper)),
     })
     .map_err(|err| Error::Instantiate(format!("cannot map compiled code: {err}")))?;
-    let faults = FaultTable::new(&functions);
+    let faults = FaultTable::new(functions);
     Ok(CompiledModule { memory, faults })
 }
 

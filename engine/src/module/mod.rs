@@ -4,16 +4,19 @@
 mod image;
 mod info;
 mod parse;
+mod stats;
 
 pub(crate) use image::{MemoryImage, TableImage};
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
 pub(crate) use parse::SIMD_UNSUPPORTED;
+pub use stats::CompileStats;
 
 use crate::config::{Engine, Strategy};
 use crate::error::{Error, Result};
 use crate::interp::Code;
 use crate::types::ExternType;
 use kiln_frontend::VmLayout;
+use kiln_ssa::target::timed;
 use std::sync::Arc;
 
 /// A compiled WebAssembly module.
@@ -56,6 +59,8 @@ pub(crate) struct ModuleInner {
     /// The initial elements of the tables the module defines, when
     /// instantiation may write them without running the element segments.
     pub table_images: Option<Vec<TableImage>>,
+    /// How long each phase of making the module took.
+    pub stats: CompileStats,
     pub engine: Engine,
 }
 
@@ -113,7 +118,10 @@ impl Module {
         let strategy = engine.config().get_strategy();
         let options = engine.config().code_options();
         let interpreter = (strategy == Strategy::Interpreter).then_some(&options);
-        let decoded = parse::decode(bytes, features, interpreter)?;
+        let mut stats = CompileStats::default();
+        let decoded = timed(&mut stats.decode, || {
+            parse::decode(bytes, features, interpreter)
+        })?;
         let env = crate::ssa_tier::module_env(&decoded.info, engine.memory_guarded_bytes());
         let layout = VmLayout::new(&env);
         let source = crate::ssa_tier::Source {
@@ -126,10 +134,11 @@ impl Module {
         };
         let (ssa, compiled) = match strategy {
             Strategy::Interpreter => (None, None),
-            Strategy::Ssa => (Some(crate::ssa_tier::compile(&source)?), None),
+            Strategy::Ssa => (Some(crate::ssa_tier::compile(&source, &mut stats)?), None),
             Strategy::Compiler => {
                 let backend = engine.backend()?;
-                (None, Some(crate::code::compile(backend, &source)?))
+                let compiled = crate::code::compile(backend, &source, &mut stats)?;
+                (None, Some(compiled))
             }
         };
         let memory_images = image::memory_images(&decoded.info, bytes);
@@ -144,6 +153,7 @@ impl Module {
                 memory_images,
                 table_images,
                 bytes: bytes.into(),
+                stats,
                 engine: engine.clone(),
             }),
         })
@@ -169,6 +179,14 @@ impl Module {
     /// The engine the module was compiled for.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// How long each phase of making this module took: decoding and
+    /// validation, translation to SSA, the optimization passes, lowering,
+    /// register allocation, emission and linking. See [`CompileStats`] for
+    /// which phases each strategy runs and how parallel phases are summed.
+    pub fn compile_stats(&self) -> CompileStats {
+        self.inner.stats
     }
 
     /// The module's name from its name section, if any.

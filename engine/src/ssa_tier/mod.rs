@@ -8,13 +8,14 @@
 mod env;
 
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
-use crate::module::ModuleInfo;
+use crate::module::{CompileStats, ModuleInfo};
 use crate::runtime::FuncKind;
 use crate::store::Store;
 use crate::types::{FuncType, ValType};
 use env::SsaEnv;
 use kiln_frontend::{GlobalDesc, MemoryDesc, ModuleEnv, TableDesc, VmLayout};
 use kiln_ssa::Type;
+use kiln_ssa::target::timed;
 use wasmparser::{BinaryReader, FunctionBody, WasmFeatures};
 
 /// The SSA type of a wasm value type: references are pointers.
@@ -76,8 +77,13 @@ pub(crate) struct Source<'a> {
     pub options: kiln_frontend::Options,
 }
 
-/// Translates defined function `defined` to SSA and optimizes it.
-pub(crate) fn translate(source: &Source<'_>, defined: usize) -> Result<kiln_ssa::Function> {
+/// Translates defined function `defined` to SSA and optimizes it, adding the
+/// time of each to `stats`.
+pub(crate) fn translate(
+    source: &Source<'_>,
+    defined: usize,
+    stats: &mut CompileStats,
+) -> Result<kiln_ssa::Function> {
     let info = source.info;
     let range = info.bodies[defined].clone();
     let func_index = info.num_imported_funcs + defined as u32;
@@ -87,22 +93,28 @@ pub(crate) fn translate(source: &Source<'_>, defined: usize) -> Result<kiln_ssa:
         source.features,
     );
     let body = FunctionBody::new(reader);
-    let mut func = kiln_frontend::translate_function_with_options(
-        source.env,
-        source.layout,
-        &source.options,
-        func_index,
-        &body,
-    )
+    let mut func = timed(&mut stats.translate, || {
+        kiln_frontend::translate_function_with_options(
+            source.env,
+            source.layout,
+            &source.options,
+            func_index,
+            &body,
+        )
+    })
     .map_err(|err| Error::Unsupported(format!("SSA front end, function {func_index}: {err}")))?;
-    kiln_ssa::passes::optimize(&mut func);
+    timed(&mut stats.passes, || kiln_ssa::passes::optimize(&mut func));
     Ok(func)
 }
 
-/// Translates and optimizes every function the module defines.
-pub(crate) fn compile(source: &Source<'_>) -> Result<Vec<kiln_ssa::Function>> {
+/// Translates and optimizes every function the module defines, adding the
+/// time of each phase to `stats`.
+pub(crate) fn compile(
+    source: &Source<'_>,
+    stats: &mut CompileStats,
+) -> Result<Vec<kiln_ssa::Function>> {
     (0..source.info.bodies.len())
-        .map(|defined| translate(source, defined))
+        .map(|defined| translate(source, defined, stats))
         .collect()
 }
 

@@ -1,0 +1,88 @@
+//! `kiln run --stats` reports the compile time of each phase on a line of its
+//! own, `kiln-stats phases decode_ms=.. translate_ms=.. ..`, before the
+//! `kiln-stats compile_ms=.. run_ms=..` line that stays last for compare.py;
+//! each engine reports zero for the phases it does not run.
+
+mod wasi_support;
+
+use std::process::Command;
+use wasi_support::kiln;
+
+/// The phases, in the order the line gives them.
+const PHASES: [&str; 7] = [
+    "decode",
+    "translate",
+    "passes",
+    "lower",
+    "regalloc",
+    "emit",
+    "link",
+];
+
+/// Each engine, with the phases it runs.
+const ENGINES: [(&str, &[&str]); 3] = [
+    ("interp", &["decode"]),
+    ("ssa", &["decode", "translate", "passes"]),
+    ("compiler", &PHASES),
+];
+
+fn hello() -> String {
+    format!("{}/../../examples/hello.wat", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `kiln run --engine ENGINE --stats MODULE` and returns its stderr.
+fn stats_of(engine: &str, module: &str) -> String {
+    let output = Command::new(kiln())
+        .args(["run", "--engine", engine, "--stats", module])
+        .output()
+        .expect("kiln runs");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The milliseconds of each phase on the phases line of `stderr`, checking
+/// that every phase is there, in order, as a number.
+fn phases(stderr: &str) -> Vec<(String, f64)> {
+    let line = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("kiln-stats phases "))
+        .unwrap_or_else(|| panic!("no phases line in {stderr:?}"));
+    let fields: Vec<(String, f64)> = line
+        .split(' ')
+        .map(|field| {
+            let (name, value) = field.split_once("_ms=").expect("NAME_ms=VALUE");
+            let ms = value.parse::<f64>().expect("a number of milliseconds");
+            (name.to_string(), ms)
+        })
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, PHASES, "{line}");
+    fields
+}
+
+#[test]
+fn every_engine_reports_the_phases_it_runs() {
+    for (engine, runs) in ENGINES {
+        let stderr = stats_of(engine, &hello());
+        for (phase, ms) in phases(&stderr) {
+            assert!(ms.is_finite() && ms >= 0.0, "{engine} {phase}: {stderr}");
+            if !runs.contains(&phase.as_str()) {
+                assert_eq!(ms, 0.0, "{engine} does not run {phase}: {stderr}");
+            }
+        }
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("kiln-stats compile_ms="),
+            "{engine}: the timing line is not last in {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_guest_that_traps_still_gets_its_phases() {
+    let scratch = wasi_support::Scratch::new("compile-stats");
+    let module = scratch.path.join("trap.wat");
+    std::fs::write(&module, r#"(module (func (export "_start") unreachable))"#).unwrap();
+    let stderr = stats_of("compiler", &module.display().to_string());
+    assert!(stderr.contains("unreachable"), "{stderr}");
+    assert_eq!(phases(&stderr).len(), PHASES.len());
+}

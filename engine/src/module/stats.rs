@@ -1,0 +1,162 @@
+//! `CompileStats`: where the time to make a [`Module`](super::Module) went,
+//! phase by phase, so that a change to the compiler can be measured where it
+//! acts.
+//!
+//! Functions compile in parallel, one worker thread per core: each worker
+//! sums the phases of its own functions in a `CompileStats` of its own, and
+//! the workers' sums are added together when they finish, so timing costs two
+//! clock reads per phase per function and takes no lock.
+
+use kiln_ssa::target::BackendTimes;
+use std::time::Duration;
+
+/// How long each phase of compiling a module took.
+///
+/// Phases that run once per module (`decode`, `link`) are wall-clock time.
+/// Phases that run once per function (`translate` to `emit`) are summed over
+/// the functions, which compile in parallel on worker threads: they are the
+/// CPU time of the phase (on a busy machine, also the time its threads waited
+/// for a core), and their sum may exceed the wall-clock time of
+/// [`Module::new`](super::Module::new).
+///
+/// A phase the engine's [`Strategy`](crate::Strategy) does not run is zero:
+///
+/// | strategy | phases |
+/// | --- | --- |
+/// | `Interpreter` | `decode` only, which includes the translation to the interpreter's code (done as each body is validated) |
+/// | `Ssa` | `decode`, `translate`, `passes` |
+/// | `Compiler` | all |
+///
+/// What `Module::new` does besides (laying out the instance context,
+/// preparing memory and table images, starting the worker threads) is in
+/// no phase.
+///
+/// ```
+/// # fn main() -> kiln::Result<()> {
+/// let engine = kiln::Engine::default();
+/// let module = kiln::Module::new(&engine, "(module (func (export \"f\")))")?;
+/// for (phase, time) in module.compile_stats().phases() {
+///     println!("{phase}: {time:?}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CompileStats {
+    /// Decoding the binary and validating it, function bodies included.
+    pub decode: Duration,
+    /// Translating function bodies from wasm to SSA.
+    pub translate: Duration,
+    /// The SSA optimization passes.
+    pub passes: Duration,
+    /// Instruction selection: SSA to machine instructions.
+    pub lower: Duration,
+    /// Register allocation.
+    pub regalloc: Duration,
+    /// Encoding the machine instructions.
+    pub emit: Duration,
+    /// Copying the code into executable memory, patching its relocations
+    /// and building its table of trap sites.
+    pub link: Duration,
+}
+
+impl CompileStats {
+    /// Every phase with its name, in pipeline order.
+    pub fn phases(&self) -> [(&'static str, Duration); 7] {
+        [
+            ("decode", self.decode),
+            ("translate", self.translate),
+            ("passes", self.passes),
+            ("lower", self.lower),
+            ("regalloc", self.regalloc),
+            ("emit", self.emit),
+            ("link", self.link),
+        ]
+    }
+
+    /// Adds `other`'s time, phase by phase.
+    pub(crate) fn add(&mut self, other: &CompileStats) {
+        self.decode += other.decode;
+        self.translate += other.translate;
+        self.passes += other.passes;
+        self.lower += other.lower;
+        self.regalloc += other.regalloc;
+        self.emit += other.emit;
+        self.link += other.link;
+    }
+
+    /// Adds the time of a backend's phases.
+    pub(crate) fn add_backend(&mut self, backend: &BackendTimes) {
+        self.lower += backend.lower;
+        self.regalloc += backend.regalloc;
+        self.emit += backend.emit;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CompileStats, Config, Engine, Module, Strategy};
+    use std::time::{Duration, Instant};
+
+    /// A module with a function body that every phase has work to do on.
+    const LOOP: &str = r#"(module
+        (memory 1)
+        (func (export "sum") (param i32) (result i32) (local i32)
+            (loop
+                (local.set 1 (i32.add (local.get 1) (i32.load (local.get 0))))
+                (local.set 0 (i32.sub (local.get 0) (i32.const 4)))
+                (br_if 0 (local.get 0)))
+            (local.get 1)))"#;
+
+    /// The module's statistics under `strategy`, and the wall-clock time
+    /// `Module::new` took.
+    fn compile(strategy: Strategy) -> (CompileStats, Duration) {
+        let mut config = Config::new();
+        config.strategy(strategy);
+        let engine = Engine::new(&config);
+        let start = Instant::now();
+        let module = Module::new(&engine, LOOP).expect("the module compiles");
+        (module.compile_stats(), start.elapsed())
+    }
+
+    /// Checks that exactly the phases named in `run` took time.
+    fn assert_phases_run(stats: &CompileStats, run: &[&str]) {
+        for (phase, time) in stats.phases() {
+            assert_eq!(
+                time > Duration::ZERO,
+                run.contains(&phase),
+                "{phase}: {stats:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_compiler_times_every_phase() {
+        if !crate::code::has_native_backend() {
+            return;
+        }
+        let (stats, wall) = compile(Strategy::Compiler);
+        let all = stats.phases().map(|(phase, _)| phase);
+        assert_phases_run(&stats, &all);
+        // Decoding and linking run on the calling thread, inside `Module::new`.
+        assert!(stats.decode + stats.link <= wall, "{stats:?} in {wall:?}");
+    }
+
+    #[test]
+    fn the_ssa_engine_times_the_front_end_and_the_passes() {
+        let (stats, wall) = compile(Strategy::Ssa);
+        assert_phases_run(&stats, &["decode", "translate", "passes"]);
+        // The SSA engine translates on the calling thread.
+        assert!(
+            stats.decode + stats.translate + stats.passes <= wall,
+            "{stats:?} in {wall:?}"
+        );
+    }
+
+    #[test]
+    fn the_interpreter_times_decoding_only() {
+        let (stats, wall) = compile(Strategy::Interpreter);
+        assert_phases_run(&stats, &["decode"]);
+        assert!(stats.decode <= wall, "{stats:?} in {wall:?}");
+    }
+}
