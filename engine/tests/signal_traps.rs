@@ -12,6 +12,18 @@ const WAT: &str = r#"(module
     (func $outer (export "outer") (param i32) (result i32) (call $load (local.get 0)))
     (func (export "through_host") (param i32) (result i32) (call $reenter (local.get 0))))"#;
 
+/// Whether this CPU has the compiler, the only engine whose accesses fault;
+/// says so when it does not, for the test to skip.
+fn has_compiler() -> bool {
+    let has = cfg!(target_arch = "x86_64");
+    if !has {
+        eprintln!(
+            "skipped: out-of-bounds faults need the compiler, which has no backend for this CPU"
+        );
+    }
+    has
+}
+
 fn guard_engine() -> Engine {
     let mut config = Config::new();
     config
@@ -46,6 +58,9 @@ fn instance(engine: &Engine, module: &Module) -> (Store<()>, Instance) {
 
 #[test]
 fn threads_trap_out_of_bounds_at_the_same_time() {
+    if !has_compiler() {
+        return;
+    }
     let engine = guard_engine();
     let module = Module::new(&engine, WAT).unwrap();
     let threads = 8;
@@ -85,6 +100,9 @@ fn threads_trap_out_of_bounds_at_the_same_time() {
 
 #[test]
 fn a_trap_in_wasm_entered_from_a_host_function_stays_in_its_store() {
+    if !has_compiler() {
+        return;
+    }
     let engine = guard_engine();
     let module = Module::new(&engine, WAT).unwrap();
     let (mut store, instance) = instance(&engine, &module);
