@@ -2,6 +2,7 @@
 //!
 //! It holds what is true of the ISA alone:
 //!
+//! - [`abi`]: the internal calling convention's register lists;
 //! - [`regs`]: the register file, the AAPCS64 roles of its registers, and the
 //!   allocator's view of it;
 //! - [`encode`]: pure functions from operands to 32-bit instruction words,
@@ -13,5 +14,6 @@
 
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod encode;
 pub mod regs;
