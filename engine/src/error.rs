@@ -164,6 +164,11 @@ pub enum Error {
     Unsupported(String),
     /// An import could not be satisfied: missing, or of the wrong type.
     Link(String),
+    /// A compiled-module artifact ([`Module::deserialize`](crate::Module::deserialize))
+    /// cannot be loaded: it is corrupt or truncated, or it was made by another
+    /// version of kiln, for another engine configuration or for another CPU.
+    /// Compiling the module again gives one that loads.
+    Artifact(String),
     /// Instantiation failed for a reason other than a trap (e.g. a resource limit).
     Instantiate(String),
     /// A resource limit of the store was reached.
@@ -216,6 +221,7 @@ impl fmt::Display for Error {
             } => write!(f, "invalid module: {message}"),
             Error::Unsupported(message) => write!(f, "unsupported: {message}"),
             Error::Link(message) => write!(f, "link error: {message}"),
+            Error::Artifact(message) => write!(f, "cannot load compiled module: {message}"),
             Error::Instantiate(message) => write!(f, "instantiation failed: {message}"),
             Error::Limit(message) => write!(f, "resource limit exceeded: {message}"),
             Error::Trap(trap) => trap.fmt(f),

@@ -89,6 +89,10 @@ impl Backend for Amd64Backend {
         "amd64"
     }
 
+    fn cpu_features(&self) -> Vec<&'static str> {
+        self.features.names()
+    }
+
     fn compile_timed(
         &self,
         func: &Function,

@@ -59,6 +59,20 @@ impl Features {
         Features::baseline()
     }
 
+    /// The names of the features that are on, as
+    /// `std::arch::is_x86_feature_detected!` names them.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            ("sse4.1", self.sse41),
+            ("popcnt", self.popcnt),
+            ("lzcnt", self.lzcnt),
+            ("bmi1", self.bmi1),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+
     /// Only what every x86-64 CPU has: the fallback sequences everywhere.
     pub fn baseline() -> Features {
         Features {

@@ -123,6 +123,13 @@ pub trait Backend: Send + Sync {
     /// Short name of the target (`"amd64"`, `"arm64"`).
     fn name(&self) -> &'static str;
 
+    /// The optional CPU features this backend's code may use, by name (as
+    /// `std::arch::is_x86_feature_detected!` names them): its code runs only
+    /// on CPUs that have them all. None by default.
+    fn cpu_features(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Compiles one function.
     fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
         self.compile_timed(func, &mut BackendTimes::default())

@@ -42,6 +42,20 @@ impl FaultTable {
         FaultTable { functions }
     }
 
+    /// A table from each function's `(access, stub)` pairs, sorted by the
+    /// access; `None` when a list is not sorted.
+    pub fn from_sites(functions: Vec<Box<[(u32, u32)]>>) -> Option<FaultTable> {
+        functions
+            .iter()
+            .all(|sites| sites.is_sorted_by_key(|&(site, _)| site))
+            .then_some(FaultTable { functions })
+    }
+
+    /// Each function's `(access, stub)` pairs, sorted by the access.
+    pub fn sites(&self) -> &[Box<[(u32, u32)]>] {
+        &self.functions
+    }
+
     /// Where function `function` resumes after a fault at `offset`, if that
     /// is one of its faulting accesses.
     pub fn resume(&self, function: usize, offset: u32) -> Option<u32> {

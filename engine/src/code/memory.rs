@@ -7,9 +7,13 @@
 //! the host binary was loaded. Relocations are patched while the mapping is
 //! writable; then it becomes read + execute. It is never writable and
 //! executable at the same time.
+//!
+//! The places that hold absolute addresses (`Absolute8` relocations and the
+//! veneers' targets) are kept as [`Fixup`]s: with them, code laid out once
+//! can be mapped again anywhere, from a compiled-module artifact.
 
 use kiln_ssa::target::{CompiledFunction, RelocationKind};
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapMut};
 use std::collections::HashMap;
 use std::io;
 
@@ -46,10 +50,22 @@ fn veneer_for(kind: RelocationKind) -> Option<&'static Veneer> {
     }
 }
 
+/// A place in the code holding the 8-byte absolute address of `target`
+/// plus `addend`, which depends on where the code and the host are mapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fixup {
+    /// Byte offset in the code.
+    pub at: usize,
+    pub target: Target,
+    pub addend: i64,
+}
+
 /// Compiled functions in executable memory.
 pub(crate) struct CodeMemory {
     map: Mmap,
     starts: Vec<usize>,
+    /// Sorted by offset.
+    fixups: Vec<Fixup>,
 }
 
 fn align16(n: usize) -> usize {
@@ -121,20 +137,34 @@ impl CodeMemory {
             }
         }
 
-        let mut map = memmap2::MmapMut::map_anon(size.max(1))?;
+        let mut map = MmapMut::map_anon(size.max(1))?;
         let base = map.as_ptr() as u64;
+        let mut fixups = Vec::new();
         for (&(kind, address), &at) in &veneers {
             let code = veneer_for(kind)
                 .expect("veneers only for pc-relative kinds")
                 .code;
             map[at..at + code.len()].copy_from_slice(code);
             map[at + code.len()..at + code.len() + 8].copy_from_slice(&address.to_le_bytes());
+            fixups.push(Fixup {
+                at: at + code.len(),
+                target: Target::Address(address),
+                addend: 0,
+            });
         }
         for (index, function) in functions.iter().enumerate() {
             let start = starts[index];
             map[start..start + function.code.len()].copy_from_slice(&function.code);
             for relocation in &function.relocations {
-                let target = match resolve(index, relocation) {
+                let resolved = resolve(index, relocation);
+                if relocation.kind == RelocationKind::Absolute8 {
+                    fixups.push(Fixup {
+                        at: start + relocation.offset as usize,
+                        target: resolved,
+                        addend: relocation.addend,
+                    });
+                }
+                let target = match resolved {
                     Target::Function(callee) => base + starts[callee] as u64,
                     Target::Address(address) => match veneers.get(&(relocation.kind, address)) {
                         Some(&at) => base + at as u64,
@@ -151,10 +181,65 @@ impl CodeMemory {
                 )?;
             }
         }
+        fixups.sort_unstable_by_key(|fixup| fixup.at);
         Ok(CodeMemory {
             map: map.make_exec()?,
             starts,
+            fixups,
         })
+    }
+
+    /// Makes code that [`CodeMemory::new`] laid out executable again in
+    /// `map` (a fresh writable mapping of its bytes): writes every fixup's
+    /// address for where `map` is, with `Target::Address` targets already
+    /// resolved for this process. Function starts and fixups that do not
+    /// lie in the code are an error.
+    pub fn load(
+        mut map: MmapMut,
+        starts: Vec<usize>,
+        fixups: Vec<Fixup>,
+    ) -> io::Result<CodeMemory> {
+        let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
+        if starts.iter().any(|&start| start >= map.len()) {
+            return Err(bad("a function starts outside the code"));
+        }
+        let base = map.as_ptr() as u64;
+        for fixup in &fixups {
+            let target = match fixup.target {
+                Target::Function(index) => {
+                    base + *starts
+                        .get(index)
+                        .ok_or_else(|| bad("a fixup names no function"))?
+                        as u64
+                }
+                Target::Address(address) => address,
+            };
+            if fixup.at.checked_add(8).is_none_or(|end| end > map.len()) {
+                return Err(bad("a fixup lies outside the code"));
+            }
+            let value = target.wrapping_add(fixup.addend as u64);
+            patch(&mut map, base, fixup.at, RelocationKind::Absolute8, value)?;
+        }
+        Ok(CodeMemory {
+            map: map.make_exec()?,
+            starts,
+            fixups,
+        })
+    }
+
+    /// The code's bytes, as mapped here (fixups hold this mapping's addresses).
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Where each function starts in [`CodeMemory::bytes`].
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
+    /// The places that hold absolute addresses, by offset.
+    pub fn fixups(&self) -> &[Fixup] {
+        &self.fixups
     }
 
     /// The entry address of the `index`th function.

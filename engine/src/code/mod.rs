@@ -3,7 +3,8 @@
 //! to run it: executable memory ([`memory`]), the runtime helpers compiled code
 //! calls ([`runtime`]), trampolines between Rust and compiled code
 //! ([`trampolines`]), host functions called from compiled code ([`host`]), and
-//! the way in ([`enter`]).
+//! the way in ([`enter`]). [`portable`] gives a module's code in a form that
+//! compiled-module artifacts store, and maps it back.
 //!
 //! The engine reaches the backend only through `kiln_ssa::target::Backend`,
 //! chosen for the CPU by [`target`]; on a CPU without a backend the compiler
@@ -16,11 +17,13 @@ mod enter;
 mod faults;
 mod host;
 mod memory;
+mod portable;
 mod runtime;
 mod target;
 mod trampolines;
 
 pub(crate) use enter::{call, runtime_record};
+pub(crate) use portable::{PortableCode, PortableFixup, PortableTarget};
 pub(crate) use target::{has_native_backend, native_backend};
 pub(crate) use trampolines::{HostRecords, TrampolineCache, prepare_host_function};
 

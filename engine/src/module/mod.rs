@@ -1,6 +1,7 @@
 //! `Module`: a decoded, validated and translated WebAssembly module, ready to be
 //! instantiated any number of times in any store of the same engine.
 
+mod artifact;
 mod image;
 mod info;
 mod parse;
@@ -176,6 +177,131 @@ impl Module {
         parse::decode(bytes, engine.config().features(), None).map(|_| ())
     }
 
+    /// The module compiled into an artifact that [`Module::deserialize`]
+    /// and [`Module::deserialize_file`] load without compiling it again, in
+    /// this process or another, into an engine with the same configuration
+    /// on a CPU with the features the code uses.
+    ///
+    /// The artifact holds the machine code (page-aligned, so that
+    /// [`Module::deserialize_file`] maps it from the file), the module's
+    /// types, imports, exports, globals, tables, memories and segments, and
+    /// what the code depends on: the version of kiln, the ISA and CPU
+    /// features, and every setting of the engine that changes generated
+    /// code (bounds checks and memory reservation, fuel, epochs, NaN
+    /// canonicalization, wasm features), all under a checksum.
+    ///
+    /// Only modules of the compiler strategy have code to keep: with
+    /// [`Strategy::Interpreter`] or [`Strategy::Ssa`] this is
+    /// [`Error::Unsupported`], since loading a module there is compiling
+    /// its wasm again (keep the `.wasm` instead).
+    ///
+    /// ```
+    /// # fn main() -> kiln::Result<()> {
+    /// # if kiln::Config::new().get_strategy() != kiln::Strategy::Compiler { return Ok(()); }
+    /// use kiln::{Engine, Instance, Module, Store};
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module
+    ///     (func (export "answer") (result i32) i32.const 42))"#)?;
+    /// let artifact = module.serialize()?;
+    /// // SAFETY: the bytes are an artifact that `serialize` just made.
+    /// let module = unsafe { Module::deserialize(&engine, &artifact)? };
+    /// let mut store = Store::new(&engine, ());
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let answer = instance.get_typed_func::<(), i32>(&store, "answer")?;
+    /// assert_eq!(answer.call(&mut store, ())?, 42);
+    /// # Ok(()) }
+    /// ```
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        artifact::serialize(&self.inner)
+    }
+
+    /// Loads a module from an artifact that [`Module::serialize`] made,
+    /// copying its code into fresh executable memory.
+    ///
+    /// Bytes that are not an artifact, a truncated or damaged artifact
+    /// (every byte is under a checksum), or an artifact of another version
+    /// of kiln, of an engine configured otherwise or of a CPU with features
+    /// this one lacks is an [`Error::Artifact`], checked before anything
+    /// runs; compiling the module again gives one that loads. `engine`
+    /// must use [`Strategy::Compiler`].
+    ///
+    /// # Safety
+    ///
+    /// The artifact's machine code runs as it is: the checks above catch
+    /// accidents (a truncated or corrupted file, a stale cache entry, an
+    /// artifact of another kiln or engine), not an artifact made to pass
+    /// them. Bytes made to look like an artifact can run any code in this
+    /// process. Give this function only bytes that [`Module::serialize`]
+    /// wrote and that nobody could change since; never bytes from an
+    /// untrusted source. Artifacts of other versions of kiln, older or
+    /// newer, are refused with an error, so a cache may outlive an upgrade.
+    pub unsafe fn deserialize(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        // SAFETY: per this function's contract.
+        unsafe {
+            artifact::deserialize(engine, bytes, |offset, len| {
+                let mut map = memmap2::MmapMut::map_anon(len)?;
+                map.copy_from_slice(&bytes[offset..offset + len]);
+                Ok(map)
+            })
+        }
+    }
+
+    /// Loads a module from a file that holds an artifact of
+    /// [`Module::serialize`], as [`Module::deserialize`] does, but maps the
+    /// code from the file instead of copying it: the file's code pages are
+    /// mapped privately and made executable where they are, and only the
+    /// pages where an address must be written are copied. Loading costs
+    /// little more than reading and checking the metadata and the
+    /// checksum.
+    ///
+    /// # Safety
+    ///
+    /// Everything that [`Module::deserialize`] requires, and more: the file
+    /// must not change while the module (or any instance of it) lives.
+    /// Pages of a file mapping that were not copied show the file as it is
+    /// when they are read, so code changed in the file after the checks
+    /// would run as it is.
+    pub unsafe fn deserialize_file(
+        engine: &Engine,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Module> {
+        let path = path.as_ref();
+        let cannot =
+            |err: std::io::Error| Error::usage(format!("cannot read {}: {err}", path.display()));
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        let len = file.metadata().map_err(cannot)?.len();
+        if len == 0 {
+            return Err(Error::Artifact("the file is empty".into()));
+        }
+        // SAFETY: the file stays unchanged while mapped, per this
+        // function's contract.
+        let whole = unsafe { memmap2::Mmap::map(&file) }.map_err(cannot)?;
+        let page = crate::runtime::host_page_size();
+        // SAFETY: as above; the code's mapping is private, so writing the
+        // fixups changes no file.
+        unsafe {
+            artifact::deserialize(engine, &whole, |offset, len| {
+                if offset % page == 0 {
+                    memmap2::MmapOptions::new()
+                        .offset(offset as u64)
+                        .len(len)
+                        .map_copy(&file)
+                } else {
+                    let mut map = memmap2::MmapMut::map_anon(len)?;
+                    map.copy_from_slice(&whole[offset..offset + len]);
+                    Ok(map)
+                }
+            })
+        }
+    }
+
+    /// Whether `bytes` start as an artifact of [`Module::serialize`] does
+    /// (its magic), as opposed to a wasm module. They may still fail to load.
+    pub fn is_serialized(bytes: &[u8]) -> bool {
+        bytes.starts_with(&artifact::MAGIC)
+    }
+
     /// The engine the module was compiled for.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
@@ -219,6 +345,13 @@ const WASM_MAGIC: [u8; 4] = *b"\0asm";
 
 /// The error for bytes that are not a binary module.
 fn bad_magic(bytes: &[u8]) -> Error {
+    if Module::is_serialized(bytes) {
+        return Error::InvalidModule {
+            message: "this is a compiled kiln module, not wasm: load it with Module::deserialize"
+                .into(),
+            offset: Some(0),
+        };
+    }
     let start: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
     Error::InvalidModule {
         message: format!(
