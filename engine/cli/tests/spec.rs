@@ -1,6 +1,7 @@
 //! The official WebAssembly 2.0 spec suite (every file of `core-2.0/` outside
 //! `simd/`) through `kiln wast` on every engine, and on the compiler with
-//! explicit bounds checks too: nothing may fail and nothing may be skipped.
+//! explicit bounds checks and with every module loaded from its compiled
+//! artifact (`--serialize`) too: nothing may fail and nothing may be skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,4 +68,9 @@ fn spec_suite_passes_on_the_compiler() {
 #[test]
 fn spec_suite_passes_on_the_compiler_with_explicit_bounds_checks() {
     run_suite("compiler", &["--bounds-checks", "explicit"]);
+}
+
+#[test]
+fn spec_suite_passes_on_the_compiler_from_serialized_modules() {
+    run_suite("compiler", &["--serialize"]);
 }

@@ -4,6 +4,11 @@
 //! Every top-level command counts once: a module definition, `register`, a bare
 //! `invoke`, or an assertion. A command that needs something kiln does not
 //! support (SIMD, a 3.0 feature) is skipped with the reason, never passed.
+//!
+//! With `--serialize`, every module that a script instantiates is compiled,
+//! serialized into an artifact and loaded back from it
+//! (`Module::deserialize`), and the loaded copy is what runs: the spec
+//! suite then tests compiled-module artifacts too.
 
 mod spectest;
 mod values;
@@ -59,16 +64,20 @@ macro_rules! report {
     }};
 }
 
-const USAGE: &str =
-    "usage: kiln wast [--engine interp|ssa|compiler] [--bounds-checks guard|explicit] FILE...";
+const USAGE: &str = "usage: kiln wast [--engine interp|ssa|compiler] [--bounds-checks guard|explicit] [--serialize] FILE...
+
+  --serialize   run every module from its compiled artifact (Module::serialize,
+                then Module::deserialize); needs the compiler engine";
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut files = Vec::new();
     let mut strategy = Strategy::default();
     let mut config = Config::new();
+    let mut serialize = false;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--serialize" => serialize = true,
             "--engine" => match args.next().map(String::as_str) {
                 Some("interp") => strategy = Strategy::Interpreter,
                 Some("ssa") => strategy = Strategy::Ssa,
@@ -110,10 +119,14 @@ pub fn main(args: &[String]) -> ExitCode {
         return ExitCode::from(2);
     }
 
+    if serialize && strategy != Strategy::Compiler {
+        eprintln!("kiln wast: --serialize needs the compiler engine\n{USAGE}");
+        return ExitCode::from(2);
+    }
     let engine = Engine::new(config.strategy(strategy));
     let mut total = Tally::default();
     for file in &files {
-        let tally = run_file(&engine, file);
+        let tally = run_file(&engine, file, serialize);
         report!("{file}: {tally}");
         total.add(tally);
     }
@@ -126,7 +139,7 @@ pub fn main(args: &[String]) -> ExitCode {
 }
 
 /// Runs one script; a file that cannot be read or parsed counts as one failure.
-fn run_file(engine: &Engine, file: &str) -> Tally {
+fn run_file(engine: &Engine, file: &str, serialize: bool) -> Tally {
     let mut tally = Tally::default();
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -159,7 +172,7 @@ fn run_file(engine: &Engine, file: &str) -> Tally {
         }
     };
 
-    let mut runner = match Runner::new(engine) {
+    let mut runner = match Runner::new(engine, serialize) {
         Ok(runner) => runner,
         Err(err) => {
             report!("{file}: cannot set up the spectest module: {err}");
@@ -201,6 +214,8 @@ enum ModuleState {
 
 struct Runner {
     engine: Engine,
+    /// Whether modules run from their compiled artifacts.
+    serialize: bool,
     store: Store<()>,
     linker: Linker<()>,
     current: Option<ModuleState>,
@@ -232,13 +247,14 @@ fn module_name(module: &QuoteWat<'_>) -> Option<String> {
 }
 
 impl Runner {
-    fn new(engine: &Engine) -> kiln::Result<Runner> {
+    fn new(engine: &Engine, serialize: bool) -> kiln::Result<Runner> {
         let mut store = Store::new(engine, ());
         let mut linker = Linker::new(engine);
         linker.allow_shadowing(true);
         spectest::define(&mut linker, &mut store)?;
         Ok(Runner {
             engine: engine.clone(),
+            serialize,
             store,
             linker,
             current: None,
@@ -343,7 +359,7 @@ impl Runner {
                     Ok(bytes) => bytes,
                     Err(err) => return Outcome::Failed(format!("cannot encode module: {err}")),
                 };
-                let module = match Module::new(&self.engine, &bytes) {
+                let module = match self.load(&bytes) {
                     Ok(module) => module,
                     Err(Error::Unsupported(reason)) => return Outcome::Skipped(reason),
                     Err(err) => return Outcome::Failed(format!("module is invalid: {err}")),
@@ -407,12 +423,24 @@ impl Runner {
     ) -> Result<kiln::Result<Instance>, Outcome> {
         let bytes = encode(module)
             .map_err(|err| Outcome::Failed(format!("cannot encode module: {err}")))?;
-        let compiled = match Module::new(&self.engine, &bytes) {
+        let compiled = match self.load(&bytes) {
             Ok(compiled) => compiled,
             Err(Error::Unsupported(reason)) => return Err(Outcome::Skipped(reason)),
             Err(err) => return Ok(Err(err)),
         };
         Ok(self.linker.instantiate(&mut self.store, &compiled))
+    }
+
+    /// The module of `bytes`: compiled, or with `--serialize` loaded from
+    /// the artifact of the compiled module.
+    fn load(&self, bytes: &[u8]) -> kiln::Result<Module> {
+        let module = Module::new(&self.engine, bytes)?;
+        if !self.serialize {
+            return Ok(module);
+        }
+        let artifact = module.serialize()?;
+        // SAFETY: the artifact was just made by `serialize`.
+        unsafe { Module::deserialize(&self.engine, &artifact) }
     }
 
     /// The instance a command refers to: the named one, or the latest module.

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 /// The kiln that makes and reads artifacts. Code generation may change in
 /// any release, so an artifact loads only into the kiln that wrote it.
-const VERSION: &str = concat!("kiln ", env!("CARGO_PKG_VERSION"));
+pub(super) const VERSION: &str = concat!("kiln ", env!("CARGO_PKG_VERSION"));
 
 /// What an engine's code depends on.
 pub(super) struct Compat {

@@ -249,3 +249,74 @@ pub(super) unsafe fn deserialize(
         }),
     })
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn engine() -> Engine {
+        Engine::new(Config::new().strategy(Strategy::Compiler))
+    }
+
+    fn artifact(engine: &Engine) -> Vec<u8> {
+        let module = Module::new(
+            engine,
+            r#"(module
+                (import "env" "f" (func (param i32)))
+                (memory 1) (table 2 funcref) (global (mut i64) (i64.const 7))
+                (data (i32.const 8) "abc") (elem (i32.const 0) 1)
+                (func (export "g") (param i32) (result i32)
+                    (drop (memory.grow (local.get 0)))
+                    (i32.load (local.get 0))))"#,
+        )
+        .unwrap();
+        module.serialize().unwrap()
+    }
+
+    /// Writes the checksum of `bytes` as the artifact's.
+    fn reseal(bytes: &mut [u8]) {
+        let checksum = checksum::xxh64(&bytes[16..]);
+        bytes[8..16].copy_from_slice(&checksum.to_le_bytes());
+    }
+
+    fn load(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        // SAFETY: nothing of the loaded module runs.
+        unsafe { Module::deserialize(engine, bytes) }
+    }
+
+    #[test]
+    fn an_artifact_of_another_kiln_is_refused_by_name() {
+        let engine = engine();
+        let mut bytes = artifact(&engine);
+        let version = compat::VERSION.as_bytes();
+        let at = bytes
+            .windows(version.len())
+            .position(|window| window == version)
+            .unwrap();
+        bytes[at + version.len() - 1] ^= 0x01;
+        reseal(&mut bytes);
+        let message = load(&engine, &bytes).unwrap_err().to_string();
+        assert!(message.contains("it was compiled by kiln "), "{message}");
+
+        let mut bytes = artifact(&engine);
+        bytes[16] = 99;
+        let message = load(&engine, &bytes).unwrap_err().to_string();
+        assert!(message.contains("artifact format 99"), "{message}");
+    }
+
+    #[test]
+    fn damaged_metadata_under_a_valid_checksum_is_an_error_not_a_panic() {
+        let engine = engine();
+        let bytes = artifact(&engine);
+        let meta_end = HEADER + u64_at(&bytes, 24) as usize;
+        for at in HEADER..meta_end {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[at] ^= flip;
+                reseal(&mut damaged);
+                let _ = load(&engine, &damaged);
+            }
+        }
+    }
+}
