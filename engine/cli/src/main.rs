@@ -1,9 +1,12 @@
 //! The `kiln` command.
 //!
 //! - `kiln run [OPTIONS] MODULE [ARGS...]` runs a WASI program.
+//! - `kiln compile [OPTIONS] MODULE -o OUT` writes a compiled module.
 //! - `kiln wast [--engine interp] FILE...` runs WebAssembly spec test scripts.
 
 mod bounds_checks;
+mod cache;
+mod compile;
 mod run;
 mod wast;
 
@@ -15,6 +18,7 @@ usage: kiln <command> [options] ...
 
 commands:
   run [OPTIONS] MODULE [ARGS...]   run a WASI program (kiln run --help)
+  compile [OPTIONS] MODULE -o OUT  compile a module ahead of time (kiln compile --help)
   wast [--engine interp] FILE...   run .wast spec test scripts
 ";
 
@@ -22,6 +26,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run::main(&args[1..]),
+        Some("compile") => compile::main(&args[1..]),
         Some("wast") => wast::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

@@ -16,6 +16,7 @@ use kiln::{
     CompileStats, Config, Engine, Error, Func, Linker, Module, Store, Strategy, TrapCode, Val,
     ValType,
 };
+use std::io::Read;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -24,8 +25,10 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: kiln run [OPTIONS] MODULE [ARGS...]
 
-Runs MODULE (.wasm or .wat) as a WASI command; ARGS are its arguments, and
-its argv[0] is MODULE as given. Options go before MODULE.
+Runs MODULE (.wasm or .wat, or a compiled module from `kiln compile`) as a
+WASI command; ARGS are its arguments, and its argv[0] is MODULE as given.
+Options go before MODULE. A compiled module is machine code that runs as it
+is: run only those you made.
 
 options:
   --dir HOST[::GUEST]   let the guest use host directory HOST, named GUEST
@@ -41,6 +44,10 @@ options:
   --bounds-checks KIND  how compiled code keeps memory accesses in bounds: guard
                         (guard pages and a signal handler; the default where
                         supported) or explicit (a check before every access)
+  --cache DIR           keep compiled modules in DIR (made if missing) and
+                        load them from there the next time, keyed by the
+                        module's bytes and the configuration; an entry that
+                        does not load is compiled again and replaced
   --stats               print on stderr `kiln-stats fuel_consumed=..` (with
                         --fuel), then the compile time by phase, `kiln-stats
                         phases decode_ms=.. translate_ms=.. passes_ms=..
@@ -76,6 +83,8 @@ struct Options {
     timeout: Option<(Duration, String)>,
     /// What `--bounds-checks` asked for, if given.
     bounds_checks: Option<String>,
+    /// Where `--cache` keeps compiled modules.
+    cache: Option<String>,
     stats: bool,
     module: String,
     args: Vec<String>,
@@ -91,6 +100,7 @@ impl Options {
             fuel: None,
             timeout: None,
             bounds_checks: None,
+            cache: None,
             stats: false,
             module: String::new(),
             args: Vec::new(),
@@ -149,11 +159,15 @@ impl Options {
                     crate::bounds_checks::apply(&mut Config::new(), &kind)?;
                     options.bounds_checks = Some(kind);
                 }
+                "--cache" => options.cache = Some(value("--cache")?),
                 "--stats" => options.stats = true,
                 flag if flag.starts_with('-') && flag.len() > 1 => {
                     return Err(format!("unknown option `{flag}`"));
                 }
                 module => {
+                    if options.cache.is_some() && options.strategy != Strategy::Compiler {
+                        return Err("--cache keeps compiled code: it needs --engine compiler".into());
+                    }
                     options.module = module.to_string();
                     options.args = rest.cloned().collect();
                     return Ok(options);
@@ -208,7 +222,7 @@ fn run(options: &Options) -> ExitCode {
     }
     let engine = Engine::new(&config);
     let compile_start = Instant::now();
-    let module = match Module::from_file(&engine, &options.module) {
+    let module = match load_module(&engine, options) {
         Ok(module) => module,
         Err(err) => {
             eprintln!("kiln run: {}: {err}", options.module);
@@ -266,6 +280,28 @@ fn run(options: &Options) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// The module MODULE names: a compiled module (known by its first bytes),
+/// or a wasm or text module compiled now or taken from `--cache`.
+fn load_module(engine: &Engine, options: &Options) -> kiln::Result<Module> {
+    let path = &options.module;
+    let cannot = |err: std::io::Error| Error::Usage(format!("cannot read {path}: {err}"));
+    let mut start = Vec::with_capacity(8);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(8).read_to_end(&mut start))
+        .map_err(cannot)?;
+    if Module::is_serialized(&start) {
+        // SAFETY: the user asked to run this compiled module, which is
+        // trusted as the code of a `.wasm` run by kiln is (the usage says
+        // so), and the file is not expected to change while it runs.
+        return unsafe { Module::deserialize_file(engine, path) };
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    match &options.cache {
+        Some(dir) => crate::cache::load(engine, dir.as_ref(), &bytes),
+        None => Module::new(engine, bytes),
     }
 }
 
