@@ -69,7 +69,10 @@ pub fn load(engine: &Engine, dir: &Path, bytes: &[u8]) -> kiln::Result<Module> {
             .map_err(|err| kiln::Error::Usage(err.to_string()))
     });
     if let Err(err) = kept {
-        eprintln!("kiln run: cannot keep the compiled module in {}: {err}", dir.display());
+        eprintln!(
+            "kiln run: cannot keep the compiled module in {}: {err}",
+            dir.display()
+        );
     }
     Ok(module)
 }

@@ -166,7 +166,9 @@ impl Options {
                 }
                 module => {
                     if options.cache.is_some() && options.strategy != Strategy::Compiler {
-                        return Err("--cache keeps compiled code: it needs --engine compiler".into());
+                        return Err(
+                            "--cache keeps compiled code: it needs --engine compiler".into()
+                        );
                     }
                     options.module = module.to_string();
                     options.args = rest.cloned().collect();

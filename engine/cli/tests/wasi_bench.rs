@@ -5,6 +5,9 @@
 //! and the exact expected stdout and exit status. Each run's time is printed
 //! (`cargo test -- --nocapture` shows it).
 //!
+//! The kernels also run from their compiled artifacts (`kiln compile`, then
+//! `kiln run` of the artifact: the `compiler/artifact` configuration).
+//!
 //! The kernels run with `--fuel`, and the fuel each consumed must be the same
 //! on every engine: fuel is deterministic. (The apps run without, so that
 //! real programs also run the code that counts nothing.)
@@ -74,7 +77,34 @@ const ENGINES: &[(&str, &[&str])] = &[
     ),
     ("interp", &["--engine", "interp"]),
     ("ssa", &["--engine", "ssa"]),
+    (FROM_ARTIFACT, &["--engine", "compiler"]),
 ];
+
+/// The configuration that runs a kernel's compiled artifact (made with
+/// `kiln compile` first) instead of its wasm; only kernels run in it, to
+/// keep the test's time small.
+const FROM_ARTIFACT: &str = "compiler/artifact";
+
+/// Compiles `module` into an artifact in `scratch` for `kiln run` with
+/// `--fuel` when `metered`.
+fn compile_artifact(module: &Path, scratch: &Path, metered: bool) -> Result<PathBuf, String> {
+    let artifact = scratch.join("module.kilnc");
+    let output = Command::new(kiln())
+        .arg("compile")
+        .args(metered.then_some("--consume-fuel"))
+        .arg(module)
+        .arg("-o")
+        .arg(&artifact)
+        .output()
+        .map_err(|err| format!("cannot start kiln: {err}"))?;
+    match output.status.success() {
+        true => Ok(artifact),
+        false => Err(format!(
+            "kiln compile failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )),
+    }
+}
 
 /// Runs the `test` configuration of the benchmark in `dir` on `engine`; with
 /// `metered`, under `--fuel`, and returns the fuel consumed.
@@ -106,7 +136,11 @@ fn run_benchmark(
                 .arg(format!("{}::{guest}", copy.display()));
         }
     }
-    command.arg(module_of(dir)?);
+    let module = module_of(dir)?;
+    command.arg(match engine {
+        FROM_ARTIFACT => compile_artifact(&module, &scratch.path, metered)?,
+        _ => module,
+    });
     if let Some(Json::Array(args)) = run.get("args") {
         command.args(args.iter().filter_map(Json::as_str));
     }
@@ -181,6 +215,7 @@ fn bench_programs_give_their_expected_output() {
     let runs: Vec<(&PathBuf, (&str, &[&str]))> = ENGINES
         .iter()
         .flat_map(|&engine| benchmarks.iter().map(move |dir| (dir, engine)))
+        .filter(|(dir, (name, _))| *name != FROM_ARTIFACT || name_of(dir).starts_with("kernels/"))
         .collect();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
