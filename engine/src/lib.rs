@@ -22,6 +22,13 @@
 //! the reference interpreter (the default elsewhere, and the definition of
 //! correct behaviour), or the SSA engine, which tests the compiler's front end.
 //! WASI preview 1 programs run through [`wasi`].
+//!
+//! A compiled module can be kept: [`Module::serialize`] gives an artifact
+//! that [`Module::deserialize`] or [`Module::deserialize_file`] (which maps
+//! the code from the file) loads in a few milliseconds, without compiling
+//! again, into an engine of the same configuration on a CPU with the
+//! features the code uses. Loading machine code trusts it, so those two are
+//! `unsafe`: see their documentation.
 
 mod call;
 mod code;

@@ -83,3 +83,25 @@ impl Features {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Features;
+
+    #[test]
+    fn features_are_named_as_the_detection_macro_names_them() {
+        assert!(Features::baseline().names().is_empty());
+        let all = Features {
+            sse41: true,
+            popcnt: true,
+            lzcnt: true,
+            bmi1: true,
+        };
+        assert_eq!(all.names(), ["sse4.1", "popcnt", "lzcnt", "bmi1"]);
+        let some = Features {
+            popcnt: true,
+            ..Features::baseline()
+        };
+        assert_eq!(some.names(), ["popcnt"]);
+    }
+}

@@ -26,6 +26,7 @@ use std::time::Duration;
 /// | `Interpreter` | `decode` only, which includes the translation to the interpreter's code (done as each body is validated) |
 /// | `Ssa` | `decode`, `translate`, `passes` |
 /// | `Compiler` | all |
+/// | a module loaded from an artifact ([`Module::deserialize`](super::Module::deserialize)) | `decode` (checking the artifact and reading its metadata) and `link` (mapping its code) |
 ///
 /// What `Module::new` does besides (laying out the instance context,
 /// preparing memory and table images, starting the worker threads) is in
