@@ -36,7 +36,11 @@ fn ms(time: Duration) -> f64 {
 
 fn main() -> kiln::Result<()> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/bench/apps/sqlite/module.wasm").into()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/bench/apps/sqlite/module.wasm"
+        )
+        .into()
     });
     let wasm = std::fs::read(&path)
         .map_err(|err| kiln::Error::Usage(format!("cannot read {path}: {err}")))?;
@@ -55,7 +59,8 @@ fn main() -> kiln::Result<()> {
     let start = Instant::now();
     let artifact = module.serialize()?;
     let serialize = start.elapsed();
-    let file = std::env::temp_dir().join(format!("kiln-artifact-load-{}.kilnc", std::process::id()));
+    let file =
+        std::env::temp_dir().join(format!("kiln-artifact-load-{}.kilnc", std::process::id()));
     std::fs::write(&file, &artifact)
         .map_err(|err| kiln::Error::Usage(format!("cannot write {}: {err}", file.display())))?;
 
@@ -83,14 +88,23 @@ fn main() -> kiln::Result<()> {
 
     println!("module: {path} ({} bytes of wasm)", wasm.len());
     println!("artifact: {} bytes", artifact.len());
-    println!("compile (Module::new), median of {COMPILES}: {:.1} ms", ms(compile));
+    println!(
+        "compile (Module::new), median of {COMPILES}: {:.1} ms",
+        ms(compile)
+    );
     println!("serialize: {:.2} ms", ms(serialize));
-    println!("deserialize_file, median of {LOADS}: {:.2} ms", ms(from_file));
+    println!(
+        "deserialize_file, median of {LOADS}: {:.2} ms",
+        ms(from_file)
+    );
     println!(
         "  of one deserialize_file: checking and reading the metadata {:.2} ms, mapping the code {:.2} ms",
         ms(stats.decode),
         ms(stats.link)
     );
-    println!("deserialize (from bytes), median of {LOADS}: {:.2} ms", ms(from_bytes));
+    println!(
+        "deserialize (from bytes), median of {LOADS}: {:.2} ms",
+        ms(from_bytes)
+    );
     Ok(())
 }

@@ -344,4 +344,62 @@ mod tests {
         let stored = unsafe { (memory.function(1) as *const u64).read_unaligned() };
         assert_eq!(stored, memory.function(0) as u64 + 4);
     }
+
+    #[test]
+    fn code_laid_out_once_loads_elsewhere_with_its_fixups_rewritten() {
+        let functions = [
+            function(&[0xc3], vec![]),
+            function(
+                &[0; 16],
+                vec![
+                    Relocation {
+                        offset: 0,
+                        kind: RelocationKind::Absolute8,
+                        target: RelocationTarget::Function(0),
+                        addend: 2,
+                    },
+                    Relocation {
+                        offset: 8,
+                        kind: RelocationKind::Absolute8,
+                        target: RelocationTarget::Helper(kiln_ssa::Helper::DataDrop),
+                        addend: 0,
+                    },
+                ],
+            ),
+        ];
+        let memory = CodeMemory::new(&functions, |_, relocation| match relocation.target {
+            RelocationTarget::Function(index) => Target::Function(index as usize),
+            RelocationTarget::Helper(_) => Target::Address(0x1234_5678),
+        })
+        .unwrap();
+        let second = memory.starts()[1];
+        assert_eq!(
+            memory.fixups(),
+            [
+                Fixup {
+                    at: second,
+                    target: Target::Function(0),
+                    addend: 2
+                },
+                Fixup {
+                    at: second + 8,
+                    target: Target::Address(0x1234_5678),
+                    addend: 0
+                },
+            ]
+        );
+        let mut copy = MmapMut::map_anon(memory.bytes().len()).unwrap();
+        copy.copy_from_slice(memory.bytes());
+        let mut fixups = memory.fixups().to_vec();
+        fixups[1].target = Target::Address(0x9abc);
+        let loaded = CodeMemory::load(copy, memory.starts().to_vec(), fixups.clone()).unwrap();
+        let word = |at: usize| u64::from_le_bytes(loaded.bytes()[at..at + 8].try_into().unwrap());
+        assert_eq!(word(second), loaded.function(0) as u64 + 2);
+        assert_eq!(word(second + 8), 0x9abc);
+
+        fixups[0].at = memory.bytes().len() - 4;
+        let mut copy = MmapMut::map_anon(memory.bytes().len()).unwrap();
+        copy.copy_from_slice(memory.bytes());
+        assert!(CodeMemory::load(copy, memory.starts().to_vec(), fixups).is_err());
+    }
 }
