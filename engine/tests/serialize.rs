@@ -202,12 +202,15 @@ fn truncated_and_corrupted_artifacts_are_refused() {
     assert!(message.contains("not a compiled kiln module"), "{message}");
 }
 
+/// A change to a configuration.
+type Configure = fn(&mut Config);
+
 #[test]
 fn artifacts_of_another_configuration_are_refused() {
     if !HAS_COMPILER {
         return eprintln!("skipped: no compiler backend for this CPU");
     }
-    let configurations: [(&str, fn(&mut Config)); 5] = [
+    let configurations: [(&str, Configure); 5] = [
         ("consume_fuel", |c| {
             c.consume_fuel(true);
         }),

@@ -125,3 +125,38 @@ impl Compat {
         Ok(())
     }
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Strategy};
+
+    fn host() -> Compat {
+        Compat::of(&Engine::new(Config::new().strategy(Strategy::Compiler))).unwrap()
+    }
+
+    #[test]
+    fn code_for_another_isa_or_for_missing_cpu_features_is_refused() {
+        assert!(host().check(&host()).is_ok());
+
+        let mut foreign = host();
+        foreign.isa = "arm64".into();
+        let message = foreign.check(&host()).unwrap_err().to_string();
+        assert!(message.contains("compiled for arm64"), "{message}");
+
+        let mut newer_cpu = host();
+        newer_cpu.cpu_features.push("avx512f".into());
+        let message = newer_cpu.check(&host()).unwrap_err().to_string();
+        assert!(
+            message.contains("avx512f, which this CPU lacks"),
+            "{message}"
+        );
+
+        let mut older_cpu = host();
+        older_cpu.cpu_features.clear();
+        assert!(
+            older_cpu.check(&host()).is_ok(),
+            "fewer features run anywhere"
+        );
+    }
+}
