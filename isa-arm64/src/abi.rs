@@ -59,3 +59,4 @@ pub const INTERNAL: CallConv = CallConv {
     int_results: &INT_REGS,
     float_results: &FLOAT_REGS,
 };
+
