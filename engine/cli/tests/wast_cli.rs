@@ -82,3 +82,21 @@ fn bad_arguments_and_missing_files_are_errors() {
     let out = kiln(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn serialize_runs_modules_from_their_artifacts_on_the_compiler_only() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/factorial.wast");
+    let out = kiln(&["wast", "--engine", "interp", "--serialize", example]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--serialize needs the compiler engine"),
+        "{stderr}"
+    );
+    if cfg!(target_arch = "x86_64") {
+        let out = kiln(&["wast", "--engine", "compiler", "--serialize", example]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert_eq!(stdout.lines().last(), Some("6 passed, 0 failed, 0 skipped"));
+    }
+}
