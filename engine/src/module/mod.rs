@@ -251,9 +251,11 @@ impl Module {
     /// [`Module::serialize`], as [`Module::deserialize`] does, but maps the
     /// code from the file instead of copying it: the file's code pages are
     /// mapped privately and made executable where they are, and only the
-    /// pages where an address must be written are copied. Loading costs
-    /// little more than reading and checking the metadata and the
-    /// checksum.
+    /// pages where an address must be written are copied. The whole code
+    /// is copied when it is not aligned to this host's pages (an artifact
+    /// written on a host with smaller pages) or, on Linux, when the file
+    /// system is mounted `noexec`. Loading costs little more than reading
+    /// and checking the metadata and the checksum.
     ///
     /// # Safety
     ///
@@ -277,12 +279,16 @@ impl Module {
         // SAFETY: the file stays unchanged while mapped, per this
         // function's contract.
         let whole = unsafe { memmap2::Mmap::map(&file) }.map_err(cannot)?;
-        let page = crate::runtime::host_page_size();
+        // The code is mapped from the file where it is page-aligned for
+        // this host and the file system lets files be mapped executable;
+        // otherwise it is copied.
+        let mappable = crate::runtime::host_page_size();
+        let mappable = |offset: usize| offset % mappable == 0 && !mounted_noexec(&file);
         // SAFETY: as above; the code's mapping is private, so writing the
         // fixups changes no file.
         unsafe {
             artifact::deserialize(engine, &whole, |offset, len| {
-                if offset % page == 0 {
+                if mappable(offset) {
                     memmap2::MmapOptions::new()
                         .offset(offset as u64)
                         .len(len)
@@ -338,6 +344,25 @@ impl Module {
             ty: info.export_type(*index),
         })
     }
+}
+
+/// Whether `file` lies on a file system mounted `noexec`, where its pages
+/// cannot be made executable.
+#[cfg(target_os = "linux")]
+fn mounted_noexec(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `statvfs` is plain data, for which all zeros is a valid value.
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: the descriptor is open for the call and `stats` is writable.
+    let status = unsafe { libc::fstatvfs(file.as_raw_fd(), &mut stats) };
+    status == 0 && stats.f_flag & libc::ST_NOEXEC != 0
+}
+
+/// Elsewhere, mapping the file executable is tried (and fails with an
+/// error where the file system forbids it).
+#[cfg(not(target_os = "linux"))]
+fn mounted_noexec(_file: &std::fs::File) -> bool {
+    false
 }
 
 /// The first four bytes of every binary module.
