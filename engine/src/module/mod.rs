@@ -283,7 +283,7 @@ impl Module {
         // this host and the file system lets files be mapped executable;
         // otherwise it is copied.
         let mappable = crate::runtime::host_page_size();
-        let mappable = |offset: usize| offset % mappable == 0 && !mounted_noexec(&file);
+        let mappable = |offset: usize| offset.is_multiple_of(mappable) && !mounted_noexec(&file);
         // SAFETY: as above; the code's mapping is private, so writing the
         // fixups changes no file.
         unsafe {
