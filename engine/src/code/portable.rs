@@ -108,7 +108,7 @@ impl CompiledModule {
         let stubs_in_code = faults.iter().zip(&starts).all(|(sites, &start)| {
             sites
                 .iter()
-                .all(|&(site, stub)| start + (site.max(stub) as usize) < code_len)
+                .all(|&(site, stub)| start.saturating_add(site.max(stub) as usize) < code_len)
         });
         if !stubs_in_code {
             return Err(corrupt("a fault site lies outside the code"));
