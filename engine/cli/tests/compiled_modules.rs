@@ -54,7 +54,8 @@ fn a_compiled_module_runs_as_its_wasm_does() {
         return;
     }
     let scratch = Scratch::new("compiled");
-    let artifact = scratch.path.join("hello.out");
+    // Named like a wasm module: `kiln run` knows an artifact by its bytes.
+    let artifact = scratch.path.join("hello.wasm");
     compile(&hello(), &artifact, &[]);
     let from_wasm = run(&["run", &hello(), "kiln"]);
     let from_artifact = run(&["run", artifact.to_str().unwrap(), "kiln"]);
