@@ -1,6 +1,7 @@
 //! Loads and stores: the frame's (spill slots, saved registers, stack
 //! arguments) and linear memory's, through one [`Address`] type that falls
-//! back to `x17` when an offset does not fit the instruction.
+//! back to a register offset in `x17` (or `x16` when `x17` is the base)
+//! when an offset does not fit the instruction.
 
 use super::asm::{base, xr};
 use super::{Emitter, fpr, gpr};
@@ -10,7 +11,7 @@ use crate::encode::float::FloatWidth;
 use crate::encode::memory::{
     AddrMode, FpSize, IndexExtend, Load, Store, fp_load, fp_store, load, store,
 };
-use crate::regs::{GprOrSp, GprOrZr, SP, X17};
+use crate::regs::{GprOrSp, GprOrZr, SP, X16, X17};
 use kiln_regalloc::RegClass;
 
 /// One kind of single-register access.
@@ -164,13 +165,16 @@ impl Emitter<'_> {
             Address::Offset { base, offset } => match AddrMode::offset(offset, access.bytes()) {
                 Some(mode) => (address, mode),
                 None => {
-                    self.mov_imm(Size::S64, X17.hw(), offset as u64);
+                    // `x17` holds the offset, unless it is the base (an
+                    // address of linear memory, where `x16` is free).
+                    let temp = if base == X17.hw() { X16.hw() } else { X17.hw() };
+                    self.mov_imm(Size::S64, temp, offset as u64);
                     let address = Address::Index {
                         base,
-                        index: X17.hw(),
+                        index: temp,
                         extend: IndexExtend::Lsl,
                     };
-                    (address, index_mode(X17.hw(), IndexExtend::Lsl))
+                    (address, index_mode(temp, IndexExtend::Lsl))
                 }
             },
             Address::Index { index, extend, .. } => (address, index_mode(index, extend)),

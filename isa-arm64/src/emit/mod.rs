@@ -379,8 +379,12 @@ impl Emitter<'_> {
     fn mov_imm(&mut self, size: Size, rd: u8, value: u64) {
         for (i, &word) in mov_imm(size, gpr(rd), value).iter().enumerate() {
             self.asm.put(word, || {
-                let part = if i == 0 { "mov" } else { "movk" };
-                format!("{part} {}, #{value:#x} (part {i})", xr(size, rd))
+                if i == 0 {
+                    format!("mov {}, #{value:#x}", xr(size, rd))
+                } else {
+                    let (imm16, shift) = ((word >> 5) & 0xFFFF, 16 * ((word >> 21) & 3));
+                    format!("movk {}, #{imm16:#x}, lsl #{shift}", xr(size, rd))
+                }
             });
         }
     }
