@@ -6,7 +6,9 @@
 //! - [`regs`]: the register file, the AAPCS64 roles of its registers, and the
 //!   allocator's view of it;
 //! - [`encode`]: pure functions from operands to 32-bit instruction words,
-//!   checked against GNU `as` by the golden tests.
+//!   checked against GNU `as` by the golden tests;
+//! - [`trampolines`]: the entry and host-exit trampolines between the engine
+//!   and compiled code.
 //!
 //! Lowering, register-allocation glue and emission (code buffer, labels,
 //! veneers, frames) are not written yet: they will be built on the shared
@@ -17,3 +19,4 @@
 pub mod abi;
 pub mod encode;
 pub mod regs;
+pub mod trampolines;
