@@ -48,7 +48,11 @@ fn golden() -> Vec<Expected> {
         } else {
             let (word, text) = line.split_once("  ").expect("word and source line");
             let word = u32::from_str_radix(word, 16).expect("a hex word");
-            sections.last_mut().expect("a section").words.push((word, text));
+            sections
+                .last_mut()
+                .expect("a section")
+                .words
+                .push((word, text));
         }
     }
     sections
