@@ -2,10 +2,10 @@
 //! kiln's [`Backend`] trait.
 
 use crate::regs::machine_env;
-use crate::{emit, lower};
+use crate::{emit, lower, trampolines};
 use kiln_regalloc::{MachineEnv, Stats, allocate};
-use kiln_ssa::Function;
-use kiln_ssa::target::{BackendTimes, CompileError, CompiledFunction, timed};
+use kiln_ssa::target::{Backend, BackendTimes, CompileError, CompiledFunction, timed};
+use kiln_ssa::{Function, Signature};
 
 /// What a function compiled to, for people and for tests that check the
 /// instruction selection.
@@ -39,16 +39,6 @@ impl Arm64Backend {
         self.compile_function(func, true, &mut BackendTimes::default())
     }
 
-    /// Compiles `func`, adding the time of each phase to `times`.
-    pub fn compile_timed(
-        &self,
-        func: &Function,
-        times: &mut BackendTimes,
-    ) -> Result<CompiledFunction, CompileError> {
-        self.compile_function(func, false, times)
-            .map(|(code, _)| code)
-    }
-
     fn compile_function(
         &self,
         func: &Function,
@@ -77,5 +67,28 @@ impl Arm64Backend {
 impl Default for Arm64Backend {
     fn default() -> Arm64Backend {
         Arm64Backend::new()
+    }
+}
+
+impl Backend for Arm64Backend {
+    fn name(&self) -> &'static str {
+        "arm64"
+    }
+
+    fn compile_timed(
+        &self,
+        func: &Function,
+        times: &mut BackendTimes,
+    ) -> Result<CompiledFunction, CompileError> {
+        self.compile_function(func, false, times)
+            .map(|(code, _)| code)
+    }
+
+    fn entry_trampoline(&self, sig: &Signature) -> CompiledFunction {
+        trampolines::entry_trampoline(sig)
+    }
+
+    fn host_exit_trampoline(&self, sig: &Signature) -> CompiledFunction {
+        trampolines::host_exit_trampoline(sig)
     }
 }

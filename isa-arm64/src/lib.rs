@@ -14,7 +14,8 @@
 //!
 //! Only what is true of AArch64 lives here: the instructions, their
 //! selection and encoding, the registers ([`regs`], [`abi`]), the frame's
-//! prologue and epilogue and the trap stubs. The README gives the AArch64
+//! prologue and epilogue, the trap stubs, and the [`trampolines`] that
+//! connect compiled code to the engine. The README gives the AArch64
 //! side of the contract with the engine; `kiln-machinst`'s README gives the
 //! rest.
 
@@ -27,5 +28,7 @@ pub mod encode;
 mod inst;
 mod lower;
 pub mod regs;
+pub mod trampolines;
 
 pub use backend::{Arm64Backend, Listing};
+pub use trampolines::{entry_trampoline, host_exit_trampoline};

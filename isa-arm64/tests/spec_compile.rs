@@ -5,6 +5,7 @@
 
 use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
 use kiln_isa_arm64::Arm64Backend;
+use kiln_ssa::target::Backend;
 use std::path::Path;
 use wast::parser::{self, ParseBuffer};
 use wast::{Wast, WastDirective};
@@ -27,7 +28,7 @@ fn compile_module(backend: &Arm64Backend, wasm: &[u8]) -> Vec<String> {
         let index = env.num_imported_functions + i as u32;
         let mut func = translate_function(&env, &layout, index, body).expect("translate");
         kiln_ssa::passes::optimize(&mut func);
-        if let Err(error) = backend.compile_timed(&func, &mut Default::default()) {
+        if let Err(error) = backend.compile(&func) {
             errors.push(error.to_string());
         }
     }

@@ -6,6 +6,7 @@
 use kiln_frontend::{ModuleEnv, VmLayout, translate_function};
 use kiln_isa_arm64::{Arm64Backend, Listing};
 use kiln_ssa::Function;
+use kiln_ssa::target::Backend;
 
 /// The guarded span of a memory in the engine's default configuration: a
 /// 4 GiB reservation and a 32 MiB guard region.
@@ -66,6 +67,6 @@ pub fn compile(wat: &str) -> kiln_ssa::target::CompiledFunction {
     let (_, _, functions) = ssa_functions_guarded(wat, DEFAULT_GUARDED_BYTES);
     let func = functions.last().expect("a function");
     Arm64Backend::new()
-        .compile_timed(func, &mut Default::default())
+        .compile(func)
         .unwrap_or_else(|e| panic!("{e}\n{func}"))
 }
