@@ -64,7 +64,7 @@ fn touch(page: usize, value: u8) {
 
 #[test]
 fn faults_outside_wasm_reach_the_hosts_handler() {
-    if !cfg!(target_arch = "x86_64") {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         eprintln!(
             "skipped: out-of-bounds faults need the compiler, which has no backend for this CPU"
         );

@@ -43,9 +43,8 @@ fn arithmetic_is_three_address_with_immediates() {
         "(module (func (param i32) (result i32) (i32.and (local.get 0) (i32.const 0xff00))))",
     );
     check(&l, &["and w0, w1, #0xff00"], &["mov w"]);
-    let l = listing(
-        "(module (func (param i32) (result i32) (i32.rotl (local.get 0) (i32.const 8))))",
-    );
+    let l =
+        listing("(module (func (param i32) (result i32) (i32.rotl (local.get 0) (i32.const 8))))");
     check(&l, &["ror w0, w1, #0x18"], &[]);
 }
 
@@ -92,11 +91,19 @@ fn heap_accesses_use_the_index_register_and_are_fault_sites() {
     let l = listing(wat);
     check(&l, &["ldr x0, [x0, w1, uxtw]"], &["cmp x", "add x"]);
     let code = compile(wat);
-    let faults: Vec<_> = code.trap_sites.iter().filter(|s| s.fault_stub.is_some()).collect();
+    let faults: Vec<_> = code
+        .trap_sites
+        .iter()
+        .filter(|s| s.fault_stub.is_some())
+        .collect();
     assert_eq!(faults.len(), 1, "{:?}", code.trap_sites);
     let wat = r#"(module (memory 1)
         (func (param i32) (result i32) (i32.load offset=16 (local.get 0))))"#;
-    check(&listing(wat), &["add x17, x", ", uxtw", "ldr w0, [x17, #16]"], &[]);
+    check(
+        &listing(wat),
+        &["add x17, x", ", uxtw", "ldr w0, [x17, #16]"],
+        &[],
+    );
 }
 
 #[test]
@@ -106,7 +113,11 @@ fn stores_that_may_straddle_the_end_of_memory_read_their_last_byte_first() {
     let l = listing(wat);
     check(&l, &["ldrb wzr, [x17, #15]", "str x2, [x17, #8]"], &[]);
     let code = compile(wat);
-    let faults = code.trap_sites.iter().filter(|s| s.fault_stub.is_some()).count();
+    let faults = code
+        .trap_sites
+        .iter()
+        .filter(|s| s.fault_stub.is_some())
+        .count();
     assert_eq!(faults, 2, "{:?}", code.trap_sites);
     let l = listing(
         r#"(module (memory 1)
@@ -130,7 +141,17 @@ fn division_checks_zero_and_overflow_unless_the_divisor_rules_them_out() {
     let l = listing(
         "(module (func (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))",
     );
-    check(&l, &["cbz w2", "cmn w2, #1", "ccmp w1, #1, #0, eq", "b.vs", "sdiv w0, w1, w2"], &[]);
+    check(
+        &l,
+        &[
+            "cbz w2",
+            "cmn w2, #1",
+            "ccmp w1, #1, #0, eq",
+            "b.vs",
+            "sdiv w0, w1, w2",
+        ],
+        &[],
+    );
     let l = listing(
         "(module (func (param i64) (result i64) (i64.rem_u (local.get 0) (i64.const 10))))",
     );
@@ -138,7 +159,11 @@ fn division_checks_zero_and_overflow_unless_the_divisor_rules_them_out() {
     let l = listing(
         "(module (func (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1))))",
     );
-    check(&l, &["cbz w2", "sdiv w17, w1, w2", "msub w0, w17, w2, w1"], &["ccmp"]);
+    check(
+        &l,
+        &["cbz w2", "sdiv w17, w1, w2", "msub w0, w17, w2, w1"],
+        &["ccmp"],
+    );
 }
 
 #[test]
@@ -153,13 +178,13 @@ fn float_constants_use_fmov_or_the_pool() {
 
 #[test]
 fn conversions_trap_only_where_wasm_says() {
-    let l = listing(
-        "(module (func (param f64) (result i32) (i32.trunc_f64_s (local.get 0))))",
+    let l = listing("(module (func (param f64) (result i32) (i32.trunc_f64_s (local.get 0))))");
+    check(
+        &l,
+        &["fcmp d0, d0", "b.vs", "b.ls", "b.ge", "fcvtzs w0, d0"],
+        &[],
     );
-    check(&l, &["fcmp d0, d0", "b.vs", "b.ls", "b.ge", "fcvtzs w0, d0"], &[]);
-    let l = listing(
-        "(module (func (param f32) (result i64) (i64.trunc_sat_f32_u (local.get 0))))",
-    );
+    let l = listing("(module (func (param f32) (result i64) (i64.trunc_sat_f32_u (local.get 0))))");
     check(&l, &["fcvtzu x0, s0"], &["fcmp", "b.vs", "b.ge"]);
 }
 

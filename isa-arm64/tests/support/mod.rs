@@ -15,7 +15,10 @@ pub const DEFAULT_GUARDED_BYTES: u64 = (4 << 30) + (32 << 20);
 /// The module's SSA functions, optimized, ready for the backend, for
 /// memories with a guarded span of `guarded_bytes` (0: an explicit bounds
 /// check before every access).
-pub fn ssa_functions_guarded(wat: &str, guarded_bytes: u64) -> (ModuleEnv, VmLayout, Vec<Function>) {
+pub fn ssa_functions_guarded(
+    wat: &str,
+    guarded_bytes: u64,
+) -> (ModuleEnv, VmLayout, Vec<Function>) {
     let wasm = wat::parse_str(wat).expect("valid wat");
     wasmparser::Validator::new()
         .validate_all(&wasm)
