@@ -257,3 +257,71 @@ fn precise_output_of_a_leaf_function() {
 ";
     assert_eq!(l.text, expected, "\n{}", l.text);
 }
+
+/// The body of a function that keeps a value across a call: in a
+/// callee-saved register, saved below the `vmctx` slot and restored before
+/// the return.
+#[test]
+fn precise_output_of_a_value_kept_across_a_call() {
+    let l = listing(
+        r#"(module
+        (func $g (param i32) (result i32) (local.get 0))
+        (func (param i32) (result i32) (i32.add (call $g (local.get 0)) (local.get 0))))"#,
+    );
+    let expected = "    0  stp x29, x30, [sp, #-16]!
+    4  mov x29, sp
+    8  sub sp, sp, #16
+    c  str x0, [x29, #-8]
+   10  ldr x16, [x0]
+   14  ldr x16, [x16]
+   18  cmp sp, x16
+   1c  b.lo L2
+   20  str x19, [x29, #-16]
+   24  L0:
+   24  mov x19, x1
+   28  L1:
+   28  mov x1, x19
+   2c  bl function 0
+   30  add w0, w0, w19
+   34  ldr x19, [x29, #-16]
+   38  mov sp, x29
+   3c  ldp x29, x30, [sp], #16
+   40  ret
+";
+    assert!(l.text.starts_with(expected), "\n{}", l.text);
+}
+
+/// A narrow store to linear memory with guard pages: the address through
+/// `x17`, the probe of its last byte, the store, and the `HeapOutOfBounds`
+/// stub the faults resume at.
+#[test]
+fn precise_output_of_a_store_to_linear_memory() {
+    let l = listing(
+        r#"(module (memory 1)
+        (func (param i32 i32) (i32.store16 offset=2 (local.get 0) (local.get 1))))"#,
+    );
+    let expected = "   20  L0:
+   20  L1:
+   20  ldr x0, [x0, #16]
+   24  ldr x0, [x0]
+   28  add x17, x0, w1, uxtw
+   2c  ldrb wzr, [x17, #3]
+   30  strh w2, [x17, #2]
+   34  mov sp, x29
+   38  ldp x29, x30, [sp], #16
+   3c  ret
+   40  L2:
+   40  ldr x16, [x29, #-8]
+   44  ldr x16, [x16]
+   48  mov w17, #0x8
+   4c  str w17, [x16, #16]
+   50  b L4
+   54  L3:
+   54  ldr x16, [x29, #-8]
+   58  ldr x16, [x16]
+   5c  mov w17, #0x1
+   60  str w17, [x16, #16]
+   64  b L4
+";
+    assert!(l.text.contains(expected), "\n{}", l.text);
+}
