@@ -25,6 +25,7 @@
 mod asm;
 mod float;
 mod insts;
+mod int;
 pub(crate) mod label;
 mod memory;
 
