@@ -10,7 +10,7 @@ use std::sync::Arc;
 use wasmparser::WasmFeatures;
 
 /// How an engine runs wasm code. The default is the compiler where kiln has a
-/// backend for the CPU (x86-64), and the interpreter elsewhere.
+/// backend for the CPU (x86-64 and AArch64), and the interpreter elsewhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Strategy {
@@ -23,7 +23,7 @@ pub enum Strategy {
     /// code is involved, and is much slower than the interpreter.
     Ssa,
     /// The optimizing compiler: front end, passes, register allocation and
-    /// native code (x86-64 only), compiled for every function when the module
+    /// native code (x86-64 and AArch64), compiled for every function when the module
     /// is created.
     Compiler,
 }

@@ -18,7 +18,7 @@
 //! ```
 //!
 //! Wasm 2.0 is supported except SIMD. How code runs is the engine's
-//! [`Strategy`]: native code from kiln's own compiler (the default on x86-64),
+//! [`Strategy`]: native code from kiln's own compiler (the default on x86-64 and AArch64),
 //! the reference interpreter (the default elsewhere, and the definition of
 //! correct behaviour), or the SSA engine, which tests the compiler's front end.
 //! WASI preview 1 programs run through [`wasi`].

@@ -16,18 +16,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static LAZY_PAGES: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
 /// How many faults the host's handler resolved.
 static HANDLED: AtomicUsize = AtomicUsize::new(0);
+/// The host's page size (4 KiB, 16 KiB, 64 KiB), read before any fault.
+static PAGE_SIZE: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn host_handler(_: i32, info: *mut libc::siginfo_t, _: *mut c_void) {
     // SAFETY: the kernel passes a valid `siginfo_t`.
     let address = unsafe { (*info).si_addr() } as usize;
     for page in &LAZY_PAGES {
         let page = page.load(Ordering::SeqCst);
-        if page != 0 && (page..page + 4096).contains(&address) {
+        let size = PAGE_SIZE.load(Ordering::SeqCst);
+        if page != 0 && (page..page + size).contains(&address) {
             // SAFETY: the page is the test's own mapping.
             unsafe {
                 libc::mprotect(
                     page as *mut c_void,
-                    4096,
+                    size,
                     libc::PROT_READ | libc::PROT_WRITE,
                 )
             };
@@ -41,11 +44,14 @@ extern "C" fn host_handler(_: i32, info: *mut libc::siginfo_t, _: *mut c_void) {
 }
 
 fn protected_page() -> usize {
+    // SAFETY: `sysconf` has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    PAGE_SIZE.store(size, Ordering::SeqCst);
     // SAFETY: a fresh anonymous mapping.
     let page = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
-            4096,
+            size,
             libc::PROT_NONE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
             -1,
@@ -64,7 +70,7 @@ fn touch(page: usize, value: u8) {
 
 #[test]
 fn faults_outside_wasm_reach_the_hosts_handler() {
-    if !cfg!(target_arch = "x86_64") {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         eprintln!(
             "skipped: out-of-bounds faults need the compiler, which has no backend for this CPU"
         );

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 /// Every strategy this CPU has: the compiler only where it has a backend.
 fn strategies() -> Vec<Strategy> {
-    let compiler = cfg!(target_arch = "x86_64").then_some(Strategy::Compiler);
+    let compiler =
+        cfg!(any(target_arch = "x86_64", target_arch = "aarch64")).then_some(Strategy::Compiler);
     [Strategy::Interpreter, Strategy::Ssa]
         .into_iter()
         .chain(compiler)

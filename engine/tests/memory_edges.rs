@@ -13,7 +13,8 @@ fn engines() -> Vec<(String, Engine)> {
         "interp".to_string(),
         Engine::new(Config::new().strategy(Strategy::Interpreter)),
     )];
-    let compiler = cfg!(target_arch = "x86_64").then_some(("compiler", Strategy::Compiler));
+    let compiler = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"))
+        .then_some(("compiler", Strategy::Compiler));
     for (name, strategy) in [("ssa", Strategy::Ssa)].into_iter().chain(compiler) {
         for (mode, signals) in [("guard", true), ("explicit", false)] {
             let mut config = Config::new();

@@ -15,7 +15,7 @@ const WAT: &str = r#"(module
 /// Whether this CPU has the compiler, the only engine whose accesses fault;
 /// says so when it does not, for the test to skip.
 fn has_compiler() -> bool {
-    let has = cfg!(target_arch = "x86_64");
+    let has = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
     if !has {
         eprintln!(
             "skipped: out-of-bounds faults need the compiler, which has no backend for this CPU"

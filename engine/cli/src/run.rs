@@ -36,7 +36,7 @@ options:
   --env NAME=VALUE      set an environment variable for the guest
   --invoke NAME         call export NAME instead of `_start`, with ARGS
                         parsed as its parameters; print its results
-  --engine ENGINE       how to run code: compiler (the default on x86-64), interp or ssa
+  --engine ENGINE       how to run code: compiler (the default on x86-64 and AArch64), interp or ssa
   --fuel N              stop the guest once it has run N units of fuel (about
                         one per instruction; the same count on every engine)
   --timeout DURATION    stop the guest after DURATION of running (e.g. 500ms,

@@ -6,11 +6,17 @@
 //! short pc-relative call (`call rel32`, `bl`) reaches runtime helpers wherever
 //! the host binary was loaded. Relocations are patched while the mapping is
 //! writable; then it becomes read + execute. It is never writable and
-//! executable at the same time.
+//! executable at the same time. The mapping is a whole number of host pages
+//! (whatever their size: 4 KiB, 16 KiB, 64 KiB); `mmap` rounds it up. On
+//! AArch64 the new code is then made visible to instruction fetch
+//! ([`icache`]).
 //!
 //! The places that hold absolute addresses (`Absolute8` relocations and the
 //! veneers' targets) are kept as [`Fixup`]s: with them, code laid out once
 //! can be mapped again anywhere, from a compiled-module artifact.
+
+#[cfg(target_arch = "aarch64")]
+mod icache;
 
 use kiln_ssa::target::{CompiledFunction, RelocationKind};
 use memmap2::{Mmap, MmapMut};
@@ -106,6 +112,14 @@ fn patch(
     Ok(())
 }
 
+/// Makes written code read + execute, and visible to instruction fetch.
+fn publish(map: MmapMut) -> io::Result<Mmap> {
+    let map = map.make_exec()?;
+    #[cfg(target_arch = "aarch64")]
+    icache::publish(&map);
+    Ok(map)
+}
+
 impl CodeMemory {
     /// Maps `functions` executable, resolving each relocation's target with
     /// `resolve` (called with the function's position and the relocation).
@@ -183,7 +197,7 @@ impl CodeMemory {
         }
         fixups.sort_unstable_by_key(|fixup| fixup.at);
         Ok(CodeMemory {
-            map: map.make_exec()?,
+            map: publish(map)?,
             starts,
             fixups,
         })
@@ -221,7 +235,7 @@ impl CodeMemory {
             patch(&mut map, base, fixup.at, RelocationKind::Absolute8, value)?;
         }
         Ok(CodeMemory {
-            map: map.make_exec()?,
+            map: publish(map)?,
             starts,
             fixups,
         })
@@ -323,6 +337,113 @@ mod tests {
         let second = memory.function(1) as usize;
         assert_eq!(memory.locate(second + 3), Some((1, 3)));
         assert_eq!(memory.locate(0), None);
+    }
+
+    /// AArch64 instruction words as code bytes.
+    #[cfg(target_arch = "aarch64")]
+    fn words(words: &[u32]) -> Vec<u8> {
+        words.iter().flat_map(|word| word.to_le_bytes()).collect()
+    }
+
+    #[test]
+    #[cfg(target_arch = "aarch64")]
+    fn arm64_calls_between_functions_and_to_far_helpers_are_patched() {
+        extern "C" fn seven() -> u32 {
+            7
+        }
+        // stp x29, x30, [sp, #-16]!; mov x29, sp; bl <target>;
+        // ldp x29, x30, [sp], #16; ret
+        let calling = |target| {
+            let code = words(&[0xa9bf7bfd, 0x910003fd, 0x94000000, 0xa8c17bfd, 0xd65f03c0]);
+            let call = Relocation {
+                offset: 8,
+                kind: RelocationKind::Arm64Call26,
+                target,
+                addend: 0,
+            };
+            function(&code, vec![call])
+        };
+        let functions = [
+            // mov w0, #42; ret
+            function(&words(&[0x52800540, 0xd65f03c0]), vec![]),
+            calling(RelocationTarget::Function(0)),
+            calling(RelocationTarget::Helper(kiln_ssa::Helper::MemoryGrow)),
+        ];
+        let memory = CodeMemory::new(&functions, |_, relocation| match relocation.target {
+            RelocationTarget::Function(index) => Target::Function(index as usize),
+            RelocationTarget::Helper(_) => {
+                Target::Address(seven as extern "C" fn() -> u32 as usize as u64)
+            }
+        })
+        .unwrap();
+        let results: Vec<u32> = (0..3)
+            .map(|index| {
+                // SAFETY: each function follows AAPCS64 for `fn() -> u32` and
+                // only calls code that does too.
+                let entry: extern "C" fn() -> u32 =
+                    unsafe { std::mem::transmute(memory.function(index)) };
+                entry()
+            })
+            .collect();
+        assert_eq!(results, [42, 42, 7]);
+    }
+
+    /// A function that returns `value` (below 2^16), for this CPU.
+    fn returning(value: u32) -> CompiledFunction {
+        #[cfg(target_arch = "x86_64")]
+        let code = {
+            // mov eax, value; ret
+            let mut code = vec![0xb8];
+            code.extend(value.to_le_bytes());
+            code.push(0xc3);
+            code
+        };
+        #[cfg(target_arch = "aarch64")]
+        // mov w0, #value; ret
+        let code = words(&[0x52800000 | value << 5, 0xd65f03c0]);
+        function(&code, vec![])
+    }
+
+    #[test]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    fn new_code_runs_where_older_code_was_unmapped() {
+        // Mappings come and go, and the kernel hands out the same addresses
+        // again: each time the new code must run, not what the caches or the
+        // pipeline kept of the old.
+        for value in 0..64 {
+            let memory = CodeMemory::new(&[returning(value)], |_, _| Target::Function(0)).unwrap();
+            // SAFETY: the function is a C `fn() -> u32` for this CPU.
+            let entry: extern "C" fn() -> u32 = unsafe { std::mem::transmute(memory.function(0)) };
+            assert_eq!(entry(), value);
+        }
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn code_is_readable_but_not_writable() {
+        let memory = CodeMemory::new(&[function(&[0x5a; 40_000], vec![])], |_, _| {
+            Target::Function(0)
+        })
+        .unwrap();
+        let last = memory.function(0).wrapping_add(39_999) as *mut libc::c_void;
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // The kernel reports memory it may not read or write as `EFAULT`
+        // instead of faulting: the code's last byte goes into the pipe, and
+        // cannot come back out into the code.
+        // SAFETY: the descriptors are the pipe's; `last` is a byte of the
+        // mapping, which the kernel checks before it touches it.
+        let (written, read, error) = unsafe {
+            let written = libc::write(fds[1], last, 1);
+            let read = libc::read(fds[0], last, 1);
+            let error = std::io::Error::last_os_error().raw_os_error();
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+            (written, read, error)
+        };
+        assert_eq!(written, 1);
+        assert_eq!((read, error), (-1, Some(libc::EFAULT)));
     }
 
     #[test]

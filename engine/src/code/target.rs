@@ -13,6 +13,8 @@ type MakeBackend = fn() -> Arc<dyn Backend>;
 const BACKENDS: &[(&str, MakeBackend)] = &[
     #[cfg(target_arch = "x86_64")]
     ("x86_64", || Arc::new(kiln_isa_amd64::Amd64Backend::new())),
+    #[cfg(target_arch = "aarch64")]
+    ("aarch64", || Arc::new(kiln_isa_arm64::Arm64Backend::new())),
 ];
 
 /// The backend for this CPU, when kiln has one.

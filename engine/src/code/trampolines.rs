@@ -99,3 +99,6 @@ pub(crate) fn prepare_host_function<T>(store: &mut crate::store::Store<T>, func:
 /// The host records of a store's host functions, which live as long as the
 /// store.
 pub(crate) type HostRecords = Vec<Pinned<HostRecord>>;
+
+#[cfg(all(test, target_arch = "aarch64"))]
+mod arm64_tests;

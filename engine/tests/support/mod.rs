@@ -4,7 +4,7 @@
 use kiln::{Config, Engine, Strategy};
 
 /// Whether kiln has a compiler backend for the CPU the tests run on.
-pub const HAS_COMPILER: bool = cfg!(target_arch = "x86_64");
+pub const HAS_COMPILER: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
 /// An engine of every strategy this CPU has, and for the strategies that
 /// compile, with guard pages and with explicit bounds checks.
