@@ -59,4 +59,3 @@ pub const INTERNAL: CallConv = CallConv {
     int_results: &INT_REGS,
     float_results: &FLOAT_REGS,
 };
-
