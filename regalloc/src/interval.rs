@@ -160,6 +160,12 @@ impl LiveInterval {
         self.reg_uses.get(index).copied()
     }
 
+    /// The first use of any kind at or after `pos`.
+    pub(crate) fn next_use(&self, pos: Pos) -> Option<UsePosition> {
+        let index = self.uses.partition_point(|u| u.pos < pos);
+        self.uses.get(index).copied()
+    }
+
     /// The position of the last use before `pos`, or the start if none.
     pub(crate) fn last_use_before(&self, pos: Pos) -> Pos {
         let index = self.uses.partition_point(|u| u.pos < pos);

@@ -8,7 +8,9 @@
 //! a register is visited again. Reloads are hoisted out of loops when the
 //! use is deeper in a loop than the spill. What a spill costs is the loop
 //! weight of the next use divided by its distance, so that values used soon
-//! and inside loops stay in registers.
+//! and inside loops stay in registers. Every use counts, not only those
+//! that need a register: a value read as a memory-capable operand, a fixed
+//! operand or a branch argument costs a load from its slot when spilled.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -181,7 +183,7 @@ struct Scan<'a, F> {
 }
 
 /// What a spill of an interval from `pos` costs: the weight of its next use
-/// that needs a register, less the farther away that use is.
+/// (of any kind), less the farther away that use is.
 fn spill_cost(next_use: Option<UsePosition>, pos: Pos) -> f32 {
     match next_use {
         None => 0.0,
@@ -384,7 +386,7 @@ impl<F: Function> Scan<'_, F> {
             if next.is_some_and(|u| gap_at_or_before(u.pos) <= evict_at) {
                 usable[reg.index()] = false;
             }
-            cost[reg.index()] += spill_cost(next, pos);
+            cost[reg.index()] += spill_cost(self.interval(other).next_use(evict_at), pos);
             next_use[reg.index()] = next_use[reg.index()].min(next.map_or(NEVER, |u| u.pos));
         }
         for &other in &self.inactive {
@@ -398,7 +400,7 @@ impl<F: Function> Scan<'_, F> {
                 continue;
             }
             let next = self.interval(other).next_reg_use(pos);
-            cost[reg.index()] += spill_cost(next, pos);
+            cost[reg.index()] += spill_cost(self.interval(other).next_use(pos), pos);
             next_use[reg.index()] = next_use[reg.index()].min(next.map_or(NEVER, |u| u.pos));
         }
         let mut reserved_at = [NEVER; PReg::NUM_INDICES];
@@ -421,7 +423,7 @@ impl<F: Function> Scan<'_, F> {
 
         let first_use = self.interval(id).next_reg_use(pos);
         let must_have_reg = first_use.is_some_and(|u| gap_at_or_before(u.pos) <= pos);
-        let own_cost = spill_cost(first_use, pos);
+        let own_cost = spill_cost(self.interval(id).next_use(pos), pos);
         if !must_have_reg && best.is_none_or(|reg| own_cost <= cost[reg.index()]) {
             self.spill(id);
             return Ok(());

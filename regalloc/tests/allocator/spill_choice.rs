@@ -1,0 +1,122 @@
+//! What the allocator sends to the stack when registers run out: values
+//! that a loop reads stay in registers, and values that only live through
+//! the loop leave, even when the loop reads its values only through
+//! operands that could come from memory.
+
+use crate::support::{TestBlock, TestFunction, TestInst, TestIsa};
+use kiln_regalloc::{Allocation, Block, Edit, Inst, Operand, RegClass, VReg, allocate, check};
+
+fn v(index: u32) -> VReg {
+    VReg(index)
+}
+
+fn inst(operands: Vec<Operand>) -> TestInst {
+    TestInst {
+        operands,
+        clobbers: Default::default(),
+    }
+}
+
+/// On a machine with four registers:
+///
+/// ```text
+/// b0: v0..v3 = ...; v6 = ...; jump b1(v6)
+/// b1(v4): v5 = ...; v8 = ...; v9 = ...
+///         v7 = op v5:any, v8:any, v9:any, v4:reg (v7 reuses v4)
+///         branch b3, b2
+/// b2: use v0..v3
+/// b3: jump b1(v7)
+/// ```
+///
+/// The loop needs four registers at once; `v0`..`v3` are live through it
+/// but read only after it.
+fn loop_under_pressure() -> TestFunction {
+    let mut insts: Vec<TestInst> = (0..4).map(|i| inst(vec![Operand::reg_def(v(i))])).collect();
+    insts.push(inst(vec![Operand::reg_def(v(6))]));
+    insts.push(inst(vec![]));
+    let loop_first = insts.len() as u32;
+    insts.push(inst(vec![Operand::reg_def(v(5))]));
+    insts.push(inst(vec![Operand::reg_def(v(8))]));
+    insts.push(inst(vec![Operand::reg_def(v(9))]));
+    insts.push(inst(vec![
+        Operand::any_use(v(5)),
+        Operand::any_use(v(8)),
+        Operand::any_use(v(9)),
+        Operand::reg_use(v(4)),
+        Operand::reuse_def(v(7), 3),
+    ]));
+    insts.push(inst(vec![Operand::reg_use(v(7))]));
+    let exit_first = insts.len() as u32;
+    insts.push(inst((0..4).map(|i| Operand::reg_use(v(i))).collect()));
+    let latch_first = insts.len() as u32;
+    insts.push(inst(vec![]));
+    let end = insts.len() as u32;
+    TestFunction {
+        blocks: vec![
+            TestBlock {
+                first: 0,
+                end: loop_first,
+                succs: vec![Block(1)],
+                branch_args: vec![vec![v(6)]],
+                ..TestBlock::default()
+            },
+            TestBlock {
+                first: loop_first,
+                end: exit_first,
+                params: vec![v(4)],
+                succs: vec![Block(3), Block(2)],
+                preds: vec![Block(0), Block(3)],
+                branch_args: vec![vec![], vec![]],
+            },
+            TestBlock {
+                first: exit_first,
+                end: latch_first,
+                preds: vec![Block(1)],
+                ..TestBlock::default()
+            },
+            TestBlock {
+                first: latch_first,
+                end,
+                succs: vec![Block(1)],
+                preds: vec![Block(1)],
+                branch_args: vec![vec![v(7)]],
+                ..TestBlock::default()
+            },
+        ],
+        insts,
+        classes: vec![RegClass::Int; 10],
+        constants: vec![false; 10],
+    }
+}
+
+#[test]
+fn values_a_loop_reads_through_memory_capable_operands_keep_their_registers() {
+    let func = loop_under_pressure();
+    let isa = TestIsa::tiny();
+    let output = allocate(&func, &isa.env).expect("the function allocates");
+    check(&func, &isa.env, &output).expect("the checker accepts the allocation");
+    let combine = Inst(func.blocks[1].first + 3);
+    let allocs = output.inst_allocs(combine);
+    for (operand, alloc) in allocs.iter().take(3).enumerate() {
+        assert!(
+            matches!(alloc, Allocation::Reg(_)),
+            "operand {operand} of the loop's instruction is read from {alloc:?}"
+        );
+    }
+    let in_loop = |inst: &Inst| (func.blocks[1].first..func.blocks[1].end).contains(&inst.0);
+    let reloads_in_loop = output
+        .edits()
+        .iter()
+        .filter(|(at, edit)| {
+            in_loop(at)
+                && matches!(
+                    edit,
+                    Edit::Move {
+                        from: Allocation::Stack(_),
+                        ..
+                    }
+                )
+        })
+        .count();
+    assert_eq!(reloads_in_loop, 0, "edits: {:?}", output.edits());
+}
