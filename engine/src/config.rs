@@ -53,6 +53,7 @@ pub struct Config {
     features: WasmFeatures,
     strategy: Strategy,
     code: kiln_frontend::Options,
+    parallel_compilation: bool,
 }
 
 impl Default for Config {
@@ -71,6 +72,7 @@ impl Config {
             features: WasmFeatures::WASM2,
             strategy: Strategy::default(),
             code: kiln_frontend::Options::default(),
+            parallel_compilation: true,
         }
     }
 
@@ -216,6 +218,26 @@ impl Config {
         self
     }
 
+    /// Whether the compiler strategy compiles a module's functions in
+    /// parallel, on one worker thread per core (the default), or one after
+    /// another on the thread that makes the module. The code is the same
+    /// either way. Turn it off where threads are dear: a host that compiles
+    /// many small modules at once on its own threads, or a process under an
+    /// emulator that keeps memory for every thread it ever ran.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Config {
+        self.parallel_compilation = enable;
+        self
+    }
+
+    /// How many threads compile a module's functions.
+    pub(crate) fn compile_threads(&self) -> usize {
+        if self.parallel_compilation {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            1
+        }
+    }
+
     pub(crate) fn features(&self) -> WasmFeatures {
         self.features
     }
@@ -240,7 +262,6 @@ pub struct Engine {
     epochs: Arc<EngineEpochs>,
     backend: Option<Arc<dyn Backend>>,
     trampolines: Arc<crate::code::TrampolineCache>,
-    reservations: Arc<crate::runtime::ReservationPool>,
 }
 
 impl Engine {
@@ -255,7 +276,6 @@ impl Engine {
             epochs: Arc::default(),
             backend,
             trampolines: Arc::default(),
-            reservations: Arc::default(),
         }
     }
 
@@ -309,11 +329,6 @@ impl Engine {
     /// engine's stores.
     pub(crate) fn trampolines(&self) -> &crate::code::TrampolineCache {
         &self.trampolines
-    }
-
-    /// The address space that dropped memories left for new ones.
-    pub(crate) fn reservations(&self) -> &Arc<crate::runtime::ReservationPool> {
-        &self.reservations
     }
 
     /// The machine backend the compiler strategy uses.

@@ -120,15 +120,13 @@ impl Memory {
     pub fn new<T>(mut store: impl AsContextMut<Data = T>, ty: MemoryType) -> Result<Memory> {
         let store = store.as_context_mut();
         let style = store.engine().config().memory().style(&ty);
-        let pool = store.engine.reservations().clone();
         let inner = &mut store.inner;
-        let data =
-            MemoryData::new(ty, inner.limits.max_memory_pages, style, &pool).ok_or_else(|| {
-                Error::Limit(format!(
-                    "memory of {} pages exceeds the limit or cannot be allocated",
-                    ty.limits.min
-                ))
-            })?;
+        let data = MemoryData::new(ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
+            Error::Limit(format!(
+                "memory of {} pages exceeds the limit or cannot be allocated",
+                ty.limits.min
+            ))
+        })?;
         inner.memories.push(data);
         Ok(Memory {
             store_id: inner.id,

@@ -291,11 +291,10 @@ pub(crate) fn instantiate<T>(
         instance.tables.push((inner.tables.len() - 1) as u32);
     }
     let memory_config = module.engine().config().memory();
-    let pool = module.engine().reservations();
     for ty in &info.memories[info.num_imported_memories as usize..] {
         let style = memory_config.style(ty);
         let memory =
-            MemoryData::new(*ty, inner.limits.max_memory_pages, style, pool).ok_or_else(|| {
+            MemoryData::new(*ty, inner.limits.max_memory_pages, style).ok_or_else(|| {
                 Error::Instantiate(format!(
                     "memory of {} pages exceeds the limit or cannot be allocated",
                     ty.limits.min

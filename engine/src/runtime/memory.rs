@@ -10,10 +10,9 @@
 
 use super::reservation::{Reservation, host_page_size};
 use super::vm::{Pinned, VmMemory};
-use super::{CowImage, ReservationPool};
+use super::{CowImage, IDLE_RESERVATIONS};
 use crate::error::TrapCode;
 use crate::types::MemoryType;
-use std::sync::Arc;
 
 /// The size of a wasm page.
 pub(crate) const PAGE_SIZE: usize = 65536;
@@ -97,20 +96,22 @@ impl MemoryConfig {
 pub(crate) struct MemoryData {
     pub ty: MemoryType,
     /// The address space, guard included; its accessible bytes are the memory.
+    /// It may be larger than the memory's style asked for (see
+    /// [`super::pool`]).
     reservation: Reservation,
+    /// The bytes of reservation and guard the memory's style asked for.
+    guarded_bytes: u64,
     /// The most pages this memory may grow to: its type's maximum, capped by
     /// the store's limit and by the reservation.
     max_pages: u64,
     /// Where generated code finds the bytes.
     pub vm: Pinned<VmMemory>,
-    /// Where the reservation goes when the memory is dropped.
-    pool: Arc<ReservationPool>,
 }
 
 impl Drop for MemoryData {
     fn drop(&mut self) {
         let reservation = std::mem::replace(&mut self.reservation, Reservation::empty());
-        self.pool.give_back(reservation);
+        IDLE_RESERVATIONS.give_back(reservation);
     }
 }
 
@@ -131,15 +132,10 @@ fn range(
 
 impl MemoryData {
     /// A zeroed memory of `ty.limits.min` pages laid out as `style` says, in
-    /// a reservation from `pool` or a new one, or `None` when it would exceed
+    /// an idle reservation of the process or a new one, or `None` when it would exceed
     /// `limit_pages` or the reservation, or the address space cannot be
     /// reserved.
-    pub fn new(
-        ty: MemoryType,
-        limit_pages: u64,
-        style: MemoryStyle,
-        pool: &Arc<ReservationPool>,
-    ) -> Option<MemoryData> {
+    pub fn new(ty: MemoryType, limit_pages: u64, style: MemoryStyle) -> Option<MemoryData> {
         let reservation_pages = style.reservation / PAGE_SIZE as u64;
         let max_pages = ty
             .limits
@@ -152,7 +148,7 @@ impl MemoryData {
         }
         let guard = style.guard.next_multiple_of(host_page_size() as u64);
         let size = usize::try_from(reservation_pages * PAGE_SIZE as u64 + guard).ok()?;
-        let reservation = match pool.take(size) {
+        let reservation = match IDLE_RESERVATIONS.take(size) {
             Some(reservation) => reservation,
             None => Reservation::new(size).ok()?,
         };
@@ -163,8 +159,8 @@ impl MemoryData {
                 length: 0,
             }),
             reservation,
+            guarded_bytes: size as u64,
             max_pages,
-            pool: pool.clone(),
         };
         memory.resize(ty.limits.min)?;
         Some(memory)
@@ -204,9 +200,11 @@ impl MemoryData {
 
     /// How many bytes from the base are reserved for this memory, guard
     /// included: an access that ends within them either lies inside the
-    /// memory or faults.
+    /// memory or faults. This is what the memory's style asked for, so that
+    /// whether a module may import the memory does not depend on which
+    /// reservation the pool happened to hand out.
     pub fn guarded_bytes(&self) -> u64 {
-        self.reservation.size() as u64
+        self.guarded_bytes
     }
 
     /// Whether `address` lies in the memory's reservation or guard.

@@ -19,7 +19,7 @@ mod vmctx;
 pub(crate) use cow_image::CowImage;
 pub(crate) use epoch::{EngineEpochs, StoreEpoch};
 pub(crate) use memory::{MAX_PAGES, MemoryConfig, MemoryData, PAGE_SIZE, SIGNAL_TRAPS_SUPPORTED};
-pub(crate) use pool::ReservationPool;
+pub(crate) use pool::IDLE_RESERVATIONS;
 pub(crate) use reservation::host_page_size;
 pub(crate) use table::TableData;
 pub(crate) use vm::{Pinned, PinnedBlock, PinnedRef, VmFuncRef, VmRuntime};
