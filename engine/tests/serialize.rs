@@ -279,3 +279,34 @@ fn wasm_loaders_name_an_artifact_for_what_it_is() {
     let error = Module::new(&engine, &artifact).unwrap_err();
     assert!(error.to_string().contains("Module::deserialize"), "{error}");
 }
+
+#[test]
+fn compiling_on_one_thread_or_many_gives_the_same_code() {
+    if !HAS_COMPILER {
+        return;
+    }
+    let kernel = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/bench/kernels/sha256/module.wasm"
+    );
+    let bytes = match std::fs::read(kernel) {
+        Ok(bytes) => bytes,
+        Err(_) => wat::parse_str(MODULE).unwrap(),
+    };
+    let artifact = |parallel: bool| {
+        let engine = compiler(|config| {
+            config.parallel_compilation(parallel);
+        });
+        let module = Module::new(&engine, &bytes).unwrap();
+        assert!(module.code_size() > 0);
+        module.serialize().unwrap()
+    };
+    let serial = artifact(false);
+    assert!(serial == artifact(true), "parallel compilation changed the code");
+    assert!(serial == artifact(false), "serial compilation is not repeatable");
+    let engine = compiler(|config| {
+        config.parallel_compilation(false);
+    });
+    let sample = Module::new(&engine, MODULE).unwrap();
+    assert_eq!(run_sample(&sample), run_sample(&Module::new(&compiler(|_| {}), MODULE).unwrap()));
+}

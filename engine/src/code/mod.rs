@@ -33,6 +33,7 @@ use crate::ssa_tier::Source;
 use faults::FaultTable;
 use kiln_ssa::target::{Backend, BackendTimes, CompiledFunction, RelocationTarget, timed};
 use memory::{CodeMemory, Target};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A module's functions in executable memory.
 pub(crate) struct CompiledModule {
@@ -47,18 +48,33 @@ impl CompiledModule {
         self.memory.function(defined)
     }
 
+    /// Bytes of machine code: every function, the padding that aligns each
+    /// one, and the veneers that reach far helpers.
+    pub fn size(&self) -> usize {
+        self.memory.bytes().len()
+    }
+
     /// Which defined function contains `address`, and at which offset.
     pub fn locate(&self, address: usize) -> Option<(usize, u32)> {
         self.memory.locate(address)
     }
 }
 
-/// Compiles every function the module defines with `backend`, in parallel on
-/// all cores, adding the time of each phase to `stats`: each worker sums the
-/// phases of its own functions, and the sums are added when it finishes.
+/// Compiles every function the module defines with `backend` on `threads`
+/// worker threads (on the calling thread when that is one), adding the time
+/// of each phase to `stats`: each worker sums the phases of its own
+/// functions, and the sums are added when it finishes.
+///
+/// Workers take functions from one shared queue, largest body first: the
+/// largest function is the longest single piece of work, so starting it
+/// first keeps it off the end of the critical path, and small functions
+/// fill in around it. Where each function lands in code memory follows its
+/// index, not the order it was compiled in, so the code is the same from
+/// run to run.
 pub(crate) fn compile(
     backend: &dyn Backend,
     source: &Source<'_>,
+    threads: usize,
     stats: &mut CompileStats,
 ) -> Result<CompiledModule> {
     if source
@@ -70,9 +86,7 @@ pub(crate) fn compile(
         install_fault_handler()?;
     }
     let count = source.info.bodies.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(count.max(1));
+    let threads = threads.min(count).max(1);
     let compile_one =
         |defined: usize, worker_stats: &mut CompileStats, times: &mut BackendTimes| {
             let func = crate::ssa_tier::translate(source, defined, worker_stats)?;
@@ -80,38 +94,48 @@ pub(crate) fn compile(
                 .compile_timed(&func, times)
                 .map_err(|err| Error::Unsupported(err.to_string()))
         };
-    let mut results: Vec<Option<Result<_>>> = (0..count).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|worker| {
-                let compile_one = &compile_one;
-                scope.spawn(move || {
-                    let mut worker_stats = CompileStats::default();
-                    let mut times = BackendTimes::default();
-                    let compiled = (worker..count)
-                        .step_by(threads)
-                        .map(|defined| {
-                            (defined, compile_one(defined, &mut worker_stats, &mut times))
-                        })
-                        .collect::<Vec<_>>();
-                    worker_stats.add_backend(&times);
-                    (compiled, worker_stats)
-                })
-            })
-            .collect();
-        for worker in workers {
-            let (compiled, worker_stats) = worker.join().expect("a compiler thread panicked");
-            for (defined, result) in compiled {
-                results[defined] = Some(result);
-            }
-            stats.add(&worker_stats);
+    let queue = largest_first(&source.info.bodies);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut worker_stats = CompileStats::default();
+        let mut times = BackendTimes::default();
+        let mut compiled = Vec::new();
+        while let Some(&defined) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
+            compiled.push((defined, compile_one(defined, &mut worker_stats, &mut times)));
         }
-    });
+        worker_stats.add_backend(&times);
+        (compiled, worker_stats)
+    };
+    let finished = if threads == 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("a compiler thread panicked"))
+                .collect()
+        })
+    };
+    let mut results: Vec<Option<Result<_>>> = (0..count).map(|_| None).collect();
+    for (compiled, worker_stats) in finished {
+        for (defined, result) in compiled {
+            results[defined] = Some(result);
+        }
+        stats.add(&worker_stats);
+    }
     let functions = results
         .into_iter()
         .map(|result| result.expect("every function was compiled"))
         .collect::<Result<Vec<_>>>()?;
     timed(&mut stats.link, || link(&functions, source))
+}
+
+/// The indices of `bodies`, largest body first (ties in index order).
+fn largest_first(bodies: &[std::ops::Range<usize>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..bodies.len()).collect();
+    order.sort_by_key(|&defined| std::cmp::Reverse(bodies[defined].len()));
+    order
 }
 
 /// Puts compiled functions into executable memory, with their relocations

@@ -138,7 +138,12 @@ impl Module {
             Strategy::Ssa => (Some(crate::ssa_tier::compile(&source, &mut stats)?), None),
             Strategy::Compiler => {
                 let backend = engine.backend()?;
-                let compiled = crate::code::compile(backend, &source, &mut stats)?;
+                let compiled = crate::code::compile(
+                    backend,
+                    &source,
+                    engine.config().compile_threads(),
+                    &mut stats,
+                )?;
                 (None, Some(compiled))
             }
         };
@@ -319,6 +324,23 @@ impl Module {
     /// which phases each strategy runs and how parallel phases are summed.
     pub fn compile_stats(&self) -> CompileStats {
         self.inner.stats
+    }
+
+    /// How many bytes of machine code the module's functions take (with the
+    /// padding that aligns each function and the veneers that reach far
+    /// runtime helpers), or 0 when the engine's strategy generates no machine
+    /// code.
+    ///
+    /// ```
+    /// # fn main() -> kiln::Result<()> {
+    /// let mut config = kiln::Config::new();
+    /// config.strategy(kiln::Strategy::Interpreter);
+    /// let interpreted = kiln::Module::new(&kiln::Engine::new(&config), "(module (func))")?;
+    /// assert_eq!(interpreted.code_size(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn code_size(&self) -> usize {
+        self.inner.compiled.as_ref().map_or(0, |code| code.size())
     }
 
     /// The module's name from its name section, if any.
