@@ -12,10 +12,7 @@
 //! and a thread ticks the engine's epoch once when the time is up.
 
 use kiln::wasi::{DirAccess, WasiCtx};
-use kiln::{
-    CompileStats, Config, Engine, Error, Func, Linker, Module, Store, Strategy, TrapCode, Val,
-    ValType,
-};
+use kiln::{Config, Engine, Error, Func, Linker, Module, Store, Strategy, TrapCode, Val, ValType};
 use std::io::Read;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -49,7 +46,9 @@ options:
                         module's bytes and the configuration; an entry that
                         does not load is compiled again and replaced
   --stats               print on stderr `kiln-stats fuel_consumed=..` (with
-                        --fuel), then the compile time by phase, `kiln-stats
+                        --fuel), `kiln-stats code_bytes=..` (the machine
+                        code of the module's functions; 0 for interp and
+                        ssa), then the compile time by phase, `kiln-stats
                         phases decode_ms=.. translate_ms=.. passes_ms=..
                         lower_ms=.. regalloc_ms=.. emit_ms=.. link_ms=..`, then
                         `kiln-stats compile_ms=.. run_ms=..`. Functions compile
@@ -253,12 +252,7 @@ fn run(options: &Options) -> ExitCode {
     });
     drop(timer);
     if options.stats {
-        print_stats(
-            &module.compile_stats(),
-            compile_time,
-            run_start.elapsed(),
-            fuel_consumed,
-        );
+        print_stats(&module, compile_time, run_start.elapsed(), fuel_consumed);
     }
     let module = &options.module;
     match outcome {
@@ -342,17 +336,14 @@ impl Drop for Timer {
 
 /// The statistics lines; the timing line comes last and alone, as
 /// `../shared/bench/compare.py` reads it.
-fn print_stats(
-    phases: &CompileStats,
-    compile: Duration,
-    run: Duration,
-    fuel_consumed: Option<u64>,
-) {
+fn print_stats(module: &Module, compile: Duration, run: Duration, fuel_consumed: Option<u64>) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     if let Some(fuel) = fuel_consumed {
         eprintln!("kiln-stats fuel_consumed={fuel}");
     }
-    let phases: Vec<String> = phases
+    eprintln!("kiln-stats code_bytes={}", module.code_size());
+    let phases: Vec<String> = module
+        .compile_stats()
         .phases()
         .iter()
         .map(|(phase, time)| format!("{phase}_ms={:.3}", ms(*time)))

@@ -1,7 +1,8 @@
 //! `kiln run --stats` reports the compile time of each phase on a line of its
 //! own, `kiln-stats phases decode_ms=.. translate_ms=.. ..`, before the
 //! `kiln-stats compile_ms=.. run_ms=..` line that stays last for compare.py;
-//! each engine reports zero for the phases it does not run.
+//! each engine reports zero for the phases it does not run. A line
+//! `kiln-stats code_bytes=..` gives the size of the module's machine code.
 
 mod wasi_support;
 
@@ -85,4 +86,31 @@ fn a_guest_that_traps_still_gets_its_phases() {
     let stderr = stats_of("compiler", &module.display().to_string());
     assert!(stderr.contains("unreachable"), "{stderr}");
     assert_eq!(phases(&stderr).len(), PHASES.len());
+}
+
+/// The number on the `kiln-stats code_bytes=` line of `stderr`.
+fn code_bytes(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("kiln-stats code_bytes="))
+        .unwrap_or_else(|| panic!("no code_bytes line in {stderr:?}"))
+        .parse()
+        .expect("a number of bytes")
+}
+
+#[test]
+fn the_compiler_reports_the_size_of_its_code_and_the_others_none() {
+    let small = code_bytes(&stats_of("compiler", &hello()));
+    assert!(small > 0, "hello compiles to {small} bytes");
+    for engine in ["interp", "ssa"] {
+        assert_eq!(code_bytes(&stats_of(engine, &hello())), 0, "{engine}");
+    }
+    let kernel = format!(
+        "{}/../../../shared/bench/kernels/sieve/module.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if std::path::Path::new(&kernel).exists() {
+        let large = code_bytes(&stats_of("compiler", &kernel));
+        assert!(large > 10 * small, "sieve: {large} bytes, hello: {small}");
+    }
 }
