@@ -9,6 +9,7 @@
 
 use kiln::{Config, Engine, Module, Strategy};
 use std::process::ExitCode;
+use std::time::Instant;
 
 const USAGE: &str = "\
 usage: kiln compile [OPTIONS] MODULE -o OUT
@@ -23,18 +24,25 @@ options:
   --bounds-checks KIND   guard (the default where supported) or explicit, as
                          `kiln run --bounds-checks` will use
   --consume-fuel         count fuel, for `kiln run --fuel`
-  --epoch-interruption   check epochs, for `kiln run --timeout`";
+  --epoch-interruption   check epochs, for `kiln run --timeout`
+  --no-parallel          compile the functions one after another on one
+                         thread (the default is a thread per core)
+  --stats                print on stderr `kiln-stats code_bytes=..`, the
+                         time of each compile phase (`kiln-stats phases
+                         decode_ms=.. ..`, as `kiln run --stats` does) and
+                         last `kiln-stats compile_ms=..`";
 
 struct Options {
     config: Config,
     module: String,
     output: String,
+    stats: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut config = Config::new();
     config.strategy(Strategy::Compiler);
-    let (mut module, mut output) = (None, None);
+    let (mut module, mut output, mut stats) = (None, None, false);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -51,6 +59,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--epoch-interruption" => {
                 config.epoch_interruption(true);
             }
+            "--no-parallel" => {
+                config.parallel_compilation(false);
+            }
+            "--stats" => stats = true,
             flag if flag.starts_with('-') && flag.len() > 1 => {
                 return Err(format!("unknown option `{flag}`"));
             }
@@ -62,6 +74,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         config,
         module: module.ok_or("no module given")?,
         output: output.ok_or("no output file given (-o OUT)")?,
+        stats,
     })
 }
 
@@ -78,7 +91,15 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     let engine = Engine::new(&options.config);
+    let start = Instant::now();
     let written = Module::from_file(&engine, &options.module)
+        .inspect(|module| {
+            if options.stats {
+                crate::stats::print_module_stats(module);
+                let compile_ms = crate::stats::ms(start.elapsed());
+                eprintln!("kiln-stats compile_ms={compile_ms:.3}");
+            }
+        })
         .and_then(|module| module.serialize())
         .map_err(|err| format!("{}: {err}", options.module))
         .and_then(|artifact| {

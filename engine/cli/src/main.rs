@@ -8,6 +8,7 @@ mod bounds_checks;
 mod cache;
 mod compile;
 mod run;
+mod stats;
 mod wast;
 
 use std::process::ExitCode;

@@ -45,6 +45,8 @@ options:
                         load them from there the next time, keyed by the
                         module's bytes and the configuration; an entry that
                         does not load is compiled again and replaced
+  --no-parallel         compile the module's functions one after another on
+                        one thread (the default is a thread per core)
   --stats               print on stderr `kiln-stats fuel_consumed=..` (with
                         --fuel), `kiln-stats code_bytes=..` (the machine
                         code of the module's functions; 0 for interp and
@@ -84,6 +86,7 @@ struct Options {
     bounds_checks: Option<String>,
     /// Where `--cache` keeps compiled modules.
     cache: Option<String>,
+    parallel_compilation: bool,
     stats: bool,
     module: String,
     args: Vec<String>,
@@ -100,6 +103,7 @@ impl Options {
             timeout: None,
             bounds_checks: None,
             cache: None,
+            parallel_compilation: true,
             stats: false,
             module: String::new(),
             args: Vec::new(),
@@ -159,6 +163,7 @@ impl Options {
                     options.bounds_checks = Some(kind);
                 }
                 "--cache" => options.cache = Some(value("--cache")?),
+                "--no-parallel" => options.parallel_compilation = false,
                 "--stats" => options.stats = true,
                 flag if flag.starts_with('-') && flag.len() > 1 => {
                     return Err(format!("unknown option `{flag}`"));
@@ -217,7 +222,8 @@ fn run(options: &Options) -> ExitCode {
     config
         .strategy(options.strategy)
         .consume_fuel(options.fuel.is_some())
-        .epoch_interruption(options.timeout.is_some());
+        .epoch_interruption(options.timeout.is_some())
+        .parallel_compilation(options.parallel_compilation);
     if let Some(kind) = &options.bounds_checks {
         crate::bounds_checks::apply(&mut config, kind).expect("checked when parsing");
     }
@@ -337,22 +343,14 @@ impl Drop for Timer {
 /// The statistics lines; the timing line comes last and alone, as
 /// `../shared/bench/compare.py` reads it.
 fn print_stats(module: &Module, compile: Duration, run: Duration, fuel_consumed: Option<u64>) {
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     if let Some(fuel) = fuel_consumed {
         eprintln!("kiln-stats fuel_consumed={fuel}");
     }
-    eprintln!("kiln-stats code_bytes={}", module.code_size());
-    let phases: Vec<String> = module
-        .compile_stats()
-        .phases()
-        .iter()
-        .map(|(phase, time)| format!("{phase}_ms={:.3}", ms(*time)))
-        .collect();
-    eprintln!("kiln-stats phases {}", phases.join(" "));
+    crate::stats::print_module_stats(module);
     eprintln!(
         "kiln-stats compile_ms={:.3} run_ms={:.3}",
-        ms(compile),
-        ms(run)
+        crate::stats::ms(compile),
+        crate::stats::ms(run)
     );
 }
 

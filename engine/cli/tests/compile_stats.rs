@@ -114,3 +114,45 @@ fn the_compiler_reports_the_size_of_its_code_and_the_others_none() {
         assert!(large > 10 * small, "sieve: {large} bytes, hello: {small}");
     }
 }
+
+#[test]
+fn kiln_compile_reports_its_phases_and_one_thread_writes_the_same_artifact() {
+    let scratch = wasi_support::Scratch::new("compile-stats-artifact");
+    let kernel = format!(
+        "{}/../../../shared/bench/kernels/bytes/module.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let module = if std::path::Path::new(&kernel).exists() {
+        kernel
+    } else {
+        hello()
+    };
+    let compile = |extra: &[&str], out: &str| {
+        let out = scratch.path.join(out);
+        let output = Command::new(kiln())
+            .arg("compile")
+            .args(extra)
+            .args([module.as_str(), "-o"])
+            .arg(&out)
+            .output()
+            .expect("kiln runs");
+        assert!(output.status.success(), "{output:?}");
+        (
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            std::fs::read(out).expect("the artifact is written"),
+        )
+    };
+    let (stderr, parallel) = compile(&["--stats"], "parallel.kiln");
+    assert!(code_bytes(&stderr) > 0, "{stderr}");
+    for (phase, ms) in phases(&stderr) {
+        assert!(ms > 0.0, "compile runs {phase}: {stderr}");
+    }
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("kiln-stats compile_ms="), "{stderr}");
+    let (quiet, serial) = compile(&["--no-parallel"], "serial.kiln");
+    assert!(quiet.is_empty(), "{quiet}");
+    assert!(
+        serial == parallel,
+        "one thread and many wrote different artifacts"
+    );
+}
