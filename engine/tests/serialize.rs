@@ -302,11 +302,20 @@ fn compiling_on_one_thread_or_many_gives_the_same_code() {
         module.serialize().unwrap()
     };
     let serial = artifact(false);
-    assert!(serial == artifact(true), "parallel compilation changed the code");
-    assert!(serial == artifact(false), "serial compilation is not repeatable");
+    assert!(
+        serial == artifact(true),
+        "parallel compilation changed the code"
+    );
+    assert!(
+        serial == artifact(false),
+        "serial compilation is not repeatable"
+    );
     let engine = compiler(|config| {
         config.parallel_compilation(false);
     });
     let sample = Module::new(&engine, MODULE).unwrap();
-    assert_eq!(run_sample(&sample), run_sample(&Module::new(&compiler(|_| {}), MODULE).unwrap()));
+    assert_eq!(
+        run_sample(&sample),
+        run_sample(&Module::new(&compiler(|_| {}), MODULE).unwrap())
+    );
 }
