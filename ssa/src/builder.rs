@@ -24,6 +24,7 @@ use crate::ops::Op;
 use crate::passes;
 use crate::trap::TrapCode;
 use crate::types::Type;
+use crate::value_list::ValueList;
 
 /// A mutable variable of the source program (for wasm: a local).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -239,12 +240,12 @@ impl<'f> FunctionBuilder<'f> {
     }
 
     /// Appends an instruction with results of the given types.
-    pub fn ins(&mut self, op: Op, args: Vec<Value>, result_types: &[Type]) -> Inst {
+    pub fn ins(&mut self, op: Op, args: impl Into<ValueList>, result_types: &[Type]) -> Inst {
         self.append(op, args, Vec::new(), result_types)
     }
 
     /// Appends an instruction with exactly one result and returns it.
-    pub fn ins1(&mut self, op: Op, args: Vec<Value>, ty: Type) -> Value {
+    pub fn ins1(&mut self, op: Op, args: impl Into<ValueList>, ty: Type) -> Value {
         let inst = self.ins(op, args, &[ty]);
         self.func.insts[inst.index()].results[0]
     }
@@ -262,7 +263,7 @@ impl<'f> FunctionBuilder<'f> {
     fn append(
         &mut self,
         op: Op,
-        args: Vec<Value>,
+        args: impl Into<ValueList>,
         targets: Vec<BlockCall>,
         result_types: &[Type],
     ) -> Inst {
@@ -272,7 +273,7 @@ impl<'f> FunctionBuilder<'f> {
         inst
     }
 
-    fn branch(&mut self, op: Op, args: Vec<Value>, targets: Vec<BlockCall>) -> Inst {
+    fn branch(&mut self, op: Op, args: impl Into<ValueList>, targets: Vec<BlockCall>) -> Inst {
         let block = self.current_block();
         let inst = self.func.insts.len() as u32;
         let inst = Inst(inst);
@@ -298,18 +299,18 @@ impl<'f> FunctionBuilder<'f> {
 
     /// `jump target`.
     pub fn jump(&mut self, target: BlockCall) {
-        self.branch(Op::Jump, Vec::new(), vec![target]);
+        self.branch(Op::Jump, [], vec![target]);
     }
 
     /// `brif cond, then, else`.
     pub fn brif(&mut self, cond: Value, then: BlockCall, otherwise: BlockCall) {
-        self.branch(Op::Brif, vec![cond], vec![then, otherwise]);
+        self.branch(Op::Brif, [cond], vec![then, otherwise]);
     }
 
     /// `br_table index, targets..., default`.
     pub fn br_table(&mut self, index: Value, mut targets: Vec<BlockCall>, default: BlockCall) {
         targets.push(default);
-        self.branch(Op::BrTable, vec![index], targets);
+        self.branch(Op::BrTable, [index], targets);
     }
 
     /// `return values`.

@@ -9,6 +9,7 @@
 use crate::entities::{Block, Inst, Value};
 use crate::ops::Op;
 use crate::types::Type;
+use crate::value_list::ValueList;
 
 /// Parameter and result types of a function. For wasm functions the first
 /// parameter is the `vmctx` pointer.
@@ -26,7 +27,7 @@ pub struct BlockCall {
     /// The target block.
     pub block: Block,
     /// One argument per parameter of `block`.
-    pub args: Vec<Value>,
+    pub args: ValueList,
 }
 
 impl BlockCall {
@@ -34,7 +35,7 @@ impl BlockCall {
     pub fn new(block: Block) -> BlockCall {
         BlockCall {
             block,
-            args: Vec::new(),
+            args: ValueList::new(),
         }
     }
 }
@@ -45,11 +46,11 @@ pub struct InstData {
     /// The operation and its immediates.
     pub op: Op,
     /// Value operands.
-    pub args: Vec<Value>,
+    pub args: ValueList,
     /// Branch targets (terminators only).
     pub targets: Vec<BlockCall>,
     /// Result values, defined by this instruction.
-    pub results: Vec<Value>,
+    pub results: ValueList,
 }
 
 /// Where a value comes from.
@@ -137,7 +138,7 @@ impl Function {
     pub fn create_inst(
         &mut self,
         op: Op,
-        args: Vec<Value>,
+        args: impl Into<ValueList>,
         targets: Vec<BlockCall>,
         result_types: &[Type],
     ) -> Inst {
@@ -148,7 +149,7 @@ impl Function {
             .collect();
         self.insts.push(InstData {
             op,
-            args,
+            args: args.into(),
             targets,
             results,
         });

@@ -26,6 +26,7 @@ pub mod print;
 pub mod target;
 pub mod trap;
 pub mod types;
+pub mod value_list;
 pub mod verify;
 
 pub use builder::{FunctionBuilder, Variable};
@@ -37,4 +38,5 @@ pub use ops::{
 pub use parse::{ParseError, parse_function, parse_functions};
 pub use trap::TrapCode;
 pub use types::Type;
+pub use value_list::ValueList;
 pub use verify::{VerifyError, verify};

@@ -282,7 +282,10 @@ impl Cursor<'_> {
         } else {
             Vec::new()
         };
-        Ok(BlockCall { block, args })
+        Ok(BlockCall {
+            block,
+            args: args.into(),
+        })
     }
 
     fn region(&mut self) -> Result<Region, ParseError> {

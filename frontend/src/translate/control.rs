@@ -111,7 +111,7 @@ impl Translator<'_> {
         }
         BlockCall {
             block,
-            args: self.peekn(count).to_vec(),
+            args: self.peekn(count).into(),
         }
     }
 
@@ -133,7 +133,7 @@ impl Translator<'_> {
                 let args = self.popn(params.len());
                 self.builder.jump(BlockCall {
                     block: header,
-                    args,
+                    args: args.into(),
                 });
                 self.builder.switch_to_block(header);
                 let header_params = self.builder.func.block(header).params.clone();
@@ -246,7 +246,10 @@ impl Translator<'_> {
         let params = params.clone();
         if self.reachable {
             let args = self.popn(num_results);
-            self.builder.jump(BlockCall { block: end, args });
+            self.builder.jump(BlockCall {
+                block: end,
+                args: args.into(),
+            });
         }
         self.stack.truncate(height);
         self.stack.extend(params);
@@ -277,7 +280,7 @@ impl Translator<'_> {
             let args = self.popn(frame.num_results);
             self.builder.jump(BlockCall {
                 block: frame.end,
-                args,
+                args: args.into(),
             });
             frame.end_reachable = true;
         }
@@ -291,7 +294,7 @@ impl Translator<'_> {
             self.builder.switch_to_block(*else_block);
             self.builder.jump(BlockCall {
                 block: frame.end,
-                args: params.clone(),
+                args: params.as_slice().into(),
             });
             frame.end_reachable = true;
         }

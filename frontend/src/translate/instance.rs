@@ -45,7 +45,7 @@ impl Translator<'_> {
                     region: Region::Vm,
                     offset,
                 };
-                self.builder.ins(op, vec![record, value], &[]);
+                self.builder.ins(op, [record, value], &[]);
             }
             Operator::Call { function_index } => self.call(function_index),
             Operator::CallIndirect {
@@ -59,9 +59,9 @@ impl Translator<'_> {
             Operator::RefIsNull => {
                 let reference = self.pop();
                 let null = self.builder.iconst(Type::PTR, 0);
-                let is_null =
-                    self.builder
-                        .ins1(Op::Icmp(IntCC::Eq), vec![reference, null], Type::I32);
+                let is_null = self
+                    .builder
+                    .ins1(Op::Icmp(IntCC::Eq), [reference, null], Type::I32);
                 self.stack.push(is_null);
             }
             Operator::RefFunc { function_index } => {
@@ -98,7 +98,7 @@ impl Translator<'_> {
 
     fn push_results(&mut self, inst: kiln_ssa::Inst) {
         let results = self.builder.func.inst(inst).results.clone();
-        self.stack.extend(results);
+        self.stack.extend_from_slice(&results);
     }
 
     fn call(&mut self, function_index: u32) {
@@ -136,39 +136,36 @@ impl Translator<'_> {
         let (base, length) = self.table_base_and_length(table_index);
         let out_of_bounds = self
             .builder
-            .ins1(Op::Icmp(IntCC::Uge), vec![index, length], Type::I32);
+            .ins1(Op::Icmp(IntCC::Uge), [index, length], Type::I32);
         self.builder.ins(
             Op::Trapnz(TrapCode::TableOutOfBounds, None),
-            vec![out_of_bounds],
+            [out_of_bounds],
             &[],
         );
         let index64 = self
             .builder
-            .ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
+            .ins1(Op::Unary(UnaryOp::Uextend), [index], Type::I64);
         let shift = self.builder.iconst(
             Type::I64,
             VmLayout::TABLE_ELEMENT_SIZE.trailing_zeros() as u64,
         );
         let scaled = self
             .builder
-            .ins1(Op::Binary(Ishl), vec![index64, shift], Type::I64);
+            .ins1(Op::Binary(Ishl), [index64, shift], Type::I64);
         let element = self
             .builder
-            .ins1(Op::Binary(Iadd), vec![base, scaled], Type::PTR);
+            .ins1(Op::Binary(Iadd), [base, scaled], Type::PTR);
         let element = self.spectre_guard(out_of_bounds, element);
         let funcref = self.load_vm(element, 0, Type::PTR);
         self.builder
-            .ins(Op::Trapz(TrapCode::IndirectCallToNull), vec![funcref], &[]);
+            .ins(Op::Trapz(TrapCode::IndirectCallToNull), [funcref], &[]);
         let actual = self.load_vm(funcref, VmLayout::FUNCREF_TYPE_ID, Type::I32);
         let expected = self.load_vm(self.vmctx, self.layout.type_id(type_index), Type::I32);
         let mismatch = self
             .builder
-            .ins1(Op::Icmp(IntCC::Ne), vec![actual, expected], Type::I32);
-        self.builder.ins(
-            Op::Trapnz(TrapCode::BadSignature, None),
-            vec![mismatch],
-            &[],
-        );
+            .ins1(Op::Icmp(IntCC::Ne), [actual, expected], Type::I32);
+        self.builder
+            .ins(Op::Trapnz(TrapCode::BadSignature, None), [mismatch], &[]);
         let code = self.load_vm(funcref, VmLayout::FUNCREF_CODE, Type::PTR);
         let callee_vmctx = self.load_vm(funcref, VmLayout::FUNCREF_VMCTX, Type::PTR);
         let mut args = vec![code, callee_vmctx];

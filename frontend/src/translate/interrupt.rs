@@ -94,12 +94,10 @@ impl Translator<'_> {
         let cost = self.builder.iconst(Type::I64, cost);
         let short = self
             .builder
-            .ins1(Op::Icmp(IntCC::Ult), vec![fuel, cost], Type::I32);
+            .ins1(Op::Icmp(IntCC::Ult), [fuel, cost], Type::I32);
         self.builder
-            .ins(Op::Trapnz(TrapCode::OutOfFuel, None), vec![short], &[]);
-        let left = self
-            .builder
-            .ins1(Op::Binary(Isub), vec![fuel, cost], Type::I64);
+            .ins(Op::Trapnz(TrapCode::OutOfFuel, None), [short], &[]);
+        let left = self.builder.ins1(Op::Binary(Isub), [fuel, cost], Type::I64);
         self.builder.def_var(var, left);
     }
 
@@ -115,7 +113,7 @@ impl Translator<'_> {
             region: Region::Vm,
             offset: VmLayout::RUNTIME_FUEL,
         };
-        self.builder.ins(store, vec![runtime, fuel], &[]);
+        self.builder.ins(store, [runtime, fuel], &[]);
     }
 
     /// Reads the fuel from the runtime record, at the entry and after a call.
@@ -153,7 +151,7 @@ impl Translator<'_> {
                 check,
                 BlockCall {
                     block: header,
-                    args,
+                    args: args.into(),
                 },
             );
             self.builder.seal_block(check);
@@ -169,16 +167,19 @@ impl Translator<'_> {
         let zero = self.builder.iconst(Type::I64, 0);
         let set = self
             .builder
-            .ins1(Op::Icmp(IntCC::Ne), vec![flag, zero], Type::I32);
+            .ins1(Op::Icmp(IntCC::Ne), [flag, zero], Type::I32);
         let slow = self.builder.create_block();
         self.builder.brif(set, BlockCall::new(slow), next);
         self.builder.switch_to_block(slow);
         self.builder.seal_block(slow);
         self.flush_fuel();
         self.builder
-            .ins(Op::CallHelper(Helper::EpochDeadline), vec![self.vmctx], &[]);
+            .ins(Op::CallHelper(Helper::EpochDeadline), [self.vmctx], &[]);
         self.reload_fuel();
-        self.builder.jump(BlockCall { block: check, args });
+        self.builder.jump(BlockCall {
+            block: check,
+            args: args.into(),
+        });
     }
 
     /// The store's runtime record.

@@ -106,7 +106,7 @@ impl Translator<'_> {
                     region,
                     offset,
                 },
-                vec![address],
+                [address],
                 ty,
             );
             self.stack.push(value);
@@ -124,7 +124,7 @@ impl Translator<'_> {
                     region,
                     offset,
                 },
-                vec![address, value],
+                [address, value],
                 &[],
             );
             return true;
@@ -135,10 +135,10 @@ impl Translator<'_> {
                 let sixteen = self.builder.iconst(Type::I64, 16);
                 let pages = self
                     .builder
-                    .ins1(Op::Binary(Ushr), vec![length, sixteen], Type::I64);
+                    .ins1(Op::Binary(Ushr), [length, sixteen], Type::I64);
                 let pages = self
                     .builder
-                    .ins1(Op::Unary(UnaryOp::Wrap), vec![pages], Type::I32);
+                    .ins1(Op::Unary(UnaryOp::Wrap), [pages], Type::I32);
                 self.stack.push(pages);
             }
             Operator::MemoryGrow { mem } => self.helper(Helper::MemoryGrow, &[mem], 1),
@@ -177,7 +177,7 @@ impl Translator<'_> {
         let base = self.memory_base(access.memory);
         let index64 = self
             .builder
-            .ins1(Op::Unary(UnaryOp::Uextend), vec![index], Type::I64);
+            .ins1(Op::Unary(UnaryOp::Uextend), [index], Type::I64);
         let end = access.offset + size as u64;
         let statically_in_bounds = self
             .builder
@@ -186,7 +186,7 @@ impl Translator<'_> {
             .is_some_and(|index| index + end <= desc.minimum_bytes());
         let address = self
             .builder
-            .ins1(Op::Binary(Iadd), vec![base, index64], Type::PTR);
+            .ins1(Op::Binary(Iadd), [base, index64], Type::PTR);
         let offset = u32::try_from(access.offset).expect("memory32 offsets fit in u32");
         if statically_in_bounds || desc.guards(end) {
             return (address, offset);
@@ -198,7 +198,7 @@ impl Translator<'_> {
             _ => {
                 let offset = self.builder.iconst(Type::I64, offset.into());
                 self.builder
-                    .ins1(Op::Binary(Iadd), vec![address, offset], Type::PTR)
+                    .ins1(Op::Binary(Iadd), [address, offset], Type::PTR)
             }
         };
         (self.spectre_guard(out_of_bounds, address), 0)
@@ -217,14 +217,14 @@ impl Translator<'_> {
         let end_value = self.builder.iconst(Type::I64, end);
         let last = self
             .builder
-            .ins1(Op::Binary(Iadd), vec![index64, end_value], Type::I64);
+            .ins1(Op::Binary(Iadd), [index64, end_value], Type::I64);
         let out_of_bounds = self
             .builder
-            .ins1(Op::Icmp(IntCC::Ugt), vec![last, length], Type::I32);
+            .ins1(Op::Icmp(IntCC::Ugt), [last, length], Type::I32);
         let bounds = HeapBounds { memory, end };
         self.builder.ins(
             Op::Trapnz(TrapCode::HeapOutOfBounds, Some(bounds)),
-            vec![out_of_bounds, index],
+            [out_of_bounds, index],
             &[],
         );
         out_of_bounds
@@ -237,7 +237,7 @@ impl Translator<'_> {
         let null = self.builder.iconst(Type::PTR, 0);
         self.builder.ins1(
             Op::SelectSpectreGuard,
-            vec![out_of_bounds, null, address],
+            [out_of_bounds, null, address],
             Type::PTR,
         )
     }
@@ -253,7 +253,7 @@ impl Translator<'_> {
         let (_, results) = helper.signature();
         let inst = self.builder.ins(Op::CallHelper(helper), args, results);
         let values = self.builder.func.inst(inst).results.clone();
-        self.stack.extend(values);
+        self.stack.extend_from_slice(&values);
     }
 
     /// Where a `vmctx` record lives: for a defined object, `vmctx` and the
@@ -274,6 +274,6 @@ impl Translator<'_> {
             region: Region::Vm,
             offset,
         };
-        self.builder.ins1(op, vec![address], ty)
+        self.builder.ins1(op, [address], ty)
     }
 }

@@ -243,7 +243,7 @@ impl<'a> Translator<'a> {
                 let cond = self.pop();
                 let (a, b) = self.pop2();
                 let ty = self.value_type(a);
-                let value = self.builder.ins1(Op::Select, vec![cond, a, b], ty);
+                let value = self.builder.ins1(Op::Select, [cond, a, b], ty);
                 self.stack.push(value);
             }
             Operator::LocalGet { local_index } => {

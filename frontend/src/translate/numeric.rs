@@ -135,26 +135,25 @@ impl Translator<'_> {
                 None => return false,
                 Some(Numeric::Unary(op, ty)) => {
                     let x = self.pop();
-                    self.builder.ins1(Op::Unary(op), vec![x], ty)
+                    self.builder.ins1(Op::Unary(op), [x], ty)
                 }
                 Some(Numeric::Binary(op)) => {
                     let (a, b) = self.pop2();
                     let ty = self.value_type(a);
-                    self.builder.ins1(Op::Binary(op), vec![a, b], ty)
+                    self.builder.ins1(Op::Binary(op), [a, b], ty)
                 }
                 Some(Numeric::Icmp(cc)) => {
                     let (a, b) = self.pop2();
-                    self.builder.ins1(Op::Icmp(cc), vec![a, b], Type::I32)
+                    self.builder.ins1(Op::Icmp(cc), [a, b], Type::I32)
                 }
                 Some(Numeric::Fcmp(cc)) => {
                     let (a, b) = self.pop2();
-                    self.builder.ins1(Op::Fcmp(cc), vec![a, b], Type::I32)
+                    self.builder.ins1(Op::Fcmp(cc), [a, b], Type::I32)
                 }
                 Some(Numeric::Eqz(ty)) => {
                     let x = self.pop();
                     let zero = self.builder.iconst(ty, 0);
-                    self.builder
-                        .ins1(Op::Icmp(IntCC::Eq), vec![x, zero], Type::I32)
+                    self.builder.ins1(Op::Icmp(IntCC::Eq), [x, zero], Type::I32)
                 }
             },
         };
@@ -171,13 +170,13 @@ impl Translator<'_> {
     fn canonicalize_nan(&mut self, value: Value, ty: Type) -> Value {
         let is_nan = self
             .builder
-            .ins1(Op::Fcmp(FloatCC::Ne), vec![value, value], Type::I32);
+            .ins1(Op::Fcmp(FloatCC::Ne), [value, value], Type::I32);
         let canonical = self.builder.ins1(
             Op::Fconst(crate::nans::canonical_nan_bits(ty)),
             Vec::new(),
             ty,
         );
         self.builder
-            .ins1(Op::Select, vec![is_nan, canonical, value], ty)
+            .ins1(Op::Select, [is_nan, canonical, value], ty)
     }
 }

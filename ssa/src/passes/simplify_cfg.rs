@@ -13,9 +13,10 @@
 //!   is a `jump` (done by [`const_fold`](super::const_fold)).
 
 use super::{Aliases, unreachable_blocks};
-use crate::entities::{Block, Inst, Value};
+use crate::entities::{Block, Inst};
 use crate::function::{BlockCall, Function, ValueDef};
 use crate::ops::Op;
+use crate::value_list::ValueList;
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function) -> bool {
@@ -89,7 +90,7 @@ fn thread_jumps(func: &mut Function) -> bool {
             if target.block != block {
                 continue;
             }
-            let args: Vec<Value> = forward
+            let args: ValueList = forward
                 .args
                 .iter()
                 .map(|arg| match params.iter().position(|p| p == arg) {
