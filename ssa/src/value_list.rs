@@ -82,8 +82,8 @@ impl ValueList {
         self.truncate(kept);
     }
 
-    /// Shortens the list to its first `len` values.
-    pub fn truncate(&mut self, new_len: usize) {
+    /// Shortens the list to its first `new_len` values.
+    fn truncate(&mut self, new_len: usize) {
         match &mut self.0 {
             Repr::Inline { len, .. } => *len = (*len).min(new_len as u8),
             Repr::Heap(heap) => heap.truncate(new_len),

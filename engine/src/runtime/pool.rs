@@ -1,9 +1,9 @@
 //! Reservations that dropped memories leave behind, kept for the next memory
-//! of the same size. Mapping and unmapping gigabytes of address space for
+//! that fits in one. Mapping and unmapping gigabytes of address space for
 //! every short-lived instance costs more than the rest of instantiating a
 //! small module; a reservation from the pool has its pages discarded already
-//! ([`Reservation::clear`]) and its first pages accessible, so a new memory of
-//! the same size usually needs no system call at all.
+//! ([`Reservation::clear`]) and its first pages accessible, so a new memory
+//! usually needs no system call to get its address space.
 //!
 //! Address space belongs to the process, so there is one pool for the whole
 //! process and every engine shares it: a host that makes an engine per tenant
