@@ -7,18 +7,22 @@
 //! operations are ordered first, so `a + b` and `b + a` meet.
 //!
 //! Each entry remembers its block, and only an entry whose block dominates
-//! the current one counts (two comparisons); any other is overwritten.
+//! the current one counts (two comparisons); any other is overwritten. The
+//! table ([`ExprTable`]) keeps no keys: an entry's key is read back from the
+//! instruction that defines its value.
 //! Because the walk is in preorder, a block whose entry is overwritten
 //! dominates nothing that is still to come, so nothing is lost, and the
 //! table needs no undoing when the walk leaves a subtree.
 
 use super::Aliases;
+use super::expr_table::ExprTable;
 use crate::dominators::DominatorTree;
-use crate::entities::{Block, Value};
-use crate::function::Function;
-use crate::id_hash::IdHashMap;
+use crate::entities::Value;
+use crate::function::{Function, InstData, ValueDef};
+use crate::id_hash::IdHasher;
 use crate::ops::Op;
 use crate::types::Type;
+use std::hash::{Hash, Hasher};
 
 /// Operation, operands (unused ones `NO_OPERAND`) and result type: kept
 /// inline, so that comparing two keys reads no memory elsewhere.
@@ -31,13 +35,42 @@ const MAX_OPERANDS: usize = 3;
 /// Fills the unused operand slots of a key.
 const NO_OPERAND: Value = Value(u32::MAX);
 
+/// The key of an instruction that GVN may merge: a pure operation with one
+/// result and at most [`MAX_OPERANDS`] operands.
+fn key(func: &Function, data: &InstData) -> Option<Key> {
+    if !data.op.is_pure() || data.results.len() != 1 || data.args.len() > MAX_OPERANDS {
+        return None;
+    }
+    let mut operands = [NO_OPERAND; MAX_OPERANDS];
+    operands[..data.args.len()].copy_from_slice(&data.args);
+    if let Op::Binary(op) = data.op
+        && op.is_commutative()
+    {
+        operands[..2].sort();
+    }
+    Some((data.op, operands, func.values[data.results[0].index()].ty))
+}
+
+/// The key of the instruction that defines `value`, an entry of the table.
+fn key_of_value(func: &Function, value: Value) -> Option<Key> {
+    match func.values[value.index()].def {
+        ValueDef::Result(inst) => key(func, &func.insts[inst.index()]),
+        ValueDef::Param(_) | ValueDef::Detached => None,
+    }
+}
+
+fn hash(key: &Key) -> u64 {
+    let mut hasher = IdHasher::default();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function) -> bool {
     let domtree = DominatorTree::compute(func);
     let mut aliases = Aliases::new(func.values.len());
-    // Sized for every instruction up front: growing rehashes every key.
-    let mut table: IdHashMap<Key, (Value, Block)> =
-        IdHashMap::with_capacity_and_hasher(func.insts.len(), Default::default());
+    // Sized for every instruction up front, so that it never fills.
+    let mut table = ExprTable::with_capacity(func.insts.len());
     let mut changed = false;
     let mut preorder = vec![func.entry()];
     while let Some(block) = preorder.pop() {
@@ -52,26 +85,20 @@ pub fn run(func: &mut Function) -> bool {
                     *arg = aliases.resolve(*arg);
                 }
             }
-            if !data.op.is_pure() || data.results.len() != 1 || data.args.len() > MAX_OPERANDS {
+            let Some(key) = key(func, &func.insts[inst.index()]) else {
                 return true;
-            }
-            let mut operands = [NO_OPERAND; MAX_OPERANDS];
-            operands[..data.args.len()].copy_from_slice(&data.args);
-            if let Op::Binary(op) = data.op
-                && op.is_commutative()
-            {
-                operands[..2].sort();
-            }
-            let result = data.results[0];
-            let key = (data.op, operands, func.values[result.index()].ty);
-            match table.get(&key) {
-                Some(&(earlier, home)) if domtree.dominates(home, block) => {
+            };
+            let result = func.insts[inst.index()].results[0];
+            let hash = hash(&key);
+            let (slot, found) = table.find(hash, |stored| key_of_value(func, stored) == Some(key));
+            match found {
+                Some((earlier, home)) if domtree.dominates(home, block) => {
                     aliases.replace(result, earlier);
                     changed = true;
                     false
                 }
                 _ => {
-                    table.insert(key, (result, block));
+                    table.set(slot, hash, result, block);
                     true
                 }
             }

@@ -8,6 +8,7 @@
 pub mod bounds_checks;
 pub mod const_fold;
 pub mod dce;
+mod expr_table;
 pub mod gvn;
 pub mod licm;
 pub mod redundant_params;
