@@ -1,6 +1,8 @@
 //! Time spent in each pass of the SSA pipeline, summed over every function
 //! of the given modules, so that a slow pass shows on its own rather than
 //! inside `kiln compile --stats`'s one `passes_ms` figure.
+//! Every pass of the pipeline runs, including the second runs that
+//! `passes::optimize` skips when nothing changed in between.
 //!
 //! ```text
 //! cargo run --release -p kiln-frontend --example pass_times -- a.wasm b.wasm ...

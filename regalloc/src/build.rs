@@ -65,6 +65,9 @@ pub(crate) fn build_lifetimes<F: Function>(
     let mut def_pos = vec![Pos::MAX; num_vregs];
     let mut def_block = vec![Block(u32::MAX); num_vregs];
     let mut def_is_early = vec![false; num_vregs];
+    // The use position of each instruction's def, added to the interval
+    // together with the other uses, once their number is known.
+    let mut def_use: Vec<Option<UsePosition>> = vec![None; num_vregs];
     let mut records = Vec::with_capacity(func.num_insts() * 3);
     let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32)
         .map(|v| LiveInterval::new(VReg(v)))
@@ -158,7 +161,7 @@ pub(crate) fn build_lifetimes<F: Function>(
                         def_pos[v.index()] = pos;
                         def_block[v.index()] = block;
                         def_is_early[v.index()] = is_early;
-                        intervals[v.index()].uses.push_back(UsePosition {
+                        def_use[v.index()] = Some(UsePosition {
                             pos,
                             needs_reg,
                             weight,
@@ -239,10 +242,15 @@ pub(crate) fn build_lifetimes<F: Function>(
             early: def_is_early[v.index()],
         };
         let interval = &mut intervals[v.index()];
+        interval.uses.reserve_exact(uses.len() + 1);
+        interval.uses.extend(def_use[v.index()]);
         walk.compute(func, v, def, uses, interval, &mut live_in)?;
     }
     for v in 0..num_vregs {
         let interval = &mut intervals[v];
+        if interval.uses.is_empty() {
+            interval.uses.extend(def_use[v]);
+        }
         if interval.ranges.is_empty() && def_pos[v] != Pos::MAX && !interval.uses.is_empty() {
             // A def that nothing reads still needs a place to be written.
             let pos = def_pos[v];

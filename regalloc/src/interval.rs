@@ -150,8 +150,14 @@ impl LiveInterval {
     /// Sorts the uses pushed so far by position and notes which need a
     /// register.
     pub(crate) fn sort_uses(&mut self) {
-        self.uses.make_contiguous().sort_by_key(|u| u.pos);
-        self.reg_uses = self.uses.iter().copied().filter(|u| u.needs_reg).collect();
+        let uses = self.uses.make_contiguous();
+        if !uses.is_sorted_by_key(|u| u.pos) {
+            uses.sort_by_key(|u| u.pos);
+        }
+        let count = uses.iter().filter(|u| u.needs_reg).count();
+        self.reg_uses = VecDeque::with_capacity(count);
+        self.reg_uses
+            .extend(uses.iter().copied().filter(|u| u.needs_reg));
     }
 
     /// The first use at or after `pos` that needs a register.

@@ -76,6 +76,24 @@ impl<'a> MoveEmitter<'a> {
             MoveSource::Loc(loc) if loc != dst => Some((loc, dst)),
             _ => None,
         }));
+        match copies[..] {
+            [] => {}
+            // Nearly every gap moves one value: it needs no ordering.
+            [(src, dst)] => self.emit_move(inst, src, dst),
+            _ => self.emit_copies(inst, &mut copies),
+        }
+        self.pending = copies;
+        for &(src, dst) in moves {
+            if let MoveSource::Remat(vreg) = src {
+                self.emit_remat(inst, vreg, dst);
+            }
+        }
+    }
+
+    /// Emits the `copies` of a parallel move (two or more, distinct
+    /// destinations, no copy onto itself) in an order that reads every
+    /// location before it is overwritten.
+    fn emit_copies(&mut self, inst: Inst, copies: &mut [(Allocation, Allocation)]) {
         let mut writers: Vec<(Allocation, usize)> = copies
             .iter()
             .enumerate()
@@ -144,12 +162,6 @@ impl<'a> MoveEmitter<'a> {
             copies[reader_of_saved].0 = temp;
             readers[start] -= 1;
             ready.push(start);
-        }
-        self.pending = copies;
-        for &(src, dst) in moves {
-            if let MoveSource::Remat(vreg) = src {
-                self.emit_remat(inst, vreg, dst);
-            }
         }
     }
 
