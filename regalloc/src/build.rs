@@ -35,7 +35,7 @@ pub(crate) struct Lifetimes {
     /// sorted by start.
     pub(crate) fixed: Vec<Vec<FixedRange>>,
     /// The values live on entry to each block, not counting its parameters.
-    pub(crate) live_in: Vec<Vec<VReg>>,
+    pub(crate) live_in: LiveIn,
     /// Ranges where a value must also be in its spill slot (stack operands).
     pub(crate) stack_ranges: Vec<(VReg, LiveRange)>,
     /// For some values, another value whose register at a position would
@@ -223,7 +223,7 @@ pub(crate) fn build_lifetimes<F: Function>(
     }
 
     let (records, first_record) = group_by_vreg(records, num_vregs);
-    let mut live_in = vec![Vec::new(); func.num_blocks()];
+    let mut live_in_pairs = Vec::new();
     let mut walk = LivenessWalk::new(func.num_blocks());
     for (v, bounds) in first_record.windows(2).enumerate() {
         let uses = &records[bounds[0]..bounds[1]];
@@ -244,7 +244,7 @@ pub(crate) fn build_lifetimes<F: Function>(
         let interval = &mut intervals[v.index()];
         interval.uses.reserve_exact(uses.len() + 1);
         interval.uses.extend(def_use[v.index()]);
-        walk.compute(func, v, def, uses, interval, &mut live_in)?;
+        walk.compute(func, v, def, uses, interval, &mut live_in_pairs)?;
     }
     for v in 0..num_vregs {
         let interval = &mut intervals[v];
@@ -262,10 +262,42 @@ pub(crate) fn build_lifetimes<F: Function>(
     Ok(Lifetimes {
         intervals,
         fixed,
-        live_in,
+        live_in: LiveIn::from_pairs(func.num_blocks(), &live_in_pairs),
         stack_ranges,
         hint_from,
     })
+}
+
+/// The values live on entry to each block, stored flat: one allocation for
+/// the whole function rather than a vector per block.
+pub(crate) struct LiveIn {
+    start: Vec<u32>,
+    vregs: Vec<VReg>,
+}
+
+impl LiveIn {
+    /// Groups `(block, vreg)` pairs by block, keeping their order.
+    fn from_pairs(num_blocks: usize, pairs: &[(Block, VReg)]) -> LiveIn {
+        let mut start = vec![0u32; num_blocks + 1];
+        for &(block, _) in pairs {
+            start[block.index() + 1] += 1;
+        }
+        for b in 0..num_blocks {
+            start[b + 1] += start[b];
+        }
+        let mut next = start.clone();
+        let mut vregs = vec![VReg(0); pairs.len()];
+        for &(block, v) in pairs {
+            vregs[next[block.index()] as usize] = v;
+            next[block.index()] += 1;
+        }
+        LiveIn { start, vregs }
+    }
+
+    /// The values live on entry to `block`, in increasing order.
+    pub(crate) fn of(&self, block: Block) -> &[VReg] {
+        &self.vregs[self.start[block.index()] as usize..self.start[block.index() + 1] as usize]
+    }
 }
 
 /// Orders `records` by virtual register with a counting sort, in time
@@ -331,7 +363,7 @@ impl LivenessWalk {
         def: Definition,
         uses: &[UseRecord],
         interval: &mut LiveInterval,
-        live_in: &mut [Vec<VReg>],
+        live_in: &mut Vec<(Block, VReg)>,
     ) -> Result<(), AllocError> {
         let stamp = v.0;
         self.blocks.clear();
@@ -394,7 +426,7 @@ impl LivenessWalk {
         &mut self,
         v: VReg,
         block: Block,
-        live_in: &mut [Vec<VReg>],
+        live_in: &mut Vec<(Block, VReg)>,
     ) -> Result<(), AllocError> {
         if self.live_in_stamp[block.index()] == v.0 {
             return Ok(());
@@ -405,7 +437,7 @@ impl LivenessWalk {
             )));
         }
         self.live_in_stamp[block.index()] = v.0;
-        live_in[block.index()].push(v);
+        live_in.push((block, v));
         self.worklist.push(block);
         self.blocks.push(block);
         if self.last_use_stamp[block.index()] != v.0 {

@@ -17,6 +17,7 @@
 
 use smallvec::SmallVec;
 
+use crate::build::LiveIn;
 use crate::function::{Function, MachineEnv};
 use crate::homes::{Home, Homes};
 use crate::interval::{Pos, early, late};
@@ -34,7 +35,7 @@ type Moves = Vec<(MoveSource, Allocation)>;
 pub(crate) fn resolve<F: Function>(
     func: &F,
     env: &MachineEnv,
-    live_in: &[Vec<VReg>],
+    live_in: &LiveIn,
     allocated: &Allocated,
     slots: SpillSlots,
 ) -> Output {
@@ -173,7 +174,7 @@ struct Resolver<'a, F> {
     func: &'a F,
     homes: &'a Homes<'a, F>,
     operands: &'a OperandAllocs,
-    live_in: &'a [Vec<VReg>],
+    live_in: &'a LiveIn,
 }
 
 impl<F: Function> Resolver<'_, F> {
@@ -300,7 +301,7 @@ impl<F: Function> Resolver<'_, F> {
             };
             moves.push((src, dst));
         };
-        for &v in &self.live_in[succ.index()] {
+        for &v in self.live_in.of(succ) {
             // A value that was never split is in the same place everywhere.
             if homes.was_split(v) {
                 add(v, v);

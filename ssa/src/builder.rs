@@ -44,6 +44,9 @@ pub struct FunctionBuilder<'f> {
     /// For each block, the last branch that listed it as a target (to find
     /// the distinct targets of a branch in one pass).
     last_branch_to: Vec<Option<Inst>>,
+    /// Scratch for the blocks a variable lookup walked through, kept to
+    /// reuse its memory from one lookup to the next.
+    walked: Vec<Block>,
 }
 
 /// A branch into a block from a predecessor, with the positions among the
@@ -81,6 +84,7 @@ impl<'f> FunctionBuilder<'f> {
             incomplete_params: vec![Vec::new(); n],
             pred_edges: vec![Vec::new(); n],
             last_branch_to: vec![None; n],
+            walked: Vec::new(),
         }
     }
 
@@ -178,7 +182,8 @@ impl<'f> FunctionBuilder<'f> {
         block: Block,
         pending: &mut Vec<PendingOperands>,
     ) -> Value {
-        let mut chain = Vec::new();
+        let mut chain = std::mem::take(&mut self.walked);
+        chain.clear();
         let mut at = block;
         let value = loop {
             if let Some(&value) = self.current_defs.get(&(at, var)) {
@@ -210,9 +215,10 @@ impl<'f> FunctionBuilder<'f> {
             }
             break param;
         };
-        for link in chain {
+        for &link in &chain {
             self.current_defs.insert((link, var), value);
         }
+        self.walked = chain;
         value
     }
 

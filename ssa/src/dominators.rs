@@ -12,49 +12,19 @@
 //! comparisons.
 
 use crate::entities::Block;
+use crate::flat_lists::FlatLists;
 use crate::function::Function;
 
 const UNREACHABLE: u32 = u32::MAX;
 
-/// A list of blocks for every block, stored flat: the list of block `b` is
-/// `items[start[b]..start[b + 1]]`. One allocation instead of one per block.
-struct BlockLists {
-    start: Vec<u32>,
-    items: Vec<Block>,
-}
-
-impl BlockLists {
-    /// Groups `(owner, item)` pairs by owner, keeping their order.
-    fn from_pairs(num_blocks: usize, pairs: &[(Block, Block)]) -> BlockLists {
-        let mut start = vec![0u32; num_blocks + 1];
-        for &(owner, _) in pairs {
-            start[owner.index() + 1] += 1;
-        }
-        for i in 0..num_blocks {
-            start[i + 1] += start[i];
-        }
-        let mut next = start.clone();
-        let mut items = vec![Block(0); pairs.len()];
-        for &(owner, item) in pairs {
-            items[next[owner.index()] as usize] = item;
-            next[owner.index()] += 1;
-        }
-        BlockLists { start, items }
-    }
-
-    fn get(&self, block: Block) -> &[Block] {
-        &self.items[self.start[block.index()] as usize..self.start[block.index() + 1] as usize]
-    }
-}
-
 /// Predecessors, block order and dominator tree of a function, as of the
 /// moment it was computed.
 pub struct DominatorTree {
-    preds: BlockLists,
+    preds: FlatLists<Block>,
     rpo: Vec<Block>,
     rpo_number: Vec<u32>,
     idom: Vec<Option<Block>>,
-    children: BlockLists,
+    children: FlatLists<Block>,
     pre: Vec<u32>,
     post: Vec<u32>,
 }
@@ -63,7 +33,7 @@ impl DominatorTree {
     /// Computes the facts for the blocks in the layout of `func`.
     pub fn compute(func: &Function) -> DominatorTree {
         let n = func.blocks.len();
-        let mut edges = Vec::new();
+        let mut edges = Vec::with_capacity(func.layout.len());
         // The last block found to branch to each block: a `br_table` naming
         // a target many times adds one edge, found without a search.
         let mut last_pred: Vec<Option<Block>> = vec![None; n];
@@ -71,11 +41,11 @@ impl DominatorTree {
             for target in func.successors(block) {
                 if last_pred[target.index()] != Some(block) {
                     last_pred[target.index()] = Some(block);
-                    edges.push((target, block));
+                    edges.push((target.0, block));
                 }
             }
         }
-        let preds = BlockLists::from_pairs(n, &edges);
+        let preds = FlatLists::from_pairs(n, &edges);
         let search = DepthFirst::new(func);
         let mut rpo = search.post_order.clone();
         rpo.reverse();
@@ -84,12 +54,12 @@ impl DominatorTree {
             rpo_number[block.index()] = i as u32;
         }
         let idom = search.immediate_dominators(&preds, n);
-        let tree_edges: Vec<(Block, Block)> = rpo
+        let tree_edges: Vec<(u32, Block)> = rpo
             .iter()
             .skip(1)
-            .filter_map(|&block| Some((idom[block.index()]?, block)))
+            .filter_map(|&block| Some((idom[block.index()]?.0, block)))
             .collect();
-        let children = BlockLists::from_pairs(n, &tree_edges);
+        let children = FlatLists::from_pairs(n, &tree_edges);
         let mut tree = DominatorTree {
             preds,
             rpo,
@@ -111,7 +81,7 @@ impl DominatorTree {
         let mut stack = vec![(entry, 0usize)];
         self.pre[entry.index()] = counter;
         while let Some((block, child)) = stack.pop() {
-            if let Some(&next) = self.children.get(block).get(child) {
+            if let Some(&next) = self.children.get(block.index()).get(child) {
                 stack.push((block, child + 1));
                 counter += 1;
                 self.pre[next.index()] = counter;
@@ -125,7 +95,7 @@ impl DominatorTree {
 
     /// The distinct predecessors of `block`.
     pub fn preds(&self, block: Block) -> &[Block] {
-        self.preds.get(block)
+        self.preds.get(block.index())
     }
 
     /// Reachable blocks in reverse post-order (entry first).
@@ -146,7 +116,7 @@ impl DominatorTree {
 
     /// Blocks immediately dominated by `block`.
     pub fn children(&self, block: Block) -> &[Block] {
-        self.children.get(block)
+        self.children.get(block.index())
     }
 
     /// Whether every path from the entry to `b` passes through `a`
@@ -217,7 +187,11 @@ impl DepthFirst {
 
     /// The immediate dominator of every block, by block index (`None` for
     /// the entry and for unreachable blocks).
-    fn immediate_dominators(&self, preds: &BlockLists, num_blocks: usize) -> Vec<Option<Block>> {
+    fn immediate_dominators(
+        &self,
+        preds: &FlatLists<Block>,
+        num_blocks: usize,
+    ) -> Vec<Option<Block>> {
         let count = self.preorder.len();
         // All by preorder number: the semidominator, and the forest that
         // `eval` compresses (ancestor, and the vertex of least semidominator
@@ -227,7 +201,7 @@ impl DepthFirst {
         let mut label: Vec<u32> = (0..count as u32).collect();
         let mut path = Vec::new();
         for w in (1..count).rev() {
-            for &pred in preds.get(self.preorder[w]) {
+            for &pred in preds.get(self.preorder[w].index()) {
                 let v = self.number[pred.index()];
                 if v == UNREACHABLE {
                     continue;

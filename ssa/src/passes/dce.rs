@@ -9,21 +9,17 @@
 //! arguments. Because liveness is propagated rather than counted, values
 //! that only feed each other around a loop are removed too.
 
-use crate::entities::{Inst, Value};
+use super::incoming_edges;
+use crate::entities::Value;
 use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function) -> bool {
-    let mut incoming: Vec<Vec<(Inst, usize)>> = vec![Vec::new(); func.blocks.len()];
+    let incoming = incoming_edges(func);
     let mut param_position = vec![0usize; func.values.len()];
     for &block in &func.layout {
         for (position, &param) in func.block(block).params.iter().enumerate() {
             param_position[param.index()] = position;
-        }
-        if let Some(term) = func.terminator(block) {
-            for (i, target) in func.inst(term).targets.iter().enumerate() {
-                incoming[target.block.index()].push((term, i));
-            }
         }
     }
     let mut live = vec![false; func.values.len()];
@@ -56,7 +52,7 @@ pub fn run(func: &mut Function) -> bool {
             }
             ValueDef::Param(block) => {
                 let position = param_position[value.index()];
-                for &(inst, target) in &incoming[block.index()] {
+                for &(inst, target) in incoming.get(block.index()) {
                     let arg = func.inst(inst).targets[target].args[position];
                     mark(arg, &mut worklist);
                 }
@@ -88,7 +84,7 @@ pub fn run(func: &mut Function) -> bool {
                 func.values[param.index()].def = ValueDef::Detached;
             }
         }
-        for &(inst, target) in &incoming[block.index()] {
+        for &(inst, target) in incoming.get(block.index()) {
             let args = &mut func.insts[inst.index()].targets[target].args;
             let mut kept = keep.iter();
             args.retain(|_| *kept.next().expect("one argument per parameter"));

@@ -11,12 +11,14 @@ pub mod dce;
 mod expr_table;
 pub mod gvn;
 pub mod licm;
+pub mod local_constants;
 pub mod redundant_params;
 pub mod simplify_cfg;
 pub mod unreachable_blocks;
 pub mod vm_loads;
 
-use crate::entities::Value;
+use crate::entities::{Inst, Value};
+use crate::flat_lists::FlatLists;
 use crate::function::Function;
 
 /// A pass: rewrites a function, returns whether anything changed.
@@ -37,6 +39,7 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     ("dce", dce::run),
     ("simplify_cfg", simplify_cfg::run),
     ("redundant_params", redundant_params::run),
+    ("local_constants", local_constants::run),
     ("dce", dce::run),
 ];
 
@@ -66,6 +69,21 @@ pub fn optimize(func: &mut Function) -> bool {
         }
     }
     changed
+}
+
+/// The edges into every block of the layout: for each block, the
+/// terminators that branch to it and the index of the target that does, in
+/// layout order.
+pub(crate) fn incoming_edges(func: &Function) -> FlatLists<(Inst, usize)> {
+    let mut edges = Vec::with_capacity(func.layout.len());
+    for &block in &func.layout {
+        if let Some(term) = func.terminator(block) {
+            for (i, target) in func.inst(term).targets.iter().enumerate() {
+                edges.push((target.block.0, (term, i)));
+            }
+        }
+    }
+    FlatLists::from_pairs(func.blocks.len(), &edges)
 }
 
 /// Pending replacements of values by other values.

@@ -11,36 +11,32 @@
 //! The SSA builder runs it to drop the parameters that Braun's algorithm
 //! adds for variables a loop never writes.
 
+use super::incoming_edges;
 use crate::entities::{Inst, Value};
+use crate::flat_lists::FlatLists;
 use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function) -> bool {
-    let mut incoming: Vec<Vec<(Inst, usize)>> = vec![Vec::new(); func.blocks.len()];
-    for &block in &func.layout {
-        if let Some(term) = func.terminator(block) {
-            for (i, target) in func.inst(term).targets.iter().enumerate() {
-                incoming[target.block.index()].push((term, i));
-            }
-        }
-    }
+    let incoming = incoming_edges(func);
     // For every value, the parameters it is passed to; and every
     // parameter's position in its block.
-    let mut passed_to: Vec<Vec<Value>> = vec![Vec::new(); func.values.len()];
+    let mut passed_to_pairs = Vec::new();
     let mut position = vec![0usize; func.values.len()];
     let mut worklist = Vec::new();
     for &block in func.layout.iter().skip(1) {
         for (i, &param) in func.block(block).params.iter().enumerate() {
             position[param.index()] = i;
             worklist.push(param);
-            for &(inst, target) in &incoming[block.index()] {
+            for &(inst, target) in incoming.get(block.index()) {
                 let arg = func.inst(inst).targets[target].args[i];
                 if arg != param {
-                    passed_to[arg.index()].push(param);
+                    passed_to_pairs.push((arg.0, param));
                 }
             }
         }
     }
+    let passed_to = FlatLists::from_pairs(func.values.len(), &passed_to_pairs);
     worklist.reverse();
     let mut alias: Vec<Option<Value>> = vec![None; func.values.len()];
     let mut queued = vec![false; func.values.len()];
@@ -56,14 +52,14 @@ pub fn run(func: &mut Function) -> bool {
         let ValueDef::Param(block) = func.value_def(param) else {
             continue;
         };
-        let incoming = &incoming[block.index()];
+        let incoming = incoming.get(block.index());
         let Some(value) = only_value(func, incoming, &mut alias, param, position[param.index()])
         else {
             continue;
         };
         alias[param.index()] = Some(value);
         removed = true;
-        for &user in &passed_to[param.index()] {
+        for &user in passed_to.get(param.index()) {
             if alias[user.index()].is_none() && !std::mem::replace(&mut queued[user.index()], true)
             {
                 worklist.push(user);
@@ -86,7 +82,7 @@ pub fn run(func: &mut Function) -> bool {
                 func.blocks[block.index()].params.push(param);
             }
         }
-        for &(inst, target) in &incoming[block.index()] {
+        for &(inst, target) in incoming.get(block.index()) {
             let args = &mut func.insts[inst.index()].targets[target].args;
             let mut kept = keep.iter();
             args.retain(|_| *kept.next().expect("one argument per parameter"));

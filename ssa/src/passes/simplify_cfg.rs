@@ -12,8 +12,8 @@
 //! - a `brif` whose two targets are the same block with the same arguments
 //!   is a `jump` (done by [`const_fold`](super::const_fold)).
 
-use super::{Aliases, unreachable_blocks};
-use crate::entities::{Block, Inst};
+use super::{Aliases, incoming_edges, unreachable_blocks};
+use crate::entities::Block;
 use crate::function::{BlockCall, Function, ValueDef};
 use crate::ops::Op;
 use crate::value_list::ValueList;
@@ -60,14 +60,7 @@ fn forwarding_target(func: &Function, block: Block) -> Option<BlockCall> {
 
 fn thread_jumps(func: &mut Function) -> bool {
     let counts = use_counts(func);
-    let mut incoming: Vec<Vec<(Inst, usize)>> = vec![Vec::new(); func.blocks.len()];
-    for &block in &func.layout {
-        if let Some(term) = func.terminator(block) {
-            for (i, target) in func.inst(term).targets.iter().enumerate() {
-                incoming[target.block.index()].push((term, i));
-            }
-        }
-    }
+    let incoming = incoming_edges(func);
     let entry = func.entry();
     let mut changed = false;
     for block in func.layout.clone() {
@@ -85,7 +78,7 @@ fn thread_jumps(func: &mut Function) -> bool {
         if used_elsewhere {
             continue;
         }
-        for &(branch, index) in &incoming[block.index()] {
+        for &(branch, index) in incoming.get(block.index()) {
             let target = &mut func.insts[branch.index()].targets[index];
             if target.block != block {
                 continue;
