@@ -30,9 +30,10 @@ fn main() {
             let mut func = translate_function(&env, &layout, index, body)
                 .unwrap_or_else(|e| panic!("{path}: f{index}: {e}"));
             translate += start.elapsed();
+            let mut analyses = passes::Analyses::default();
             for (slot, (_, pass)) in per_pass.iter_mut().zip(passes::PIPELINE) {
                 let start = Instant::now();
-                pass(&mut func);
+                pass(&mut func, &mut analyses);
                 *slot += start.elapsed();
             }
         }

@@ -95,7 +95,7 @@ fn passes_preserve_behaviour() {
         for (pass_name, pass) in passes::PIPELINE {
             let mut next = current.clone();
             for func in &mut next {
-                pass(func);
+                pass(func, &mut passes::Analyses::default());
                 if let Err(e) = verify(func) {
                     panic!(
                         "{}: {} after {pass_name}:\n{e}\n{func}",

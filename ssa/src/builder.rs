@@ -335,6 +335,6 @@ impl<'f> FunctionBuilder<'f> {
         for &block in &self.func.layout {
             assert!(self.sealed[block.index()], "{block} was never sealed");
         }
-        passes::redundant_params::run(self.func);
+        passes::redundant_params::run(self.func, &mut passes::Analyses::default());
     }
 }

@@ -11,15 +11,15 @@
 //! checks the table covers; the comparisons feeding them are left for dead
 //! code elimination.
 
-use crate::dominators::DominatorTree;
+use super::Analyses;
 use crate::entities::{Block, Value};
 use crate::function::Function;
 use crate::id_hash::IdHashMap;
 use crate::ops::Op;
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
-    let domtree = DominatorTree::compute(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let domtree = analyses.domtree(func);
     let mut checked: IdHashMap<(u32, Value), u64> = IdHashMap::default();
     // Undo log: a key and the end it had before a block changed it.
     let mut undo: Vec<((u32, Value), Option<u64>)> = Vec::new();

@@ -14,8 +14,7 @@
 //!
 //! Float identities are left alone: `x + 0.0` is not `x` for `x = -0.0`.
 
-use super::{Aliases, unreachable_blocks};
-use crate::dominators::DominatorTree;
+use super::{Aliases, Analyses, unreachable_blocks};
 use crate::entities::{Inst, Value};
 use crate::eval;
 use crate::function::Function;
@@ -38,8 +37,8 @@ enum Simplified {
 }
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
-    let domtree = DominatorTree::compute(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let domtree = analyses.domtree(func);
     let mut aliases = Aliases::new(func.values.len());
     let mut changed = false;
     let mut control_changed = false;
@@ -90,7 +89,8 @@ pub fn run(func: &mut Function) -> bool {
     }
     aliases.apply(func);
     if control_changed {
-        unreachable_blocks::run(func);
+        analyses.cfg_changed();
+        unreachable_blocks::run(func, analyses);
     }
     changed
 }

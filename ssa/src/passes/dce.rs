@@ -9,12 +9,12 @@
 //! arguments. Because liveness is propagated rather than counted, values
 //! that only feed each other around a loop are removed too.
 
-use super::incoming_edges;
+use super::{Analyses, incoming_edges};
 use crate::entities::Value;
 use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
+pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     let incoming = incoming_edges(func);
     let mut param_position = vec![0usize; func.values.len()];
     for &block in &func.layout {

@@ -14,9 +14,8 @@
 //! dominates nothing that is still to come, so nothing is lost, and the
 //! table needs no undoing when the walk leaves a subtree.
 
-use super::Aliases;
 use super::expr_table::ExprTable;
-use crate::dominators::DominatorTree;
+use super::{Aliases, Analyses};
 use crate::entities::Value;
 use crate::function::{Function, InstData, ValueDef};
 use crate::id_hash::IdHasher;
@@ -66,8 +65,8 @@ fn hash(key: &Key) -> u64 {
 }
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
-    let domtree = DominatorTree::compute(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let domtree = analyses.domtree(func);
     let mut aliases = Aliases::new(func.values.len());
     // Sized for every instruction up front, so that it never fills.
     let mut table = ExprTable::with_capacity(func.insts.len());

@@ -18,6 +18,7 @@
 //! of [`BLOCKS_PER_BLOCK`] loop blocks visited per block of the function,
 //! spent on inner loops first; loops beyond it are left as they are.
 
+use super::Analyses;
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Value};
 use crate::function::{Function, ValueDef};
@@ -27,8 +28,8 @@ use crate::ops::Op;
 const BLOCKS_PER_BLOCK: usize = 16;
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
-    let domtree = DominatorTree::compute(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let domtree = analyses.domtree(func);
     let mut inst_block: Vec<Option<Block>> = vec![None; func.insts.len()];
     for &block in &func.layout {
         for &inst in &func.block(block).insts {

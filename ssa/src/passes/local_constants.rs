@@ -15,12 +15,13 @@
 //! instruction there that needs it; later uses in the block share that
 //! copy. The originals that no block uses any more are left to DCE.
 
+use super::Analyses;
 use crate::entities::{Block, Value};
 use crate::function::{Function, ValueDef};
 use crate::ops::Op;
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
+pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     let mut def_block: Vec<Option<Block>> = vec![None; func.insts.len()];
     for &block in &func.layout {
         for &inst in &func.block(block).insts {

@@ -17,12 +17,37 @@ pub mod simplify_cfg;
 pub mod unreachable_blocks;
 pub mod vm_loads;
 
+use crate::dominators::DominatorTree;
 use crate::entities::{Inst, Value};
 use crate::flat_lists::FlatLists;
 use crate::function::Function;
 
 /// A pass: rewrites a function, returns whether anything changed.
-pub type Pass = fn(&mut Function) -> bool;
+pub type Pass = fn(&mut Function, &mut Analyses) -> bool;
+
+/// Facts about the function that passes share while they stay true: the
+/// dominator tree (with predecessors and block order) is computed when a
+/// pass first asks for it and kept until a pass changes the control flow,
+/// rather than computed anew by every pass that walks it.
+#[derive(Default)]
+pub struct Analyses {
+    domtree: Option<DominatorTree>,
+}
+
+impl Analyses {
+    /// The dominator tree of `func`, which must be the function the kept
+    /// facts were computed for.
+    pub(crate) fn domtree(&mut self, func: &Function) -> &DominatorTree {
+        self.domtree
+            .get_or_insert_with(|| DominatorTree::compute(func))
+    }
+
+    /// Forgets the facts that depend on the control flow: a pass calls it
+    /// when it changes a branch target or the layout.
+    pub(crate) fn cfg_changed(&mut self) {
+        self.domtree = None;
+    }
+}
 
 /// The passes in the order [`optimize`] runs them, by name.
 pub const PIPELINE: &[(&str, Pass)] = &[
@@ -55,12 +80,13 @@ pub fn optimize(func: &mut Function) -> bool {
     // For each idempotent pass, whether it has run and nothing has changed
     // the function since.
     let mut still_done = [false; IDEMPOTENT.len()];
+    let mut analyses = Analyses::default();
     for (name, pass) in PIPELINE {
         let idempotent = IDEMPOTENT.iter().position(|n| n == name);
         if idempotent.is_some_and(|i| still_done[i]) {
             continue;
         }
-        if pass(func) {
+        if pass(func, &mut analyses) {
             changed = true;
             still_done = [false; IDEMPOTENT.len()];
         }

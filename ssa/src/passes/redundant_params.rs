@@ -11,13 +11,13 @@
 //! The SSA builder runs it to drop the parameters that Braun's algorithm
 //! adds for variables a loop never writes.
 
-use super::incoming_edges;
+use super::{Analyses, incoming_edges};
 use crate::entities::{Inst, Value};
 use crate::flat_lists::FlatLists;
 use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
+pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     let incoming = incoming_edges(func);
     // For every value, the parameters it is passed to; and every
     // parameter's position in its block.

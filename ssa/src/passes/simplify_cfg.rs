@@ -12,14 +12,14 @@
 //! - a `brif` whose two targets are the same block with the same arguments
 //!   is a `jump` (done by [`const_fold`](super::const_fold)).
 
-use super::{Aliases, incoming_edges, unreachable_blocks};
+use super::{Aliases, Analyses, incoming_edges, unreachable_blocks};
 use crate::entities::Block;
 use crate::function::{BlockCall, Function, ValueDef};
 use crate::ops::Op;
 use crate::value_list::ValueList;
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
     let mut changed = false;
     loop {
         let threaded = thread_jumps(func);
@@ -30,7 +30,8 @@ pub fn run(func: &mut Function) -> bool {
         changed = true;
     }
     if changed {
-        unreachable_blocks::run(func);
+        analyses.cfg_changed();
+        unreachable_blocks::run(func, analyses);
     }
     changed
 }

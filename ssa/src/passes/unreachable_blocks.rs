@@ -4,13 +4,17 @@
 //! side, and from the CFG simplification. They are taken out of the layout;
 //! branches from them disappear with them.
 
-use crate::dominators::DominatorTree;
+use super::Analyses;
 use crate::function::Function;
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
-    let domtree = DominatorTree::compute(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let domtree = analyses.domtree(func);
     let before = func.layout.len();
     func.layout.retain(|&block| domtree.is_reachable(block));
-    func.layout.len() != before
+    let changed = func.layout.len() != before;
+    if changed {
+        analyses.cfg_changed();
+    }
+    changed
 }

@@ -13,8 +13,7 @@
 //! (extended basic blocks): on any other path something may have
 //! intervened.
 
-use super::Aliases;
-use crate::dominators::DominatorTree;
+use super::{Aliases, Analyses};
 use crate::entities::{Block, Value};
 use crate::function::Function;
 use crate::id_hash::IdHashMap;
@@ -65,8 +64,8 @@ enum Step {
 }
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function) -> bool {
-    let domtree = DominatorTree::compute(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let domtree = analyses.domtree(func);
     let mut aliases = Aliases::new(func.values.len());
     let mut changed = false;
     let mut available = Available {
