@@ -67,7 +67,7 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
             continue;
         }
         let mark = header.0;
-        let mut blocks = loop_blocks(&domtree, header, latches, &mut in_loop);
+        let mut blocks = loop_blocks(domtree, header, latches, &mut in_loop);
         budget = budget.saturating_sub(blocks.len());
         blocks.retain(|block| domtree.is_reachable(*block));
         blocks.sort_unstable_by_key(|block| rpo_number[block.index()]);
