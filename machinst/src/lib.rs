@@ -39,5 +39,5 @@ pub use emit::{EditSink, EmitCtx, EmitIsa, dispatch_edit, emit};
 pub use frame::{FrameLayout, FrameSpec};
 pub use inst::MachInst;
 pub use layout::{BlockLayout, BlockOrigin};
-pub use lower::{CallOperands, LowerCtx, LowerRules, ReturnOperands, lower};
+pub use lower::{CallOperands, LowerCtx, LowerRules, Operands, ReturnOperands, lower};
 pub use vcode::{MachBlock, VCode};

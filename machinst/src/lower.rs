@@ -25,6 +25,8 @@ use crate::vcode::{MachBlock, VCode};
 use kiln_regalloc::{Block as MBlock, Inst as MInst, Operand, PRegSet, RegClass, VReg};
 use kiln_ssa::target::CompileError;
 use kiln_ssa::{Block, Function, Inst, Type, Value};
+use smallvec::SmallVec;
+use std::ops::Range;
 
 /// What an ISA supplies to the lowering driver: its rules for one SSA
 /// instruction at a time. The implementing type holds the [`LowerCtx`]
@@ -73,10 +75,15 @@ pub fn lower<'a, R: LowerRules<'a>>(mut rules: R) -> Result<VCode<R::Inst>, Comp
     Ok(rules.into_cx().finish())
 }
 
-/// A machine instruction being built, with its operands and clobbers.
+/// The operands of one machine instruction as lowering rules gather them:
+/// up to four in place, so that gathering them allocates nothing.
+pub type Operands = SmallVec<[Operand; 4]>;
+
+/// A machine instruction being built, with its clobbers and where its
+/// operands are in the function's operand pool.
 struct Pending<I> {
     inst: I,
-    operands: Vec<Operand>,
+    operands: Range<u32>,
     clobbers: PRegSet,
 }
 
@@ -143,6 +150,8 @@ pub struct LowerCtx<'a, I> {
     vreg_classes: Vec<RegClass>,
     constants: Vec<Option<I>>,
     blocks: Vec<PendingBlock<I>>,
+    /// The operands of every instruction emitted so far, one after another.
+    operand_pool: Vec<Operand>,
     current: usize,
     outgoing_slots: u32,
 }
@@ -175,6 +184,7 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
                 .map(|_| PendingBlock::default())
                 .collect(),
             layout,
+            operand_pool: Vec::with_capacity(func.insts.len() * 3),
             current: 0,
             outgoing_slots: 0,
         }
@@ -232,15 +242,23 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
     }
 
     /// Appends an instruction to the current block.
-    pub fn emit(&mut self, inst: I, operands: Vec<Operand>) {
+    pub fn emit(&mut self, inst: I, operands: impl IntoIterator<Item = Operand>) {
         self.emit_with_clobbers(inst, operands, PRegSet::empty());
     }
 
     /// Appends an instruction that also destroys the registers `clobbers`.
-    pub fn emit_with_clobbers(&mut self, inst: I, operands: Vec<Operand>, clobbers: PRegSet) {
+    pub fn emit_with_clobbers(
+        &mut self,
+        inst: I,
+        operands: impl IntoIterator<Item = Operand>,
+        clobbers: PRegSet,
+    ) {
+        let start = self.operand_pool.len() as u32;
+        self.operand_pool.extend(operands);
+        let end = self.operand_pool.len() as u32;
         self.blocks[self.current].insts.push(Pending {
             inst,
-            operands,
+            operands: start..end,
             clobbers,
         });
     }
@@ -250,7 +268,7 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
     /// rather than reloaded.
     pub fn emit_constant(&mut self, inst: I, def: VReg) {
         self.constants[def.index()] = Some(inst.clone());
-        self.emit(inst, vec![Operand::reg_def(def)]);
+        self.emit(inst, [Operand::reg_def(def)]);
     }
 
     /// The operands of a call passing `args` in `arg_locations` and
@@ -354,9 +372,9 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         }
         self.emit(I::args(), operands);
         for (vreg, slot) in stack_params {
-            self.emit(I::stack_arg(slot), vec![Operand::reg_def(vreg)]);
+            self.emit(I::stack_arg(slot), [Operand::reg_def(vreg)]);
         }
-        self.emit(I::jump(), Vec::new());
+        self.emit(I::jump(), []);
         let entry = self.layout.ssa_index(self.func.entry());
         let block = &mut self.blocks[self.current];
         block.succs.push(entry);
@@ -369,7 +387,7 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         let target = &self.func.inst(terminator).targets[succ];
         let args = target.args.iter().map(|&v| self.vreg(v)).collect();
         let to = self.layout.ssa_index(target.block);
-        self.emit(I::jump(), Vec::new());
+        self.emit(I::jump(), []);
         let block = &mut self.blocks[self.current];
         block.succs.push(to);
         block.branch_args.push(args);
@@ -378,10 +396,14 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
     /// Removes instructions whose defs are all unused and that have no
     /// other effect, then flattens the blocks into a [`VCode`].
     fn finish(self) -> VCode<I> {
+        let pool = &self.operand_pool;
+        let operands_of = |pending: &Pending<I>| {
+            &pool[pending.operands.start as usize..pending.operands.end as usize]
+        };
         let mut uses = vec![0u32; self.vreg_classes.len()];
         for block in &self.blocks {
             for pending in &block.insts {
-                for op in pending.operands.iter().filter(|op| !op.is_def()) {
+                for op in operands_of(pending).iter().filter(|op| !op.is_def()) {
                     uses[op.vreg.index()] += 1;
                 }
             }
@@ -399,14 +421,13 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         for (b, block) in self.blocks.iter().enumerate().rev() {
             for (i, pending) in block.insts.iter().enumerate().rev() {
                 let removable = pending.inst.is_pure()
-                    && pending
-                        .operands
+                    && operands_of(pending)
                         .iter()
                         .filter(|op| op.is_def())
                         .all(|op| uses[op.vreg.index()] == 0);
                 if removable {
                     keep[b][i] = false;
-                    for op in pending.operands.iter().filter(|op| !op.is_def()) {
+                    for op in operands_of(pending).iter().filter(|op| !op.is_def()) {
                         uses[op.vreg.index()] -= 1;
                     }
                 }
@@ -426,8 +447,8 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             let start = MInst(vcode.insts.len() as u32);
             for (i, pending) in block.insts.into_iter().enumerate() {
                 if keep[b][i] {
+                    vcode.operands.extend_from_slice(operands_of(&pending));
                     vcode.insts.push(pending.inst);
-                    vcode.operands.extend(pending.operands);
                     vcode.operand_starts.push(vcode.operands.len() as u32);
                     vcode.clobbers.push(pending.clobbers);
                 }

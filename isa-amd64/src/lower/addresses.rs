@@ -5,8 +5,10 @@
 use super::Lowerer;
 use crate::encode::Size;
 use crate::inst::{AddrMode, Amd64Inst};
+use kiln_machinst::Operands;
 use kiln_regalloc::{Operand, RegClass};
 use kiln_ssa::{BinaryOp, Op, Region, Type, UnaryOp, Value};
+use smallvec::smallvec;
 
 impl Lowerer<'_> {
     /// The address `value + offset` in `region` as an address mode, pushing
@@ -18,7 +20,7 @@ impl Lowerer<'_> {
         value: Value,
         offset: u32,
         region: Region,
-        operands: &mut Vec<Operand>,
+        operands: &mut Operands,
     ) -> AddrMode {
         let heap = matches!(region, Region::Heap(_));
         AddrMode {
@@ -27,7 +29,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn address_mode(&mut self, value: Value, offset: u32, operands: &mut Vec<Operand>) -> AddrMode {
+    fn address_mode(&mut self, value: Value, offset: u32, operands: &mut Operands) -> AddrMode {
         let folded = match self.func.value_def(value) {
             kiln_ssa::ValueDef::Result(inst) if self.fold.is_folded(inst) => {
                 let args = &self.func.inst(inst).args;
@@ -58,7 +60,7 @@ impl Lowerer<'_> {
                 };
             }
             let sum = self.cx.new_vreg(RegClass::Int);
-            let ops = vec![
+            let ops: Operands = smallvec![
                 Operand::reg_use(self.cx.vreg(base)),
                 Operand::reg_use(self.cx.vreg(index)),
                 Operand::reg_def(sum),
@@ -84,7 +86,7 @@ impl Lowerer<'_> {
         &mut self,
         base: kiln_regalloc::VReg,
         offset: u32,
-        operands: &mut Vec<Operand>,
+        operands: &mut Operands,
     ) -> AddrMode {
         operands.push(Operand::reg_use(base));
         match i32::try_from(offset) {

@@ -8,8 +8,10 @@ use super::Lowerer;
 use super::ops::{size_of, width_of};
 use crate::encode::opcodes::Cond;
 use crate::inst::{Compare, Condition, FlagTest};
+use kiln_machinst::Operands;
 use kiln_regalloc::Operand;
 use kiln_ssa::{FloatCC, IntCC, Op, Value};
+use smallvec::smallvec;
 
 /// The x86 condition of an integer comparison.
 fn int_cond(cc: IntCC) -> Cond {
@@ -54,7 +56,7 @@ pub(super) fn invert(test: FlagTest) -> FlagTest {
 impl Lowerer<'_> {
     /// The condition that makes `value` true (non-zero), with the operands
     /// of its compare: a folded `icmp`/`fcmp`, or a test of the value.
-    pub(super) fn condition(&self, value: Value) -> (Condition, Vec<Operand>) {
+    pub(super) fn condition(&self, value: Value) -> (Condition, Operands) {
         let folded = self
             .func
             .defining_inst(value)
@@ -71,38 +73,33 @@ impl Lowerer<'_> {
                     compare,
                     test: FlagTest::Single(Cond::Ne),
                 };
-                (cond, vec![Operand::reg_use(self.cx.vreg(value))])
+                (cond, smallvec![Operand::reg_use(self.cx.vreg(value))])
             }
         }
     }
 
-    pub(super) fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
+    pub(super) fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Operands) {
         let ty = self.func.value_type(a);
         let size = size_of(ty);
-        let (cc, a, compare, operands) = if let Some(imm) = self.imm32(b, ty) {
-            (cc, a, Compare::IntImm(size, imm), vec![])
+        let (cc, a, compare, operands): (_, _, _, Operands) = if let Some(imm) = self.imm32(b, ty) {
+            (cc, a, Compare::IntImm(size, imm), smallvec![])
         } else if let Some(imm) = self.imm32(a, ty) {
-            (swap_cc(cc), b, Compare::IntImm(size, imm), vec![])
+            (swap_cc(cc), b, Compare::IntImm(size, imm), smallvec![])
         } else {
             (
                 cc,
                 a,
                 Compare::Int(size),
-                vec![Operand::any_use(self.cx.vreg(b))],
+                smallvec![Operand::any_use(self.cx.vreg(b))],
             )
         };
-        let mut all = vec![Operand::reg_use(self.cx.vreg(a))];
+        let mut all: Operands = smallvec![Operand::reg_use(self.cx.vreg(a))];
         all.extend(operands);
         let test = FlagTest::Single(int_cond(cc));
         (Condition { compare, test }, all)
     }
 
-    pub(super) fn float_compare(
-        &self,
-        cc: FloatCC,
-        a: Value,
-        b: Value,
-    ) -> (Condition, Vec<Operand>) {
+    pub(super) fn float_compare(&self, cc: FloatCC, a: Value, b: Value) -> (Condition, Operands) {
         let width = width_of(self.func.value_type(a));
         let (first, second, test) = match cc {
             FloatCC::Eq => (a, b, FlagTest::FloatEq),
@@ -112,7 +109,7 @@ impl Lowerer<'_> {
             FloatCC::Lt => (b, a, FlagTest::Single(Cond::A)),
             FloatCC::Le => (b, a, FlagTest::Single(Cond::Ae)),
         };
-        let operands = vec![
+        let operands: Operands = smallvec![
             Operand::reg_use(self.cx.vreg(first)),
             Operand::any_use(self.cx.vreg(second)),
         ];

@@ -10,9 +10,11 @@ use crate::encode::Size;
 use crate::encode::opcodes::{AluOp, FloatWidth, IntRmOp, ShiftOp, SseOp};
 use crate::inst::{AddrMode, Amd64Inst, Callee, DivOp, FloatUnaryOp, LoadOp, RoundMode, StoreOp};
 use crate::regs::{RAX, RCX, RDX};
+use kiln_machinst::Operands;
 use kiln_regalloc::{Constraint, Operand, OperandKind, RegClass};
 use kiln_ssa::target::CompileError;
 use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, Region, StoreKind, Type, UnaryOp, Value};
+use smallvec::smallvec;
 
 /// The operand size of an integer type.
 pub(crate) fn size_of(ty: Type) -> Size {
@@ -107,7 +109,7 @@ impl Lowerer<'_> {
                 region,
             } => {
                 let result = self.result(inst);
-                let mut operands = Vec::new();
+                let mut operands = Operands::new();
                 let addr = self.address(args[0], offset, region, &mut operands);
                 operands.push(Operand::reg_def(self.cx.vreg(result)));
                 let op = load_op(kind, self.func.value_type(result));
@@ -120,7 +122,7 @@ impl Lowerer<'_> {
             } => {
                 let value = args[1];
                 let ty = self.func.value_type(value);
-                let mut operands = Vec::new();
+                let mut operands = Operands::new();
                 let addr = self.address(args[0], offset, region, &mut operands);
                 let op = if ty.is_float() {
                     operands.push(Operand::reg_use(self.cx.vreg(value)));
@@ -148,7 +150,7 @@ impl Lowerer<'_> {
             Op::CallHelper(helper) => {
                 self.lower_call(Callee::Helper(helper), &args, &data.results)?
             }
-            Op::Trap(code) => self.cx.emit(Amd64Inst::Trap { code }, Vec::new()),
+            Op::Trap(code) => self.cx.emit(Amd64Inst::Trap { code }, []),
             Op::Trapz(code) | Op::Trapnz(code, _) => {
                 let (mut cond, operands) = self.condition(args[0]);
                 if matches!(data.op, Op::Trapz(_)) {
@@ -157,7 +159,7 @@ impl Lowerer<'_> {
                 self.cx.emit(Amd64Inst::TrapIf { cond, code }, operands);
             }
             Op::Jump => {
-                self.cx.emit(Amd64Inst::Jump, Vec::new());
+                self.cx.emit(Amd64Inst::Jump, []);
                 self.cx.set_successors(block);
             }
             Op::Brif => {
@@ -168,16 +170,15 @@ impl Lowerer<'_> {
             Op::BrTable => {
                 let targets = data.targets.len() as u32;
                 if targets == 1 {
-                    self.cx.emit(Amd64Inst::Jump, Vec::new());
+                    self.cx.emit(Amd64Inst::Jump, []);
                 } else {
                     let index = self.cx.new_vreg(RegClass::Int);
-                    let operands = vec![
+                    let operands: Operands = smallvec![
                         Operand::reg_use(self.cx.vreg(args[0])),
                         Operand::reg_def(index),
                     ];
                     self.cx.emit(Amd64Inst::BrTableIndex { targets }, operands);
-                    self.cx
-                        .emit(Amd64Inst::BrTable, vec![Operand::reg_use(index)]);
+                    self.cx.emit(Amd64Inst::BrTable, [Operand::reg_use(index)]);
                 }
                 self.cx.set_successors(block);
             }
@@ -222,7 +223,7 @@ impl Lowerer<'_> {
             (None, Some(load)) if commutative => (b, Some(load)),
             _ => (a, None),
         };
-        let mut operands = vec![Operand::reg_use(self.cx.vreg(first))];
+        let mut operands: Operands = smallvec![Operand::reg_use(self.cx.vreg(first))];
         let mem = match load {
             Some((address, offset, region)) => {
                 Some(self.address(address, offset, region, &mut operands))
@@ -253,7 +254,7 @@ impl Lowerer<'_> {
                         BinaryOp::Fmax => Amd64Inst::FloatMinMax { max: true, width },
                         _ => Amd64Inst::Copysign { width },
                     };
-                    let operands = vec![
+                    let operands: Operands = smallvec![
                         Operand::reg_use(va),
                         Operand::reg_use(vb),
                         Operand::reuse_def(def, 0),
@@ -276,9 +277,13 @@ impl Lowerer<'_> {
         let loads = self.folded_load(a).is_some() || self.folded_load(b).is_some();
         match op {
             BinaryOp::Iadd if !loads => {
-                let (index_shift, disp, mut operands) = match imm {
-                    Some(imm) => (None, imm, vec![Operand::reg_use(va)]),
-                    None => (Some(0), 0, vec![Operand::reg_use(va), Operand::reg_use(vb)]),
+                let (index_shift, disp, mut operands): (_, _, Operands) = match imm {
+                    Some(imm) => (None, imm, smallvec![Operand::reg_use(va)]),
+                    None => (
+                        Some(0),
+                        0,
+                        smallvec![Operand::reg_use(va), Operand::reg_use(vb)],
+                    ),
                 };
                 operands.push(Operand::reg_def(def));
                 let addr = AddrMode {
@@ -299,7 +304,7 @@ impl Lowerer<'_> {
                 match imm {
                     Some(imm) => self.cx.emit(
                         Amd64Inst::AluImm { op: alu, size, imm },
-                        vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
+                        [Operand::reg_use(va), Operand::reuse_def(def, 0)],
                     ),
                     _ => {
                         let commutative = op != BinaryOp::Isub;
@@ -313,7 +318,7 @@ impl Lowerer<'_> {
             }
             BinaryOp::Imul => match imm {
                 Some(imm) => {
-                    let operands = vec![Operand::any_use(va), Operand::reg_def(def)];
+                    let operands: Operands = smallvec![Operand::any_use(va), Operand::reg_def(def)];
                     self.cx.emit(Amd64Inst::ImulImm { size, imm }, operands);
                 }
                 _ => self.two_address((a, b, def), true, |mem| Amd64Inst::Imul { size, mem }),
@@ -335,12 +340,12 @@ impl Lowerer<'_> {
                                 size,
                                 amount,
                             },
-                            vec![Operand::reg_use(va), Operand::reuse_def(def, 0)],
+                            [Operand::reg_use(va), Operand::reuse_def(def, 0)],
                         );
                     }
                     None => self.cx.emit(
                         Amd64Inst::ShiftCl { op: shift, size },
-                        vec![
+                        [
                             Operand::reg_use(va),
                             Operand::fixed_use(vb, RCX.preg()),
                             Operand::reuse_def(def, 0),
@@ -371,7 +376,7 @@ impl Lowerer<'_> {
                 } else {
                     (other, def)
                 };
-                let operands = vec![
+                let operands: Operands = smallvec![
                     Operand::fixed_use(va, RAX.preg()),
                     Operand::reg_use(vb),
                     Operand::new(
@@ -399,8 +404,8 @@ impl Lowerer<'_> {
         let from = self.func.value_type(arg);
         let to = self.func.value_type(result);
         let (src, def) = (self.cx.vreg(arg), self.cx.vreg(result));
-        let any = vec![Operand::any_use(src), Operand::reg_def(def)];
-        let reg = vec![Operand::reg_use(src), Operand::reg_def(def)];
+        let any: Operands = smallvec![Operand::any_use(src), Operand::reg_def(def)];
+        let reg: Operands = smallvec![Operand::reg_use(src), Operand::reg_def(def)];
         let int_unary = |op: IntRmOp, size: Size| Amd64Inst::IntUnary { op, size };
         let features = self.features;
         let (machine, operands) = match op {
@@ -416,7 +421,7 @@ impl Lowerer<'_> {
             UnaryOp::Popcnt if features.popcnt => (int_unary(IntRmOp::Popcnt, size_of(to)), any),
             UnaryOp::Popcnt => {
                 let temp = self.cx.new_vreg(RegClass::Int);
-                let operands = vec![
+                let operands: Operands = smallvec![
                     Operand::any_use(src),
                     Operand::reg_def(def),
                     Operand::early_reg_def(temp),
@@ -435,7 +440,7 @@ impl Lowerer<'_> {
                 };
                 (
                     machine,
-                    vec![Operand::reg_use(src), Operand::reuse_def(def, 0)],
+                    smallvec![Operand::reg_use(src), Operand::reuse_def(def, 0)],
                 )
             }
             UnaryOp::Sqrt => (
@@ -454,7 +459,7 @@ impl Lowerer<'_> {
                 };
                 if !features.sse41 {
                     let temp = self.cx.new_vreg(RegClass::Float);
-                    let operands = vec![
+                    let operands: Operands = smallvec![
                         Operand::any_use(src),
                         Operand::reg_def(def),
                         Operand::early_reg_def(temp),

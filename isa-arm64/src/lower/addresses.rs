@@ -5,6 +5,7 @@
 use super::Lowerer;
 use crate::encode::memory::IndexExtend;
 use crate::inst::{Amode, AmodeKind};
+use kiln_machinst::Operands;
 use kiln_regalloc::Operand;
 use kiln_ssa::{Op, Region, UnaryOp, Value, ValueDef};
 
@@ -15,7 +16,7 @@ impl Lowerer<'_> {
         value: Value,
         offset: u32,
         region: Region,
-        operands: &mut Vec<Operand>,
+        operands: &mut Operands,
     ) -> Amode {
         let heap = matches!(region, Region::Heap(_));
         let folded = match self.func.value_def(value) {

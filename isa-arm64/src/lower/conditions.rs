@@ -10,8 +10,10 @@ use super::ops::{size_of, width_of};
 use crate::encode::Cond;
 use crate::encode::arith::Imm12;
 use crate::inst::{Compare, Condition};
+use kiln_machinst::Operands;
 use kiln_regalloc::Operand;
 use kiln_ssa::{FloatCC, IntCC, Op, Type, Value, ValueDef};
+use smallvec::smallvec;
 
 /// The AArch64 condition of an integer comparison.
 fn int_cond(cc: IntCC) -> Cond {
@@ -60,7 +62,7 @@ fn swap_cc(cc: IntCC) -> IntCC {
 impl Lowerer<'_> {
     /// The condition that makes `value` true (non-zero), with the operands
     /// of its compare: a folded `icmp`/`fcmp`, or a test against zero.
-    pub(super) fn condition(&self, value: Value) -> (Condition, Vec<Operand>) {
+    pub(super) fn condition(&self, value: Value) -> (Condition, Operands) {
         let folded = match self.func.value_def(value) {
             ValueDef::Result(inst) if self.fold.is_folded(inst) => Some(self.func.inst(inst)),
             _ => None,
@@ -74,7 +76,7 @@ impl Lowerer<'_> {
                     compare,
                     cond: Cond::Ne,
                 };
-                (cond, vec![Operand::reg_use(self.cx.vreg(value))])
+                (cond, smallvec![Operand::reg_use(self.cx.vreg(value))])
             }
         }
     }
@@ -101,7 +103,7 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Vec<Operand>) {
+    pub(super) fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Operands) {
         let ty = self.func.value_type(a);
         let size = size_of(ty);
         let (cc, first, compare, second) = if let Some((imm, negated)) = self.compare_imm(b, ty) {
@@ -121,7 +123,7 @@ impl Lowerer<'_> {
         } else {
             (cc, a, Compare::Int(size), Some(b))
         };
-        let mut operands = vec![Operand::reg_use(self.cx.vreg(first))];
+        let mut operands: Operands = smallvec![Operand::reg_use(self.cx.vreg(first))];
         operands.extend(second.map(|b| Operand::reg_use(self.cx.vreg(b))));
         let cond = Condition {
             compare,
@@ -130,14 +132,9 @@ impl Lowerer<'_> {
         (cond, operands)
     }
 
-    pub(super) fn float_compare(
-        &self,
-        cc: FloatCC,
-        a: Value,
-        b: Value,
-    ) -> (Condition, Vec<Operand>) {
+    pub(super) fn float_compare(&self, cc: FloatCC, a: Value, b: Value) -> (Condition, Operands) {
         let width = width_of(self.func.value_type(a));
-        let operands = vec![
+        let operands: Operands = smallvec![
             Operand::reg_use(self.cx.vreg(a)),
             Operand::reg_use(self.cx.vreg(b)),
         ];

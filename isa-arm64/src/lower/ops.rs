@@ -10,9 +10,11 @@ use crate::encode::bitmask::LogicalImm;
 use crate::encode::float::{FloatWidth, FpBinaryOp, FpUnaryOp};
 use crate::encode::memory::{Load, Store};
 use crate::inst::{AluImmOp, AluOp, Arm64Inst, Callee, DivOp, IntUnaryOp, LoadOp, StoreOp};
+use kiln_machinst::Operands;
 use kiln_regalloc::Operand;
 use kiln_ssa::target::CompileError;
 use kiln_ssa::{BinaryOp, Block, Inst, LoadKind, Op, StoreKind, Type, UnaryOp, Value};
+use smallvec::smallvec;
 
 /// The operand size of an integer type.
 pub(crate) fn size_of(ty: Type) -> Size {
@@ -110,7 +112,7 @@ impl Lowerer<'_> {
                 region,
             } => {
                 let result = self.result(inst);
-                let mut operands = Vec::new();
+                let mut operands = Operands::new();
                 let addr = self.address(args[0], offset, region, &mut operands);
                 operands.push(Operand::reg_def(self.cx.vreg(result)));
                 let op = load_op(kind, self.func.value_type(result));
@@ -123,7 +125,7 @@ impl Lowerer<'_> {
             } => {
                 let value = args[1];
                 let ty = self.func.value_type(value);
-                let mut operands = Vec::new();
+                let mut operands = Operands::new();
                 let addr = self.address(args[0], offset, region, &mut operands);
                 operands.push(Operand::reg_use(self.cx.vreg(value)));
                 let op = if ty.is_float() {
@@ -143,7 +145,7 @@ impl Lowerer<'_> {
             Op::CallHelper(helper) => {
                 self.lower_call(Callee::Helper(helper), &args, &data.results)?
             }
-            Op::Trap(code) => self.cx.emit(Arm64Inst::Trap { code }, Vec::new()),
+            Op::Trap(code) => self.cx.emit(Arm64Inst::Trap { code }, []),
             Op::Trapz(code) | Op::Trapnz(code, _) => {
                 let (mut cond, operands) = self.condition(args[0]);
                 if matches!(data.op, Op::Trapz(_)) {
@@ -152,7 +154,7 @@ impl Lowerer<'_> {
                 self.cx.emit(Arm64Inst::TrapIf { cond, code }, operands);
             }
             Op::Jump => {
-                self.cx.emit(Arm64Inst::Jump, Vec::new());
+                self.cx.emit(Arm64Inst::Jump, []);
                 self.cx.set_successors(block);
             }
             Op::Brif => {
@@ -162,9 +164,9 @@ impl Lowerer<'_> {
             }
             Op::BrTable => {
                 if data.targets.len() == 1 {
-                    self.cx.emit(Arm64Inst::Jump, Vec::new());
+                    self.cx.emit(Arm64Inst::Jump, []);
                 } else {
-                    let index = vec![Operand::reg_use(self.cx.vreg(args[0]))];
+                    let index: Operands = smallvec![Operand::reg_use(self.cx.vreg(args[0]))];
                     self.cx.emit(Arm64Inst::BrTable, index);
                 }
                 self.cx.set_successors(block);
@@ -183,7 +185,7 @@ impl Lowerer<'_> {
 
     /// `def = a op b` on registers.
     fn alu(&mut self, machine: Arm64Inst, a: Value, b: Value, result: Value) {
-        let operands = vec![
+        let operands: Operands = smallvec![
             Operand::reg_use(self.cx.vreg(a)),
             Operand::reg_use(self.cx.vreg(b)),
             Operand::reg_def(self.cx.vreg(result)),
@@ -193,7 +195,7 @@ impl Lowerer<'_> {
 
     /// `def = a op imm`.
     fn alu_imm(&mut self, op: AluImmOp, size: Size, a: Value, result: Value) {
-        let operands = vec![
+        let operands: Operands = smallvec![
             Operand::reg_use(self.cx.vreg(a)),
             Operand::reg_def(self.cx.vreg(result)),
         ];
@@ -378,7 +380,7 @@ impl Lowerer<'_> {
             },
             UnaryOp::Bitcast => Arm64Inst::MovFromFloat { size: size_of(to) },
         };
-        let operands = vec![
+        let operands: Operands = smallvec![
             Operand::reg_use(self.cx.vreg(arg)),
             Operand::reg_def(self.cx.vreg(result)),
         ];
