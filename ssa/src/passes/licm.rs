@@ -18,7 +18,7 @@
 //! of [`BLOCKS_PER_BLOCK`] loop blocks visited per block of the function,
 //! spent on inner loops first; loops beyond it are left as they are.
 
-use super::Analyses;
+use super::{Analyses, inst_blocks};
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Value};
 use crate::function::{Function, ValueDef};
@@ -30,12 +30,7 @@ const BLOCKS_PER_BLOCK: usize = 16;
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
     let domtree = analyses.domtree(func);
-    let mut inst_block: Vec<Option<Block>> = vec![None; func.insts.len()];
-    for &block in &func.layout {
-        for &inst in &func.block(block).insts {
-            inst_block[inst.index()] = Some(block);
-        }
-    }
+    let mut inst_block = inst_blocks(func);
     let mut rpo_number = vec![u32::MAX; func.blocks.len()];
     for (i, &block) in domtree.rpo().iter().enumerate() {
         rpo_number[block.index()] = i as u32;

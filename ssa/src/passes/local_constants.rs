@@ -15,19 +15,14 @@
 //! instruction there that needs it; later uses in the block share that
 //! copy. The originals that no block uses any more are left to DCE.
 
-use super::Analyses;
+use super::{Analyses, inst_blocks};
 use crate::entities::{Block, Value};
 use crate::function::{Function, ValueDef};
 use crate::ops::Op;
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
-    let mut def_block: Vec<Option<Block>> = vec![None; func.insts.len()];
-    for &block in &func.layout {
-        for &inst in &func.block(block).insts {
-            def_block[inst.index()] = Some(block);
-        }
-    }
+    let def_block = inst_blocks(func);
     // The copy of each constant made in the block being rewritten, valid
     // when its stamp is that block's.
     let mut copy: Vec<(Block, Value)> = vec![(Block(u32::MAX), Value(u32::MAX)); func.values.len()];

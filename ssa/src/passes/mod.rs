@@ -18,7 +18,7 @@ pub mod unreachable_blocks;
 pub mod vm_loads;
 
 use crate::dominators::DominatorTree;
-use crate::entities::{Inst, Value};
+use crate::entities::{Block, Inst, Value};
 use crate::flat_lists::FlatLists;
 use crate::function::Function;
 
@@ -110,6 +110,18 @@ pub(crate) fn incoming_edges(func: &Function) -> FlatLists<(Inst, usize)> {
         }
     }
     FlatLists::from_pairs(func.blocks.len(), &edges)
+}
+
+/// The block of every instruction in the layout, by instruction (`None`
+/// for instructions in no block of the layout).
+pub(crate) fn inst_blocks(func: &Function) -> Vec<Option<Block>> {
+    let mut inst_block = vec![None; func.insts.len()];
+    for &block in &func.layout {
+        for &inst in &func.block(block).insts {
+            inst_block[inst.index()] = Some(block);
+        }
+    }
+    inst_block
 }
 
 /// Pending replacements of values by other values.
