@@ -65,9 +65,6 @@ pub(crate) fn build_lifetimes<F: Function>(
     let mut def_pos = vec![Pos::MAX; num_vregs];
     let mut def_block = vec![Block(u32::MAX); num_vregs];
     let mut def_is_early = vec![false; num_vregs];
-    // The use position of each instruction's def, added to the interval
-    // together with the other uses, once their number is known.
-    let mut def_use: Vec<Option<UsePosition>> = vec![None; num_vregs];
     let mut records = Vec::with_capacity(func.num_insts() * 3);
     let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32)
         .map(|v| LiveInterval::new(VReg(v)))
@@ -161,7 +158,7 @@ pub(crate) fn build_lifetimes<F: Function>(
                         def_pos[v.index()] = pos;
                         def_block[v.index()] = block;
                         def_is_early[v.index()] = is_early;
-                        def_use[v.index()] = Some(UsePosition {
+                        intervals[v.index()].uses.push_back(UsePosition {
                             pos,
                             needs_reg,
                             weight,
@@ -222,11 +219,11 @@ pub(crate) fn build_lifetimes<F: Function>(
         list.sort_by_key(|f: &FixedRange| f.range.from);
     }
 
-    let (records, first_record) = group_by_vreg(records, num_vregs);
+    let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index());
     let mut live_in_pairs = Vec::new();
     let mut walk = LivenessWalk::new(func.num_blocks());
     for (v, bounds) in first_record.windows(2).enumerate() {
-        let uses = &records[bounds[0]..bounds[1]];
+        let uses = &records[bounds[0] as usize..bounds[1] as usize];
         if uses.is_empty() {
             continue;
         }
@@ -242,15 +239,10 @@ pub(crate) fn build_lifetimes<F: Function>(
             early: def_is_early[v.index()],
         };
         let interval = &mut intervals[v.index()];
-        interval.uses.reserve_exact(uses.len() + 1);
-        interval.uses.extend(def_use[v.index()]);
         walk.compute(func, v, def, uses, interval, &mut live_in_pairs)?;
     }
     for v in 0..num_vregs {
         let interval = &mut intervals[v];
-        if interval.uses.is_empty() {
-            interval.uses.extend(def_use[v]);
-        }
         if interval.ranges.is_empty() && def_pos[v] != Pos::MAX && !interval.uses.is_empty() {
             // A def that nothing reads still needs a place to be written.
             let pos = def_pos[v];
@@ -278,19 +270,8 @@ pub(crate) struct LiveIn {
 impl LiveIn {
     /// Groups `(block, vreg)` pairs by block, keeping their order.
     fn from_pairs(num_blocks: usize, pairs: &[(Block, VReg)]) -> LiveIn {
-        let mut start = vec![0u32; num_blocks + 1];
-        for &(block, _) in pairs {
-            start[block.index() + 1] += 1;
-        }
-        for b in 0..num_blocks {
-            start[b + 1] += start[b];
-        }
-        let mut next = start.clone();
-        let mut vregs = vec![VReg(0); pairs.len()];
-        for &(block, v) in pairs {
-            vregs[next[block.index()] as usize] = v;
-            next[block.index()] += 1;
-        }
+        let (grouped, start) = group_by_owner(pairs, num_blocks, |&(block, _)| block.index());
+        let vregs = grouped.into_iter().map(|(_, v)| v).collect();
         LiveIn { start, vregs }
     }
 
@@ -300,27 +281,31 @@ impl LiveIn {
     }
 }
 
-/// Orders `records` by virtual register with a counting sort, in time
-/// linear in their number (a comparison sort was a tenth of the allocator's
-/// time on long functions), keeping the records of one register in the
-/// order they were found. Returns them with, for each register `v`, the
-/// index of its first record at `v` and the end of its records at `v + 1`.
-fn group_by_vreg(records: Vec<UseRecord>, num_vregs: usize) -> (Vec<UseRecord>, Vec<usize>) {
-    let mut first_record = vec![0usize; num_vregs + 1];
-    for record in &records {
-        first_record[record.vreg.index() + 1] += 1;
+/// Orders `items` by owner with a counting sort, in time linear in their
+/// number (a comparison sort of the use records was a tenth of the
+/// allocator's time on long functions), keeping the items of one owner in
+/// the order they came. Returns them with, for each owner `o`, the index of
+/// its first item at `o` and the end of its items at `o + 1`.
+fn group_by_owner<T: Copy>(
+    items: &[T],
+    num_owners: usize,
+    owner: impl Fn(&T) -> usize,
+) -> (Vec<T>, Vec<u32>) {
+    let mut start = vec![0u32; num_owners + 1];
+    for item in items {
+        start[owner(item) + 1] += 1;
     }
-    for v in 0..num_vregs {
-        first_record[v + 1] += first_record[v];
+    for o in 0..num_owners {
+        start[o + 1] += start[o];
     }
-    let mut next = first_record.clone();
-    let mut sorted = records.clone();
-    for record in &records {
-        let slot = &mut next[record.vreg.index()];
-        sorted[*slot] = *record;
+    let mut next = start.clone();
+    let mut grouped = items.to_vec();
+    for item in items {
+        let slot = &mut next[owner(item)];
+        grouped[*slot as usize] = *item;
         *slot += 1;
     }
-    (sorted, first_record)
+    (grouped, start)
 }
 
 /// Where and how a value is defined.
