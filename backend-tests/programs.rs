@@ -234,3 +234,42 @@ fn loads_folded_into_arithmetic() {
         (f64.add (local.get $dot) (f64.convert_i64_s (i64.add (local.get $ints) (i64.extend_i32_s (local.get $small)))))))"#;
     compare(wat, 0, &[&[3], &[100], &[900]]);
 }
+
+#[test]
+fn tests_scaled_adds_and_wide_jump_tables() {
+    let wat = r#"(module
+      (func (param $n i32) (param $seed i64) (result i64)
+        (local $i i32) (local $acc i64) (local $x i64) (local $k i32)
+        (loop $run
+          (local.set $x (i64.add (i64.mul (local.get $seed) (i64.extend_i32_u (local.get $i))) (i64.const 0x9E3779B9)))
+          (if (i64.eqz (i64.and (local.get $x) (i64.const -16)))
+            (then (local.set $acc (i64.add (local.get $acc) (i64.const 1)))))
+          (if (i64.ne (i64.and (local.get $x) (i64.const 0x80000000)) (i64.const 0))
+            (then (local.set $acc (i64.xor (local.get $acc) (local.get $x)))))
+          (if (i32.and (local.get $i) (i32.wrap_i64 (local.get $seed)))
+            (then (local.set $acc (i64.rotl (local.get $acc) (i64.const 7)))))
+          (local.set $k (i32.add (i32.wrap_i64 (local.get $x)) (i32.shl (local.get $i) (i32.const 3))))
+          (local.set $acc (i64.add (local.get $acc)
+            (i64.add (i64.extend_i32_u (local.get $k)) (i64.shl (local.get $x) (i64.const 2)))))
+          (block $d (block $c9 (block $c8 (block $c7 (block $c6 (block $c5 (block $c4 (block $c3 (block $c2 (block $c1 (block $c0
+            (br_table $c0 $c1 $c2 $c3 $c4 $c5 $c6 $c7 $c8 $c9 $c0 $c1 $c2 $c3 $c4 $c5 $c6 $c7 $c8 $c9 $d
+              (i32.rem_u (local.get $k) (i32.const 23))))
+            (local.set $acc (i64.add (local.get $acc) (i64.const 3))) (br $d))
+            (local.set $acc (i64.mul (local.get $acc) (i64.const 5))) (br $d))
+            (local.set $acc (i64.sub (local.get $acc) (i64.const 11))) (br $d))
+            (local.set $acc (i64.xor (local.get $acc) (i64.const 0x55))) (br $d))
+            (local.set $acc (i64.add (local.get $acc) (local.get $x))) (br $d))
+            (local.set $acc (i64.shr_u (local.get $acc) (i64.const 1))) (br $d))
+            (local.set $acc (i64.add (local.get $acc) (i64.const 101))) (br $d))
+            (local.set $acc (i64.or (local.get $acc) (i64.const 0x100))) (br $d))
+            (local.set $acc (i64.add (local.get $acc) (i64.trunc_f64_s
+              (f64.sqrt (f64.convert_i32_u (i32.and (local.get $k) (i32.const 0xffff))))))) (br $d))
+            (local.set $acc (i64.sub (local.get $acc) (i64.const 7))))
+          (br_if $run (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (local.get $acc)))"#;
+    compare(
+        wat,
+        0,
+        &[&[1, 0], &[50, 3], &[300, 0xFFFF_FFFF_0000_0001], &[1000, 0x1234_5678_9ABC_DEF1]],
+    );
+}

@@ -21,6 +21,10 @@ pub enum Compare {
     IntImm(Size, i32),
     /// `test a, a`: operands `[a: Reg]`.
     NonZero(Size),
+    /// `test a, b`, the flags of `a & b`: operands `[a: Reg, b: Any]`.
+    Test(Size),
+    /// `test a, imm`, the flags of `a & imm`: operands `[a: Reg]`.
+    TestImm(Size, i32),
     /// `ucomiss/ucomisd a, b`: operands `[a: Reg, b: Any]`.
     Float(FloatWidth),
 }
@@ -29,8 +33,8 @@ impl Compare {
     /// How many operands the compare reads.
     pub fn num_operands(self) -> usize {
         match self {
-            Compare::Int(_) | Compare::Float(_) => 2,
-            Compare::IntImm(..) | Compare::NonZero(_) => 1,
+            Compare::Int(_) | Compare::Test(_) | Compare::Float(_) => 2,
+            Compare::IntImm(..) | Compare::NonZero(_) | Compare::TestImm(..) => 1,
         }
     }
 }
@@ -238,7 +242,10 @@ pub enum Amd64Inst {
     },
     /// Clamps a `br_table` index to `targets - 1`: `[index: Reg, def: Reg]`.
     BrTableIndex { targets: u32 },
-    /// Jumps through the table of the block's successors: `[index: Reg]`.
+    /// Jumps to the successor that the index picks, through a table of
+    /// 32-bit offsets from the table's start: `[index: Reg]`. It
+    /// overwrites the index register: the index is a value of its own,
+    /// made by [`Amd64Inst::BrTableIndex`] for this jump alone.
     BrTable,
     /// Unconditional jump to the single successor.
     Jump,

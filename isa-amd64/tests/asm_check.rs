@@ -328,6 +328,63 @@ fn br_table_jumps_through_a_table() {
            (i32.const 3)))",
     );
     check(&l, &["cmovae", "lea r11, [rip+", "jmp r11"], &[]);
+    // One jump: the table holds offsets, not jumps to the targets.
+    check_adjacent(&l, "movsxd rax, [r11+rax*4]", "add r11, rax");
+    check_adjacent(&l, "add r11, rax", "jmp r11");
+    let entries = l.text.lines().filter(|line| line.contains(" dd L")).count();
+    assert_eq!(entries, 3, "{}", l.text);
+}
+
+#[test]
+fn a_tested_and_is_a_test() {
+    let l = listing(
+        "(module (func (param i32) (result i32)
+           (if (i32.and (local.get 0) (i32.const 0xe0)) (then unreachable)) (i32.const 0)))",
+    );
+    check_adjacent(&l, "test esi, 0xe0", "je");
+    check(&l, &[], &["and esi"]);
+    let l = listing(
+        "(module (func (param i64 i64) (result i32)
+           (i64.eqz (i64.and (local.get 0) (local.get 1)))))",
+    );
+    check_adjacent(&l, "test rsi, rdx", "sete");
+    check(&l, &[], &["and rsi"]);
+    // An `and` read elsewhere too is still computed, and tested as itself.
+    let l = listing(
+        "(module (func (param i32) (result i32) (local i32)
+           (local.set 1 (i32.and (local.get 0) (i32.const 6)))
+           (if (local.get 1) (then unreachable)) (local.get 1)))",
+    );
+    check(&l, &["and e"], &["test esi, 0x6"]);
+}
+
+#[test]
+fn adds_of_shifted_values_use_a_scaled_index() {
+    let l = listing(
+        "(module (func (param i32 i32) (result i32)
+           (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))",
+    );
+    check(&l, &["lea eax, [rsi+rdx*8]"], &["shl"]);
+    let l = listing(
+        "(module (func (param i64 i64) (result i64)
+           (i64.add (i64.shl (local.get 1) (i64.const 2)) (local.get 0))))",
+    );
+    check(&l, &["lea rax, [rsi+rdx*4]"], &["shl"]);
+    let l = listing(
+        "(module (func (param i32 i32) (result i32)
+           (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 4)))))",
+    );
+    check(&l, &["shl eax, 4", "lea eax, [rsi+rax*1]"], &[]);
+}
+
+#[test]
+fn scalar_float_writes_do_not_wait_for_the_old_destination() {
+    let l = listing("(module (func (param f64 f64) (result f64) (f64.sqrt (local.get 1))))");
+    check_adjacent(&l, "xorps xmm0, xmm0", "sqrtsd xmm0, xmm1");
+    let l = listing("(module (func (param i32) (result f64) (f64.convert_i32_s (local.get 0))))");
+    check_adjacent(&l, "xorps xmm0, xmm0", "cvtsi2sd xmm0, esi");
+    let l = listing("(module (func (param f64) (result f64) (f64.sqrt (local.get 0))))");
+    check(&l, &["sqrtsd xmm0, xmm0"], &["xorps"]);
 }
 
 #[test]

@@ -170,6 +170,17 @@ const CASES: &[Case] = &[
     ("test edi,edi", &[0x85, 0xFF], |a| {
         a.int_rm(IntRmOp::Test, Size::S32, RDI, RDI)
     }),
+    ("test eax,0xe0", &[0xF7, 0xC0, 0xE0, 0x00, 0x00, 0x00], |a| {
+        a.test_imm(Size::S32, RAX, 0xE0)
+    }),
+    (
+        "test r9,0xfffffffffffffff0",
+        &[0x49, 0xF7, 0xC1, 0xF0, 0xFF, 0xFF, 0xFF],
+        |a| a.test_imm(Size::S64, R9, -16),
+    ),
+    ("test r13,rdx", &[0x49, 0x85, 0xD5], |a| {
+        a.int_rm(IntRmOp::Test, Size::S64, RDX, R13)
+    }),
     ("shl eax,cl", &[0xD3, 0xE0], |a| {
         a.shift_cl(ShiftOp::Shl, Size::S32, RAX)
     }),

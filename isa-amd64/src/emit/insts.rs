@@ -290,6 +290,9 @@ impl Emitter<'_> {
             ),
             Amd64Inst::FloatUnary { op, width } => {
                 let (src, dst) = (self.rm(allocs[0]), Self::xmm_at(&allocs, 1));
+                if src != RegMem::Reg(dst.0) {
+                    self.break_dependency(dst);
+                }
                 match op {
                     FloatUnaryOp::Sqrt => self.asm.sse(SseOp::Sqrt, width, dst, src),
                     FloatUnaryOp::Round(mode) => self.asm.round(width, dst, src, mode as u8 | 8),
@@ -373,27 +376,27 @@ impl Emitter<'_> {
                 let default = targets as i32 - 1;
                 self.asm.mov_imm(Size::S32, R11, default as u64, true);
                 self.asm.alu_imm(AluOp::Cmp, Size::S32, index, default);
-                self.asm.mov(Size::S32, dst, index);
+                if dst != index {
+                    self.asm.mov(Size::S32, dst, index);
+                }
                 self.asm.cmov(Cond::Ae, Size::S32, dst, R11);
             }
             Amd64Inst::BrTable => {
                 let index = Self::gpr_at(&allocs, 0);
                 let table = self.asm.new_label();
                 self.asm.lea(Size::S64, R11, Mem::Label(table));
-                self.asm.lea(
-                    Size::S64,
-                    R11,
-                    Mem::Base {
-                        base: R11,
-                        index: Some((index, 3)),
-                        disp: 0,
-                    },
-                );
+                let entry = Mem::Base {
+                    base: R11,
+                    index: Some((index, 2)),
+                    disp: 0,
+                };
+                self.asm.int_rm(IntRmOp::Movsxd, Size::S64, index, entry);
+                self.asm.alu(AluOp::Add, Size::S64, R11, index);
                 self.asm.jmp_indirect(R11);
                 self.asm.bind(table);
                 for succ in 0..self.cx.vcode.blocks[self.cx.block()].succs.len() {
-                    self.asm.jmp(self.cx.block_label(self.cx.destination(succ)));
-                    self.asm.nop3();
+                    let target = self.cx.block_label(self.cx.destination(succ));
+                    self.asm.jump_table_entry(table, succ as u32, target);
                 }
             }
             Amd64Inst::Jump => {
@@ -505,7 +508,17 @@ impl Emitter<'_> {
     /// Signed or unsigned integer to float; unsigned 64-bit values above
     /// `i64::MAX` are halved (keeping the low bit, so rounding stays
     /// exact), converted and doubled.
+    /// Zeroes `dst` (`xorps dst, dst`, which the CPU resolves at rename)
+    /// before an instruction that writes only its low lane: `sqrtsd`,
+    /// `roundsd`, `cvtsd2ss` and `cvtsi2sd` keep the upper lanes of their
+    /// destination, so without this they would wait for whatever last
+    /// wrote it.
+    fn break_dependency(&mut self, dst: Xmm) {
+        self.asm.sse(SseOp::Xor, FloatWidth::F32, dst, dst);
+    }
+
     fn int_to_float(&mut self, width: FloatWidth, size: Size, signed: bool, src: Gpr, dst: Xmm) {
+        self.break_dependency(dst);
         if signed {
             self.asm.cvt_int_to_float(width, size, dst, src);
             return;

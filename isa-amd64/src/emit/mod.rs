@@ -114,7 +114,7 @@ impl<'a> EmitIsa<'a> for Emitter<'a> {
         match self.cx.vcode.insts[inst.index()] {
             Amd64Inst::BrTable => {
                 let targets = self.cx.vcode.blocks[self.cx.block()].succs.len() as u32;
-                MAX_INST_SIZE + 8 * targets
+                MAX_INST_SIZE + 4 * targets
             }
             _ => MAX_INST_SIZE,
         }
@@ -306,6 +306,11 @@ impl Emitter<'_> {
                 self.asm
                     .int_rm(IntRmOp::Test, size, Gpr(reg(0)), Gpr(reg(0)))
             }
+            Compare::Test(size) => {
+                self.asm
+                    .int_rm(IntRmOp::Test, size, Gpr(reg(0)), self.rm(allocs[1]))
+            }
+            Compare::TestImm(size, imm) => self.asm.test_imm(size, Gpr(reg(0)), imm),
             Compare::Float(width) => {
                 self.asm
                     .sse(SseOp::Ucomi, width, Xmm(reg(0)), self.rm(allocs[1]))

@@ -24,7 +24,7 @@ use kiln_ssa::target::{CompiledFunction, RelocationKind, RelocationTarget};
 use opcodes::{
     ALU, ALU_IMM8, ALU_IMM32, AluOp, Cond, FloatWidth, IMUL_IMM8, IMUL_IMM32, INDIRECT_GROUP,
     IntRmOp, MOV_IMM_RM, MOV_IMM_RM8, MOV_STORE, MOV_STORE8, MOVD_FROM_XMM, MOVD_TO_XMM, OpMap,
-    Opcode, SHIFT_CL, SHIFT_IMM, ShiftOp, SseOp, UNARY_GROUP, UnaryGroupOp,
+    Opcode, SHIFT_CL, SHIFT_IMM, ShiftOp, SseOp, TEST_IMM32, UNARY_GROUP, UnaryGroupOp,
 };
 
 /// Operand size of an integer instruction.
@@ -239,7 +239,7 @@ impl Assembler {
         }
         if let Some((at, label)) = rip_fixup {
             let trailing = (self.buf.offset() - at - 4) as u8;
-            self.buf.use_label(at, label, Rel32 { trailing });
+            self.buf.use_label(at, label, Rel32::pc_relative(trailing));
         }
     }
 
@@ -327,6 +327,14 @@ impl Assembler {
         } else {
             self.encode(ALU_IMM32, size, digit, dst, (false, false), Imm::I32(imm));
         }
+    }
+
+    /// `test dst, imm32`: the flags of `dst & imm`, the immediate
+    /// sign-extended to 64 bits for a 64-bit test.
+    pub fn test_imm(&mut self, size: Size, dst: impl Into<RegMem>, imm: i32) {
+        let dst = dst.into();
+        self.note(|| format!("test {}, {imm:#x}", listing::int_rm(dst, size)));
+        self.encode(TEST_IMM32, size, 0, dst, (false, false), Imm::I32(imm));
     }
 
     /// `op reg, r/m` for the rows of [`IntRmOp`] (`imul`, `popcnt`, `lzcnt`,
@@ -627,7 +635,7 @@ impl Assembler {
     fn label_rel32(&mut self, label: Label) {
         let at = self.buf.offset();
         self.buf.put(&[0; 4]);
-        self.buf.use_label(at, label, Rel32 { trailing: 0 });
+        self.buf.use_label(at, label, Rel32::pc_relative(0));
     }
 
     /// `jmp label` (rel32).
@@ -644,10 +652,13 @@ impl Assembler {
         self.label_rel32(label);
     }
 
-    /// A 3-byte `nop` (`nopl [rax]`).
-    pub fn nop3(&mut self) {
-        self.note(|| "nop".into());
-        self.buf.put(&[0x0F, 0x1F, 0x00]);
+    /// Entry number `index` of the jump table that starts at `table`: the
+    /// 32-bit offset of `target` from the table's start.
+    pub fn jump_table_entry(&mut self, table: Label, index: u32, target: Label) {
+        self.note(|| format!("dd {target} - {table}"));
+        let at = self.buf.offset();
+        self.buf.put(&[0; 4]);
+        self.buf.use_label(at, target, Rel32::table_entry(index));
     }
 
     /// An SSE operation `dst = dst op src` (or `dst = op src`).

@@ -282,6 +282,8 @@ pub const SHIFT_IMM: Opcode = primary(0xC1);
 pub const SHIFT_CL: Opcode = primary(0xD3);
 /// The `F7` group (`not`, `neg`, `div`, `idiv`).
 pub const UNARY_GROUP: Opcode = primary(0xF7);
+/// `test r/m, imm32` (`F7 /0 id`), in the same group.
+pub const TEST_IMM32: Opcode = UNARY_GROUP;
 /// ALU with a 32-bit immediate (`81 /d id`).
 pub const ALU_IMM32: Opcode = primary(0x81);
 /// ALU with a sign-extended 8-bit immediate (`83 /d ib`).

@@ -2,15 +2,34 @@
 
 use kiln_machinst::{JumpTemplate, LabelUse};
 
-/// A signed 32-bit displacement counted from the end of the instruction:
-/// `jmp`/`jcc rel32` and RIP-relative memory operands. The use is
-/// recorded at the 4-byte field. It reaches ±1 GiB, more than any
-/// function, so x86-64 code never needs veneers or islands.
+/// A signed 32-bit offset of a label, counted from a point `origin` bytes
+/// after the start of the 4-byte field that holds it. A `jmp`/`jcc rel32`
+/// or a RIP-relative memory operand counts from the end of its
+/// instruction ([`Rel32::pc_relative`]); an entry of a jump table counts
+/// from the start of its table ([`Rel32::table_entry`]). It reaches
+/// ±1 GiB, more than any function, so x86-64 code never needs veneers or
+/// islands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rel32 {
-    /// Bytes of the instruction after the field (an immediate operand):
-    /// the displacement counts from their end.
-    pub trailing: u8,
+    /// Where the offset counts from, relative to the field.
+    pub origin: i32,
+}
+
+impl Rel32 {
+    /// The displacement of an instruction that ends `trailing` bytes (an
+    /// immediate operand) after the field.
+    pub const fn pc_relative(trailing: u8) -> Rel32 {
+        Rel32 {
+            origin: 4 + trailing as i32,
+        }
+    }
+
+    /// Entry number `index` of a table of 32-bit offsets from the table's
+    /// start.
+    pub fn table_entry(index: u32) -> Rel32 {
+        let origin = i32::try_from(4 * u64::from(index)).expect("a table within ±1 GiB");
+        Rel32 { origin: -origin }
+    }
 }
 
 impl LabelUse for Rel32 {
@@ -21,7 +40,7 @@ impl LabelUse for Rel32 {
     const JUMP: JumpTemplate<Rel32> = JumpTemplate {
         code: &[0xE9, 0, 0, 0, 0],
         use_at: 1,
-        kind: Rel32 { trailing: 0 },
+        kind: Rel32::pc_relative(0),
     };
 
     fn max_forward(self) -> u32 {
@@ -33,8 +52,8 @@ impl LabelUse for Rel32 {
     }
 
     fn patch(self, code: &mut [u8], at: u32, target: u32) {
-        let end = i64::from(at) + 4 + i64::from(self.trailing);
-        let displacement = i32::try_from(i64::from(target) - end).expect("within ±1 GiB");
+        let origin = i64::from(at) + i64::from(self.origin);
+        let displacement = i32::try_from(i64::from(target) - origin).expect("within ±1 GiB");
         let at = at as usize;
         code[at..at + 4].copy_from_slice(&displacement.to_le_bytes());
     }

@@ -111,6 +111,17 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The sum `a + b` as a base and a scaled index for `lea`: an operand
+    /// shifted left by 1 to 3 becomes the index with that shift, so
+    /// `x + (y << 3)` is `lea [x + y*8]` rather than a shift and a `lea`.
+    pub(super) fn base_and_scaled_index(&self, a: Value, b: Value) -> (Value, Value, u8) {
+        match (self.scaled_index(b), self.scaled_index(a)) {
+            ((index, shift @ 1..), _) => (a, index, shift),
+            (_, (index, shift @ 1..)) => (b, index, shift),
+            _ => (a, b, 0),
+        }
+    }
+
     /// An index value and its shift: `uextend x` is `x` itself (i32
     /// values are kept zero-extended in registers), `ishl x, 1..=3` is `x`
     /// scaled.

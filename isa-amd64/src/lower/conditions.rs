@@ -1,7 +1,8 @@
 //! Conditions: the compare that sets the flags and the flags that make
 //! it true. A folded `icmp`/`fcmp` becomes the compare of its user;
 //! constants become immediates, swapping the operands when the constant is
-//! on the left; float compares are ordered so that one flag test (`a`,
+//! on the left; an `and` read only by the condition (as a truth value or
+//! compared for equality with 0) becomes `test`; float compares are ordered so that one flag test (`a`,
 //! `ae`) is false for NaN, except `eq`/`ne`, which also test parity.
 
 use super::Lowerer;
@@ -10,7 +11,7 @@ use crate::encode::opcodes::Cond;
 use crate::inst::{Compare, Condition, FlagTest};
 use kiln_machinst::Operands;
 use kiln_regalloc::Operand;
-use kiln_ssa::{FloatCC, IntCC, Op, Value};
+use kiln_ssa::{BinaryOp, FloatCC, IntCC, Op, Type, Value};
 use smallvec::smallvec;
 
 /// The x86 condition of an integer comparison.
@@ -68,12 +69,16 @@ impl Lowerer<'_> {
             Some((Op::Icmp(cc), &[a, b])) => self.int_compare(cc, a, b),
             Some((Op::Fcmp(cc), &[a, b])) => self.float_compare(cc, a, b),
             _ => {
-                let compare = Compare::NonZero(size_of(self.func.value_type(value)));
-                let cond = Condition {
-                    compare,
-                    test: FlagTest::Single(Cond::Ne),
+                let ty = self.func.value_type(value);
+                let (compare, operands) = match self.tested_and(value) {
+                    Some((a, b)) => self.test(a, b, ty),
+                    None => (
+                        Compare::NonZero(size_of(ty)),
+                        smallvec![Operand::reg_use(self.cx.vreg(value))],
+                    ),
                 };
-                (cond, smallvec![Operand::reg_use(self.cx.vreg(value))])
+                let test = FlagTest::Single(Cond::Ne);
+                (Condition { compare, test }, operands)
             }
         }
     }
@@ -81,6 +86,18 @@ impl Lowerer<'_> {
     pub(super) fn int_compare(&self, cc: IntCC, a: Value, b: Value) -> (Condition, Operands) {
         let ty = self.func.value_type(a);
         let size = size_of(ty);
+        if matches!(cc, IntCC::Eq | IntCC::Ne) {
+            let and = match (self.func.constant(a), self.func.constant(b)) {
+                (_, Some(0)) => self.tested_and(a),
+                (Some(0), _) => self.tested_and(b),
+                _ => None,
+            };
+            if let Some((x, y)) = and {
+                let (compare, operands) = self.test(x, y, ty);
+                let test = FlagTest::Single(int_cond(cc));
+                return (Condition { compare, test }, operands);
+            }
+        }
         let (cc, a, compare, operands): (_, _, _, Operands) = if let Some(imm) = self.imm32(b, ty) {
             (cc, a, Compare::IntImm(size, imm), smallvec![])
         } else if let Some(imm) = self.imm32(a, ty) {
@@ -97,6 +114,35 @@ impl Lowerer<'_> {
         all.extend(operands);
         let test = FlagTest::Single(int_cond(cc));
         (Condition { compare, test }, all)
+    }
+
+    /// The operands of `value` when it is an `and` read only here, so that
+    /// testing it can be `test x, y` and the `and` itself goes unused; not
+    /// when a load is folded into the `and` as its memory operand.
+    fn tested_and(&self, value: Value) -> Option<(Value, Value)> {
+        let data = self.func.defining_inst(value)?;
+        let &[x, y] = data.args.as_slice() else {
+            return None;
+        };
+        let single_use = self.cx.uses(value) == 1;
+        let folded_load = self.folded_load(x).is_some() || self.folded_load(y).is_some();
+        (data.op == Op::Binary(BinaryOp::Band) && single_use && !folded_load).then_some((x, y))
+    }
+
+    /// `test x, y` (or `test x, imm`), which sets the flags of `x & y`.
+    fn test(&self, x: Value, y: Value, ty: Type) -> (Compare, Operands) {
+        let size = size_of(ty);
+        if let Some(imm) = self.imm32(y, ty) {
+            (Compare::TestImm(size, imm), smallvec![Operand::reg_use(self.cx.vreg(x))])
+        } else if let Some(imm) = self.imm32(x, ty) {
+            (Compare::TestImm(size, imm), smallvec![Operand::reg_use(self.cx.vreg(y))])
+        } else {
+            let operands = smallvec![
+                Operand::reg_use(self.cx.vreg(x)),
+                Operand::any_use(self.cx.vreg(y)),
+            ];
+            (Compare::Test(size), operands)
+        }
     }
 
     pub(super) fn float_compare(&self, cc: FloatCC, a: Value, b: Value) -> (Condition, Operands) {

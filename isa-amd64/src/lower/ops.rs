@@ -196,7 +196,7 @@ impl Lowerer<'_> {
 
     /// The address, offset and region of `value` when it is a load folded
     /// into its user.
-    fn folded_load(&self, value: Value) -> Option<(Value, u32, Region)> {
+    pub(super) fn folded_load(&self, value: Value) -> Option<(Value, u32, Region)> {
         let kiln_ssa::ValueDef::Result(inst) = self.func.value_def(value) else {
             return None;
         };
@@ -279,11 +279,17 @@ impl Lowerer<'_> {
             BinaryOp::Iadd if !loads => {
                 let (index_shift, disp, mut operands): (_, _, Operands) = match imm {
                     Some(imm) => (None, imm, smallvec![Operand::reg_use(va)]),
-                    None => (
-                        Some(0),
-                        0,
-                        smallvec![Operand::reg_use(va), Operand::reg_use(vb)],
-                    ),
+                    None => {
+                        let (base, index, shift) = self.base_and_scaled_index(a, b);
+                        (
+                            Some(shift),
+                            0,
+                            smallvec![
+                                Operand::reg_use(self.cx.vreg(base)),
+                                Operand::reg_use(self.cx.vreg(index)),
+                            ],
+                        )
+                    }
                 };
                 operands.push(Operand::reg_def(def));
                 let addr = AddrMode {
