@@ -270,6 +270,11 @@ fn tests_scaled_adds_and_wide_jump_tables() {
     compare(
         wat,
         0,
-        &[&[1, 0], &[50, 3], &[300, 0xFFFF_FFFF_0000_0001], &[1000, 0x1234_5678_9ABC_DEF1]],
+        &[
+            &[1, 0],
+            &[50, 3],
+            &[300, 0xFFFF_FFFF_0000_0001],
+            &[1000, 0x1234_5678_9ABC_DEF1],
+        ],
     );
 }

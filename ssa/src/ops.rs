@@ -278,6 +278,13 @@ pub enum Region {
     /// Runtime data: the `vmctx`, table element arrays, function references.
     /// Always valid to read.
     Vm,
+    /// Runtime data that never changes while the instance lives: the
+    /// pointers its `vmctx` holds to the records of imported memories,
+    /// tables, globals and functions, the base address of a linear memory
+    /// (which never moves) and the ids of signatures. It is always valid to
+    /// read and never written, so a load of it is pure: merged, hoisted out
+    /// of loops and removed like arithmetic.
+    Fixed,
 }
 
 impl fmt::Display for Region {
@@ -285,6 +292,7 @@ impl fmt::Display for Region {
         match self {
             Region::Heap(memory) => write!(f, "heap{memory}"),
             Region::Vm => f.write_str("vm"),
+            Region::Fixed => f.write_str("fixed"),
         }
     }
 }
@@ -457,9 +465,14 @@ impl Op {
 
     /// Whether the result depends only on the operands, with no side effect
     /// and no trap: such instructions can be folded, merged and removed.
+    /// Loads of [`Region::Fixed`] data are, since it never changes.
     pub fn is_pure(self) -> bool {
         match self {
             Op::Iconst(_) | Op::Fconst(_) | Op::Icmp(_) | Op::Fcmp(_) | Op::Select => true,
+            Op::Load {
+                region: Region::Fixed,
+                ..
+            } => true,
             Op::Unary(op) => !op.may_trap(),
             Op::Binary(op) => !op.may_trap(),
             _ => false,

@@ -291,6 +291,8 @@ impl Cursor<'_> {
     fn region(&mut self) -> Result<Region, ParseError> {
         if self.eat("vm") {
             Ok(Region::Vm)
+        } else if self.eat("fixed") {
+            Ok(Region::Fixed)
         } else {
             Ok(Region::Heap(self.numbered("heap")?))
         }

@@ -11,7 +11,7 @@
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Inst, Value};
 use crate::function::{Function, ValueDef};
-use crate::ops::{LoadKind, Op, StoreKind, UnaryOp};
+use crate::ops::{LoadKind, Op, Region, StoreKind, UnaryOp};
 use crate::types::Type;
 use std::fmt;
 
@@ -231,6 +231,15 @@ impl Verifier<'_> {
                 data.op
             ));
             return;
+        }
+        if let Op::Store {
+            region: Region::Fixed,
+            ..
+        } = data.op
+        {
+            self.report(format!(
+                "{inst} in {block}: a store to fixed data, which never changes"
+            ));
         }
         let ok = match data.op {
             Op::Iconst(_) => result(0).is_some_and(Type::is_int),

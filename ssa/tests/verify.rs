@@ -114,3 +114,15 @@ fn rejects_ill_typed_operations() {
         "{message}"
     );
 }
+
+#[test]
+fn rejects_a_store_to_fixed_data() {
+    let message = problems(
+        "function f0(i64) {
+         block0(v0: i64):
+             store fixed v0+8, v0
+             return
+         }",
+    );
+    assert!(message.contains("a store to fixed data"), "{message}");
+}

@@ -54,7 +54,7 @@ impl<T> InterpEnv for SsaEnv<'_, T> {
         if let Region::Heap(memory) = region {
             self.check_heap(memory, address, size)?;
         }
-        if region == Region::Vm && size == 8 && address.is_multiple_of(8) {
+        if matches!(region, Region::Vm | Region::Fixed) && size == 8 && address.is_multiple_of(8) {
             // SAFETY: as below. Runtime data includes the store's epoch
             // flag, which other threads write meanwhile, so whole aligned
             // words are read atomically.

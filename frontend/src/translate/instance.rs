@@ -11,9 +11,12 @@
 //! trapnz oob, table_oob
 //! ref  = load vm (select_spectre_guard oob, 0, table base + index * 8)
 //! trapz ref, null_call
-//! trapnz (icmp ne (load vm ref.type_id), (load vm vmctx.type_ids[sig])), bad_sig
+//! trapnz (icmp ne (load vm ref.type_id), (load fixed vmctx.type_ids[sig])), bad_sig
 //! call_indirect sigN (load vm ref.code)((load vm ref.vmctx), args...)
 //! ```
+//!
+//! Signature ids and the slots of imports never change while the instance
+//! lives, so they are `fixed` loads, which passes merge and hoist.
 //!
 //! With fuel, every call writes the fuel back before and reads it after
 //! (see [`super::interrupt`]).
@@ -107,8 +110,9 @@ impl Translator<'_> {
         self.flush_fuel();
         let inst = if self.env.is_imported_function(function_index) {
             let slot = self.layout.imported_function(function_index);
-            let code = self.load_vm(self.vmctx, slot + VmLayout::IMPORT_CODE, Type::PTR);
-            let callee_vmctx = self.load_vm(self.vmctx, slot + VmLayout::IMPORT_VMCTX, Type::PTR);
+            let code = self.load_fixed(self.vmctx, slot + VmLayout::IMPORT_CODE, Type::PTR);
+            let callee_vmctx =
+                self.load_fixed(self.vmctx, slot + VmLayout::IMPORT_VMCTX, Type::PTR);
             let mut args = vec![code, callee_vmctx];
             args.extend(wasm_args);
             let sig = self.env.functions[function_index as usize];
@@ -160,7 +164,7 @@ impl Translator<'_> {
         self.builder
             .ins(Op::Trapz(TrapCode::IndirectCallToNull), [funcref], &[]);
         let actual = self.load_vm(funcref, VmLayout::FUNCREF_TYPE_ID, Type::I32);
-        let expected = self.load_vm(self.vmctx, self.layout.type_id(type_index), Type::I32);
+        let expected = self.load_fixed(self.vmctx, self.layout.type_id(type_index), Type::I32);
         let mismatch = self
             .builder
             .ins1(Op::Icmp(IntCC::Ne), [actual, expected], Type::I32);

@@ -6,9 +6,13 @@
 //! reservation and guard region, which fault where they are not memory):
 //!
 //! ```text
-//! base   = load vm  (vmctx + memory slot).base
+//! base   = load fixed (vmctx + memory slot).base
 //! value  = load heapM (iadd base, uextend a)+K
 //! ```
+//!
+//! A memory never moves, so its base is a `fixed` load, which passes merge
+//! across the function and hoist out of loops; its length changes when it
+//! grows.
 //!
 //! Otherwise it gets an explicit bounds check, and the address it uses,
 //! static offset included, becomes null on the out-of-bounds path through a
@@ -16,7 +20,7 @@
 //! branch), so that a mispredicted check cannot read outside the memory:
 //!
 //! ```text
-//! base   = load vm  (vmctx + memory slot).base
+//! base   = load fixed (vmctx + memory slot).base
 //! a64    = uextend a
 //! length = load vm  (vmctx + memory slot).length
 //! last   = iadd a64, K+n
@@ -155,11 +159,11 @@ impl Translator<'_> {
         true
     }
 
-    /// Loads the base address of memory `memory`.
+    /// Loads the base address of memory `memory`, which never moves.
     fn memory_base(&mut self, memory: u32) -> Value {
         let imported = self.env.memories[memory as usize].imported;
         let (record, slot) = self.vm_record(self.layout.memory(memory), imported);
-        self.load_vm(record, slot + VmLayout::MEMORY_BASE, Type::PTR)
+        self.load_fixed(record, slot + VmLayout::MEMORY_BASE, Type::PTR)
     }
 
     /// Loads the byte length of memory `memory`.
@@ -260,7 +264,7 @@ impl Translator<'_> {
     /// slot offset; for an imported one, the pointer stored in the slot and 0.
     pub(super) fn vm_record(&mut self, slot: u32, imported: bool) -> (Value, u32) {
         if imported {
-            let pointer = self.load_vm(self.vmctx, slot, Type::PTR);
+            let pointer = self.load_fixed(self.vmctx, slot, Type::PTR);
             (pointer, 0)
         } else {
             (self.vmctx, slot)
@@ -269,9 +273,19 @@ impl Translator<'_> {
 
     /// A load of runtime data at `address + offset`.
     pub(super) fn load_vm(&mut self, address: Value, offset: u32, ty: Type) -> Value {
+        self.load_runtime(Region::Vm, address, offset, ty)
+    }
+
+    /// A load of runtime data that never changes while the instance lives
+    /// ([`Region::Fixed`]), which passes may merge and hoist.
+    pub(super) fn load_fixed(&mut self, address: Value, offset: u32, ty: Type) -> Value {
+        self.load_runtime(Region::Fixed, address, offset, ty)
+    }
+
+    fn load_runtime(&mut self, region: Region, address: Value, offset: u32, ty: Type) -> Value {
         let op = Op::Load {
             kind: LoadKind::Full,
-            region: Region::Vm,
+            region,
             offset,
         };
         self.builder.ins1(op, [address], ty)

@@ -133,9 +133,15 @@ impl Lowerer<'_> {
     fn test(&self, x: Value, y: Value, ty: Type) -> (Compare, Operands) {
         let size = size_of(ty);
         if let Some(imm) = self.imm32(y, ty) {
-            (Compare::TestImm(size, imm), smallvec![Operand::reg_use(self.cx.vreg(x))])
+            (
+                Compare::TestImm(size, imm),
+                smallvec![Operand::reg_use(self.cx.vreg(x))],
+            )
         } else if let Some(imm) = self.imm32(x, ty) {
-            (Compare::TestImm(size, imm), smallvec![Operand::reg_use(self.cx.vreg(y))])
+            (
+                Compare::TestImm(size, imm),
+                smallvec![Operand::reg_use(self.cx.vreg(y))],
+            )
         } else {
             let operands = smallvec![
                 Operand::reg_use(self.cx.vreg(x)),
