@@ -378,6 +378,22 @@ fn adds_of_shifted_values_use_a_scaled_index() {
 }
 
 #[test]
+fn a_sum_plus_a_constant_is_one_lea() {
+    let l = listing(
+        "(module (func (param i32 i32) (result i32)
+           (i32.add (i32.add (local.get 0) (local.get 1)) (i32.const 5))))",
+    );
+    check(&l, &["lea eax, [rsi+rdx*1+0x5]"], &["add"]);
+    let leas = l.text.lines().filter(|line| line.contains("lea e")).count();
+    assert_eq!(leas, 1, "{}", l.text);
+    let l = listing(
+        "(module (func (param i64 i64) (result i64)
+           (i64.add (i64.add (local.get 0) (i64.shl (local.get 1) (i64.const 2))) (i64.const -8))))",
+    );
+    check(&l, &["lea rax, [rsi+rdx*4-0x8]"], &["shl"]);
+}
+
+#[test]
 fn scalar_float_writes_do_not_wait_for_the_old_destination() {
     let l = listing("(module (func (param f64 f64) (result f64) (f64.sqrt (local.get 1))))");
     check_adjacent(&l, "xorps xmm0, xmm0", "sqrtsd xmm0, xmm1");

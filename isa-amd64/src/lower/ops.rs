@@ -209,6 +209,21 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The operands of `value` when it is an `iadd` of two registers read
+    /// only here, so that adding a constant to it is one `lea` of all three.
+    fn sum_of_registers(&self, value: Value) -> Option<(Value, Value)> {
+        let data = self.func.defining_inst(value)?;
+        let &[x, y] = data.args.as_slice() else {
+            return None;
+        };
+        let ty = self.func.value_type(value);
+        let registers = [x, y]
+            .iter()
+            .all(|&arg| self.imm32(arg, ty).is_none() && self.folded_load(arg).is_none());
+        (data.op == Op::Binary(BinaryOp::Iadd) && self.cx.uses(value) == 1 && registers)
+            .then_some((x, y))
+    }
+
     /// A two-address operation `def = a op b` whose `b` may be a folded
     /// load (or `a`, when `commutative`): emits it through `make`, which
     /// receives the memory operand's address mode if there is one.
@@ -278,7 +293,20 @@ impl Lowerer<'_> {
         match op {
             BinaryOp::Iadd if !loads => {
                 let (index_shift, disp, mut operands): (_, _, Operands) = match imm {
-                    Some(imm) => (None, imm, smallvec![Operand::reg_use(va)]),
+                    Some(imm) => match self.sum_of_registers(a) {
+                        Some((x, y)) => {
+                            let (base, index, shift) = self.base_and_scaled_index(x, y);
+                            (
+                                Some(shift),
+                                imm,
+                                smallvec![
+                                    Operand::reg_use(self.cx.vreg(base)),
+                                    Operand::reg_use(self.cx.vreg(index)),
+                                ],
+                            )
+                        }
+                        None => (None, imm, smallvec![Operand::reg_use(va)]),
+                    },
                     None => {
                         let (base, index, shift) = self.base_and_scaled_index(a, b);
                         (
