@@ -505,9 +505,6 @@ impl Emitter<'_> {
         self.asm.bind(done);
     }
 
-    /// Signed or unsigned integer to float; unsigned 64-bit values above
-    /// `i64::MAX` are halved (keeping the low bit, so rounding stays
-    /// exact), converted and doubled.
     /// Zeroes `dst` (`xorps dst, dst`, which the CPU resolves at rename)
     /// before an instruction that writes only its low lane: `sqrtsd`,
     /// `roundsd`, `cvtsd2ss` and `cvtsi2sd` keep the upper lanes of their
@@ -517,6 +514,9 @@ impl Emitter<'_> {
         self.asm.sse(SseOp::Xor, FloatWidth::F32, dst, dst);
     }
 
+    /// Signed or unsigned integer to float; unsigned 64-bit values above
+    /// `i64::MAX` are halved (keeping the low bit, so rounding stays
+    /// exact), converted and doubled.
     fn int_to_float(&mut self, width: FloatWidth, size: Size, signed: bool, src: Gpr, dst: Xmm) {
         self.break_dependency(dst);
         if signed {

@@ -2,8 +2,9 @@
 //! it true. A folded `icmp`/`fcmp` becomes the compare of its user;
 //! constants become immediates, swapping the operands when the constant is
 //! on the left; an `and` read only by the condition (as a truth value or
-//! compared for equality with 0) becomes `test`; float compares are ordered so that one flag test (`a`,
-//! `ae`) is false for NaN, except `eq`/`ne`, which also test parity.
+//! compared for equality with 0) becomes `test`; float compares are
+//! ordered so that one flag test (`a`, `ae`) is false for NaN, except
+//! `eq`/`ne`, which also test parity.
 
 use super::Lowerer;
 use super::ops::{size_of, width_of};
