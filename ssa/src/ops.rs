@@ -282,8 +282,8 @@ pub enum Region {
     /// pointers its `vmctx` holds to the records of imported memories,
     /// tables, globals and functions, the base address of a linear memory
     /// (which never moves) and the ids of signatures. It is always valid to
-    /// read and never written, so a load of it is pure: merged, hoisted out
-    /// of loops and removed like arithmetic.
+    /// read and never written: `vm_loads` reuses a fixed load across stores
+    /// and calls, and LICM lifts it out of loops that make no call.
     Fixed,
 }
 
@@ -463,16 +463,19 @@ impl Op {
         )
     }
 
+    /// Whether the instruction calls a function or a helper.
+    pub fn is_call(self) -> bool {
+        matches!(
+            self,
+            Op::Call { .. } | Op::CallIndirect { .. } | Op::CallHelper(_)
+        )
+    }
+
     /// Whether the result depends only on the operands, with no side effect
     /// and no trap: such instructions can be folded, merged and removed.
-    /// Loads of [`Region::Fixed`] data are, since it never changes.
     pub fn is_pure(self) -> bool {
         match self {
             Op::Iconst(_) | Op::Fconst(_) | Op::Icmp(_) | Op::Fcmp(_) | Op::Select => true,
-            Op::Load {
-                region: Region::Fixed,
-                ..
-            } => true,
             Op::Unary(op) => !op.may_trap(),
             Op::Binary(op) => !op.may_trap(),
             _ => false,
@@ -487,7 +490,7 @@ impl Op {
                 self,
                 Op::SelectSpectreGuard
                     | Op::Load {
-                        region: Region::Vm,
+                        region: Region::Vm | Region::Fixed,
                         ..
                     }
             )

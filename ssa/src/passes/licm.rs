@@ -5,7 +5,11 @@
 //! header. A pure instruction inside a loop whose operands are all defined
 //! outside it computes the same value on every iteration, so it moves to the
 //! loop's preheader, where it runs once. Pure instructions cannot trap, so
-//! running one even when the loop body would not have is harmless.
+//! running one even when the loop body would not have is harmless. Loads of
+//! `fixed` runtime data (a memory's base, signature ids) move the same way
+//! out of loops that make no call: they are always valid to read. Equal
+//! fixed loads that leave a loop from different blocks of it (the memory
+//! base of each arm of a `switch`) become one load in the preheader.
 //!
 //! The preheader is the header's only predecessor from outside the loop,
 //! ending in a `jump` (what the front end produces for wasm loops); loops
@@ -18,11 +22,13 @@
 //! of [`BLOCKS_PER_BLOCK`] loop blocks visited per block of the function,
 //! spent on inner loops first; loops beyond it are left as they are.
 
-use super::{Analyses, inst_blocks};
+use super::{Aliases, Analyses, inst_blocks};
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Value};
 use crate::function::{Function, ValueDef};
-use crate::ops::Op;
+use crate::id_hash::IdHashMap;
+use crate::ops::{Op, Region};
+use crate::types::Type;
 
 /// The work bound: loop blocks visited, per block of the function.
 const BLOCKS_PER_BLOCK: usize = 16;
@@ -39,6 +45,7 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
     // Blocks of the loop being treated carry its header's stamp.
     let mut in_loop = vec![u32::MAX; func.blocks.len()];
     let mut changed = false;
+    let mut aliases = Aliases::new(func.values.len());
     // Headers in reverse RPO: inner loops come after their outer loop's header.
     for &header in domtree.rpo().iter().rev() {
         if budget == 0 {
@@ -66,25 +73,46 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
         budget = budget.saturating_sub(blocks.len());
         blocks.retain(|block| domtree.is_reachable(*block));
         blocks.sort_unstable_by_key(|block| rpo_number[block.index()]);
+        let makes_calls = blocks.iter().any(|&block| {
+            let insts = &func.block(block).insts;
+            insts.iter().any(|&inst| func.inst(inst).op.is_call())
+        });
         let mut hoisted = Vec::new();
+        let mut hoisted_loads: IdHashMap<(Value, Op, Type), Value> = IdHashMap::default();
         for block in blocks {
             let insts = std::mem::take(&mut func.blocks[block.index()].insts);
             let mut kept = Vec::with_capacity(insts.len());
             for inst in insts {
                 let data = func.inst(inst);
-                let defined_in_loop = |value: Value| match func.value_def(value) {
+                let defined_in_loop = |value: Value| match func.value_def(aliases.resolve(value)) {
                     ValueDef::Param(block) => in_loop[block.index()] == mark,
                     ValueDef::Result(def) => {
                         inst_block[def.index()].is_some_and(|b| in_loop[b.index()] == mark)
                     }
                     ValueDef::Detached => false,
                 };
-                if data.op.is_pure() && !data.args.iter().any(|&arg| defined_in_loop(arg)) {
-                    inst_block[inst.index()] = Some(preheader);
-                    hoisted.push(inst);
-                } else {
+                let fixed_load = is_fixed_load(data.op);
+                let movable = data.op.is_pure() || (!makes_calls && fixed_load);
+                if !movable || data.args.iter().any(|&arg| defined_in_loop(arg)) {
                     kept.push(inst);
+                    continue;
                 }
+                if fixed_load {
+                    let result = data.results[0];
+                    let key = (
+                        aliases.resolve(data.args[0]),
+                        data.op,
+                        func.value_type(result),
+                    );
+                    if let Some(&earlier) = hoisted_loads.get(&key) {
+                        aliases.replace(result, earlier);
+                        func.values[result.index()].def = ValueDef::Detached;
+                        continue;
+                    }
+                    hoisted_loads.insert(key, result);
+                }
+                inst_block[inst.index()] = Some(preheader);
+                hoisted.push(inst);
             }
             func.blocks[block.index()].insts = kept;
         }
@@ -96,7 +124,22 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
             changed = true;
         }
     }
+    aliases.apply(func);
     changed
+}
+
+/// Whether `op` loads [`Region::Fixed`] data, which never changes: it may
+/// leave a loop like a pure instruction. Only a loop without calls lets it
+/// go, since a value kept across a call costs a callee-saved register or a
+/// spill slot, about what reloading it costs.
+fn is_fixed_load(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Load {
+            region: Region::Fixed,
+            ..
+        }
+    )
 }
 
 /// The blocks of the natural loop of `header` with the given back-edge

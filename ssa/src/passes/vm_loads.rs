@@ -6,12 +6,17 @@
 //! through calls (a callee or a helper such as `memory.grow` may write it);
 //! linear-memory stores cannot touch it. So a `vm` load of the same address
 //! and offset as an earlier one, with no `vm` store or call in between, reads
-//! the same value and is replaced by it.
+//! the same value and is replaced by it. A `fixed` load (`Region::Fixed`:
+//! a memory's base, pointers to imported records, signature ids) never
+//! changes, so stores and calls do not end its reuse.
 //!
 //! The pass walks the dominator tree and carries the loads it has seen into
 //! a child block only if the child's single predecessor is its parent
 //! (extended basic blocks): on any other path something may have
-//! intervened.
+//! intervened. Fixed loads stop there too, although reusing them further
+//! would be correct: a value reused across a whole function stays live
+//! through all of it, which costs the register allocator more than the
+//! load it saves (LICM still lifts them out of loops without calls).
 
 use super::{Aliases, Analyses};
 use crate::entities::{Block, Value};
@@ -20,27 +25,39 @@ use crate::id_hash::IdHashMap;
 use crate::ops::{LoadKind, Op, Region};
 use crate::types::Type;
 
-/// Address, offset, width and type of a load.
-type LoadKey = (Value, u32, LoadKind, Type);
+/// Region, address, offset, width and type of a load.
+type LoadKey = (Region, Value, u32, LoadKind, Type);
 
 /// A load seen on the current path: its result, and its sequence number.
 type Seen = (Value, u64);
 
-/// Loads seen on the path from the entry to the current block. Entries made
-/// before the `barrier` sequence number are stale: a store or call came
-/// after them. Leaving a block undoes its entries and restores the barrier.
+/// The sequence numbers before which entries are stale.
+#[derive(Clone, Copy)]
+struct Barriers {
+    /// For `vm` loads: a store, call or join came after them.
+    changed: u64,
+    /// For `fixed` loads: a join came after them.
+    joined: u64,
+}
+
+/// Loads seen on the path from the entry to the current block. Leaving a
+/// block undoes its entries and restores the barriers.
 struct Available {
     table: IdHashMap<LoadKey, Seen>,
     undo: Vec<(LoadKey, Option<Seen>)>,
     next_sequence: u64,
-    barrier: u64,
+    barriers: Barriers,
 }
 
 impl Available {
     fn get(&self, key: &LoadKey) -> Option<Value> {
+        let barrier = match key.0 {
+            Region::Fixed => self.barriers.joined,
+            _ => self.barriers.changed,
+        };
         self.table
             .get(key)
-            .filter(|&&(_, sequence)| sequence >= self.barrier)
+            .filter(|&&(_, sequence)| sequence >= barrier)
             .map(|&(value, _)| value)
     }
 
@@ -50,8 +67,17 @@ impl Available {
         self.next_sequence += 1;
     }
 
+    /// After a `vm` store or a call.
+    fn forget_changeable(&mut self) {
+        self.barriers.changed = self.next_sequence;
+    }
+
+    /// At a block with another predecessor than its parent.
     fn forget_all(&mut self) {
-        self.barrier = self.next_sequence;
+        self.barriers = Barriers {
+            changed: self.next_sequence,
+            joined: self.next_sequence,
+        };
     }
 }
 
@@ -59,8 +85,8 @@ impl Available {
 enum Step {
     /// Visit a block; the parent is its immediate dominator.
     Enter(Block, Option<Block>),
-    /// Leave a block: undo entries past this length, restore this barrier.
-    Leave(usize, u64),
+    /// Leave a block: undo entries past this length, restore these barriers.
+    Leave(usize, Barriers),
 }
 
 /// Runs the pass; returns whether anything changed.
@@ -72,24 +98,27 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
         table: IdHashMap::default(),
         undo: Vec::new(),
         next_sequence: 0,
-        barrier: 0,
+        barriers: Barriers {
+            changed: 0,
+            joined: 0,
+        },
     };
     let mut steps = vec![Step::Enter(func.entry(), None)];
     while let Some(step) = steps.pop() {
         let (block, parent) = match step {
-            Step::Leave(undo_length, barrier) => {
+            Step::Leave(undo_length, barriers) => {
                 for (key, previous) in available.undo.drain(undo_length..).rev() {
                     match previous {
                         Some(seen) => available.table.insert(key, seen),
                         None => available.table.remove(&key),
                     };
                 }
-                available.barrier = barrier;
+                available.barriers = barriers;
                 continue;
             }
             Step::Enter(block, parent) => (block, parent),
         };
-        steps.push(Step::Leave(available.undo.len(), available.barrier));
+        steps.push(Step::Leave(available.undo.len(), available.barriers));
         let straight_line = parent.is_some_and(|parent| domtree.preds(block) == [parent]);
         if !straight_line {
             available.forget_all();
@@ -105,11 +134,12 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
             match data.op {
                 Op::Load {
                     kind,
-                    region: Region::Vm,
+                    region: region @ (Region::Vm | Region::Fixed),
                     offset,
                 } => {
                     let result = data.results[0];
-                    let key: LoadKey = (data.args[0], offset, kind, func.value_type(result));
+                    let key: LoadKey =
+                        (region, data.args[0], offset, kind, func.value_type(result));
                     match available.get(&key) {
                         Some(earlier) => {
                             aliases.replace(result, earlier);
@@ -124,7 +154,7 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
                 }
                 | Op::Call { .. }
                 | Op::CallIndirect { .. }
-                | Op::CallHelper(_) => available.forget_all(),
+                | Op::CallHelper(_) => available.forget_changeable(),
                 _ => {}
             }
             true
