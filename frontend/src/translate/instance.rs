@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Signature ids and the slots of imports never change while the instance
-//! lives, so they are `fixed` loads, which passes merge and hoist.
+//! lives, so they are `fixed` loads, which passes reuse and hoist.
 //!
 //! With fuel, every call writes the fuel back before and reads it after
 //! (see [`super::interrupt`]).

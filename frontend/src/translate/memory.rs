@@ -10,9 +10,9 @@
 //! value  = load heapM (iadd base, uextend a)+K
 //! ```
 //!
-//! A memory never moves, so its base is a `fixed` load, which passes merge
-//! across the function and hoist out of loops; its length changes when it
-//! grows.
+//! A memory never moves, so its base is a `fixed` load, which passes reuse
+//! past stores and calls and hoist out of loops that make no call; its
+//! length changes when it grows.
 //!
 //! Otherwise it gets an explicit bounds check, and the address it uses,
 //! static offset included, becomes null on the out-of-bounds path through a
@@ -277,7 +277,7 @@ impl Translator<'_> {
     }
 
     /// A load of runtime data that never changes while the instance lives
-    /// ([`Region::Fixed`]), which passes may merge and hoist.
+    /// ([`Region::Fixed`]), which passes may reuse and hoist.
     pub(super) fn load_fixed(&mut self, address: Value, offset: u32, ty: Type) -> Value {
         self.load_runtime(Region::Fixed, address, offset, ty)
     }
