@@ -4,7 +4,7 @@
 use crate::regs::machine_env;
 use crate::{emit, lower, trampolines};
 use kiln_regalloc::{MachineEnv, Stats, allocate};
-use kiln_ssa::target::{Backend, BackendTimes, CompileError, CompiledFunction, timed};
+use kiln_ssa::target::{Backend, BackendStats, CompileError, CompiledFunction, timed};
 use kiln_ssa::{Function, Signature};
 
 /// What a function compiled to, for people and for tests that check the
@@ -36,29 +36,33 @@ impl Arm64Backend {
         &self,
         func: &Function,
     ) -> Result<(CompiledFunction, Listing), CompileError> {
-        self.compile_function(func, true, &mut BackendTimes::default())
+        self.compile_function(func, true, &mut BackendStats::default())
     }
 
     fn compile_function(
         &self,
         func: &Function,
         listing: bool,
-        times: &mut BackendTimes,
+        stats: &mut BackendStats,
     ) -> Result<(CompiledFunction, Listing), CompileError> {
-        let vcode = timed(&mut times.lower, || lower::lower(func))?;
+        let vcode = timed(&mut stats.lower, || lower::lower(func))?;
         let output =
-            timed(&mut times.regalloc, || allocate(&vcode, &self.env)).map_err(|error| {
+            timed(&mut stats.regalloc, || allocate(&vcode, &self.env)).map_err(|error| {
                 CompileError {
                     function: func.name.clone(),
                     message: format!("register allocation failed: {error}"),
                 }
             })?;
-        let (code, text) = timed(&mut times.emit, || emit::emit(&vcode, &output, listing));
+        let (code, text) = timed(&mut stats.emit, || emit::emit(&vcode, &output, listing));
+        let inserted = output.stats();
+        stats.moves += inserted.moves as u64;
+        stats.spills += inserted.spills as u64;
+        stats.reloads += inserted.reloads as u64;
         Ok((
             code,
             Listing {
                 text,
-                stats: output.stats(),
+                stats: inserted,
             },
         ))
     }
@@ -75,12 +79,12 @@ impl Backend for Arm64Backend {
         "arm64"
     }
 
-    fn compile_timed(
+    fn compile_with_stats(
         &self,
         func: &Function,
-        times: &mut BackendTimes,
+        stats: &mut BackendStats,
     ) -> Result<CompiledFunction, CompileError> {
-        self.compile_function(func, false, times)
+        self.compile_function(func, false, stats)
             .map(|(code, _)| code)
     }
 

@@ -4,8 +4,9 @@
 //! [`CompiledFunction`]: position-independent code bytes plus the places the
 //! engine must patch when it loads them ([`Relocation`]) and the places where
 //! the code may trap ([`TrapSite`]). The vocabulary is defined once, here, so
-//! that the engine loads code of either ISA the same way. [`BackendTimes`]
-//! says where a backend's compile time went, for the engine's statistics.
+//! that the engine loads code of either ISA the same way. [`BackendStats`]
+//! says where a backend's compile time went and what its register allocator
+//! inserted, for the engine's statistics.
 
 use crate::function::{Function, Signature};
 use crate::ops::Helper;
@@ -90,16 +91,23 @@ impl fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
-/// Time a backend spent in each of its phases, summed over the functions it
-/// compiled with [`Backend::compile_timed`].
+/// Time a backend spent in each of its phases, and the moves, spills and
+/// reloads its register allocator inserted, summed over the functions it
+/// compiled with [`Backend::compile_with_stats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BackendTimes {
+pub struct BackendStats {
     /// Instruction selection: SSA to machine instructions on virtual registers.
     pub lower: Duration,
     /// Register allocation.
     pub regalloc: Duration,
     /// Prologue, epilogue, encoding and label fix-ups.
     pub emit: Duration,
+    /// Register-to-register moves the allocator inserted.
+    pub moves: u64,
+    /// Stores of registers to spill slots the allocator inserted.
+    pub spills: u64,
+    /// Loads from spill slots the allocator inserted.
+    pub reloads: u64,
 }
 
 /// Runs `work` and adds the time it took to `total`.
@@ -132,15 +140,16 @@ pub trait Backend: Send + Sync {
 
     /// Compiles one function.
     fn compile(&self, func: &Function) -> Result<CompiledFunction, CompileError> {
-        self.compile_timed(func, &mut BackendTimes::default())
+        self.compile_with_stats(func, &mut BackendStats::default())
     }
 
-    /// Compiles one function and adds the time each phase took to `times`.
-    /// The code is the same as [`Backend::compile`]'s.
-    fn compile_timed(
+    /// Compiles one function and adds to `stats` the time each phase took
+    /// and what the allocator inserted. The code is the same as
+    /// [`Backend::compile`]'s.
+    fn compile_with_stats(
         &self,
         func: &Function,
-        times: &mut BackendTimes,
+        times: &mut BackendStats,
     ) -> Result<CompiledFunction, CompileError>;
 
     /// The code the engine calls to run a compiled function of signature

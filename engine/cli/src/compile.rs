@@ -29,8 +29,10 @@ options:
                          thread (the default is a thread per core)
   --stats                print on stderr `kiln-stats code_bytes=..`, the
                          time of each compile phase (`kiln-stats phases
-                         decode_ms=.. ..`, as `kiln run --stats` does) and
-                         last `kiln-stats compile_ms=..`";
+                         decode_ms=.. ..`, as `kiln run --stats` does), the
+                         moves, spills and reloads the register allocator
+                         inserted (`kiln-stats allocator moves=.. spills=..
+                         reloads=..`) and last `kiln-stats compile_ms=..`";
 
 struct Options {
     config: Config,

@@ -52,8 +52,11 @@ options:
                         code of the module's functions; 0 for interp and
                         ssa), then the compile time by phase, `kiln-stats
                         phases decode_ms=.. translate_ms=.. passes_ms=..
-                        lower_ms=.. regalloc_ms=.. emit_ms=.. link_ms=..`, then
-                        `kiln-stats compile_ms=.. run_ms=..`. Functions compile
+                        lower_ms=.. regalloc_ms=.. emit_ms=.. link_ms=..`, the
+                        moves, spills and reloads the register allocator
+                        inserted, `kiln-stats allocator moves=.. spills=..
+                        reloads=..` (0 unless compiled here with compiler),
+                        then `kiln-stats compile_ms=.. run_ms=..`. Functions compile
                         in parallel: translate to emit are CPU time summed
                         over the worker threads; decode and link are wall
                         time. A phase the engine does not run is 0 (interp

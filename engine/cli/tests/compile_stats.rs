@@ -2,7 +2,9 @@
 //! own, `kiln-stats phases decode_ms=.. translate_ms=.. ..`, before the
 //! `kiln-stats compile_ms=.. run_ms=..` line that stays last for compare.py;
 //! each engine reports zero for the phases it does not run. A line
-//! `kiln-stats code_bytes=..` gives the size of the module's machine code.
+//! `kiln-stats code_bytes=..` gives the size of the module's machine code,
+//! and `kiln-stats allocator moves=.. spills=.. reloads=..` what the
+//! compiler's register allocator inserted into it.
 
 mod wasi_support;
 
@@ -115,6 +117,48 @@ fn the_compiler_reports_the_size_of_its_code_and_the_others_none() {
     }
 }
 
+/// The moves, spills and reloads on the `kiln-stats allocator` line of
+/// `stderr`, checking that they are there, in order, as numbers.
+fn allocator_counts(stderr: &str) -> [u64; 3] {
+    let line = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("kiln-stats allocator "))
+        .unwrap_or_else(|| panic!("no allocator line in {stderr:?}"));
+    let counts: Vec<u64> = ["moves", "spills", "reloads"]
+        .iter()
+        .zip(line.split(' '))
+        .map(|(name, field)| {
+            let value = field.strip_prefix(&format!("{name}=")).expect("NAME=VALUE");
+            value.parse().expect("a count")
+        })
+        .collect();
+    counts
+        .try_into()
+        .unwrap_or_else(|_| panic!("three counts in {line:?}"))
+}
+
+#[test]
+fn the_compiler_reports_what_its_allocator_inserted_and_the_others_nothing() {
+    let kernel = format!(
+        "{}/../../../shared/bench/kernels/nbody/module.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if std::path::Path::new(&kernel).exists() {
+        let [moves, spills, reloads] = allocator_counts(&stats_of("compiler", &kernel));
+        assert!(
+            moves > 0 && spills > 0 && reloads > 0,
+            "{moves} {spills} {reloads}"
+        );
+    }
+    for engine in ["interp", "ssa"] {
+        assert_eq!(
+            allocator_counts(&stats_of(engine, &hello())),
+            [0, 0, 0],
+            "{engine}"
+        );
+    }
+}
+
 #[test]
 fn kiln_compile_reports_its_phases_and_one_thread_writes_the_same_artifact() {
     let scratch = wasi_support::Scratch::new("compile-stats-artifact");
@@ -144,6 +188,8 @@ fn kiln_compile_reports_its_phases_and_one_thread_writes_the_same_artifact() {
     };
     let (stderr, parallel) = compile(&["--stats"], "parallel.kiln");
     assert!(code_bytes(&stderr) > 0, "{stderr}");
+    let [moves, _, _] = allocator_counts(&stderr);
+    assert!(moves > 0, "{stderr}");
     for (phase, ms) in phases(&stderr) {
         assert!(ms > 0.0, "compile runs {phase}: {stderr}");
     }

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::module::CompileStats;
 use crate::ssa_tier::Source;
 use faults::FaultTable;
-use kiln_ssa::target::{Backend, BackendTimes, CompiledFunction, RelocationTarget, timed};
+use kiln_ssa::target::{Backend, BackendStats, CompiledFunction, RelocationTarget, timed};
 use memory::{CodeMemory, Target};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -88,22 +88,25 @@ pub(crate) fn compile(
     let count = source.info.bodies.len();
     let threads = threads.min(count).max(1);
     let compile_one =
-        |defined: usize, worker_stats: &mut CompileStats, times: &mut BackendTimes| {
+        |defined: usize, worker_stats: &mut CompileStats, backend_stats: &mut BackendStats| {
             let func = crate::ssa_tier::translate(source, defined, worker_stats)?;
             backend
-                .compile_timed(&func, times)
+                .compile_with_stats(&func, backend_stats)
                 .map_err(|err| Error::Unsupported(err.to_string()))
         };
     let queue = largest_first(&source.info.bodies);
     let next = AtomicUsize::new(0);
     let work = || {
         let mut worker_stats = CompileStats::default();
-        let mut times = BackendTimes::default();
+        let mut backend_stats = BackendStats::default();
         let mut compiled = Vec::new();
         while let Some(&defined) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
-            compiled.push((defined, compile_one(defined, &mut worker_stats, &mut times)));
+            compiled.push((
+                defined,
+                compile_one(defined, &mut worker_stats, &mut backend_stats),
+            ));
         }
-        worker_stats.add_backend(&times);
+        worker_stats.add_backend(&backend_stats);
         (compiled, worker_stats)
     };
     let finished = if threads == 1 {

@@ -1,16 +1,18 @@
 //! `CompileStats`: where the time to make a [`Module`](super::Module) went,
-//! phase by phase, so that a change to the compiler can be measured where it
-//! acts.
+//! phase by phase, and how many moves, spills and reloads the register
+//! allocator inserted, so that a change to the compiler can be measured
+//! where it acts.
 //!
 //! Functions compile in parallel, one worker thread per core: each worker
 //! sums the phases of its own functions in a `CompileStats` of its own, and
 //! the workers' sums are added together when they finish, so timing costs two
 //! clock reads per phase per function and takes no lock.
 
-use kiln_ssa::target::BackendTimes;
+use kiln_ssa::target::BackendStats;
 use std::time::Duration;
 
-/// How long each phase of compiling a module took.
+/// How long each phase of compiling a module took, and what the register
+/// allocator inserted into its code.
 ///
 /// Phases that run once per module (`decode`, `link`) are wall-clock time.
 /// Phases that run once per function (`translate` to `emit`) are summed over
@@ -31,6 +33,9 @@ use std::time::Duration;
 /// What `Module::new` does besides (laying out the instance context,
 /// preparing memory and table images, starting the worker threads) is in
 /// no phase.
+///
+/// The counts of moves, spills and reloads are those of the compiler, zero
+/// for the other strategies and for a module loaded from an artifact.
 ///
 /// ```
 /// # fn main() -> kiln::Result<()> {
@@ -59,6 +64,12 @@ pub struct CompileStats {
     /// Copying the code into executable memory, patching its relocations
     /// and building its table of trap sites.
     pub link: Duration,
+    /// Register-to-register moves the register allocator inserted.
+    pub moves: u64,
+    /// Stores of registers to spill slots the register allocator inserted.
+    pub spills: u64,
+    /// Loads from spill slots the register allocator inserted.
+    pub reloads: u64,
 }
 
 impl CompileStats {
@@ -75,7 +86,16 @@ impl CompileStats {
         ]
     }
 
-    /// Adds `other`'s time, phase by phase.
+    /// The moves, spills and reloads the register allocator inserted.
+    pub fn allocator_counts(&self) -> [(&'static str, u64); 3] {
+        [
+            ("moves", self.moves),
+            ("spills", self.spills),
+            ("reloads", self.reloads),
+        ]
+    }
+
+    /// Adds `other`'s time, phase by phase, and its counts.
     pub(crate) fn add(&mut self, other: &CompileStats) {
         self.decode += other.decode;
         self.translate += other.translate;
@@ -84,13 +104,19 @@ impl CompileStats {
         self.regalloc += other.regalloc;
         self.emit += other.emit;
         self.link += other.link;
+        self.moves += other.moves;
+        self.spills += other.spills;
+        self.reloads += other.reloads;
     }
 
-    /// Adds the time of a backend's phases.
-    pub(crate) fn add_backend(&mut self, backend: &BackendTimes) {
+    /// Adds the time of a backend's phases and its allocator's counts.
+    pub(crate) fn add_backend(&mut self, backend: &BackendStats) {
         self.lower += backend.lower;
         self.regalloc += backend.regalloc;
         self.emit += backend.emit;
+        self.moves += backend.moves;
+        self.spills += backend.spills;
+        self.reloads += backend.reloads;
     }
 }
 
@@ -141,6 +167,39 @@ mod tests {
         assert_phases_run(&stats, &all);
         // Decoding and linking run on the calling thread, inside `Module::new`.
         assert!(stats.decode + stats.link <= wall, "{stats:?} in {wall:?}");
+    }
+
+    #[test]
+    fn the_compiler_counts_what_the_allocator_inserts() {
+        if !crate::code::has_native_backend() {
+            return;
+        }
+        // Twenty values live across a call: more than the callee-saved
+        // registers, so some are spilled before the call and reloaded after.
+        let sums: String = (0..20)
+            .map(|i| format!("(i64.add (local.get {i}) (local.get {}))", i + 1))
+            .collect();
+        let adds = "(i64.add ".repeat(19);
+        let closes = ")".repeat(19);
+        let wat = format!(
+            r#"(module
+                (func $f)
+                (func (export "g") (param {params}) (result i64) (local i64)
+                    (local.set 21 {adds}{sums}{closes})
+                    (call $f)
+                    (i64.add (local.get 21) {adds}{sums}{closes})))"#,
+            params = "i64 ".repeat(21),
+        );
+        let mut config = Config::new();
+        config.strategy(Strategy::Compiler);
+        let module = Module::new(&Engine::new(&config), &wat).expect("the module compiles");
+        let stats = module.compile_stats();
+        assert!(stats.spills > 0 && stats.reloads > 0, "{stats:?}");
+        assert!(stats.moves > 0, "{stats:?}");
+        config.strategy(Strategy::Ssa);
+        let module = Module::new(&Engine::new(&config), &wat).expect("the module compiles");
+        let counts = module.compile_stats().allocator_counts();
+        assert!(counts.iter().all(|&(_, count)| count == 0), "{counts:?}");
     }
 
     #[test]
