@@ -106,8 +106,8 @@ fn limits_that_are_not_reached_change_nothing() {
             stderr(&output)
         );
         assert_eq!(String::from_utf8_lossy(&output.stdout), "Hello, world!\n");
-        // The fuel line, the code size, the phases, then the timing line
-        // last, as compare.py reads it.
+        // The fuel line, the code size, the phases, the allocator's counts,
+        // then the timing line last, as compare.py reads it.
         let message = stderr(&output);
         let stats: Vec<&str> = (message.lines())
             .filter_map(|line| line.strip_prefix("kiln-stats "))
@@ -115,7 +115,13 @@ fn limits_that_are_not_reached_change_nothing() {
             .collect();
         assert_eq!(
             stats,
-            ["fuel_consumed", "code_bytes", "phases", "compile_ms"],
+            [
+                "fuel_consumed",
+                "code_bytes",
+                "phases",
+                "allocator",
+                "compile_ms"
+            ],
             "{message}"
         );
     }
