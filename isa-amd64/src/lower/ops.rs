@@ -292,32 +292,21 @@ impl Lowerer<'_> {
         let loads = self.folded_load(a).is_some() || self.folded_load(b).is_some();
         match op {
             BinaryOp::Iadd if !loads => {
-                let (index_shift, disp, mut operands): (_, _, Operands) = match imm {
-                    Some(imm) => match self.sum_of_registers(a) {
-                        Some((x, y)) => {
-                            let (base, index, shift) = self.base_and_scaled_index(x, y);
-                            (
-                                Some(shift),
-                                imm,
-                                smallvec![
-                                    Operand::reg_use(self.cx.vreg(base)),
-                                    Operand::reg_use(self.cx.vreg(index)),
-                                ],
-                            )
-                        }
-                        None => (None, imm, smallvec![Operand::reg_use(va)]),
-                    },
-                    None => {
-                        let (base, index, shift) = self.base_and_scaled_index(a, b);
-                        (
-                            Some(shift),
-                            0,
-                            smallvec![
-                                Operand::reg_use(self.cx.vreg(base)),
-                                Operand::reg_use(self.cx.vreg(index)),
-                            ],
-                        )
+                // The two registers summed, if any, and the displacement.
+                let (sum, disp) = match imm {
+                    Some(imm) => (self.sum_of_registers(a), imm),
+                    None => (Some((a, b)), 0),
+                };
+                let (index_shift, mut operands): (_, Operands) = match sum {
+                    Some((x, y)) => {
+                        let (base, index, shift) = self.base_and_scaled_index(x, y);
+                        let operands = smallvec![
+                            Operand::reg_use(self.cx.vreg(base)),
+                            Operand::reg_use(self.cx.vreg(index)),
+                        ];
+                        (Some(shift), operands)
                     }
+                    None => (None, smallvec![Operand::reg_use(va)]),
                 };
                 operands.push(Operand::reg_def(def));
                 let addr = AddrMode {
