@@ -11,7 +11,7 @@
 use crate::cfg::LoopInfo;
 use crate::error::AllocError;
 use crate::function::Function;
-use crate::interval::{LiveInterval, LiveRange, Pos, UsePosition, early, late};
+use crate::interval::{IntervalPools, LiveRange, Pos, UsePosition, early, late};
 use crate::operand::{Constraint, OperandKind};
 use crate::types::{Block, Inst, PReg, VReg};
 
@@ -28,9 +28,12 @@ pub(crate) struct FixedRange {
 /// Everything the allocation loop and the resolution need to know about
 /// lifetimes.
 pub(crate) struct Lifetimes {
-    /// The whole lifetime of each virtual register, indexed by it; empty if
-    /// the register is never live (an unused block parameter).
-    pub(crate) intervals: Vec<LiveInterval>,
+    /// The ranges and uses of each virtual register's whole lifetime; empty
+    /// if the register is never live (an unused block parameter).
+    pub(crate) pools: IntervalPools,
+    /// For each virtual register, the physical register a fixed operand
+    /// asks it to be in, if any.
+    pub(crate) hints: Vec<Option<PReg>>,
     /// The reservations of each physical register, by [`PReg::index`],
     /// sorted by start.
     pub(crate) fixed: Vec<Vec<FixedRange>>,
@@ -66,9 +69,8 @@ pub(crate) fn build_lifetimes<F: Function>(
     let mut def_block = vec![Block(u32::MAX); num_vregs];
     let mut def_is_early = vec![false; num_vregs];
     let mut records = Vec::with_capacity(func.num_insts() * 3);
-    let mut intervals: Vec<LiveInterval> = (0..num_vregs as u32)
-        .map(|v| LiveInterval::new(VReg(v)))
-        .collect();
+    let mut def_use: Vec<Option<UsePosition>> = vec![None; num_vregs];
+    let mut hints: Vec<Option<PReg>> = vec![None; num_vregs];
     let mut fixed = vec![Vec::new(); PReg::NUM_INDICES];
     let mut stack_ranges = Vec::new();
     let mut hint_from = vec![None; num_vregs];
@@ -90,7 +92,7 @@ pub(crate) fn build_lifetimes<F: Function>(
                     .iter()
                     .any(|o| o.constraint == Constraint::Reuse(index));
                 if let Constraint::Fixed(reg) = op.constraint {
-                    intervals[v.index()].hint.get_or_insert(reg);
+                    hints[v.index()].get_or_insert(reg);
                     let range = match op.kind {
                         OperandKind::Use => LiveRange {
                             from: early(inst),
@@ -158,7 +160,7 @@ pub(crate) fn build_lifetimes<F: Function>(
                         def_pos[v.index()] = pos;
                         def_block[v.index()] = block;
                         def_is_early[v.index()] = is_early;
-                        intervals[v.index()].uses.push_back(UsePosition {
+                        def_use[v.index()] = Some(UsePosition {
                             pos,
                             needs_reg,
                             weight,
@@ -220,39 +222,45 @@ pub(crate) fn build_lifetimes<F: Function>(
     }
 
     let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index());
+    let mut pools = IntervalPools::with_capacity(num_vregs, records.len() + num_vregs);
     let mut live_in_pairs = Vec::new();
     let mut walk = LivenessWalk::new(func.num_blocks());
     for (v, bounds) in first_record.windows(2).enumerate() {
         let uses = &records[bounds[0] as usize..bounds[1] as usize];
-        if uses.is_empty() {
-            continue;
+        if let Some(position) = def_use[v] {
+            pools.push_use(position);
         }
-        let v = VReg(v as u32);
-        if def_pos[v.index()] == Pos::MAX {
-            return Err(AllocError::InvalidFunction(format!(
-                "{v} is used but never defined"
-            )));
-        }
-        let def = Definition {
-            pos: def_pos[v.index()],
-            block: def_block[v.index()],
-            early: def_is_early[v.index()],
-        };
-        let interval = &mut intervals[v.index()];
-        walk.compute(func, v, def, uses, interval, &mut live_in_pairs)?;
-    }
-    for v in 0..num_vregs {
-        let interval = &mut intervals[v];
-        if interval.ranges.is_empty() && def_pos[v] != Pos::MAX && !interval.uses.is_empty() {
+        if !uses.is_empty() {
+            if def_pos[v] == Pos::MAX {
+                return Err(AllocError::InvalidFunction(format!(
+                    "{} is used but never defined",
+                    VReg(v as u32)
+                )));
+            }
+            let def = Definition {
+                pos: def_pos[v],
+                block: def_block[v],
+                early: def_is_early[v],
+            };
+            walk.compute(
+                func,
+                VReg(v as u32),
+                def,
+                uses,
+                &mut pools,
+                &mut live_in_pairs,
+            )?;
+        } else if def_use[v].is_some() {
             // A def that nothing reads still needs a place to be written.
             let pos = def_pos[v];
             let to = if def_is_early[v] { pos + 2 } else { pos + 1 };
-            interval.ranges.push_back(LiveRange { from: pos, to });
+            pools.push_range(LiveRange { from: pos, to });
         }
-        interval.sort_uses();
+        pools.finish_vreg();
     }
     Ok(Lifetimes {
-        intervals,
+        pools,
+        hints,
         fixed,
         live_in: LiveIn::from_pairs(func.num_blocks(), &live_in_pairs),
         stack_ranges,
@@ -340,14 +348,14 @@ impl LivenessWalk {
         }
     }
 
-    /// Finds where `v` is live and fills `interval` with its ranges and uses.
+    /// Finds where `v` is live and adds its ranges and uses to `pools`.
     fn compute<F: Function>(
         &mut self,
         func: &F,
         v: VReg,
         def: Definition,
         uses: &[UseRecord],
-        interval: &mut LiveInterval,
+        pools: &mut IntervalPools,
         live_in: &mut Vec<(Block, VReg)>,
     ) -> Result<(), AllocError> {
         let stamp = v.0;
@@ -356,7 +364,7 @@ impl LivenessWalk {
         self.last_use_stamp[def.block.index()] = stamp;
         self.last_use_end[def.block.index()] = def.pos + if def.early { 2 } else { 1 };
         for record in uses {
-            interval.uses.push_back(record.position);
+            pools.push_use(record.position);
             let b = record.block;
             if record.branch_arg {
                 self.live_out_stamp[b.index()] = stamp;
@@ -397,10 +405,7 @@ impl LivenessWalk {
             } else {
                 self.last_use_end[b.index()]
             };
-            match interval.ranges.back_mut() {
-                Some(last) if last.to == from => last.to = to,
-                _ => interval.ranges.push_back(LiveRange { from, to }),
-            }
+            pools.push_range(LiveRange { from, to });
         }
         Ok(())
     }

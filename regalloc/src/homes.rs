@@ -18,7 +18,7 @@ pub(crate) enum Home {
 /// Looks up where each value is at each position.
 pub(crate) struct Homes<'a, F> {
     func: &'a F,
-    allocated: &'a Allocated,
+    allocated: &'a Allocated<'a>,
     slot_of: &'a [Option<SpillSlot>],
     /// The start and home of every interval, grouped by virtual register
     /// (the intervals of `v` are at `offsets[v]..offsets[v + 1]`): a compact
@@ -32,7 +32,7 @@ impl<'a, F: Function> Homes<'a, F> {
     /// Indexes the intervals of `allocated`.
     pub(crate) fn new(
         func: &'a F,
-        allocated: &'a Allocated,
+        allocated: &'a Allocated<'a>,
         slot_of: &'a [Option<SpillSlot>],
     ) -> Self {
         let mut homes = Homes {

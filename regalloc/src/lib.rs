@@ -55,12 +55,14 @@ pub fn allocate<F: Function>(func: &F, env: &MachineEnv) -> Result<Output, Alloc
     let loops = cfg::LoopInfo::compute(func);
     let lifetimes = build::build_lifetimes(func, &loops)?;
     let build::Lifetimes {
-        intervals,
+        pools,
+        hints,
         fixed,
         live_in,
         stack_ranges,
         hint_from,
     } = lifetimes;
+    let intervals = pools.whole_intervals(&hints);
     let allocated = linear_scan::linear_scan(func, env, &loops, intervals, fixed, hint_from)?;
     let slots = spill_slots::assign_spill_slots(func, &allocated, &stack_ranges);
     let output = resolve::resolve(func, env, &live_in, &allocated, slots);

@@ -27,14 +27,14 @@ use crate::interval::{
 use crate::types::{Block, PReg, PRegSet, VReg};
 
 /// The allocated intervals of every virtual register.
-pub(crate) struct Allocated {
+pub(crate) struct Allocated<'a> {
     /// All intervals: whole lifetimes first, then the pieces split off.
-    pub(crate) intervals: Vec<LiveInterval>,
+    pub(crate) intervals: Vec<LiveInterval<'a>>,
     /// The intervals of each virtual register, sorted by start.
     pub(crate) children: Vec<SmallVec<[u32; 2]>>,
 }
 
-impl Allocated {
+impl Allocated<'_> {
     /// Where the interval of `v` that covers `pos` is, if one does.
     pub(crate) fn assignment_at(&self, v: VReg, pos: Pos) -> Option<Assignment> {
         let children = &self.children[v.index()];
@@ -56,14 +56,14 @@ const NEVER: Pos = Pos::MAX;
 
 /// Runs the linear scan over the whole lifetimes `intervals`, splitting
 /// them as it goes.
-pub(crate) fn linear_scan<F: Function>(
-    func: &F,
-    env: &MachineEnv,
-    loops: &LoopInfo,
-    intervals: Vec<LiveInterval>,
+pub(crate) fn linear_scan<'a, F: Function>(
+    func: &'a F,
+    env: &'a MachineEnv,
+    loops: &'a LoopInfo,
+    intervals: Vec<LiveInterval<'a>>,
     fixed: Vec<Vec<FixedRange>>,
     hint_from: Vec<Option<(VReg, Pos)>>,
-) -> Result<Allocated, AllocError> {
+) -> Result<Allocated<'a>, AllocError> {
     let mut block_of_inst = vec![Block(0); func.num_insts()];
     let mut block_start = Vec::with_capacity(func.num_blocks());
     for b in 0..func.num_blocks() as u32 {
@@ -95,7 +95,7 @@ pub(crate) fn linear_scan<F: Function>(
         .intervals
         .iter()
         .enumerate()
-        .filter(|(_, interval)| !interval.ranges.is_empty())
+        .filter(|(_, interval)| !interval.is_empty())
         .map(|(id, interval)| (interval.start(), id as u32))
         .collect();
     scan.unhandled.whole.sort_unstable_by(|a, b| b.cmp(a));
@@ -111,7 +111,7 @@ pub(crate) fn linear_scan<F: Function>(
         ..
     } = scan;
     for list in &mut children {
-        list.retain(|&mut id| !intervals[id as usize].ranges.is_empty());
+        list.retain(|&mut id| !intervals[id as usize].is_empty());
         list.sort_by_key(|&id| intervals[id as usize].start());
     }
     Ok(Allocated {
@@ -167,7 +167,7 @@ struct Scan<'a, F> {
     allocatable: RegClassTable,
     block_of_inst: Vec<Block>,
     block_start: Vec<Pos>,
-    intervals: Vec<LiveInterval>,
+    intervals: Vec<LiveInterval<'a>>,
     children: Vec<SmallVec<[u32; 2]>>,
     fixed: Vec<Vec<FixedRange>>,
     /// Per physical register, the first reservation that may still matter.
@@ -191,8 +191,8 @@ fn spill_cost(next_use: Option<UsePosition>, pos: Pos) -> f32 {
     }
 }
 
-impl<F: Function> Scan<'_, F> {
-    fn interval(&self, id: u32) -> &LiveInterval {
+impl<'a, F: Function> Scan<'a, F> {
+    fn interval(&self, id: u32) -> &LiveInterval<'a> {
         &self.intervals[id as usize]
     }
 
@@ -293,7 +293,7 @@ impl<F: Function> Scan<'_, F> {
     }
 
     /// Stores a new piece of a virtual register's lifetime.
-    fn add_piece(&mut self, interval: LiveInterval) -> u32 {
+    fn add_piece(&mut self, interval: LiveInterval<'a>) -> u32 {
         let id = self.intervals.len() as u32;
         self.children[interval.vreg.index()].push(id);
         self.intervals.push(interval);
@@ -476,8 +476,7 @@ impl<F: Function> Scan<'_, F> {
             .collect();
         self.inactive.retain(|other| !holders.contains(other));
         for other in holders {
-            let interval = self.interval(other);
-            let next_range = interval.ranges[interval.ranges.partition_point(|r| r.to <= pos)].from;
+            let next_range = self.interval(other).next_range_start(pos);
             self.split_and_queue(other, next_range);
         }
     }
