@@ -87,7 +87,8 @@ impl Emitter<'_> {
 
     /// Emits one instruction.
     pub(super) fn emit_inst(&mut self, inst: Inst) {
-        let allocs = self.cx.output.inst_allocs(inst).to_vec();
+        let output = self.cx.output;
+        let allocs = output.inst_allocs(inst);
         let last = allocs.len().wrapping_sub(1);
         match self.cx.vcode.insts[inst.index()] {
             Amd64Inst::Args => {}
@@ -104,38 +105,36 @@ impl Emitter<'_> {
                 self.constant(constant, to.hw());
             }
             Amd64Inst::Alu { op, size, mem } => {
-                let b = self.second_operand(&allocs, mem);
-                self.asm.alu(op, size, Self::gpr_at(&allocs, last), b);
+                let b = self.second_operand(allocs, mem);
+                self.asm.alu(op, size, Self::gpr_at(allocs, last), b);
             }
             Amd64Inst::AluImm { op, size, imm } => {
-                self.asm.alu_imm(op, size, Self::gpr_at(&allocs, 1), imm)
+                self.asm.alu_imm(op, size, Self::gpr_at(allocs, 1), imm)
             }
             Amd64Inst::Imul { size, mem } => {
-                let b = self.second_operand(&allocs, mem);
+                let b = self.second_operand(allocs, mem);
                 self.asm
-                    .int_rm(IntRmOp::Imul, size, Self::gpr_at(&allocs, last), b);
+                    .int_rm(IntRmOp::Imul, size, Self::gpr_at(allocs, last), b);
             }
             Amd64Inst::ImulImm { size, imm } => {
                 let a = self.rm(allocs[0]);
-                self.asm.imul_imm(size, Self::gpr_at(&allocs, 1), a, imm);
+                self.asm.imul_imm(size, Self::gpr_at(allocs, 1), a, imm);
             }
             Amd64Inst::Lea { size, addr } => {
-                let mem = Self::address(&allocs, 0, addr);
-                self.asm.lea(size, Self::gpr_at(&allocs, last), mem);
+                let mem = Self::address(allocs, 0, addr);
+                self.asm.lea(size, Self::gpr_at(allocs, last), mem);
             }
-            Amd64Inst::ShiftCl { op, size } => {
-                self.asm.shift_cl(op, size, Self::gpr_at(&allocs, 2))
-            }
+            Amd64Inst::ShiftCl { op, size } => self.asm.shift_cl(op, size, Self::gpr_at(allocs, 2)),
             Amd64Inst::ShiftImm { op, size, amount } => {
                 self.asm
-                    .shift_imm(op, size, Self::gpr_at(&allocs, 1), amount)
+                    .shift_imm(op, size, Self::gpr_at(allocs, 1), amount)
             }
             Amd64Inst::IntUnary { op, size } => {
                 let src = self.rm(allocs[0]);
-                self.asm.int_rm(op, size, Self::gpr_at(&allocs, 1), src);
+                self.asm.int_rm(op, size, Self::gpr_at(allocs, 1), src);
             }
             Amd64Inst::BitScan { leading, size } => {
-                let (src, dst) = (self.rm(allocs[0]), Self::gpr_at(&allocs, 1));
+                let (src, dst) = (self.rm(allocs[0]), Self::gpr_at(allocs, 1));
                 let bits = if size == Size::S64 { 64 } else { 32 };
                 if leading {
                     self.asm.mov_imm(Size::S32, R11, 2 * bits - 1, true);
@@ -150,12 +149,7 @@ impl Emitter<'_> {
             }
             Amd64Inst::PopcntFallback { size } => {
                 let src = self.rm(allocs[0]);
-                self.popcnt_fallback(
-                    size,
-                    src,
-                    Self::gpr_at(&allocs, 1),
-                    Self::gpr_at(&allocs, 2),
-                )
+                self.popcnt_fallback(size, src, Self::gpr_at(allocs, 1), Self::gpr_at(allocs, 2))
             }
             Amd64Inst::RoundFallback { mode, width } => {
                 let src = self.rm(allocs[0]);
@@ -163,8 +157,8 @@ impl Emitter<'_> {
                     mode,
                     width,
                     src,
-                    Self::xmm_at(&allocs, 1),
-                    Self::xmm_at(&allocs, 2),
+                    Self::xmm_at(allocs, 1),
+                    Self::xmm_at(allocs, 2),
                 )
             }
             Amd64Inst::Div {
@@ -175,13 +169,13 @@ impl Emitter<'_> {
             } => self.division(
                 op,
                 size,
-                Self::gpr_at(&allocs, 1),
+                Self::gpr_at(allocs, 1),
                 check_zero,
                 check_minus_one,
             ),
             Amd64Inst::CondSet { cond } => {
-                self.compare(cond.compare, &allocs);
-                let dst = Self::gpr_at(&allocs, last);
+                self.compare(cond.compare, allocs);
+                let dst = Self::gpr_at(allocs, last);
                 let set = |emitter: &mut Self, cc: Cond, reg: Gpr| {
                     emitter.asm.setcc(cc, reg);
                     emitter.asm.int_rm(IntRmOp::Movzx8, Size::S32, reg, reg);
@@ -201,9 +195,9 @@ impl Emitter<'_> {
                 }
             }
             Amd64Inst::CondMove { cond, size } => {
-                self.compare(cond.compare, &allocs);
+                self.compare(cond.compare, allocs);
                 let n = cond.compare.num_operands();
-                let (a, dst) = (self.rm(allocs[n]), Self::gpr_at(&allocs, n + 2));
+                let (a, dst) = (self.rm(allocs[n]), Self::gpr_at(allocs, n + 2));
                 match cond.test {
                     FlagTest::Single(cc) => self.asm.cmov(cc, size, dst, a),
                     test => {
@@ -218,53 +212,53 @@ impl Emitter<'_> {
                 }
             }
             Amd64Inst::FloatCondMove { cond } => {
-                self.compare(cond.compare, &allocs);
+                self.compare(cond.compare, allocs);
                 let n = cond.compare.num_operands();
                 let skip = self.asm.new_label();
                 self.jump_unless(cond.test, skip);
                 self.asm.sse(
                     SseOp::MovAligned,
                     FloatWidth::F32,
-                    Self::xmm_at(&allocs, n + 2),
-                    Self::xmm_at(&allocs, n),
+                    Self::xmm_at(allocs, n + 2),
+                    Self::xmm_at(allocs, n),
                 );
                 self.asm.bind(skip);
             }
             Amd64Inst::TrapIf { cond, code } => {
-                self.compare(cond.compare, &allocs);
+                self.compare(cond.compare, allocs);
                 let label = self.trap_label(code);
                 self.jump_if(cond.test, label, Some(code));
             }
             Amd64Inst::Load { op, addr } => {
-                let mem = Self::address(&allocs, 0, addr);
+                let mem = Self::address(allocs, 0, addr);
                 self.fault_site(addr);
                 match op {
                     LoadOp::Int(op, size) => {
-                        self.asm.int_rm(op, size, Self::gpr_at(&allocs, last), mem)
+                        self.asm.int_rm(op, size, Self::gpr_at(allocs, last), mem)
                     }
                     LoadOp::Float(width) => {
                         self.asm
-                            .sse(SseOp::MovLoad, width, Self::xmm_at(&allocs, last), mem)
+                            .sse(SseOp::MovLoad, width, Self::xmm_at(allocs, last), mem)
                     }
                 }
             }
             Amd64Inst::Store { op, addr } => {
-                let mem = Self::address(&allocs, 0, addr);
+                let mem = Self::address(allocs, 0, addr);
                 self.fault_site(addr);
                 match op {
-                    StoreOp::Int(size) => self.asm.store(size, mem, Self::gpr_at(&allocs, last)),
+                    StoreOp::Int(size) => self.asm.store(size, mem, Self::gpr_at(allocs, last)),
                     StoreOp::IntImm(size, imm) => self.asm.store_imm(size, mem, imm),
                     StoreOp::Float(width) => {
-                        self.asm.sse_store(width, mem, Self::xmm_at(&allocs, last))
+                        self.asm.sse_store(width, mem, Self::xmm_at(allocs, last))
                     }
                 }
             }
             Amd64Inst::Sse { op, width, mem } => {
-                let b = self.second_operand(&allocs, mem);
-                self.asm.sse(op, width, Self::xmm_at(&allocs, last), b);
+                let b = self.second_operand(allocs, mem);
+                self.asm.sse(op, width, Self::xmm_at(allocs, last), b);
             }
             Amd64Inst::FloatSign { negate, width } => {
-                let dst = Self::xmm_at(&allocs, 1);
+                let dst = Self::xmm_at(allocs, 1);
                 let (op, mask) = if negate {
                     (SseOp::Xor, sign_mask(width))
                 } else {
@@ -274,7 +268,7 @@ impl Emitter<'_> {
                 self.asm.sse(op, width, dst, mask);
             }
             Amd64Inst::Copysign { width } => {
-                let (dst, sign) = (Self::xmm_at(&allocs, 2), Self::xmm_at(&allocs, 1));
+                let (dst, sign) = (Self::xmm_at(allocs, 2), Self::xmm_at(allocs, 1));
                 let sign_bits = self.asm.constant(sign_mask(width));
                 let magnitude_bits = self.asm.constant(magnitude_mask(width));
                 self.asm.sse(SseOp::MovAligned, width, SCRATCH_XMM, sign);
@@ -282,14 +276,11 @@ impl Emitter<'_> {
                 self.asm.sse(SseOp::And, width, dst, magnitude_bits);
                 self.asm.sse(SseOp::Or, width, dst, SCRATCH_XMM);
             }
-            Amd64Inst::FloatMinMax { max, width } => self.min_max(
-                max,
-                width,
-                Self::xmm_at(&allocs, 2),
-                Self::xmm_at(&allocs, 1),
-            ),
+            Amd64Inst::FloatMinMax { max, width } => {
+                self.min_max(max, width, Self::xmm_at(allocs, 2), Self::xmm_at(allocs, 1))
+            }
             Amd64Inst::FloatUnary { op, width } => {
-                let (src, dst) = (self.rm(allocs[0]), Self::xmm_at(&allocs, 1));
+                let (src, dst) = (self.rm(allocs[0]), Self::xmm_at(allocs, 1));
                 if src != RegMem::Reg(dst.0) {
                     self.break_dependency(dst);
                 }
@@ -307,8 +298,8 @@ impl Emitter<'_> {
                 width,
                 size,
                 signed,
-                Self::gpr_at(&allocs, 0),
-                Self::xmm_at(&allocs, 1),
+                Self::gpr_at(allocs, 0),
+                Self::xmm_at(allocs, 1),
             ),
             Amd64Inst::FloatToInt {
                 width,
@@ -316,7 +307,7 @@ impl Emitter<'_> {
                 signed,
                 saturating,
             } => {
-                let (src, dst) = (Self::xmm_at(&allocs, 0), Self::gpr_at(&allocs, 1));
+                let (src, dst) = (Self::xmm_at(allocs, 0), Self::gpr_at(allocs, 1));
                 match (signed, saturating) {
                     (true, false) => self.float_to_sint(width, size, src, dst),
                     (false, false) => self.float_to_uint(width, size, src, dst),
@@ -326,11 +317,11 @@ impl Emitter<'_> {
             }
             Amd64Inst::MovToFloat { size } => {
                 self.asm
-                    .movd_to_xmm(size, Self::xmm_at(&allocs, 1), Self::gpr_at(&allocs, 0))
+                    .movd_to_xmm(size, Self::xmm_at(allocs, 1), Self::gpr_at(allocs, 0))
             }
             Amd64Inst::MovFromFloat { size } => {
                 self.asm
-                    .movd_from_xmm(size, Self::gpr_at(&allocs, 1), Self::xmm_at(&allocs, 0))
+                    .movd_from_xmm(size, Self::gpr_at(allocs, 1), Self::xmm_at(allocs, 0))
             }
             Amd64Inst::Call {
                 callee,
@@ -348,7 +339,7 @@ impl Emitter<'_> {
                     Callee::Direct(func) => {
                         self.asm.call_relocated(RelocationTarget::Function(func))
                     }
-                    Callee::Indirect => self.asm.call_indirect(Self::gpr_at(&allocs, 0)),
+                    Callee::Indirect => self.asm.call_indirect(Self::gpr_at(allocs, 0)),
                     Callee::Helper(helper) => {
                         self.asm
                             .mov_address(SCRATCH_GPR, RelocationTarget::Helper(helper));
@@ -372,7 +363,7 @@ impl Emitter<'_> {
                 }
             }
             Amd64Inst::BrTableIndex { targets } => {
-                let (index, dst) = (Self::gpr_at(&allocs, 0), Self::gpr_at(&allocs, 1));
+                let (index, dst) = (Self::gpr_at(allocs, 0), Self::gpr_at(allocs, 1));
                 let default = targets as i32 - 1;
                 self.asm.mov_imm(Size::S32, R11, default as u64, true);
                 self.asm.alu_imm(AluOp::Cmp, Size::S32, index, default);
@@ -382,7 +373,7 @@ impl Emitter<'_> {
                 self.asm.cmov(Cond::Ae, Size::S32, dst, R11);
             }
             Amd64Inst::BrTable => {
-                let index = Self::gpr_at(&allocs, 0);
+                let index = Self::gpr_at(allocs, 0);
                 let table = self.asm.new_label();
                 self.asm.lea(Size::S64, R11, Mem::Label(table));
                 let entry = Mem::Base {
@@ -406,7 +397,7 @@ impl Emitter<'_> {
                 }
             }
             Amd64Inst::Branch { cond } => {
-                self.compare(cond.compare, &allocs);
+                self.compare(cond.compare, allocs);
                 let (taken, not_taken) = (self.cx.destination(0), self.cx.destination(1));
                 let (taken_label, not_taken_label) =
                     (self.cx.block_label(taken), self.cx.block_label(not_taken));

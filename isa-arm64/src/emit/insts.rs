@@ -149,7 +149,8 @@ impl Emitter<'_> {
 
     /// Emits one instruction.
     pub(super) fn emit_inst(&mut self, inst: Inst) {
-        let allocs = self.cx.output.inst_allocs(inst).to_vec();
+        let output = self.cx.output;
+        let allocs = output.inst_allocs(inst);
         let last = allocs.len().wrapping_sub(1);
         match self.cx.vcode.insts[inst.index()] {
             Arm64Inst::Args => {}
@@ -159,18 +160,18 @@ impl Emitter<'_> {
                 self.access(Access::of_class(to.class(), true), to.hw(), from);
             }
             constant @ (Arm64Inst::Const { .. } | Arm64Inst::FloatConst { .. }) => {
-                self.constant(constant, reg(&allocs, 0));
+                self.constant(constant, reg(allocs, 0));
             }
             Arm64Inst::Alu { op, size } => {
-                let (a, b, d) = (reg(&allocs, 0), reg(&allocs, 1), reg(&allocs, 2));
+                let (a, b, d) = (reg(allocs, 0), reg(allocs, 1), reg(allocs, 2));
                 self.alu(op, size, d, a, b);
             }
             Arm64Inst::AluImm { op, size } => {
-                let (a, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (a, d) = (reg(allocs, 0), reg(allocs, 1));
                 self.alu_imm(op, size, d, a);
             }
             Arm64Inst::IntUnary { op, size } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 self.int_unary(op, size, d, s);
             }
             Arm64Inst::Div {
@@ -179,21 +180,21 @@ impl Emitter<'_> {
                 check_zero,
                 check_minus_one,
             } => {
-                let (a, b, d) = (reg(&allocs, 0), reg(&allocs, 1), reg(&allocs, 2));
+                let (a, b, d) = (reg(allocs, 0), reg(allocs, 1), reg(allocs, 2));
                 self.division(op, size, (a, b, d), check_zero, check_minus_one);
             }
             Arm64Inst::CondSet { cond } => {
-                self.compare(cond.compare, &allocs);
-                let d = reg(&allocs, last);
+                self.compare(cond.compare, allocs);
+                let d = reg(allocs, last);
                 self.asm
                     .put(select::cset(Size::S32, gpr(d), cond.cond), || {
                         format!("cset {}, {}", xr(Size::S32, d), cond_name(cond.cond))
                     });
             }
             Arm64Inst::Select { cond, size, float } => {
-                self.compare(cond.compare, &allocs);
+                self.compare(cond.compare, allocs);
                 let n = cond.compare.num_operands();
-                let (a, b, d) = (reg(&allocs, n), reg(&allocs, n + 1), reg(&allocs, n + 2));
+                let (a, b, d) = (reg(allocs, n), reg(allocs, n + 1), reg(allocs, n + 2));
                 let c = cond.cond;
                 match float {
                     Some(width) => {
@@ -231,12 +232,12 @@ impl Emitter<'_> {
             }
             Arm64Inst::TrapIf { cond, code } => {
                 let label = self.trap_label(code);
-                self.branch_if(cond, &allocs, label, Some(code));
+                self.branch_if(cond, allocs, label, Some(code));
             }
             Arm64Inst::Load { op, addr } => {
                 let stub = self.fault_stub(addr);
-                let address = self.amode_address(&allocs, addr, 0);
-                let d = reg(&allocs, last);
+                let address = self.amode_address(allocs, addr, 0);
+                let d = reg(allocs, last);
                 let access = match op {
                     LoadOp::Int(op) => Access::Load(op),
                     LoadOp::Float(width) => Access::float(width, true),
@@ -245,7 +246,7 @@ impl Emitter<'_> {
             }
             Arm64Inst::Store { op, addr } => {
                 let stub = self.fault_stub(addr);
-                let value = reg(&allocs, last);
+                let value = reg(allocs, last);
                 let access = match op {
                     StoreOp::Int(op) => Access::Store(op),
                     StoreOp::Float(width) => Access::float(width, false),
@@ -258,14 +259,14 @@ impl Emitter<'_> {
                     // such a store faults before it writes.
                     let address = match addr.kind {
                         AmodeKind::BaseIndex { extend, .. } => {
-                            self.add_index(reg(&allocs, 0), reg(&allocs, 1), extend);
+                            self.add_index(reg(allocs, 0), reg(allocs, 1), extend);
                             let offset = match addr.kind {
                                 AmodeKind::BaseIndex { offset, .. } => i64::from(offset),
                                 AmodeKind::Base { offset } => offset,
                             };
                             Address::offset(X17.hw(), offset)
                         }
-                        AmodeKind::Base { offset } => Address::offset(reg(&allocs, 0), offset),
+                        AmodeKind::Base { offset } => Address::offset(reg(allocs, 0), offset),
                     };
                     let Address::Offset { base, offset } = address else {
                         unreachable!("made as an offset above")
@@ -274,12 +275,12 @@ impl Emitter<'_> {
                     self.access_at(Access::Load(Load::Ldrb), 31, probe, stub);
                     address
                 } else {
-                    self.amode_address(&allocs, addr, 0)
+                    self.amode_address(allocs, addr, 0)
                 };
                 self.access_at(access, value, address, stub);
             }
             Arm64Inst::FloatBinary { op, width } => {
-                let (a, b, d) = (reg(&allocs, 0), reg(&allocs, 1), reg(&allocs, 2));
+                let (a, b, d) = (reg(allocs, 0), reg(allocs, 1), reg(allocs, 2));
                 let name = match op {
                     fp::FpBinaryOp::Fmul => "fmul",
                     fp::FpBinaryOp::Fdiv => "fdiv",
@@ -294,7 +295,7 @@ impl Emitter<'_> {
                 self.fput(word, name, width, &[d, a, b]);
             }
             Arm64Inst::FloatUnary { op, width } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 let name = match op {
                     fp::FpUnaryOp::Fmov => "fmov",
                     fp::FpUnaryOp::Fabs => "fabs",
@@ -313,7 +314,7 @@ impl Emitter<'_> {
                 );
             }
             Arm64Inst::FloatConvert { from } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 let to = match from {
                     FloatWidth::F32 => FloatWidth::F64,
                     FloatWidth::F64 => FloatWidth::F32,
@@ -323,7 +324,7 @@ impl Emitter<'_> {
                 });
             }
             Arm64Inst::Copysign { width } => {
-                let (a, b, d) = (reg(&allocs, 0), reg(&allocs, 1), reg(&allocs, 2));
+                let (a, b, d) = (reg(allocs, 0), reg(allocs, 1), reg(allocs, 2));
                 self.copysign(width, d, a, b);
             }
             Arm64Inst::IntToFloat {
@@ -331,7 +332,7 @@ impl Emitter<'_> {
                 size,
                 signed,
             } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 let signedness = if signed {
                     Signedness::Signed
                 } else {
@@ -349,21 +350,21 @@ impl Emitter<'_> {
                 signed,
                 saturating,
             } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 if !saturating {
                     self.conversion_checks(width, size, signed, s);
                 }
                 self.convert_to_int(width, size, signed, d, s);
             }
             Arm64Inst::MovToFloat { size } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 let width = float_width(size);
                 self.asm.put(fp::fmov_from_gpr(size, fpr(d), gpr(s)), || {
                     format!("fmov {}, {}", fr(width, d), xr(size, s))
                 });
             }
             Arm64Inst::MovFromFloat { size } => {
-                let (s, d) = (reg(&allocs, 0), reg(&allocs, 1));
+                let (s, d) = (reg(allocs, 0), reg(allocs, 1));
                 let width = float_width(size);
                 self.asm.put(fp::fmov_to_gpr(size, gpr(d), fpr(s)), || {
                     format!("fmov {}, {}", xr(size, d), fr(width, s))
@@ -389,7 +390,7 @@ impl Emitter<'_> {
                         || format!("bl function {func}"),
                     ),
                     Callee::Indirect => {
-                        let code = reg(&allocs, 0);
+                        let code = reg(allocs, 0);
                         self.asm
                             .put(branch::branch_reg(BranchRegOp::Blr, gpr(code)), || {
                                 format!("blr x{code}")
@@ -419,7 +420,7 @@ impl Emitter<'_> {
                     self.access(Access::Store(Store::StrX), X16.hw(), to);
                 }
             }
-            Arm64Inst::BrTable => self.br_table(reg(&allocs, 0)),
+            Arm64Inst::BrTable => self.br_table(reg(allocs, 0)),
             Arm64Inst::Jump => {
                 let succ = self.cx.destination(0);
                 if self.cx.next_block() != Some(succ) {
@@ -435,9 +436,9 @@ impl Emitter<'_> {
                         cond: cond.cond.invert(),
                         ..cond
                     };
-                    self.branch_if(inverse, &allocs, not_taken_label, None);
+                    self.branch_if(inverse, allocs, not_taken_label, None);
                 } else {
-                    self.branch_if(cond, &allocs, taken_label, None);
+                    self.branch_if(cond, allocs, taken_label, None);
                     if self.cx.next_block() != Some(not_taken) {
                         self.b(not_taken_label);
                     }
