@@ -433,12 +433,15 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
                 }
             }
         }
+        let num_insts: usize = self.blocks.iter().map(|block| block.insts.len()).sum();
+        let mut operand_starts = Vec::with_capacity(num_insts + 1);
+        operand_starts.push(0);
         let mut vcode = VCode {
-            insts: Vec::new(),
-            operands: Vec::new(),
-            operand_starts: vec![0],
-            clobbers: Vec::new(),
-            blocks: Vec::new(),
+            insts: Vec::with_capacity(num_insts),
+            operands: Vec::with_capacity(self.operand_pool.len()),
+            operand_starts,
+            clobbers: Vec::with_capacity(num_insts),
+            blocks: Vec::with_capacity(self.blocks.len()),
             vreg_classes: self.vreg_classes,
             constants: self.constants,
             outgoing_slots: self.outgoing_slots,
