@@ -109,6 +109,16 @@ impl Function {
         }
     }
 
+    /// An empty function with room for `insts` instructions and as many
+    /// values, so that building a long function does not copy its arenas
+    /// again and again as they grow.
+    pub fn with_capacity(name: impl Into<String>, signature: Signature, insts: usize) -> Function {
+        let mut func = Function::new(name, signature);
+        func.insts.reserve(insts);
+        func.values.reserve(insts);
+        func
+    }
+
     /// The entry block.
     pub fn entry(&self) -> Block {
         self.layout[0]

@@ -82,7 +82,10 @@ pub fn translate_function_with_options(
         true => Some(FuelRegions::of_body(body)?),
         false => None,
     };
-    let mut func = Function::new(format!("f{func_index}"), signature);
+    // A wasm body takes about three bytes per instruction it becomes.
+    let body_len = body.range().end.saturating_sub(body.range().start);
+    let expected_insts = usize::try_from(body_len / 3).unwrap_or(0);
+    let mut func = Function::with_capacity(format!("f{func_index}"), signature, expected_insts);
     let mut translator = Translator::new(env, layout, *options, &mut func);
     translator.declare_locals(body)?;
     translator.start_interruption(body)?;
