@@ -418,8 +418,9 @@ impl LivenessWalk {
     /// difference for every such value.
     fn sort_blocks(&mut self, def_block: Block, stamp: u32) {
         const DENSE: usize = 16;
+        const FEW: usize = 32;
         let num_blocks = self.live_in_stamp.len();
-        if self.blocks.len() * DENSE < num_blocks {
+        if self.blocks.len() < FEW || self.blocks.len() * DENSE < num_blocks {
             self.blocks.sort_unstable();
             return;
         }
