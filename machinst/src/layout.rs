@@ -52,9 +52,8 @@ impl BlockLayout {
         for &block in &reachable {
             ssa_index[block.index()] = Some(MBlock(order.len() as u32));
             order.push(BlockOrigin::Ssa(block));
-            let succs: Vec<Block> = func.successors(block).collect();
-            if succs.len() > 1 {
-                for (index, succ) in succs.into_iter().enumerate() {
+            if func.successors(block).nth(1).is_some() {
+                for (index, succ) in func.successors(block).enumerate() {
                     let split = (preds[succ.index()] > 1).then(|| {
                         order.push(BlockOrigin::Split(block, index));
                         MBlock(order.len() as u32 - 1)

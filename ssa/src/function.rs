@@ -245,18 +245,21 @@ impl Function {
         block: Block,
         mut keep: impl FnMut(&mut Function, Inst) -> bool,
     ) {
-        let insts = std::mem::take(&mut self.blocks[block.index()].insts);
-        let mut kept = Vec::with_capacity(insts.len());
-        for inst in insts {
+        let mut insts = std::mem::take(&mut self.blocks[block.index()].insts);
+        let mut kept = 0;
+        for index in 0..insts.len() {
+            let inst = insts[index];
             if keep(self, inst) {
-                kept.push(inst);
+                insts[kept] = inst;
+                kept += 1;
             } else {
                 for &result in &self.insts[inst.index()].results {
                     self.values[result.index()].def = ValueDef::Detached;
                 }
             }
         }
-        self.blocks[block.index()].insts = kept;
+        insts.truncate(kept);
+        self.blocks[block.index()].insts = insts;
     }
 
     /// Number of instructions in the blocks of the layout.

@@ -16,7 +16,7 @@
 //! copy. The originals that no block uses any more are left to DCE.
 
 use super::{Analyses, inst_blocks};
-use crate::entities::{Block, Value};
+use crate::entities::{Block, Inst, Value};
 use crate::function::{Function, ValueDef};
 use crate::ops::Op;
 
@@ -29,10 +29,13 @@ pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     // The values an instruction uses: operands, then each target's arguments.
     let mut uses: Vec<Value> = Vec::new();
     let mut changed = false;
+    // The block's new list is built here, and the old list's storage is
+    // kept for the next block, so no block allocates a list of its own.
+    let mut rewritten: Vec<Inst> = Vec::new();
     for block in func.layout.clone() {
         let insts = std::mem::take(&mut func.blocks[block.index()].insts);
-        let mut rewritten = Vec::with_capacity(insts.len());
-        for inst in insts {
+        rewritten.clear();
+        for &inst in &insts {
             let data = func.inst(inst);
             uses.clear();
             uses.extend(data.args.iter());
@@ -67,7 +70,7 @@ pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
             }
             rewritten.push(inst);
         }
-        func.blocks[block.index()].insts = rewritten;
+        func.blocks[block.index()].insts = std::mem::replace(&mut rewritten, insts);
     }
     changed
 }
