@@ -57,7 +57,7 @@ pub fn lower<'a, R: LowerRules<'a>>(mut rules: R) -> Result<VCode<R::Inst>, Comp
     let func = cx.func;
     for index in 0..cx.layout.order.len() {
         let cx = rules.cx();
-        cx.current = index;
+        cx.start_block(index);
         match cx.layout.order[index] {
             BlockOrigin::Entry => cx.lower_entry(),
             BlockOrigin::Split(block, succ) => cx.lower_split(block, succ),
@@ -87,18 +87,20 @@ struct Pending<I> {
     clobbers: PRegSet,
 }
 
-/// A machine block being built.
-struct PendingBlock<I> {
-    insts: Vec<Pending<I>>,
+/// A machine block being built. Blocks are lowered one after another, so
+/// the instructions of each are a run of the function's pending list.
+struct PendingBlock {
+    /// Where the block's instructions begin in the pending list.
+    first_inst: u32,
     succs: Vec<MBlock>,
     params: Vec<VReg>,
     branch_args: Vec<Vec<VReg>>,
 }
 
-impl<I> Default for PendingBlock<I> {
+impl Default for PendingBlock {
     fn default() -> Self {
         PendingBlock {
-            insts: Vec::new(),
+            first_inst: 0,
             succs: Vec::new(),
             params: Vec::new(),
             branch_args: Vec::new(),
@@ -149,7 +151,9 @@ pub struct LowerCtx<'a, I> {
     register_of: Vec<Value>,
     vreg_classes: Vec<RegClass>,
     constants: Vec<Option<I>>,
-    blocks: Vec<PendingBlock<I>>,
+    blocks: Vec<PendingBlock>,
+    /// Every instruction emitted so far, block after block.
+    pending: Vec<Pending<I>>,
     /// The operands of every instruction emitted so far, one after another.
     operand_pool: Vec<Operand>,
     current: usize,
@@ -184,6 +188,7 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
                 .map(|_| PendingBlock::default())
                 .collect(),
             layout,
+            pending: Vec::with_capacity(func.insts.len()),
             operand_pool: Vec::with_capacity(func.insts.len() * 3),
             current: 0,
             outgoing_slots: 0,
@@ -241,6 +246,13 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         }
     }
 
+    /// Makes block `index` the current block: the instructions emitted
+    /// from now on are its own.
+    fn start_block(&mut self, index: usize) {
+        self.current = index;
+        self.blocks[index].first_inst = self.pending.len() as u32;
+    }
+
     /// Appends an instruction to the current block.
     pub fn emit(&mut self, inst: I, operands: impl IntoIterator<Item = Operand>) {
         self.emit_with_clobbers(inst, operands, PRegSet::empty());
@@ -256,7 +268,7 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         let start = self.operand_pool.len() as u32;
         self.operand_pool.extend(operands);
         let end = self.operand_pool.len() as u32;
-        self.blocks[self.current].insts.push(Pending {
+        self.pending.push(Pending {
             inst,
             operands: start..end,
             clobbers,
@@ -401,39 +413,33 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             &pool[pending.operands.start as usize..pending.operands.end as usize]
         };
         let mut uses = vec![0u32; self.vreg_classes.len()];
-        for block in &self.blocks {
-            for pending in &block.insts {
-                for op in operands_of(pending).iter().filter(|op| !op.is_def()) {
-                    uses[op.vreg.index()] += 1;
-                }
+        for pending in &self.pending {
+            for op in operands_of(pending).iter().filter(|op| !op.is_def()) {
+                uses[op.vreg.index()] += 1;
             }
+        }
+        for block in &self.blocks {
             for args in &block.branch_args {
                 for vreg in args {
                     uses[vreg.index()] += 1;
                 }
             }
         }
-        let mut keep: Vec<Vec<bool>> = self
-            .blocks
-            .iter()
-            .map(|b| vec![true; b.insts.len()])
-            .collect();
-        for (b, block) in self.blocks.iter().enumerate().rev() {
-            for (i, pending) in block.insts.iter().enumerate().rev() {
-                let removable = pending.inst.is_pure()
-                    && operands_of(pending)
-                        .iter()
-                        .filter(|op| op.is_def())
-                        .all(|op| uses[op.vreg.index()] == 0);
-                if removable {
-                    keep[b][i] = false;
-                    for op in operands_of(pending).iter().filter(|op| !op.is_def()) {
-                        uses[op.vreg.index()] -= 1;
-                    }
+        let mut keep = vec![true; self.pending.len()];
+        for (i, pending) in self.pending.iter().enumerate().rev() {
+            let removable = pending.inst.is_pure()
+                && operands_of(pending)
+                    .iter()
+                    .filter(|op| op.is_def())
+                    .all(|op| uses[op.vreg.index()] == 0);
+            if removable {
+                keep[i] = false;
+                for op in operands_of(pending).iter().filter(|op| !op.is_def()) {
+                    uses[op.vreg.index()] -= 1;
                 }
             }
         }
-        let num_insts: usize = self.blocks.iter().map(|block| block.insts.len()).sum();
+        let num_insts = self.pending.len();
         let mut operand_starts = Vec::with_capacity(num_insts + 1);
         operand_starts.push(0);
         let mut vcode = VCode {
@@ -446,14 +452,19 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             constants: self.constants,
             outgoing_slots: self.outgoing_slots,
         };
-        for (b, block) in self.blocks.into_iter().enumerate() {
+        let block_ends: Vec<usize> = (self.blocks.iter().skip(1))
+            .map(|block| block.first_inst as usize)
+            .chain([num_insts])
+            .collect();
+        let mut pending = self.pending.into_iter().zip(keep).enumerate().peekable();
+        for (block, block_end) in self.blocks.into_iter().zip(block_ends) {
             let start = MInst(vcode.insts.len() as u32);
-            for (i, pending) in block.insts.into_iter().enumerate() {
-                if keep[b][i] {
-                    vcode.operands.extend_from_slice(operands_of(&pending));
-                    vcode.insts.push(pending.inst);
+            while let Some((_, (inst, kept))) = pending.next_if(|&(i, _)| i < block_end) {
+                if kept {
+                    vcode.operands.extend_from_slice(operands_of(&inst));
+                    vcode.insts.push(inst.inst);
                     vcode.operand_starts.push(vcode.operands.len() as u32);
-                    vcode.clobbers.push(pending.clobbers);
+                    vcode.clobbers.push(inst.clobbers);
                 }
             }
             let end = MInst(vcode.insts.len() as u32);
