@@ -37,6 +37,10 @@ pub struct FunctionBuilder<'f> {
     current: Option<Block>,
     var_types: Vec<Type>,
     current_defs: IdHashMap<(Block, Variable), Value>,
+    /// For each variable, the entry of `current_defs` written last: most
+    /// reads ask for the block the variable was just written or read in,
+    /// and find it here without hashing.
+    last_def: Vec<(Block, Value)>,
     sealed: Vec<bool>,
     in_layout: Vec<bool>,
     incomplete_params: Vec<Vec<(Variable, Value, usize)>>,
@@ -79,6 +83,7 @@ impl<'f> FunctionBuilder<'f> {
             current: None,
             var_types: Vec::new(),
             current_defs: IdHashMap::default(),
+            last_def: Vec::new(),
             sealed: vec![false; n],
             in_layout,
             incomplete_params: vec![Vec::new(); n],
@@ -133,13 +138,28 @@ impl<'f> FunctionBuilder<'f> {
     /// Declares a variable of type `ty`.
     pub fn declare_var(&mut self, ty: Type) -> Variable {
         self.var_types.push(ty);
+        self.last_def.push((Block(u32::MAX), Value(u32::MAX)));
         Variable(self.var_types.len() as u32 - 1)
     }
 
     /// Sets `var` to `value` in the current block.
     pub fn def_var(&mut self, var: Variable, value: Value) {
         let block = self.current_block();
+        self.set_def(block, var, value);
+    }
+
+    /// Records that `var` holds `value` at the end of `block`.
+    fn set_def(&mut self, block: Block, var: Variable, value: Value) {
         self.current_defs.insert((block, var), value);
+        self.last_def[var.0 as usize] = (block, value);
+    }
+
+    /// The value of `var` at the end of `block`, if known yet.
+    fn def_in(&self, block: Block, var: Variable) -> Option<Value> {
+        match self.last_def[var.0 as usize] {
+            (last, value) if last == block => Some(value),
+            _ => self.current_defs.get(&(block, var)).copied(),
+        }
     }
 
     /// The value of `var` in the current block.
@@ -186,7 +206,7 @@ impl<'f> FunctionBuilder<'f> {
         chain.clear();
         let mut at = block;
         let value = loop {
-            if let Some(&value) = self.current_defs.get(&(at, var)) {
+            if let Some(value) = self.def_in(at, var) {
                 break value;
             }
             let edges = &self.pred_edges[at.index()];
@@ -198,10 +218,10 @@ impl<'f> FunctionBuilder<'f> {
             let ty = self.var_types[var.0 as usize];
             let param = self.func.append_block_param(at, ty);
             let position = self.func.blocks[at.index()].params.len() - 1;
-            self.current_defs.insert((at, var), param);
+            self.set_def(at, var, param);
             if self.sealed[at.index()] {
                 assert!(
-                    !edges.is_empty(),
+                    !self.pred_edges[at.index()].is_empty(),
                     "variable {} read in {at} before any definition",
                     var.0
                 );
@@ -215,8 +235,10 @@ impl<'f> FunctionBuilder<'f> {
             }
             break param;
         };
-        for &link in &chain {
-            self.current_defs.insert((link, var), value);
+        // The block the read started in goes last, so that the next read
+        // there finds it in `last_def`.
+        for &link in chain.iter().rev() {
+            self.set_def(link, var, value);
         }
         self.walked = chain;
         value
