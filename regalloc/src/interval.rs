@@ -217,16 +217,21 @@ impl<'a> LiveInterval<'a> {
         self.ranges.partition_point(|r| r.to.min(self.end) <= pos)
     }
 
+    /// The first range that ends after `pos`, if the interval has one: it
+    /// covers `pos` if it starts at or before it.
+    pub(crate) fn range_after(&self, pos: Pos) -> Option<LiveRange> {
+        self.range(self.range_index_after(pos))
+    }
+
     /// Whether the interval is live at `pos`.
     pub(crate) fn covers(&self, pos: Pos) -> bool {
-        self.range(self.range_index_after(pos))
-            .is_some_and(|r| r.from <= pos)
+        self.range_after(pos).is_some_and(|r| r.from <= pos)
     }
 
     /// The start of the first range that ends after `pos`, which must
     /// exist.
     pub(crate) fn next_range_start(&self, pos: Pos) -> Pos {
-        self.range(self.range_index_after(pos))
+        self.range_after(pos)
             .expect("the interval is live after pos")
             .from
     }

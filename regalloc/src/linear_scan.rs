@@ -175,11 +175,21 @@ struct Scan<'a, F> {
     hint_from: Vec<Option<(VReg, Pos)>>,
     unhandled: Unhandled,
     /// Intervals in a register and live at the current position.
-    active: Vec<u32>,
+    active: Vec<Held>,
     /// Intervals in a register, in a hole at the current position.
-    inactive: Vec<u32>,
+    inactive: Vec<Held>,
     /// Callee-saved registers handed out so far: using them again is free.
     used_callee_saved: PRegSet,
+}
+
+/// An interval that holds a register, with the position up to which the
+/// last look at it still holds: before `until`, an active interval is still
+/// inside the same range and an inactive one still in the same hole, so the
+/// scan need not look again. (0 until the first look.)
+#[derive(Clone, Copy)]
+struct Held {
+    id: u32,
+    until: Pos,
 }
 
 /// What a spill of an interval from `pos` costs: the weight of its next use
@@ -208,26 +218,50 @@ impl<'a, F: Function> Scan<'a, F> {
     fn advance_to(&mut self, pos: Pos) {
         let mut index = 0;
         while index < self.active.len() {
-            let interval = self.interval(self.active[index]);
-            if interval.end() <= pos {
-                self.active.swap_remove(index);
-            } else if !interval.covers(pos) {
-                let id = self.active.swap_remove(index);
-                self.inactive.push(id);
-            } else {
+            let Held { id, until } = self.active[index];
+            if until > pos {
                 index += 1;
+                continue;
+            }
+            match self.interval(id).range_after(pos) {
+                None => {
+                    self.active.swap_remove(index);
+                }
+                Some(range) if range.from > pos => {
+                    self.active.swap_remove(index);
+                    self.inactive.push(Held {
+                        id,
+                        until: range.from,
+                    });
+                }
+                Some(range) => {
+                    self.active[index].until = range.to;
+                    index += 1;
+                }
             }
         }
         let mut index = 0;
         while index < self.inactive.len() {
-            let interval = self.interval(self.inactive[index]);
-            if interval.end() <= pos {
-                self.inactive.swap_remove(index);
-            } else if interval.covers(pos) {
-                let id = self.inactive.swap_remove(index);
-                self.active.push(id);
-            } else {
+            let Held { id, until } = self.inactive[index];
+            if until > pos {
                 index += 1;
+                continue;
+            }
+            match self.interval(id).range_after(pos) {
+                None => {
+                    self.inactive.swap_remove(index);
+                }
+                Some(range) if range.from <= pos => {
+                    self.inactive.swap_remove(index);
+                    self.active.push(Held {
+                        id,
+                        until: range.to,
+                    });
+                }
+                Some(range) => {
+                    self.inactive[index].until = range.from;
+                    index += 1;
+                }
             }
         }
     }
@@ -281,7 +315,7 @@ impl<'a, F: Function> Scan<'a, F> {
         if self.env.callee_saved.contains(reg) {
             self.used_callee_saved.insert(reg);
         }
-        self.active.push(id);
+        self.active.push(Held { id, until: 0 });
     }
 
     /// Splits interval `id` at `pos` and queues the new piece.
@@ -305,13 +339,13 @@ impl<'a, F: Function> Scan<'a, F> {
     fn try_free_register(&mut self, id: u32, pos: Pos) -> bool {
         let class = self.func.vreg_class(self.interval(id).vreg);
         let mut free_until = [NEVER; PReg::NUM_INDICES];
-        for &other in &self.active {
+        for other in self.active.iter().map(|held| held.id) {
             let reg = self.reg_of(other);
             if reg.class() == class {
                 free_until[reg.index()] = 0;
             }
         }
-        for &other in &self.inactive {
+        for other in self.inactive.iter().map(|held| held.id) {
             let reg = self.reg_of(other);
             if reg.class() == class
                 && free_until[reg.index()] > pos
@@ -377,7 +411,7 @@ impl<'a, F: Function> Scan<'a, F> {
         for &reg in regs {
             usable[reg.index()] = true;
         }
-        for &other in &self.active {
+        for other in self.active.iter().map(|held| held.id) {
             let reg = self.reg_of(other);
             if reg.class() != class {
                 continue;
@@ -389,7 +423,7 @@ impl<'a, F: Function> Scan<'a, F> {
             cost[reg.index()] += spill_cost(self.interval(other).next_use(evict_at), pos);
             next_use[reg.index()] = next_use[reg.index()].min(next.map_or(NEVER, |u| u.pos));
         }
-        for &other in &self.inactive {
+        for other in self.inactive.iter().map(|held| held.id) {
             let reg = self.reg_of(other);
             if reg.class() != class
                 || self
@@ -449,10 +483,10 @@ impl<'a, F: Function> Scan<'a, F> {
         let holders: SmallVec<[u32; 4]> = self
             .active
             .iter()
-            .copied()
+            .map(|held| held.id)
             .filter(|&other| self.reg_of(other) == reg)
             .collect();
-        self.active.retain(|other| !holders.contains(other));
+        self.active.retain(|held| !holders.contains(&held.id));
         for other in holders {
             if evict_at <= self.interval(other).start() {
                 self.spill(other);
@@ -465,7 +499,7 @@ impl<'a, F: Function> Scan<'a, F> {
         let holders: SmallVec<[u32; 4]> = self
             .inactive
             .iter()
-            .copied()
+            .map(|held| held.id)
             .filter(|&other| {
                 self.reg_of(other) == reg
                     && self
@@ -474,7 +508,7 @@ impl<'a, F: Function> Scan<'a, F> {
                         .is_some()
             })
             .collect();
-        self.inactive.retain(|other| !holders.contains(other));
+        self.inactive.retain(|held| !holders.contains(&held.id));
         for other in holders {
             let next_range = self.interval(other).next_range_start(pos);
             self.split_and_queue(other, next_range);
