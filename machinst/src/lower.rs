@@ -89,23 +89,13 @@ struct Pending<I> {
 
 /// A machine block being built. Blocks are lowered one after another, so
 /// the instructions of each are a run of the function's pending list.
+#[derive(Default)]
 struct PendingBlock {
     /// Where the block's instructions begin in the pending list.
     first_inst: u32,
     succs: Vec<MBlock>,
     params: Vec<VReg>,
     branch_args: Vec<Vec<VReg>>,
-}
-
-impl Default for PendingBlock {
-    fn default() -> Self {
-        PendingBlock {
-            first_inst: 0,
-            succs: Vec::new(),
-            params: Vec::new(),
-            branch_args: Vec::new(),
-        }
-    }
 }
 
 /// The operands of a call, in the order the ISA's call instruction reads
