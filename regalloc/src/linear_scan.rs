@@ -192,6 +192,40 @@ struct Held {
     until: Pos,
 }
 
+/// Looks again at the intervals of `list` whose last look has expired by
+/// `pos`: drops those that have ended, keeps those that are still live (if
+/// `live_stay`) or still in a hole (if not), and moves the others to
+/// `other`.
+fn sweep(
+    intervals: &[LiveInterval],
+    list: &mut Vec<Held>,
+    other: &mut Vec<Held>,
+    pos: Pos,
+    live_stay: bool,
+) {
+    let mut index = 0;
+    while index < list.len() {
+        let Held { id, until } = list[index];
+        if until > pos {
+            index += 1;
+            continue;
+        }
+        let Some(range) = intervals[id as usize].range_after(pos) else {
+            list.swap_remove(index);
+            continue;
+        };
+        let live = range.from <= pos;
+        let until = if live { range.to } else { range.from };
+        if live == live_stay {
+            list[index].until = until;
+            index += 1;
+        } else {
+            list.swap_remove(index);
+            other.push(Held { id, until });
+        }
+    }
+}
+
 /// What a spill of an interval from `pos` costs: the weight of its next use
 /// (of any kind), less the farther away that use is.
 fn spill_cost(next_use: Option<UsePosition>, pos: Pos) -> f32 {
@@ -216,54 +250,20 @@ impl<'a, F: Function> Scan<'a, F> {
     /// Moves intervals between the active and inactive sets, and drops
     /// those that have ended, for the position `pos`.
     fn advance_to(&mut self, pos: Pos) {
-        let mut index = 0;
-        while index < self.active.len() {
-            let Held { id, until } = self.active[index];
-            if until > pos {
-                index += 1;
-                continue;
-            }
-            match self.interval(id).range_after(pos) {
-                None => {
-                    self.active.swap_remove(index);
-                }
-                Some(range) if range.from > pos => {
-                    self.active.swap_remove(index);
-                    self.inactive.push(Held {
-                        id,
-                        until: range.from,
-                    });
-                }
-                Some(range) => {
-                    self.active[index].until = range.to;
-                    index += 1;
-                }
-            }
-        }
-        let mut index = 0;
-        while index < self.inactive.len() {
-            let Held { id, until } = self.inactive[index];
-            if until > pos {
-                index += 1;
-                continue;
-            }
-            match self.interval(id).range_after(pos) {
-                None => {
-                    self.inactive.swap_remove(index);
-                }
-                Some(range) if range.from <= pos => {
-                    self.inactive.swap_remove(index);
-                    self.active.push(Held {
-                        id,
-                        until: range.to,
-                    });
-                }
-                Some(range) => {
-                    self.inactive[index].until = range.from;
-                    index += 1;
-                }
-            }
-        }
+        sweep(
+            &self.intervals,
+            &mut self.active,
+            &mut self.inactive,
+            pos,
+            true,
+        );
+        sweep(
+            &self.intervals,
+            &mut self.inactive,
+            &mut self.active,
+            pos,
+            false,
+        );
     }
 
     /// The first position at or after `pos` where `reg` is reserved by
