@@ -50,6 +50,7 @@ pub(crate) struct Lifetimes {
 /// A position where a value must be live, found while scanning the code.
 #[derive(Clone, Copy)]
 struct UseRecord {
+    vreg: VReg,
     block: Block,
     /// The value must be live up to here (exclusive) in `block`, or, for a
     /// branch argument, until the end of `block`.
@@ -67,7 +68,7 @@ pub(crate) fn build_lifetimes<F: Function>(
     let mut def_pos = vec![Pos::MAX; num_vregs];
     let mut def_block = vec![Block(u32::MAX); num_vregs];
     let mut def_is_early = vec![false; num_vregs];
-    let mut records = RecordsByValue::new(func);
+    let mut records = Vec::with_capacity(func.num_insts() * 3);
     let mut def_use: Vec<Option<UsePosition>> = vec![None; num_vregs];
     let mut hints: Vec<Option<PReg>> = vec![None; num_vregs];
     let mut fixed = vec![Vec::new(); PReg::NUM_INDICES];
@@ -140,19 +141,17 @@ pub(crate) fn build_lifetimes<F: Function>(
                         } else {
                             early(inst)
                         };
-                        records.push(
-                            v,
-                            UseRecord {
-                                block,
-                                end: pos + 1,
-                                branch_arg: false,
-                                position: UsePosition {
-                                    pos,
-                                    needs_reg,
-                                    weight,
-                                },
+                        records.push(UseRecord {
+                            vreg: v,
+                            block,
+                            end: pos + 1,
+                            branch_arg: false,
+                            position: UsePosition {
+                                pos,
+                                needs_reg,
+                                weight,
                             },
-                        );
+                        });
                     }
                     OperandKind::Def | OperandKind::EarlyDef => {
                         let is_early = op.kind == OperandKind::EarlyDef
@@ -196,19 +195,17 @@ pub(crate) fn build_lifetimes<F: Function>(
                 .iter()
                 .zip(func.block_params(succ))
             {
-                records.push(
-                    arg,
-                    UseRecord {
-                        block,
-                        end: block_end,
-                        branch_arg: true,
-                        position: UsePosition {
-                            pos: block_end - 1,
-                            needs_reg: false,
-                            weight,
-                        },
+                records.push(UseRecord {
+                    vreg: arg,
+                    block,
+                    end: block_end,
+                    branch_arg: true,
+                    position: UsePosition {
+                        pos: block_end - 1,
+                        needs_reg: false,
+                        weight,
                     },
-                );
+                });
                 // A parameter would like its first argument's register; an
                 // argument on a back edge, its (already placed) parameter's.
                 if hint_from[param.index()].is_none() {
@@ -224,11 +221,7 @@ pub(crate) fn build_lifetimes<F: Function>(
         list.sort_by_key(|f: &FixedRange| f.range.from);
     }
 
-    let RecordsByValue {
-        records,
-        start: first_record,
-        ..
-    } = records;
+    let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index());
     let mut pools = IntervalPools::with_capacity(num_vregs, records.len() + num_vregs);
     let mut live_in_pairs = Vec::new();
     let mut walk = LivenessWalk::new(func.num_blocks());
@@ -293,68 +286,6 @@ impl LiveIn {
     /// The values live on entry to `block`, in increasing order.
     pub(crate) fn of(&self, block: Block) -> &[VReg] {
         &self.vregs[self.start[block.index()] as usize..self.start[block.index() + 1] as usize]
-    }
-}
-
-/// The use records of all values, grouped by value as they are made: the
-/// uses of each value are counted first, so that every record goes straight
-/// to its place in one list of exactly the right size.
-struct RecordsByValue {
-    records: Vec<UseRecord>,
-    /// Where the records of each value begin, and one past the last.
-    start: Vec<u32>,
-    /// Where the next record of each value goes.
-    next: Vec<u32>,
-}
-
-impl RecordsByValue {
-    /// Room for the records of every operand use and branch argument of
-    /// `func`, in the same order [`build_lifetimes`] makes them.
-    fn new<F: Function>(func: &F) -> RecordsByValue {
-        let num_vregs = func.num_vregs();
-        let mut start = vec![0u32; num_vregs + 1];
-        for b in 0..func.num_blocks() as u32 {
-            let block = Block(b);
-            let (first, end) = func.block_insts(block);
-            for i in first.0..end.0 {
-                for op in func.inst_operands(Inst(i)) {
-                    if op.kind == OperandKind::Use {
-                        start[op.vreg.index() + 1] += 1;
-                    }
-                }
-            }
-            for (index, &succ) in func.block_succs(block).iter().enumerate() {
-                let args = func.branch_args(block, index);
-                for &arg in args.iter().take(func.block_params(succ).len()) {
-                    start[arg.index() + 1] += 1;
-                }
-            }
-        }
-        for v in 0..num_vregs {
-            start[v + 1] += start[v];
-        }
-        let placeholder = UseRecord {
-            block: Block(0),
-            end: 0,
-            branch_arg: false,
-            position: UsePosition {
-                pos: 0,
-                needs_reg: false,
-                weight: 0.0,
-            },
-        };
-        RecordsByValue {
-            records: vec![placeholder; start[num_vregs] as usize],
-            next: start[..num_vregs].to_vec(),
-            start,
-        }
-    }
-
-    /// Puts the next record of `v` in its place.
-    fn push(&mut self, v: VReg, record: UseRecord) {
-        let slot = &mut self.next[v.index()];
-        self.records[*slot as usize] = record;
-        *slot += 1;
     }
 }
 
