@@ -290,15 +290,14 @@ impl<'a> LiveInterval<'a> {
         debug_assert!(pos > self.start() && pos < self.end() && pos.is_multiple_of(2));
         let index = self.range_index_after(pos);
         let cut = self.range(index).expect("pos is before the end");
-        let (head_ranges, tail_ranges) = if cut.from < pos {
-            (&self.ranges[..=index], &self.ranges[index..])
+        // A cut inside a range leaves its two parts to both intervals; a
+        // cut in a hole leaves the head ending with its last range.
+        let (head_ranges, tail_ranges, head_end) = if cut.from < pos {
+            (&self.ranges[..=index], &self.ranges[index..], pos)
         } else {
-            self.ranges.split_at(index)
-        };
-        let head_end = if cut.from < pos {
-            pos
-        } else {
-            self.range(index - 1).expect("pos is after the start").to
+            let end = self.range(index - 1).expect("pos is after the start").to;
+            let (head, tail) = self.ranges.split_at(index);
+            (head, tail, end)
         };
         let (head_uses, tail_uses) = self
             .uses
