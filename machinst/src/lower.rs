@@ -442,14 +442,15 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             constants: self.constants,
             outgoing_slots: self.outgoing_slots,
         };
-        let block_ends: Vec<usize> = (self.blocks.iter().skip(1))
+        // Where each block's run of the pending list begins, and the end.
+        let firsts: Vec<usize> = (self.blocks.iter())
             .map(|block| block.first_inst as usize)
             .chain([num_insts])
             .collect();
-        let mut pending = self.pending.into_iter().zip(keep).enumerate().peekable();
-        for (block, block_end) in self.blocks.into_iter().zip(block_ends) {
+        let mut pending = self.pending.into_iter().zip(keep);
+        for (block, run) in self.blocks.into_iter().zip(firsts.windows(2)) {
             let start = MInst(vcode.insts.len() as u32);
-            while let Some((_, (inst, kept))) = pending.next_if(|&(i, _)| i < block_end) {
+            for (inst, kept) in pending.by_ref().take(run[1] - run[0]) {
                 if kept {
                     vcode.operands.extend_from_slice(operands_of(&inst));
                     vcode.insts.push(inst.inst);
