@@ -5,18 +5,18 @@
 //! - **jump threading**: a block that does nothing but `jump T(args)` is
 //!   bypassed: every edge into it goes straight to `T`, with the block's
 //!   parameters in `args` replaced by the arguments of that edge. Only done
-//!   when the block's parameters are used nowhere else.
+//!   when the block's parameters are used nowhere else. A chain of such
+//!   blocks is followed to its end at once; a cycle of them is left alone.
 //! - **block merging**: when a block ends in `jump C(args)` and is the only
 //!   way into `C`, `C`'s instructions move into it and `C`'s parameters
 //!   become `args`.
 //! - a `brif` whose two targets are the same block with the same arguments
 //!   is a `jump` (done by [`const_fold`](super::const_fold)).
 
-use super::{Aliases, Analyses, incoming_edges, unreachable_blocks};
-use crate::entities::Block;
+use super::{Aliases, Analyses, unreachable_blocks};
+use crate::entities::{Block, Value};
 use crate::function::{BlockCall, Function, ValueDef};
 use crate::ops::Op;
-use crate::value_list::ValueList;
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
@@ -51,51 +51,134 @@ fn use_counts(func: &Function) -> Vec<u32> {
 }
 
 /// The target of `block` if the block is nothing but a jump elsewhere.
-fn forwarding_target(func: &Function, block: Block) -> Option<BlockCall> {
+fn forwarding_target(func: &Function, block: Block) -> Option<&BlockCall> {
     let [only] = func.block(block).insts[..] else {
         return None;
     };
     let data = func.inst(only);
-    (data.op == Op::Jump && data.targets[0].block != block).then(|| data.targets[0].clone())
+    (data.op == Op::Jump && data.targets[0].block != block).then(|| &data.targets[0])
 }
 
+/// The jump of `block` if jump threading may bypass the block: it is not
+/// the entry, it holds nothing but a jump elsewhere, and its parameters
+/// are used in that jump only.
+fn bypassable<'f>(func: &'f Function, counts: &[u32], block: Block) -> Option<&'f BlockCall> {
+    if block == func.entry() {
+        return None;
+    }
+    let forward = forwarding_target(func, block)?;
+    let used_elsewhere = func.block(block).params.iter().any(|param| {
+        let in_jump = forward.args.iter().filter(|&a| a == param).count() as u32;
+        counts[param.index()] != in_jump
+    });
+    (!used_elsewhere).then_some(forward)
+}
+
+/// `call`'s arguments, in terms of `block`'s parameters, put in place of
+/// those parameters by the arguments `args` of an edge into `block`.
+fn substitute(func: &Function, block: Block, call: &BlockCall, args: &[Value]) -> BlockCall {
+    let params = &func.block(block).params;
+    BlockCall {
+        block: call.block,
+        args: call
+            .args
+            .iter()
+            .map(|arg| match params.iter().position(|p| p == arg) {
+                Some(position) => args[position],
+                None => *arg,
+            })
+            .collect(),
+    }
+}
+
+/// What jump threading does with a block.
+#[derive(Clone)]
+enum Threading {
+    /// Not looked at yet.
+    Unvisited,
+    /// On the chain of jumps being followed.
+    OnChain,
+    /// Edges into the block stay as they are: it is not bypassable, or it
+    /// is on a cycle of forwarding blocks (a loop that does nothing, which
+    /// threading would only go around and around).
+    Kept,
+    /// Edges into the block go to this block call instead, with arguments
+    /// in terms of the bypassed block's parameters.
+    Bypassed(BlockCall),
+}
+
+/// How jump threading treats every block. An edge into a bypassable block
+/// goes to the first block on its chain of jumps that is not bypassable.
+///
+/// A chain of forwarding blocks (the headers of nested loops) is followed
+/// once, and resolved from its far end back, so that each block's
+/// destination is built from the next one's: the work is linear in the
+/// chain's length, and a single round threads the whole chain.
+fn threading(func: &Function, counts: &[u32]) -> Vec<Threading> {
+    let mut state = vec![Threading::Unvisited; func.blocks.len()];
+    let mut chain = Vec::new();
+    for &start in &func.layout {
+        let mut block = start;
+        loop {
+            match state[block.index()] {
+                Threading::Unvisited => match bypassable(func, counts, block) {
+                    Some(forward) => {
+                        state[block.index()] = Threading::OnChain;
+                        chain.push(block);
+                        block = forward.block;
+                    }
+                    None => {
+                        state[block.index()] = Threading::Kept;
+                        break;
+                    }
+                },
+                Threading::OnChain => {
+                    while let Some(on_cycle) = chain.pop() {
+                        state[on_cycle.index()] = Threading::Kept;
+                        if on_cycle == block {
+                            break;
+                        }
+                    }
+                    break;
+                }
+                Threading::Kept | Threading::Bypassed(_) => break,
+            }
+        }
+        while let Some(block) = chain.pop() {
+            let forward =
+                bypassable(func, counts, block).expect("the chain holds bypassable blocks");
+            let next = forward.block;
+            let reached = match &state[next.index()] {
+                Threading::Bypassed(further) => substitute(func, next, further, &forward.args),
+                _ => forward.clone(),
+            };
+            state[block.index()] = Threading::Bypassed(reached);
+        }
+    }
+    state
+}
+
+/// Sends every edge into a bypassable block straight to where that block's
+/// chain of jumps ends.
 fn thread_jumps(func: &mut Function) -> bool {
     let counts = use_counts(func);
-    let incoming = incoming_edges(func);
-    let entry = func.entry();
+    let state = threading(func, &counts);
     let mut changed = false;
-    for block in func.layout.clone() {
-        if block == entry {
+    for index in 0..func.layout.len() {
+        let block = func.layout[index];
+        if let Threading::Bypassed(_) = state[block.index()] {
             continue;
         }
-        let Some(forward) = forwarding_target(func, block) else {
+        let Some(term) = func.terminator(block) else {
             continue;
         };
-        let params = func.block(block).params.clone();
-        let used_elsewhere = params.iter().any(|param| {
-            let in_jump = forward.args.iter().filter(|&a| a == param).count() as u32;
-            counts[param.index()] != in_jump
-        });
-        if used_elsewhere {
-            continue;
-        }
-        for &(branch, index) in incoming.get(block.index()) {
-            let target = &mut func.insts[branch.index()].targets[index];
-            if target.block != block {
+        for index in 0..func.inst(term).targets.len() {
+            let target = &func.inst(term).targets[index];
+            let Threading::Bypassed(reached) = &state[target.block.index()] else {
                 continue;
-            }
-            let args: ValueList = forward
-                .args
-                .iter()
-                .map(|arg| match params.iter().position(|p| p == arg) {
-                    Some(position) => target.args[position],
-                    None => *arg,
-                })
-                .collect();
-            *target = BlockCall {
-                block: forward.block,
-                args,
             };
+            let threaded = substitute(func, target.block, reached, &target.args);
+            func.insts[term.index()].targets[index] = threaded;
             changed = true;
         }
     }
