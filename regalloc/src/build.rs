@@ -12,7 +12,7 @@ use crate::cfg::LoopInfo;
 use crate::error::AllocError;
 use crate::function::Function;
 use crate::interval::{IntervalPools, LiveRange, Pos, UsePosition, early, late};
-use crate::operand::{Constraint, OperandKind};
+use crate::operand::{Constraint, OperandKind, Reuses};
 use crate::types::{Block, Inst, PReg, VReg};
 
 /// A range in which a physical register is reserved by an operand or a
@@ -86,11 +86,10 @@ pub(crate) fn build_lifetimes<F: Function>(
         for i in first.0..end.0 {
             let inst = Inst(i);
             let operands = func.inst_operands(inst);
+            let reuses = Reuses::of(operands);
             for (index, op) in operands.iter().enumerate() {
                 let v = op.vreg;
-                let reused = operands
-                    .iter()
-                    .any(|o| o.constraint == Constraint::Reuse(index));
+                let reused = reuses.def_reusing(index).is_some();
                 if let Constraint::Fixed(reg) = op.constraint {
                     hints[v.index()].get_or_insert(reg);
                     let range = match op.kind {

@@ -118,3 +118,55 @@ impl Operand {
         !matches!(self.kind, OperandKind::Use)
     }
 }
+
+/// Which def of one instruction takes the register of which use.
+///
+/// Lowering gives an instruction one such def at most (the two-address
+/// form), so this keeps the first one found and answers from it in
+/// constant time. Searching all operands for a `Reuse` of each use instead
+/// would take the square of the operand count: a million steps for a call
+/// with a thousand arguments. Only an instruction with several reusing
+/// defs, which kiln's lowering never makes, falls back to that search.
+pub(crate) struct Reuses<'a> {
+    operands: &'a [Operand],
+    /// The first reusing def, as (use index, def index).
+    first: Option<(usize, usize)>,
+    /// Whether there is more than one.
+    several: bool,
+}
+
+impl<'a> Reuses<'a> {
+    /// The reusing defs among `operands`.
+    #[inline]
+    pub(crate) fn of(operands: &'a [Operand]) -> Reuses<'a> {
+        let mut reuses = Reuses {
+            operands,
+            first: None,
+            several: false,
+        };
+        for (def, op) in operands.iter().enumerate() {
+            if let Constraint::Reuse(used) = op.constraint {
+                if reuses.first.is_some() {
+                    reuses.several = true;
+                    break;
+                }
+                reuses.first = Some((used, def));
+            }
+        }
+        reuses
+    }
+
+    /// The def that takes the register of the use number `index`, if any.
+    #[inline]
+    pub(crate) fn def_reusing(&self, index: usize) -> Option<usize> {
+        if self.several {
+            return self
+                .operands
+                .iter()
+                .position(|op| op.constraint == Constraint::Reuse(index));
+        }
+        self.first
+            .filter(|&(used, _)| used == index)
+            .map(|(_, def)| def)
+    }
+}

@@ -22,11 +22,11 @@ use crate::function::{Function, MachineEnv};
 use crate::homes::{Home, Homes};
 use crate::interval::{Pos, early, late};
 use crate::linear_scan::Allocated;
-use crate::operand::{Constraint, Operand, OperandKind};
+use crate::operand::{Constraint, Operand, OperandKind, Reuses};
 use crate::output::{Edit, Output};
 use crate::parallel_move::{MoveEmitter, MoveSource};
 use crate::spill_slots::SpillSlots;
-use crate::types::{Allocation, Block, Inst, PRegSet, VReg};
+use crate::types::{Allocation, Block, Inst, PReg, PRegSet, VReg};
 
 /// A parallel move being built.
 type Moves = Vec<(MoveSource, Allocation)>;
@@ -51,6 +51,7 @@ pub(crate) fn resolve<F: Function>(
         operands: &operands,
         live_in,
     };
+    let mut gap = GapLookups::new(classes.len());
     let mut emitter = MoveEmitter::new(env, &mut classes);
     let mut moves = Moves::new();
     let split_points = split_points(func, allocated);
@@ -83,7 +84,7 @@ pub(crate) fn resolve<F: Function>(
             }
             let splits = &split_points[split_start..next_split];
             let block_params = (inst == first).then(|| func.block_params(block));
-            resolver.gap_moves(inst, block_params, splits, &mut moves);
+            resolver.gap_moves(inst, block_params, splits, &mut gap, &mut moves);
             emitter.emit_parallel(inst, &moves);
         }
         if let [succ] = func.block_succs(block) {
@@ -118,10 +119,9 @@ impl OperandAllocs {
         for i in 0..func.num_insts() as u32 {
             let inst = Inst(i);
             let operands = func.inst_operands(inst);
+            let reuses = Reuses::of(operands);
             for (index, op) in operands.iter().enumerate() {
-                let reusing_def = operands
-                    .iter()
-                    .find(|o| o.constraint == Constraint::Reuse(index));
+                let reusing_def = reuses.def_reusing(index).map(|def| &operands[def]);
                 let alloc = match (op.kind, op.constraint) {
                     (_, Constraint::Fixed(reg)) => Allocation::Reg(reg),
                     (_, Constraint::Stack) => Allocation::Stack(homes.slot(op.vreg)),
@@ -186,6 +186,7 @@ impl<F: Function> Resolver<'_, F> {
         inst: Inst,
         block_params: Option<&[VReg]>,
         splits: &[(Pos, VReg)],
+        gap: &mut GapLookups,
         moves: &mut Moves,
     ) {
         moves.clear();
@@ -207,19 +208,20 @@ impl<F: Function> Resolver<'_, F> {
         // or anywhere operand, read or written where its interval is, and not
         // a constant that may have to be recomputed into a slot) are already
         // in place.
-        let plain = |ops: &[Operand], index: usize| {
+        let plain = |ops: &[Operand], reuses: &Reuses, index: usize| {
             matches!(
                 ops[index].constraint,
                 Constraint::Reg | Constraint::Any | Constraint::Reuse(_)
-            ) && !ops.iter().any(|o| o.constraint == Constraint::Reuse(index))
+            ) && reuses.def_reusing(index).is_none()
                 && !func.is_constant(ops[index].vreg)
         };
+        let (reuses, previous_reuses) = (Reuses::of(operands), Reuses::of(previous_operands));
         let mut values: SmallVec<[VReg; 8]> = splits.iter().map(|&(_, v)| v).collect();
         values.extend(
             operands
                 .iter()
                 .enumerate()
-                .filter(|&(index, op)| !op.is_def() && !plain(operands, index))
+                .filter(|&(index, op)| !op.is_def() && !plain(operands, &reuses, index))
                 .map(|(_, op)| op.vreg),
         );
         values.extend(
@@ -228,18 +230,21 @@ impl<F: Function> Resolver<'_, F> {
                 .enumerate()
                 .filter(|&(index, op)| {
                     op.is_def()
-                        && (!plain(previous_operands, index) || homes.stored_at_def(op.vreg))
+                        && (!plain(previous_operands, &previous_reuses, index)
+                            || homes.stored_at_def(op.vreg))
                 })
                 .map(|(_, op)| op.vreg),
         );
         values.extend_from_slice(params);
+        if values.is_empty() {
+            return;
+        }
         values.sort_unstable();
         values.dedup();
+        gap.start(operands, previous_operands, params);
         for &v in &values {
-            let defined_by_previous = previous_operands
-                .iter()
-                .position(|op| op.is_def() && op.vreg == v);
-            let defined_here = defined_by_previous.is_some() || params.contains(&v);
+            let defined_by_previous = gap.previous_def(v);
+            let defined_here = defined_by_previous.is_some() || gap.is_param(v);
             let source = match defined_by_previous {
                 Some(index) => Home::Loc(previous_allocs[index]),
                 None if block_params.is_some() => {
@@ -254,26 +259,26 @@ impl<F: Function> Resolver<'_, F> {
                 Home::Loc(loc) => MoveSource::Loc(loc),
                 Home::Remat => MoveSource::Remat(v),
             };
-            let add = |dst: Allocation, moves: &mut Moves| {
+            let mut add = |dst: Allocation, gap: &mut GapLookups| {
                 let redundant = source == MoveSource::Loc(dst)
                     || (!defined_here && homes.already_in(v, dst))
-                    || moves.iter().any(|&(_, d)| d == dst);
+                    || !gap.write(dst);
                 if !redundant {
                     moves.push((source, dst));
                 }
             };
             if defined_here && homes.stored_at_def(v) {
-                add(Allocation::Stack(homes.slot(v)), moves);
+                add(Allocation::Stack(homes.slot(v)), gap);
             }
             if block_params.is_none()
                 && let Some(Home::Loc(dst)) = homes.live_at(v, here)
             {
-                add(dst, moves);
+                add(dst, gap);
             }
-            for (op, &alloc) in operands.iter().zip(allocs) {
-                if op.vreg == v && op.kind == OperandKind::Use {
-                    add(alloc, moves);
-                }
+            let mut nth = 0;
+            while let Some(index) = gap.use_of(v, nth) {
+                add(allocs[index], gap);
+                nth += 1;
             }
         }
     }
@@ -315,6 +320,102 @@ impl<F: Function> Resolver<'_, F> {
         {
             add(arg, param);
         }
+    }
+}
+
+/// What [`Resolver::gap_moves`] looks values up in, rebuilt for every gap
+/// in storage kept from one gap to the next. Sorted lists and a stamped
+/// table keep the lookups of a gap linear (or n log n) in the number of
+/// operands, where searching the operands for every value would be
+/// quadratic: a call with a thousand arguments and a thousand results.
+struct GapLookups {
+    /// The defs of the previous instruction, as (value, operand index),
+    /// sorted.
+    previous_defs: SmallVec<[(VReg, usize); 4]>,
+    /// The uses of this instruction, as (value, operand index), sorted.
+    uses: SmallVec<[(VReg, usize); 8]>,
+    /// The parameters defined in this gap, sorted.
+    params: SmallVec<[VReg; 4]>,
+    /// For every register and spill slot, the number of the last gap that
+    /// moved a value into it.
+    written_in: Vec<u32>,
+    /// The number of this gap.
+    stamp: u32,
+}
+
+impl GapLookups {
+    /// Lookups for a function with `num_slots` spill slots.
+    fn new(num_slots: usize) -> GapLookups {
+        GapLookups {
+            previous_defs: SmallVec::new(),
+            uses: SmallVec::new(),
+            params: SmallVec::new(),
+            written_in: vec![0; PReg::NUM_INDICES + num_slots],
+            stamp: 0,
+        }
+    }
+
+    /// Starts the gap before an instruction with `operands`, after one
+    /// with `previous_operands`, where `params` are defined.
+    fn start(&mut self, operands: &[Operand], previous_operands: &[Operand], params: &[VReg]) {
+        self.stamp += 1;
+        self.previous_defs.clear();
+        self.previous_defs.extend(
+            previous_operands
+                .iter()
+                .enumerate()
+                .filter(|(_, op)| op.is_def())
+                .map(|(index, op)| (op.vreg, index)),
+        );
+        self.previous_defs.sort_unstable();
+        self.uses.clear();
+        self.uses.extend(
+            operands
+                .iter()
+                .enumerate()
+                .filter(|(_, op)| op.kind == OperandKind::Use)
+                .map(|(index, op)| (op.vreg, index)),
+        );
+        self.uses.sort_unstable();
+        self.params.clear();
+        self.params.extend_from_slice(params);
+        self.params.sort_unstable();
+    }
+
+    /// The first def of `v` by the previous instruction, by operand index.
+    fn previous_def(&self, v: VReg) -> Option<usize> {
+        let at = self.previous_defs.partition_point(|&(def, _)| def < v);
+        self.previous_defs
+            .get(at)
+            .filter(|&&(def, _)| def == v)
+            .map(|&(_, index)| index)
+    }
+
+    /// Whether `v` is a parameter defined in this gap.
+    fn is_param(&self, v: VReg) -> bool {
+        self.params.binary_search(&v).is_ok()
+    }
+
+    /// The operand index of this instruction's use number `nth` of `v` (in
+    /// operand order), if it has that many.
+    fn use_of(&self, v: VReg, nth: usize) -> Option<usize> {
+        let from = self.uses.partition_point(|&(used, _)| used < v);
+        self.uses
+            .get(from + nth)
+            .filter(|&&(used, _)| used == v)
+            .map(|&(_, index)| index)
+    }
+
+    /// Records a move into `dst` in this gap; false if one already goes
+    /// there.
+    fn write(&mut self, dst: Allocation) -> bool {
+        let index = match dst {
+            Allocation::Reg(reg) => reg.index(),
+            Allocation::Stack(slot) => PReg::NUM_INDICES + slot.index(),
+        };
+        let first = self.written_in[index] != self.stamp;
+        self.written_in[index] = self.stamp;
+        first
     }
 }
 
