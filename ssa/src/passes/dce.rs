@@ -43,11 +43,17 @@ pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     for &param in &func.block(entry).params {
         mark(param, &mut worklist);
     }
+    // Whether an instruction's operands are marked already: a call with a
+    // thousand results would otherwise mark its thousand arguments once for
+    // each of them.
+    let mut operands_marked = vec![false; func.insts.len()];
     while let Some(value) = worklist.pop() {
         match func.value_def(value) {
             ValueDef::Result(inst) => {
-                for &arg in &func.inst(inst).args {
-                    mark(arg, &mut worklist);
+                if !std::mem::replace(&mut operands_marked[inst.index()], true) {
+                    for &arg in &func.inst(inst).args {
+                        mark(arg, &mut worklist);
+                    }
                 }
             }
             ValueDef::Param(block) => {
