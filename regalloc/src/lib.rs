@@ -10,7 +10,9 @@
 //! The allocator is a linear scan on SSA form in the style of Wimmer and
 //! Franz. The stages, one module each:
 //!
-//! 1. `validate`: the function keeps the trait's contract.
+//! 1. [`validate`]: the function keeps the trait's contract. [`allocate`]
+//!    runs it in debug builds; a caller whose functions do not come from a
+//!    tested backend runs it first in every build.
 //! 2. `cfg`: loop depths, which weigh the cost of spilling.
 //! 3. `build`: liveness and live intervals with holes, and the physical
 //!    registers reserved by fixed operands and clobbers.
@@ -45,13 +47,21 @@ pub use function::{Function, MachineEnv};
 pub use operand::{Constraint, Operand, OperandKind};
 pub use output::{Edit, Output, Stats};
 pub use types::{Allocation, Block, Inst, PReg, PRegSet, RegClass, SpillSlot, VReg};
+pub use validate::validate;
 
 /// Allocates registers for `func` on the machine `env`.
 ///
-/// In debug builds the result is also run through [`check`], and a
-/// rejection is returned as [`AllocError::Rejected`].
+/// In debug builds `func` is first held to the contract of [`Function`]
+/// with [`validate`], and the result is run through [`check`]; a rejection
+/// is returned as [`AllocError::Rejected`]. Release builds trust the
+/// contract, which a backend's tests and fuzzing keep: a function that
+/// breaks it may be refused, allocated wrongly or make this panic, so a
+/// caller whose functions are not known to keep it calls [`validate`]
+/// first.
 pub fn allocate<F: Function>(func: &F, env: &MachineEnv) -> Result<Output, AllocError> {
-    validate::validate(func, env)?;
+    if cfg!(debug_assertions) {
+        validate(func, env)?;
+    }
     let loops = cfg::LoopInfo::compute(func);
     let lifetimes = build::build_lifetimes(func, &loops)?;
     let build::Lifetimes {

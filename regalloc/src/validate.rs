@@ -6,8 +6,9 @@ use crate::function::{Function, MachineEnv};
 use crate::operand::{Constraint, OperandKind};
 use crate::types::{Block, Inst, PRegSet, VReg};
 
-/// Returns an error naming the first broken rule of the contract.
-pub(crate) fn validate<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocError> {
+/// Checks that `func` keeps the contract of [`Function`] on the machine
+/// `env`; returns an error naming the first broken rule.
+pub fn validate<F: Function>(func: &F, env: &MachineEnv) -> Result<(), AllocError> {
     check_blocks(func)?;
     check_single_definitions(func)?;
     check_edges(func)?;
