@@ -180,7 +180,7 @@ impl<'a, I: MachInst> EmitCtx<'a, I> {
 
     /// Where a jump to successor `succ` of the current block goes.
     pub fn destination(&self, succ: usize) -> usize {
-        self.destinations[self.vcode.blocks[self.block].succs[succ].index()]
+        self.destinations[self.vcode.flow.succs(self.block)[succ].index()]
     }
 
     /// The label of the stub that traps with `code`, made on first use.
@@ -221,7 +221,7 @@ fn jump_destinations<I: MachInst>(vcode: &VCode<I>, edits: &[(Inst, Edit)]) -> V
                 if !only_jumps(destination) {
                     return destination;
                 }
-                destination = vcode.blocks[destination].succs[0].index();
+                destination = vcode.flow.succs(destination)[0].index();
             }
             b
         })
@@ -231,7 +231,7 @@ fn jump_destinations<I: MachInst>(vcode: &VCode<I>, edits: &[(Inst, Edit)]) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vcode::MachBlock;
+    use crate::vcode::{ControlFlow, MachBlock};
     use kiln_regalloc::{Block, PRegSet, VReg};
 
     #[derive(Clone, Debug, PartialEq)]
@@ -267,6 +267,7 @@ mod tests {
             operand_starts: vec![0],
             clobbers: Vec::new(),
             blocks: Vec::new(),
+            flow: ControlFlow::default(),
             vreg_classes: vec![RegClass::Int, RegClass::Float],
             constants: vec![Some(Fake::Const(7)), Some(Fake::Const(9))],
             outgoing_slots: 0,
@@ -279,19 +280,15 @@ mod tests {
                 vcode.clobbers.push(PRegSet::empty());
             }
             let end = Inst(vcode.insts.len() as u32);
-            let succs = if b + 1 < blocks.len() {
-                vec![Block(b as u32 + 1)]
-            } else {
-                Vec::new()
-            };
             vcode.blocks.push(MachBlock {
                 range: (start, end),
-                branch_args: succs.iter().map(|_| Vec::new()).collect(),
-                succs,
-                preds: Vec::new(),
-                params: Vec::new(),
             });
+            vcode.flow.push_block();
+            if b + 1 < blocks.len() {
+                vcode.flow.push_succ(Block(b as u32 + 1), []);
+            }
         }
+        vcode.flow.find_preds();
         vcode
     }
 

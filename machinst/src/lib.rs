@@ -40,4 +40,4 @@ pub use frame::{FrameLayout, FrameSpec};
 pub use inst::MachInst;
 pub use layout::{BlockLayout, BlockOrigin};
 pub use lower::{CallOperands, LowerCtx, LowerRules, Operands, ReturnOperands, lower};
-pub use vcode::{MachBlock, VCode};
+pub use vcode::{ControlFlow, MachBlock, VCode};

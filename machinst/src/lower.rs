@@ -21,8 +21,8 @@
 use crate::abi::{CallConv, Location, class_of, stack_slots};
 use crate::inst::MachInst;
 use crate::layout::{BlockLayout, BlockOrigin};
-use crate::vcode::{MachBlock, VCode};
-use kiln_regalloc::{Block as MBlock, Inst as MInst, Operand, PRegSet, RegClass, VReg};
+use crate::vcode::{ControlFlow, MachBlock, VCode};
+use kiln_regalloc::{Inst as MInst, Operand, PRegSet, RegClass, VReg};
 use kiln_ssa::target::CompileError;
 use kiln_ssa::{Block, Function, Inst, Type, Value};
 use smallvec::SmallVec;
@@ -57,13 +57,15 @@ pub fn lower<'a, R: LowerRules<'a>>(mut rules: R) -> Result<VCode<R::Inst>, Comp
     let func = cx.func;
     for index in 0..cx.layout.order.len() {
         let cx = rules.cx();
-        cx.start_block(index);
+        cx.start_block();
         match cx.layout.order[index] {
             BlockOrigin::Entry => cx.lower_entry(),
             BlockOrigin::Split(block, succ) => cx.lower_split(block, succ),
             BlockOrigin::Ssa(block) => {
-                let params = func.block(block).params.iter();
-                cx.blocks[index].params = params.map(|&v| cx.vreg(v)).collect();
+                for &param in &func.block(block).params {
+                    let vreg = cx.vreg(param);
+                    cx.flow.push_param(vreg);
+                }
                 for &inst in &func.block(block).insts {
                     if !rules.is_folded(inst) {
                         rules.lower_inst(block, inst)?;
@@ -85,17 +87,6 @@ struct Pending<I> {
     inst: I,
     operands: Range<u32>,
     clobbers: PRegSet,
-}
-
-/// A machine block being built. Blocks are lowered one after another, so
-/// the instructions of each are a run of the function's pending list.
-#[derive(Default)]
-struct PendingBlock {
-    /// Where the block's instructions begin in the pending list.
-    first_inst: u32,
-    succs: Vec<MBlock>,
-    params: Vec<VReg>,
-    branch_args: Vec<Vec<VReg>>,
 }
 
 /// The operands of a call, in the order the ISA's call instruction reads
@@ -141,12 +132,15 @@ pub struct LowerCtx<'a, I> {
     register_of: Vec<Value>,
     vreg_classes: Vec<RegClass>,
     constants: Vec<Option<I>>,
-    blocks: Vec<PendingBlock>,
+    /// Where each machine block's instructions begin in `pending`: blocks
+    /// are lowered one after another, so each is a run of it.
+    block_firsts: Vec<u32>,
+    /// The machine blocks' parameters, successors and branch arguments.
+    flow: ControlFlow,
     /// Every instruction emitted so far, block after block.
     pending: Vec<Pending<I>>,
     /// The operands of every instruction emitted so far, one after another.
     operand_pool: Vec<Operand>,
-    current: usize,
     outgoing_slots: u32,
 }
 
@@ -174,13 +168,11 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             register_of: (0..func.values.len() as u32).map(Value).collect(),
             vreg_classes: func.values.iter().map(|v| class_of(v.ty)).collect(),
             constants: vec![None; func.values.len()],
-            blocks: (0..layout.order.len())
-                .map(|_| PendingBlock::default())
-                .collect(),
+            block_firsts: Vec::with_capacity(layout.order.len()),
+            flow: ControlFlow::with_capacity(layout.order.len()),
             layout,
             pending: Vec::with_capacity(func.insts.len()),
             operand_pool: Vec::with_capacity(func.insts.len() * 3),
-            current: 0,
             outgoing_slots: 0,
         }
     }
@@ -218,7 +210,7 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
 
     /// The virtual register that holds `value` when it is read.
     pub fn vreg(&self, value: Value) -> VReg {
-        VReg(self.register_of[value.index()].0)
+        vreg_of(&self.register_of, value)
     }
 
     /// A fresh virtual register.
@@ -236,11 +228,11 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         }
     }
 
-    /// Makes block `index` the current block: the instructions emitted
-    /// from now on are its own.
-    fn start_block(&mut self, index: usize) {
-        self.current = index;
-        self.blocks[index].first_inst = self.pending.len() as u32;
+    /// Starts the next machine block: the instructions emitted from now on
+    /// are its own.
+    fn start_block(&mut self) {
+        self.block_firsts.push(self.pending.len() as u32);
+        self.flow.push_block();
     }
 
     /// Appends an instruction to the current block.
@@ -344,16 +336,15 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         let terminator = self.func.terminator(block).expect("a terminator");
         let targets = &self.func.inst(terminator).targets;
         for (index, target) in targets.iter().enumerate() {
-            let (succ, args) = match self.layout.split_of(block, index) {
-                Some(split) => (split, Vec::new()),
-                None => (
-                    self.layout.ssa_index(target.block),
-                    target.args.iter().map(|&v| self.vreg(v)).collect(),
-                ),
-            };
-            let current = &mut self.blocks[self.current];
-            current.succs.push(succ);
-            current.branch_args.push(args);
+            match self.layout.split_of(block, index) {
+                Some(split) => self.flow.push_succ(split, []),
+                None => {
+                    let succ = self.layout.ssa_index(target.block);
+                    let register_of = &self.register_of;
+                    let args = target.args.iter().map(|&v| vreg_of(register_of, v));
+                    self.flow.push_succ(succ, args);
+                }
+            }
         }
     }
 
@@ -378,21 +369,18 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         }
         self.emit(I::jump(), []);
         let entry = self.layout.ssa_index(self.func.entry());
-        let block = &mut self.blocks[self.current];
-        block.succs.push(entry);
-        block.branch_args.push(args);
+        self.flow.push_succ(entry, args);
     }
 
     /// A block that only passes the arguments of a split edge on.
     fn lower_split(&mut self, from: Block, succ: usize) {
         let terminator = self.func.terminator(from).expect("a block with successors");
         let target = &self.func.inst(terminator).targets[succ];
-        let args = target.args.iter().map(|&v| self.vreg(v)).collect();
         let to = self.layout.ssa_index(target.block);
         self.emit(I::jump(), []);
-        let block = &mut self.blocks[self.current];
-        block.succs.push(to);
-        block.branch_args.push(args);
+        let register_of = &self.register_of;
+        let args = target.args.iter().map(|&v| vreg_of(register_of, v));
+        self.flow.push_succ(to, args);
     }
 
     /// Removes instructions whose defs are all unused and that have no
@@ -408,12 +396,8 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
                 uses[op.vreg.index()] += 1;
             }
         }
-        for block in &self.blocks {
-            for args in &block.branch_args {
-                for vreg in args {
-                    uses[vreg.index()] += 1;
-                }
-            }
+        for vreg in self.flow.all_branch_args() {
+            uses[vreg.index()] += 1;
         }
         let mut keep = vec![true; self.pending.len()];
         for (i, pending) in self.pending.iter().enumerate().rev() {
@@ -437,18 +421,19 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             operands: Vec::with_capacity(self.operand_pool.len()),
             operand_starts,
             clobbers: Vec::with_capacity(num_insts),
-            blocks: Vec::with_capacity(self.blocks.len()),
+            blocks: Vec::with_capacity(self.block_firsts.len()),
+            flow: self.flow,
             vreg_classes: self.vreg_classes,
             constants: self.constants,
             outgoing_slots: self.outgoing_slots,
         };
         // Where each block's run of the pending list begins, and the end.
-        let firsts: Vec<usize> = (self.blocks.iter())
-            .map(|block| block.first_inst as usize)
+        let firsts: Vec<usize> = (self.block_firsts.iter())
+            .map(|&first| first as usize)
             .chain([num_insts])
             .collect();
         let mut pending = self.pending.into_iter().zip(keep);
-        for (block, run) in self.blocks.into_iter().zip(firsts.windows(2)) {
+        for run in firsts.windows(2) {
             let start = MInst(vcode.insts.len() as u32);
             for (inst, kept) in pending.by_ref().take(run[1] - run[0]) {
                 if kept {
@@ -461,18 +446,15 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
             let end = MInst(vcode.insts.len() as u32);
             vcode.blocks.push(MachBlock {
                 range: (start, end),
-                succs: block.succs,
-                preds: Vec::new(),
-                params: block.params,
-                branch_args: block.branch_args,
             });
         }
-        for b in 0..vcode.blocks.len() {
-            for s in 0..vcode.blocks[b].succs.len() {
-                let succ = vcode.blocks[b].succs[s];
-                vcode.blocks[succ.index()].preds.push(MBlock(b as u32));
-            }
-        }
+        vcode.flow.find_preds();
         vcode
     }
+}
+
+/// The virtual register of `value`, given the value whose register each
+/// value uses.
+fn vreg_of(register_of: &[Value], value: Value) -> VReg {
+    VReg(register_of[value.index()].0)
 }

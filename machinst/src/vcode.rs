@@ -9,14 +9,119 @@ use kiln_regalloc::{Block, Function, Inst, Operand, PRegSet, RegClass, VReg};
 pub struct MachBlock {
     /// First instruction and one past the last.
     pub range: (Inst, Inst),
-    /// Successors, in branch order.
-    pub succs: Vec<Block>,
-    /// Predecessors.
-    pub preds: Vec<Block>,
-    /// Parameters.
-    pub params: Vec<VReg>,
-    /// Arguments for the parameters of each successor.
-    pub branch_args: Vec<Vec<VReg>>,
+}
+
+/// The blocks' parameters, successors with their branch arguments, and
+/// predecessors, each kind in one flat list for the whole function: a
+/// function of many small blocks then costs a few growing vectors instead
+/// of four small ones per block. Blocks are added in order, and their
+/// lists while they are the last block.
+#[derive(Clone, Debug, Default)]
+pub struct ControlFlow {
+    /// Parameters of all blocks, and where each block's begin.
+    params: Vec<VReg>,
+    param_starts: Vec<u32>,
+    /// Successors of all blocks, in branch order, and where each block's
+    /// begin.
+    succs: Vec<Block>,
+    succ_starts: Vec<u32>,
+    /// Branch arguments of all edges (in the order of `succs`), and where
+    /// each edge's begin.
+    args: Vec<VReg>,
+    arg_starts: Vec<u32>,
+    /// Predecessors of all blocks, and where each block's begin (one more
+    /// entry than blocks), filled in by [`ControlFlow::find_preds`].
+    preds: Vec<Block>,
+    pred_starts: Vec<u32>,
+}
+
+/// The run of `pool` that `starts[index]` begins, ending where the next
+/// begins or at the end of the pool.
+fn run<'a, T>(pool: &'a [T], starts: &[u32], index: usize) -> &'a [T] {
+    let end = starts
+        .get(index + 1)
+        .map_or(pool.len(), |&end| end as usize);
+    &pool[starts[index] as usize..end]
+}
+
+impl ControlFlow {
+    /// Lists with room for `blocks` blocks.
+    pub fn with_capacity(blocks: usize) -> ControlFlow {
+        ControlFlow {
+            param_starts: Vec::with_capacity(blocks),
+            succs: Vec::with_capacity(blocks * 2),
+            succ_starts: Vec::with_capacity(blocks),
+            arg_starts: Vec::with_capacity(blocks * 2),
+            ..ControlFlow::default()
+        }
+    }
+
+    /// Adds a block with no parameters or successors yet.
+    pub fn push_block(&mut self) {
+        self.param_starts.push(self.params.len() as u32);
+        self.succ_starts.push(self.succs.len() as u32);
+    }
+
+    /// Adds a parameter to the last block.
+    pub fn push_param(&mut self, param: VReg) {
+        self.params.push(param);
+    }
+
+    /// Adds a successor to the last block, with its branch arguments.
+    pub fn push_succ(&mut self, succ: Block, args: impl IntoIterator<Item = VReg>) {
+        self.succs.push(succ);
+        self.arg_starts.push(self.args.len() as u32);
+        self.args.extend(args);
+    }
+
+    /// Fills in every block's predecessors from the successors, once all
+    /// blocks are added: in block order, a block listed once per edge.
+    pub fn find_preds(&mut self) {
+        let blocks = self.succ_starts.len();
+        let mut starts = vec![0u32; blocks + 1];
+        for succ in &self.succs {
+            starts[succ.index() + 1] += 1;
+        }
+        for b in 0..blocks {
+            starts[b + 1] += starts[b];
+        }
+        let mut next = starts.clone();
+        let mut preds = vec![Block(0); self.succs.len()];
+        for b in 0..blocks {
+            for &succ in run(&self.succs, &self.succ_starts, b) {
+                preds[next[succ.index()] as usize] = Block(b as u32);
+                next[succ.index()] += 1;
+            }
+        }
+        self.preds = preds;
+        self.pred_starts = starts;
+    }
+
+    /// The parameters of block `b`.
+    pub fn params(&self, b: usize) -> &[VReg] {
+        run(&self.params, &self.param_starts, b)
+    }
+
+    /// The successors of block `b`, in branch order.
+    pub fn succs(&self, b: usize) -> &[Block] {
+        run(&self.succs, &self.succ_starts, b)
+    }
+
+    /// The arguments block `b` passes to its successor number `index`.
+    pub fn branch_args(&self, b: usize, index: usize) -> &[VReg] {
+        let edge = self.succ_starts[b] as usize + index;
+        run(&self.args, &self.arg_starts, edge)
+    }
+
+    /// The predecessors of block `b` (after [`ControlFlow::find_preds`]).
+    pub fn preds(&self, b: usize) -> &[Block] {
+        run(&self.preds, &self.pred_starts, b)
+    }
+
+    /// The branch arguments of every edge, one after another.
+    pub fn all_branch_args(&self) -> &[VReg] {
+        &self.args
+    }
 }
 
 /// A lowered function: instructions of type `I`, their operands and
@@ -34,6 +139,9 @@ pub struct VCode<I> {
     pub clobbers: Vec<PRegSet>,
     /// Blocks in program order; block 0 is the entry.
     pub blocks: Vec<MachBlock>,
+    /// The blocks' parameters, successors, branch arguments and
+    /// predecessors.
+    pub flow: ControlFlow,
     /// The class of every virtual register.
     pub vreg_classes: Vec<RegClass>,
     /// The defining instruction of each constant virtual register, emitted
@@ -71,19 +179,19 @@ impl<I: MachInst> Function for VCode<I> {
     }
 
     fn block_succs(&self, block: Block) -> &[Block] {
-        &self.blocks[block.index()].succs
+        self.flow.succs(block.index())
     }
 
     fn block_preds(&self, block: Block) -> &[Block] {
-        &self.blocks[block.index()].preds
+        self.flow.preds(block.index())
     }
 
     fn block_params(&self, block: Block) -> &[VReg] {
-        &self.blocks[block.index()].params
+        self.flow.params(block.index())
     }
 
     fn branch_args(&self, block: Block, succ_index: usize) -> &[VReg] {
-        &self.blocks[block.index()].branch_args[succ_index]
+        self.flow.branch_args(block.index(), succ_index)
     }
 
     fn inst_operands(&self, inst: Inst) -> &[Operand] {

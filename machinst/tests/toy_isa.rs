@@ -340,15 +340,15 @@ fn the_lowering_driver_lays_out_blocks_and_drops_unused_instructions() {
         2,
         "two register parameters"
     );
-    assert_eq!(vcode.blocks[0].branch_args[0].len(), 3);
+    assert_eq!(vcode.flow.branch_args(0, 0).len(), 3);
     assert_eq!(insts(1), [Toy::Add, Toy::AddImm(5), Toy::BranchNonZero]);
     assert_eq!(vcode.blocks.len(), 5, "entry, three blocks, one split edge");
-    let split = vcode.blocks[1].succs[1].index();
+    let split = vcode.flow.succs(1)[1].index();
     assert_eq!(insts(split), [Toy::Jump]);
-    assert_eq!(vcode.blocks[split].preds, [kiln_regalloc::Block(1)]);
-    assert_eq!(vcode.blocks[split].branch_args[0].len(), 1);
+    assert_eq!(vcode.flow.preds(split), [kiln_regalloc::Block(1)]);
+    assert_eq!(vcode.flow.branch_args(split, 0).len(), 1);
     assert_eq!(
-        vcode.blocks[1].branch_args[1],
+        vcode.flow.branch_args(1, 1),
         [],
         "the split block passes them"
     );

@@ -385,7 +385,7 @@ impl Emitter<'_> {
                 self.asm.alu(AluOp::Add, Size::S64, R11, index);
                 self.asm.jmp_indirect(R11);
                 self.asm.bind(table);
-                for succ in 0..self.cx.vcode.blocks[self.cx.block()].succs.len() {
+                for succ in 0..self.cx.vcode.flow.succs(self.cx.block()).len() {
                     let target = self.cx.block_label(self.cx.destination(succ));
                     self.asm.jump_table_entry(table, succ as u32, target);
                 }

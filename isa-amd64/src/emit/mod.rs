@@ -113,7 +113,7 @@ impl<'a> EmitIsa<'a> for Emitter<'a> {
     fn worst_case_size(&self, inst: Inst) -> u32 {
         match self.cx.vcode.insts[inst.index()] {
             Amd64Inst::BrTable => {
-                let targets = self.cx.vcode.blocks[self.cx.block()].succs.len() as u32;
+                let targets = self.cx.vcode.flow.succs(self.cx.block()).len() as u32;
                 MAX_INST_SIZE + 4 * targets
             }
             _ => MAX_INST_SIZE,

@@ -466,7 +466,7 @@ impl Emitter<'_> {
     /// Jumps through a table of `b`s to the successor the index in `w<index>`
     /// picks, the last one for every index out of range.
     fn br_table(&mut self, index: u8) {
-        let succs = self.cx.vcode.blocks[self.cx.block()].succs.len();
+        let succs = self.cx.vcode.flow.succs(self.cx.block()).len();
         let default = succs as u64 - 1;
         self.mov_imm(Size::S32, X17.hw(), default);
         self.asm.put(arith::cmp(Size::S32, gpr(index), X17), || {

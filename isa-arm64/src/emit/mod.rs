@@ -134,7 +134,7 @@ impl<'a> EmitIsa<'a> for Emitter<'a> {
     fn worst_case_size(&self, inst: Inst) -> u32 {
         match self.cx.vcode.insts[inst.index()] {
             Arm64Inst::BrTable => {
-                let targets = self.cx.vcode.blocks[self.cx.block()].succs.len() as u32;
+                let targets = self.cx.vcode.flow.succs(self.cx.block()).len() as u32;
                 MAX_INST_SIZE + 4 * targets
             }
             Arm64Inst::Call {
