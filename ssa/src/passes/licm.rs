@@ -51,17 +51,9 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
         if budget == 0 {
             break;
         }
-        let (latches, entries): (Vec<Block>, Vec<Block>) = domtree
-            .preds(header)
-            .iter()
-            .filter(|&&pred| domtree.is_reachable(pred))
-            .partition(|&&pred| domtree.dominates(header, pred));
-        let [preheader] = entries[..] else {
+        let Some(preheader) = single_entry(domtree, header) else {
             continue;
         };
-        if latches.is_empty() {
-            continue;
-        }
         let Some(jump) = func.terminator(preheader) else {
             continue;
         };
@@ -69,7 +61,7 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
             continue;
         }
         let mark = header.0;
-        let mut blocks = loop_blocks(domtree, header, latches, &mut in_loop);
+        let mut blocks = loop_blocks(domtree, header, &mut in_loop);
         budget = budget.saturating_sub(blocks.len());
         blocks.retain(|block| domtree.is_reachable(*block));
         blocks.sort_unstable_by_key(|block| rpo_number[block.index()]);
@@ -80,9 +72,10 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
         let mut hoisted = Vec::new();
         let mut hoisted_loads: IdHashMap<(Value, Op, Type), Value> = IdHashMap::default();
         for block in blocks {
-            let insts = std::mem::take(&mut func.blocks[block.index()].insts);
-            let mut kept = Vec::with_capacity(insts.len());
-            for inst in insts {
+            let mut insts = std::mem::take(&mut func.blocks[block.index()].insts);
+            let mut kept = 0;
+            for index in 0..insts.len() {
+                let inst = insts[index];
                 let data = func.inst(inst);
                 let defined_in_loop = |value: Value| match func.value_def(aliases.resolve(value)) {
                     ValueDef::Param(block) => in_loop[block.index()] == mark,
@@ -94,7 +87,8 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
                 let fixed_load = is_fixed_load(data.op);
                 let movable = data.op.is_pure() || (!makes_calls && fixed_load);
                 if !movable || data.args.iter().any(|&arg| defined_in_loop(arg)) {
-                    kept.push(inst);
+                    insts[kept] = inst;
+                    kept += 1;
                     continue;
                 }
                 if fixed_load {
@@ -114,7 +108,8 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
                 inst_block[inst.index()] = Some(preheader);
                 hoisted.push(inst);
             }
-            func.blocks[block.index()].insts = kept;
+            insts.truncate(kept);
+            func.blocks[block.index()].insts = insts;
         }
         if !hoisted.is_empty() {
             let preheader_insts = &mut func.blocks[preheader.index()].insts;
@@ -142,18 +137,40 @@ fn is_fixed_load(op: Op) -> bool {
     )
 }
 
-/// The blocks of the natural loop of `header` with the given back-edge
-/// sources, which are also stamped with the header's number in `in_loop`.
-fn loop_blocks(
-    domtree: &DominatorTree,
-    header: Block,
-    latches: Vec<Block>,
-    in_loop: &mut [u32],
-) -> Vec<Block> {
+/// The one block outside the loop headed by `header` that enters it, if
+/// `header` heads a loop (a reachable predecessor that it dominates sends a
+/// back edge) and exactly one such block enters it.
+fn single_entry(domtree: &DominatorTree, header: Block) -> Option<Block> {
+    let mut entry = None;
+    let mut entries = 0;
+    let mut has_back_edge = false;
+    for &pred in domtree.preds(header) {
+        if !domtree.is_reachable(pred) {
+            continue;
+        }
+        if domtree.dominates(header, pred) {
+            has_back_edge = true;
+        } else {
+            entries += 1;
+            entry = Some(pred);
+        }
+    }
+    (entries == 1 && has_back_edge).then_some(entry).flatten()
+}
+
+/// The blocks of the natural loop of `header`, which are also stamped with
+/// the header's number in `in_loop`: the header, then every block that
+/// reaches a back edge without passing through the header.
+fn loop_blocks(domtree: &DominatorTree, header: Block, in_loop: &mut [u32]) -> Vec<Block> {
     let mark = header.0;
     in_loop[header.index()] = mark;
     let mut blocks = vec![header];
-    let mut worklist = latches;
+    let mut worklist: Vec<Block> = domtree
+        .preds(header)
+        .iter()
+        .copied()
+        .filter(|&pred| domtree.is_reachable(pred) && domtree.dominates(header, pred))
+        .collect();
     while let Some(block) = worklist.pop() {
         if std::mem::replace(&mut in_loop[block.index()], mark) != mark {
             blocks.push(block);
