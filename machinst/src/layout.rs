@@ -31,9 +31,12 @@ pub struct BlockLayout {
     pub reachable: Vec<Block>,
     /// The machine block of each SSA block.
     ssa_index: Vec<Option<MBlock>>,
-    /// The machine block splitting each edge, by SSA block and successor
-    /// number.
-    splits: Vec<Vec<Option<MBlock>>>,
+    /// The machine block splitting each edge out of a block with several
+    /// successors, if split: the edges of each such block in turn.
+    splits: Vec<Option<MBlock>>,
+    /// Where each SSA block's edges begin in `splits` (`u32::MAX` for a
+    /// block with fewer than two successors).
+    first_split: Vec<u32>,
 }
 
 impl BlockLayout {
@@ -48,17 +51,19 @@ impl BlockLayout {
         }
         let mut order = vec![BlockOrigin::Entry];
         let mut ssa_index = vec![None; func.blocks.len()];
-        let mut splits = vec![Vec::new(); func.blocks.len()];
+        let mut splits = Vec::new();
+        let mut first_split = vec![u32::MAX; func.blocks.len()];
         for &block in &reachable {
             ssa_index[block.index()] = Some(MBlock(order.len() as u32));
             order.push(BlockOrigin::Ssa(block));
             if func.successors(block).nth(1).is_some() {
+                first_split[block.index()] = splits.len() as u32;
                 for (index, succ) in func.successors(block).enumerate() {
                     let split = (preds[succ.index()] > 1).then(|| {
                         order.push(BlockOrigin::Split(block, index));
                         MBlock(order.len() as u32 - 1)
                     });
-                    splits[block.index()].push(split);
+                    splits.push(split);
                 }
             }
         }
@@ -67,6 +72,7 @@ impl BlockLayout {
             reachable,
             ssa_index,
             splits,
+            first_split,
         }
     }
 
@@ -77,7 +83,10 @@ impl BlockLayout {
 
     /// The block splitting edge number `succ` out of `block`, if split.
     pub fn split_of(&self, block: Block, succ: usize) -> Option<MBlock> {
-        self.splits[block.index()].get(succ).copied().flatten()
+        match self.first_split[block.index()] {
+            u32::MAX => None,
+            first => self.splits[first as usize + succ],
+        }
     }
 }
 
@@ -85,16 +94,20 @@ impl BlockLayout {
 fn reverse_post_order(func: &Function) -> Vec<Block> {
     let mut visited = vec![false; func.blocks.len()];
     let mut post_order = Vec::new();
-    let mut stack: Vec<(Block, Vec<Block>)> = Vec::new();
+    // Each block on the path, with how many of its successors are left to
+    // visit: they are taken last first.
+    let mut stack: Vec<(Block, usize)> = Vec::new();
     let entry = func.entry();
     visited[entry.index()] = true;
-    stack.push((entry, func.successors(entry).collect()));
-    while let Some((block, pending)) = stack.last_mut() {
-        if let Some(succ) = pending.pop() {
+    stack.push((entry, func.successors(entry).count()));
+    while let Some((block, left)) = stack.last_mut() {
+        if *left > 0 {
+            *left -= 1;
+            let terminator = func.terminator(*block).expect("a block with successors");
+            let succ = func.inst(terminator).targets[*left].block;
             if !visited[succ.index()] {
                 visited[succ.index()] = true;
-                let succs = func.successors(succ).collect();
-                stack.push((succ, succs));
+                stack.push((succ, func.successors(succ).count()));
             }
         } else {
             post_order.push(*block);
