@@ -25,6 +25,33 @@ pub(crate) struct FixedRange {
     pub(crate) owner: Option<VReg>,
 }
 
+/// The reservations of every physical register, in one list grouped by
+/// register, each register's sorted by start.
+pub(crate) struct FixedRanges {
+    ranges: Vec<FixedRange>,
+    /// Where each register's reservations begin, by [`PReg::index`] (one
+    /// more entry than registers).
+    starts: Vec<u32>,
+}
+
+impl FixedRanges {
+    /// Groups `reservations`, given in instruction order, by register.
+    fn new(reservations: &[(PReg, FixedRange)]) -> FixedRanges {
+        let (grouped, starts) =
+            group_by_owner(reservations, PReg::NUM_INDICES, |(reg, _)| reg.index());
+        let mut ranges: Vec<FixedRange> = grouped.into_iter().map(|(_, range)| range).collect();
+        for bounds in starts.windows(2) {
+            ranges[bounds[0] as usize..bounds[1] as usize].sort_by_key(|f| f.range.from);
+        }
+        FixedRanges { ranges, starts }
+    }
+
+    /// The reservations of `reg`, sorted by start.
+    pub(crate) fn of(&self, reg: PReg) -> &[FixedRange] {
+        &self.ranges[self.starts[reg.index()] as usize..self.starts[reg.index() + 1] as usize]
+    }
+}
+
 /// Everything the allocation loop and the resolution need to know about
 /// lifetimes.
 pub(crate) struct Lifetimes {
@@ -34,9 +61,8 @@ pub(crate) struct Lifetimes {
     /// For each virtual register, the physical register a fixed operand
     /// asks it to be in, if any.
     pub(crate) hints: Vec<Option<PReg>>,
-    /// The reservations of each physical register, by [`PReg::index`],
-    /// sorted by start.
-    pub(crate) fixed: Vec<Vec<FixedRange>>,
+    /// The reservations of each physical register, sorted by start.
+    pub(crate) fixed: FixedRanges,
     /// The values live on entry to each block, not counting its parameters.
     pub(crate) live_in: LiveIn,
     /// Ranges where a value must also be in its spill slot (stack operands).
@@ -71,7 +97,7 @@ pub(crate) fn build_lifetimes<F: Function>(
     let mut records = Vec::with_capacity(func.num_insts() * 3);
     let mut def_use: Vec<Option<UsePosition>> = vec![None; num_vregs];
     let mut hints: Vec<Option<PReg>> = vec![None; num_vregs];
-    let mut fixed = vec![Vec::new(); PReg::NUM_INDICES];
+    let mut fixed = Vec::new();
     let mut stack_ranges = Vec::new();
     let mut hint_from = vec![None; num_vregs];
 
@@ -106,10 +132,13 @@ pub(crate) fn build_lifetimes<F: Function>(
                             to: late(inst) + 1,
                         },
                     };
-                    fixed[reg.index()].push(FixedRange {
-                        range,
-                        owner: Some(v),
-                    });
+                    fixed.push((
+                        reg,
+                        FixedRange {
+                            range,
+                            owner: Some(v),
+                        },
+                    ));
                 }
                 if op.constraint == Constraint::Stack {
                     let at = match op.kind {
@@ -177,13 +206,16 @@ pub(crate) fn build_lifetimes<F: Function>(
                     .iter()
                     .any(|op| op.is_def() && op.constraint == Constraint::Fixed(reg));
                 if !defined_here {
-                    fixed[reg.index()].push(FixedRange {
-                        range: LiveRange {
-                            from: late(inst),
-                            to: late(inst) + 1,
+                    fixed.push((
+                        reg,
+                        FixedRange {
+                            range: LiveRange {
+                                from: late(inst),
+                                to: late(inst) + 1,
+                            },
+                            owner: None,
                         },
-                        owner: None,
-                    });
+                    ));
                 }
             }
         }
@@ -216,9 +248,7 @@ pub(crate) fn build_lifetimes<F: Function>(
             }
         }
     }
-    for list in &mut fixed {
-        list.sort_by_key(|f: &FixedRange| f.range.from);
-    }
+    let fixed = FixedRanges::new(&fixed);
 
     let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index());
     let mut pools = IntervalPools::with_capacity(num_vregs, records.len() + num_vregs);

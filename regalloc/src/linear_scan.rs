@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 
 use smallvec::SmallVec;
 
-use crate::build::FixedRange;
+use crate::build::FixedRanges;
 use crate::cfg::LoopInfo;
 use crate::error::AllocError;
 use crate::function::{Function, MachineEnv};
@@ -61,7 +61,7 @@ pub(crate) fn linear_scan<'a, F: Function>(
     env: &'a MachineEnv,
     loops: &'a LoopInfo,
     intervals: Vec<LiveInterval<'a>>,
-    fixed: Vec<Vec<FixedRange>>,
+    fixed: FixedRanges,
     hint_from: Vec<Option<(VReg, Pos)>>,
 ) -> Result<Allocated<'a>, AllocError> {
     let mut block_of_inst = vec![Block(0); func.num_insts()];
@@ -169,7 +169,7 @@ struct Scan<'a, F> {
     block_start: Vec<Pos>,
     intervals: Vec<LiveInterval<'a>>,
     children: Vec<SmallVec<[u32; 2]>>,
-    fixed: Vec<Vec<FixedRange>>,
+    fixed: FixedRanges,
     /// Per physical register, the first reservation that may still matter.
     fixed_cursor: Vec<usize>,
     hint_from: Vec<Option<(VReg, Pos)>>,
@@ -269,7 +269,7 @@ impl<'a, F: Function> Scan<'a, F> {
     /// The first position at or after `pos` where `reg` is reserved by
     /// someone other than the interval `id`, while `id` is live.
     fn first_reservation(&mut self, reg: PReg, id: u32, pos: Pos) -> Pos {
-        let list = &self.fixed[reg.index()];
+        let list = self.fixed.of(reg);
         let cursor = &mut self.fixed_cursor[reg.index()];
         while *cursor < list.len() && list[*cursor].range.to <= pos {
             *cursor += 1;

@@ -25,6 +25,18 @@ pub(crate) enum MoveSource {
     Remat(VReg),
 }
 
+/// The lists that put the copies of one parallel move in order: each
+/// copy's destination with the copy's index (sorted, to find the copy that
+/// writes a location), how many waiting copies read each copy's
+/// destination, the copies ready to go, and those already emitted.
+#[derive(Default)]
+struct CopyOrder {
+    writers: Vec<(Allocation, usize)>,
+    readers: Vec<u32>,
+    ready: Vec<usize>,
+    emitted: Vec<bool>,
+}
+
 /// Emits sequences of machine moves for parallel moves.
 pub(crate) struct MoveEmitter<'a> {
     env: &'a MachineEnv,
@@ -33,6 +45,9 @@ pub(crate) struct MoveEmitter<'a> {
     spare_slots: [Option<SpillSlot>; 2],
     /// Copies not yet emitted (kept to reuse its memory).
     pending: Vec<(Allocation, Allocation)>,
+    /// The lists that order the copies of one parallel move (kept to reuse
+    /// their memory).
+    order: CopyOrder,
     pub(crate) edits: Vec<(Inst, Edit)>,
     pub(crate) stats: Stats,
 }
@@ -45,6 +60,7 @@ impl<'a> MoveEmitter<'a> {
             slot_classes,
             spare_slots: [None; 2],
             pending: Vec::new(),
+            order: CopyOrder::default(),
             edits: Vec::new(),
             stats: Stats::default(),
         }
@@ -94,11 +110,26 @@ impl<'a> MoveEmitter<'a> {
     /// destinations, no copy onto itself) in an order that reads every
     /// location before it is overwritten.
     fn emit_copies(&mut self, inst: Inst, copies: &mut [(Allocation, Allocation)]) {
-        let mut writers: Vec<(Allocation, usize)> = copies
-            .iter()
-            .enumerate()
-            .map(|(i, &(_, dst))| (dst, i))
-            .collect();
+        let mut order = std::mem::take(&mut self.order);
+        self.order_copies(inst, copies, &mut order);
+        self.order = order;
+    }
+
+    /// [`MoveEmitter::emit_copies`], with its lists in `order`.
+    fn order_copies(
+        &mut self,
+        inst: Inst,
+        copies: &mut [(Allocation, Allocation)],
+        order: &mut CopyOrder,
+    ) {
+        let CopyOrder {
+            writers,
+            readers,
+            ready,
+            emitted,
+        } = order;
+        writers.clear();
+        writers.extend(copies.iter().enumerate().map(|(i, &(_, dst))| (dst, i)));
         writers.sort_unstable();
         let writer = |loc: Allocation| {
             (writers.binary_search_by(|probe| probe.0.cmp(&loc)))
@@ -106,17 +137,17 @@ impl<'a> MoveEmitter<'a> {
                 .map(|at| writers[at].1)
         };
         // For every copy, how many waiting copies read its destination.
-        let mut readers = vec![0u32; copies.len()];
+        readers.clear();
+        readers.resize(copies.len(), 0);
         for &(src, _) in copies.iter() {
             if let Some(w) = writer(src) {
                 readers[w] += 1;
             }
         }
-        let mut ready: Vec<usize> = (0..copies.len())
-            .rev()
-            .filter(|&i| readers[i] == 0)
-            .collect();
-        let mut emitted = vec![false; copies.len()];
+        ready.clear();
+        ready.extend((0..copies.len()).rev().filter(|&i| readers[i] == 0));
+        emitted.clear();
+        emitted.resize(copies.len(), false);
         let mut first_waiting = 0;
         loop {
             while let Some(i) = ready.pop() {
