@@ -62,7 +62,18 @@ pub struct FunctionBuilder<'f> {
 struct PredEdge {
     pred: Block,
     branch: Inst,
-    slots: Vec<u32>,
+    /// The branch's first target that goes to the block, by number.
+    first_slot: u32,
+    /// Its further targets to the same block (a `br_table` may name a
+    /// block many times); empty, so unallocated, for nearly every edge.
+    more_slots: Vec<u32>,
+}
+
+impl PredEdge {
+    /// The numbers of the branch's targets that go to the block.
+    fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.first_slot).chain(self.more_slots.iter().copied())
+    }
 }
 
 /// A join block whose new parameter still waits for arguments on some of
@@ -264,8 +275,9 @@ impl<'f> FunctionBuilder<'f> {
     /// Appends `value` to the arguments of every target of incoming edge
     /// `edge` of `block`; it is the argument for parameter `position`.
     fn push_branch_arg(&mut self, block: Block, edge: usize, position: usize, value: Value) {
-        let PredEdge { branch, slots, .. } = &self.pred_edges[block.index()][edge];
-        for &slot in slots {
+        let edge = &self.pred_edges[block.index()][edge];
+        let branch = edge.branch;
+        for slot in edge.slots() {
             let target = &mut self.func.insts[branch.index()].targets[slot as usize];
             debug_assert_eq!(target.args.len(), position);
             target.args.push(value);
@@ -321,13 +333,14 @@ impl<'f> FunctionBuilder<'f> {
             assert!(!self.sealed[to], "branch to sealed {}", target.block);
             if self.last_branch_to[to] == Some(inst) {
                 let edge = self.pred_edges[to].last_mut().expect("edge added above");
-                edge.slots.push(slot as u32);
+                edge.more_slots.push(slot as u32);
             } else {
                 self.last_branch_to[to] = Some(inst);
                 self.pred_edges[to].push(PredEdge {
                     pred: block,
                     branch: inst,
-                    slots: vec![slot as u32],
+                    first_slot: slot as u32,
+                    more_slots: Vec::new(),
                 });
             }
         }
