@@ -33,7 +33,7 @@ impl DominatorTree {
     /// Computes the facts for the blocks in the layout of `func`.
     pub fn compute(func: &Function) -> DominatorTree {
         let n = func.blocks.len();
-        let mut edges = Vec::with_capacity(func.layout.len());
+        let mut edges = Vec::with_capacity(2 * func.layout.len());
         // The last block found to branch to each block: a `br_table` naming
         // a target many times adds one edge, found without a search.
         let mut last_pred: Vec<Option<Block>> = vec![None; n];
@@ -78,7 +78,8 @@ impl DominatorTree {
             return;
         };
         let mut counter = 0;
-        let mut stack = vec![(entry, 0usize)];
+        let mut stack = Vec::with_capacity(self.rpo.len());
+        stack.push((entry, 0usize));
         self.pre[entry.index()] = counter;
         while let Some((block, child)) = stack.pop() {
             if let Some(&next) = self.children.get(block.index()).get(child) {
@@ -144,11 +145,12 @@ struct DepthFirst {
 
 impl DepthFirst {
     fn new(func: &Function) -> DepthFirst {
+        let blocks = func.layout.len();
         let mut search = DepthFirst {
-            preorder: Vec::new(),
-            parent: Vec::new(),
+            preorder: Vec::with_capacity(blocks),
+            parent: Vec::with_capacity(blocks),
             number: vec![UNREACHABLE; func.blocks.len()],
-            post_order: Vec::new(),
+            post_order: Vec::with_capacity(blocks),
         };
         let Some(&entry) = func.layout.first() else {
             return search;
@@ -159,7 +161,8 @@ impl DepthFirst {
         };
         search.visit(entry, 0);
         // (block, its targets, how many of them have been looked at)
-        let mut stack = vec![(entry, targets(entry), 0usize)];
+        let mut stack = Vec::with_capacity(blocks);
+        stack.push((entry, targets(entry), 0usize));
         while let Some((block, block_targets, next)) = stack.last_mut() {
             let block = *block;
             match block_targets.get(*next) {
