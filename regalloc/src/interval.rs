@@ -163,9 +163,13 @@ impl IntervalPools {
     }
 
     /// The whole lifetime of each virtual register, unassigned, with the
-    /// given hints.
+    /// given hints. The list has room for a quarter more intervals: the
+    /// pieces that splitting adds, which would otherwise copy all of them
+    /// when the first one comes.
     pub(crate) fn whole_intervals(&self, hints: &[Option<PReg>]) -> Vec<LiveInterval<'_>> {
-        self.bounds
+        let mut intervals = Vec::with_capacity(self.bounds.len() + self.bounds.len() / 4);
+        let whole = self
+            .bounds
             .iter()
             .zip(hints)
             .enumerate()
@@ -182,8 +186,9 @@ impl IntervalPools {
                     hint,
                     assignment: Assignment::Unassigned,
                 }
-            })
-            .collect()
+            });
+        intervals.extend(whole);
+        intervals
     }
 }
 
