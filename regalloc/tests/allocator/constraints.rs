@@ -4,8 +4,8 @@
 
 use crate::support::{TestBlock, TestFunction, TestInst, TestIsa};
 use kiln_regalloc::{
-    AllocError, Allocation, Block, Inst, Operand, Output, PReg, PRegSet, RegClass, VReg, allocate,
-    check, validate,
+    AllocError, Allocation, Block, Constraint, Inst, Operand, Output, PReg, PRegSet, RegClass,
+    VReg, allocate, check, validate,
 };
 
 fn v(index: u32) -> VReg {
@@ -149,6 +149,37 @@ fn values_live_across_a_call_avoid_clobbered_registers() {
                 "{reg} survives the call"
             );
             assert!(output.used_callee_saved().contains(reg));
+        }
+    }
+}
+
+/// A call that passes one value in three argument registers (the first,
+/// the third and the last) and other values in the rest reads each value
+/// everywhere it asked for it, and the checker proves it.
+#[test]
+fn a_value_passed_in_several_argument_registers_reaches_each_of_them() {
+    let isa = TestIsa::x86_64();
+    let args = &isa.int_args;
+    let last = args.len() - 1;
+    let passed = |a: usize| match a {
+        0 | 2 => v(0),
+        a if a == last => v(0),
+        a => v(a as u32),
+    };
+    let defs = plain((0..=last as u32).map(|i| Operand::reg_def(v(i))).collect());
+    let mut call: Vec<Operand> = (0..=last)
+        .map(|a| Operand::fixed_use(passed(a), args[a]))
+        .collect();
+    call.push(Operand::fixed_def(v(last as u32 + 1), r(RAX)));
+    let result = plain(vec![Operand::reg_use(v(last as u32 + 1))]);
+    let func = straight_line(
+        last as u32 + 2,
+        vec![defs, (call.clone(), isa.env.caller_saved), result],
+    );
+    let output = allocate_x86(&func);
+    for (operand, alloc) in call.iter().zip(output.inst_allocs(Inst(1))) {
+        if let Constraint::Fixed(reg) = operand.constraint {
+            assert_eq!(*alloc, Allocation::Reg(reg), "{operand:?}");
         }
     }
 }
