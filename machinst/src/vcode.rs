@@ -3,6 +3,7 @@
 
 use crate::inst::MachInst;
 use kiln_regalloc::{Block, Function, Inst, Operand, PRegSet, RegClass, VReg};
+use kiln_ssa::flat_lists::FlatLists;
 
 /// One block of machine code.
 #[derive(Clone, Debug)]
@@ -29,10 +30,9 @@ pub struct ControlFlow {
     /// each edge's begin.
     args: Vec<VReg>,
     arg_starts: Vec<u32>,
-    /// Predecessors of all blocks, and where each block's begin (one more
-    /// entry than blocks), filled in by [`ControlFlow::find_preds`].
-    preds: Vec<Block>,
-    pred_starts: Vec<u32>,
+    /// Predecessors of every block, filled in by
+    /// [`ControlFlow::find_preds`].
+    preds: FlatLists<Block>,
 }
 
 /// The run of `pool` that `starts[index]` begins, ending where the next
@@ -78,23 +78,13 @@ impl ControlFlow {
     /// blocks are added: in block order, a block listed once per edge.
     pub fn find_preds(&mut self) {
         let blocks = self.succ_starts.len();
-        let mut starts = vec![0u32; blocks + 1];
-        for succ in &self.succs {
-            starts[succ.index() + 1] += 1;
-        }
-        for b in 0..blocks {
-            starts[b + 1] += starts[b];
-        }
-        let mut next = starts.clone();
-        let mut preds = vec![Block(0); self.succs.len()];
+        let mut edges = Vec::with_capacity(self.succs.len());
         for b in 0..blocks {
             for &succ in run(&self.succs, &self.succ_starts, b) {
-                preds[next[succ.index()] as usize] = Block(b as u32);
-                next[succ.index()] += 1;
+                edges.push((succ.0, Block(b as u32)));
             }
         }
-        self.preds = preds;
-        self.pred_starts = starts;
+        self.preds = FlatLists::from_pairs(blocks, &edges);
     }
 
     /// The parameters of block `b`.
@@ -115,7 +105,7 @@ impl ControlFlow {
 
     /// The predecessors of block `b` (after [`ControlFlow::find_preds`]).
     pub fn preds(&self, b: usize) -> &[Block] {
-        run(&self.preds, &self.pred_starts, b)
+        self.preds.get(b)
     }
 
     /// The branch arguments of every edge, one after another.

@@ -10,14 +10,25 @@
 //! their pairs came.
 
 /// Items grouped by owner; owners are dense indices `0..num_owners`.
-pub(crate) struct FlatLists<T> {
+#[derive(Clone, Debug)]
+pub struct FlatLists<T> {
     start: Vec<u32>,
     items: Vec<T>,
 }
 
+impl<T> Default for FlatLists<T> {
+    /// No owners.
+    fn default() -> FlatLists<T> {
+        FlatLists {
+            start: vec![0],
+            items: Vec::new(),
+        }
+    }
+}
+
 impl<T: Copy> FlatLists<T> {
     /// Groups `(owner, item)` pairs by owner, keeping their order.
-    pub(crate) fn from_pairs(num_owners: usize, pairs: &[(u32, T)]) -> FlatLists<T> {
+    pub fn from_pairs(num_owners: usize, pairs: &[(u32, T)]) -> FlatLists<T> {
         let mut start = vec![0u32; num_owners + 1];
         for &(owner, _) in pairs {
             start[owner as usize + 1] += 1;
@@ -38,7 +49,7 @@ impl<T: Copy> FlatLists<T> {
     }
 
     /// The items of `owner`, in the order their pairs came.
-    pub(crate) fn get(&self, owner: usize) -> &[T] {
+    pub fn get(&self, owner: usize) -> &[T] {
         &self.items[self.start[owner] as usize..self.start[owner + 1] as usize]
     }
 }

@@ -15,7 +15,7 @@ pub mod builder;
 pub mod dominators;
 pub mod entities;
 pub mod eval;
-mod flat_lists;
+pub mod flat_lists;
 pub mod function;
 mod id_hash;
 pub mod interp;
