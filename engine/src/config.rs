@@ -54,6 +54,7 @@ pub struct Config {
     strategy: Strategy,
     code: kiln_frontend::Options,
     parallel_compilation: bool,
+    perf_map: bool,
 }
 
 impl Default for Config {
@@ -73,6 +74,7 @@ impl Config {
             strategy: Strategy::default(),
             code: kiln_frontend::Options::default(),
             parallel_compilation: true,
+            perf_map: false,
         }
     }
 
@@ -227,6 +229,25 @@ impl Config {
     pub fn parallel_compilation(&mut self, enable: bool) -> &mut Config {
         self.parallel_compilation = enable;
         self
+    }
+
+    /// Whether the compiler strategy names each module's functions in
+    /// `/tmp/perf-<pid>.map`, where Linux `perf report` finds the names of
+    /// code it sampled outside any file (off by default). Every module
+    /// made from compiled code, or loaded from an artifact, appends a line
+    /// per function: its address, its size and
+    /// `wasm[MODULE]::NAME`, with the names of the module's name section
+    /// where it has them (`function[INDEX]` otherwise). The file is never
+    /// removed, and lists code that may since have been unmapped; other
+    /// strategies write nothing.
+    pub fn perf_map(&mut self, enable: bool) -> &mut Config {
+        self.perf_map = enable;
+        self
+    }
+
+    /// Whether [`perf_map`](Config::perf_map) is on.
+    pub fn get_perf_map(&self) -> bool {
+        self.perf_map
     }
 
     /// How many threads compile a module's functions.

@@ -47,6 +47,9 @@ options:
                         does not load is compiled again and replaced
   --no-parallel         compile the module's functions one after another on
                         one thread (the default is a thread per core)
+  --perf-map            name the compiled functions in /tmp/perf-PID.map, so
+                        that `perf record` then `perf report` show where in
+                        the guest the time goes (compiler engine only)
   --stats               print on stderr `kiln-stats fuel_consumed=..` (with
                         --fuel), `kiln-stats code_bytes=..` (the machine
                         code of the module's functions; 0 for interp and
@@ -90,6 +93,7 @@ struct Options {
     /// Where `--cache` keeps compiled modules.
     cache: Option<String>,
     parallel_compilation: bool,
+    perf_map: bool,
     stats: bool,
     module: String,
     args: Vec<String>,
@@ -107,6 +111,7 @@ impl Options {
             bounds_checks: None,
             cache: None,
             parallel_compilation: true,
+            perf_map: false,
             stats: false,
             module: String::new(),
             args: Vec::new(),
@@ -167,6 +172,7 @@ impl Options {
                 }
                 "--cache" => options.cache = Some(value("--cache")?),
                 "--no-parallel" => options.parallel_compilation = false,
+                "--perf-map" => options.perf_map = true,
                 "--stats" => options.stats = true,
                 flag if flag.starts_with('-') && flag.len() > 1 => {
                     return Err(format!("unknown option `{flag}`"));
@@ -226,7 +232,8 @@ fn run(options: &Options) -> ExitCode {
         .strategy(options.strategy)
         .consume_fuel(options.fuel.is_some())
         .epoch_interruption(options.timeout.is_some())
-        .parallel_compilation(options.parallel_compilation);
+        .parallel_compilation(options.parallel_compilation)
+        .perf_map(options.perf_map);
     if let Some(kind) = &options.bounds_checks {
         crate::bounds_checks::apply(&mut config, kind).expect("checked when parsing");
     }

@@ -1,6 +1,6 @@
 //! `kiln run` as a user meets it: the shipped example, arguments, environment,
-//! preopened directories, exit statuses, traps, `--invoke`, `--stats`, and the
-//! errors for a bad command line or module.
+//! preopened directories, exit statuses, traps, `--invoke`, `--stats`,
+//! `--perf-map`, and the errors for a bad command line or module.
 
 mod wasi_support;
 
@@ -121,6 +121,31 @@ fn invoke_calls_an_export_with_typed_arguments() {
     let output = kiln_run(&["--invoke", "mix", &wat, "1"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("takes 3 arguments"));
+}
+
+#[test]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn perf_map_names_the_compiled_functions_for_perf() {
+    let child = Command::new(kiln())
+        .args(["run", "--perf-map", &example("hello.wat")])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("kiln runs");
+    let map = format!("/tmp/perf-{}.map", child.id());
+    let output = child.wait_with_output().expect("kiln runs");
+    assert_eq!(stdout(&output), "Hello, world!\n");
+    let text = std::fs::read_to_string(&map).expect("kiln wrote its perf map");
+    std::fs::remove_file(&map).expect("the perf map can be removed");
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert!(u64::from_str_radix(fields[0], 16).is_ok_and(|start| start > 0));
+        assert!(u64::from_str_radix(fields[1], 16).is_ok_and(|size| size > 0));
+        names.push(fields[2]);
+    }
+    // Named by the name section where it names them; the example's
+    // `_start` has no name of its own.
+    assert_eq!(names, ["wasm[]::strlen", "wasm[]::function[5]"]);
 }
 
 #[test]

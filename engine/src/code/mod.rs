@@ -17,6 +17,7 @@ mod enter;
 mod faults;
 mod host;
 mod memory;
+mod perf_map;
 mod portable;
 mod runtime;
 mod target;
@@ -57,6 +58,17 @@ impl CompiledModule {
     /// Which defined function contains `address`, and at which offset.
     pub fn locate(&self, address: usize) -> Option<(usize, u32)> {
         self.memory.locate(address)
+    }
+
+    /// Appends this code's functions to the process's perf map
+    /// ([`perf_map`]), named after `info`.
+    pub fn append_perf_map(&self, info: &crate::module::ModuleInfo) -> Result<()> {
+        perf_map::append(self, info).map_err(|err| {
+            Error::Instantiate(format!(
+                "cannot write the perf map {}: {err}",
+                perf_map::path().display()
+            ))
+        })
     }
 }
 

@@ -149,7 +149,7 @@ impl Module {
         };
         let memory_images = image::memory_images(&decoded.info, bytes);
         let table_images = image::table_images(&decoded.info);
-        Ok(Module {
+        Module {
             inner: Arc::new(ModuleInner {
                 info: decoded.info,
                 code: decoded.code,
@@ -162,7 +162,20 @@ impl Module {
                 stats,
                 engine: engine.clone(),
             }),
-        })
+        }
+        .in_perf_map()
+    }
+
+    /// The module, after its compiled code (if any) was added to the perf
+    /// map when the engine's configuration asks for one.
+    fn in_perf_map(self) -> Result<Module> {
+        let inner = &self.inner;
+        if let Some(compiled) = &inner.compiled
+            && inner.engine.config().get_perf_map()
+        {
+            compiled.append_perf_map(&inner.info)?;
+        }
+        Ok(self)
     }
 
     /// Reads a module from a file: binary, or text with the `wat` feature.
@@ -249,7 +262,8 @@ impl Module {
                 map.copy_from_slice(&bytes[offset..offset + len]);
                 Ok(map)
             })
-        }
+        }?
+        .in_perf_map()
     }
 
     /// Loads a module from a file that holds an artifact of
@@ -304,7 +318,8 @@ impl Module {
                     Ok(map)
                 }
             })
-        }
+        }?
+        .in_perf_map()
     }
 
     /// Whether `bytes` start as an artifact of [`Module::serialize`] does
