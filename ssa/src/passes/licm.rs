@@ -9,7 +9,11 @@
 //! `fixed` runtime data (a memory's base, signature ids) move the same way
 //! out of loops that make no call: they are always valid to read. Equal
 //! fixed loads that leave a loop from different blocks of it (the memory
-//! base of each arm of a `switch`) become one load in the preheader.
+//! base of each arm of a `switch`) become one load in the preheader. An
+//! add, subtract, and, or or xor of a constant (a field's address) also
+//! leaves only a loop that makes no call: in one that does, it would be
+//! one more value to keep across the calls, for the price of one
+//! instruction.
 //!
 //! The preheader is the header's only predecessor from outside the loop,
 //! ending in a `jump` (what the front end produces for wasm loops); loops
@@ -24,7 +28,7 @@
 
 use super::{Aliases, Analyses, inst_blocks};
 use crate::dominators::DominatorTree;
-use crate::entities::{Block, Value};
+use crate::entities::{Block, Inst, Value};
 use crate::function::{Function, ValueDef};
 use crate::id_hash::IdHashMap;
 use crate::ops::{Op, Region};
@@ -85,7 +89,11 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
                     ValueDef::Detached => false,
                 };
                 let fixed_load = is_fixed_load(data.op);
-                let movable = data.op.is_pure() || (!makes_calls && fixed_load);
+                let movable = if fixed_load || is_cheap_with_constant(func, inst) {
+                    !makes_calls
+                } else {
+                    data.op.is_pure()
+                };
                 if !movable || data.args.iter().any(|&arg| defined_in_loop(arg)) {
                     insts[kept] = inst;
                     kept += 1;
@@ -135,6 +143,23 @@ fn is_fixed_load(op: Op) -> bool {
             ..
         }
     )
+}
+
+/// Whether `inst` adds, subtracts, ands, ors or xors a constant: one
+/// instruction (often none, folded into an address) that costs no more to
+/// compute on every iteration than to keep across a call, in a
+/// callee-saved register or a spill slot. In a loop that calls, such
+/// values (a field's address `x + 16`) crowd out the values that must
+/// survive the calls; `x` is live through the loop anyway.
+fn is_cheap_with_constant(func: &Function, inst: Inst) -> bool {
+    use crate::ops::BinaryOp::*;
+    let data = func.inst(inst);
+    let is_constant = |value: &Value| {
+        matches!(func.value_def(*value), ValueDef::Result(def)
+            if matches!(func.inst(def).op, Op::Iconst(_)))
+    };
+    matches!(data.op, Op::Binary(Iadd | Isub | Band | Bor | Bxor))
+        && data.args.iter().any(is_constant)
 }
 
 /// The one block outside the loop headed by `header` that enters it, if
