@@ -6,7 +6,11 @@
 //! Spilling an interval splits it twice: the part from the current position
 //! goes to the stack, and the part from just before its next use that needs
 //! a register is visited again. Reloads are hoisted out of loops when the
-//! use is deeper in a loop than the spill. What a spill costs is the loop
+//! use is deeper in a loop than the spill; but a piece whose value is
+//! already in its slot takes no register that it would lose before its
+//! next read, nor one that it would lose inside the loop whose start it
+//! was hoisted to (every back edge would reload it): it stays in its slot
+//! up to its next use that needs a register. What a spill costs is the loop
 //! weight of the next use divided by its distance, so that values used soon
 //! and inside loops stay in registers. Every use counts, not only those
 //! that need a register: a value read as a memory-capable operand, a fixed
@@ -326,6 +330,23 @@ impl<'a, F: Function> Scan<'a, F> {
         self.unhandled.pieces.push(Reverse((start, tail_id)));
     }
 
+    /// Whether `pos` is the start of a block that enters a loop: one
+    /// nested deeper than the block before it.
+    fn enters_loop(&self, pos: Pos) -> bool {
+        let block = self.block_of_inst[inst_of(pos).index()];
+        block.0 > 0
+            && self.block_start[block.index()] == pos
+            && self.loops.depth(Block(block.0 - 1)) < self.loops.depth(block)
+    }
+
+    /// Whether some piece of `vreg`'s lifetime went to the stack, so that
+    /// its slot holds the value from its definition on.
+    fn has_spilled_piece(&self, vreg: VReg) -> bool {
+        self.children[vreg.index()]
+            .iter()
+            .any(|&piece| self.interval(piece).assignment == Assignment::Spilled)
+    }
+
     /// Stores a new piece of a virtual register's lifetime.
     fn add_piece(&mut self, interval: LiveInterval<'a>) -> u32 {
         let id = self.intervals.len() as u32;
@@ -390,6 +411,26 @@ impl<'a, F: Function> Scan<'a, F> {
         let limit = free_until[best.index()];
         if gap_at_or_before(limit) <= pos {
             return false;
+        }
+        let interval = self.interval(id);
+        let unread = interval.next_use(pos).is_none_or(|u| u.pos >= limit);
+        let needs_reg_now = interval
+            .next_reg_use(pos)
+            .is_some_and(|u| gap_at_or_before(u.pos) <= pos);
+        if (unread || self.enters_loop(pos))
+            && !needs_reg_now
+            && self.has_spilled_piece(interval.vreg)
+        {
+            // The value's slot already holds it, and it would have to leave
+            // the register again at `limit`. If nothing reads it before
+            // then, holding it there only costs the move in and the move
+            // out. If `pos` is where a reload was hoisted to, the start of a
+            // loop, the move in runs on every edge into the loop's header,
+            // back edges included, since the value leaves the register
+            // inside the loop. Either way it stays in its slot up to its
+            // next use that needs a register, and is reloaded there.
+            self.spill(id);
+            return true;
         }
         let split = self.split_position(self.interval(id).last_use_before(limit).max(pos), limit);
         self.split_and_queue(id, split);

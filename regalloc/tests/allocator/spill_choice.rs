@@ -4,7 +4,9 @@
 //! operands that could come from memory.
 
 use crate::support::{TestBlock, TestFunction, TestInst, TestIsa};
-use kiln_regalloc::{Allocation, Block, Edit, Inst, Operand, RegClass, VReg, allocate, check};
+use kiln_regalloc::{
+    Allocation, Block, Edit, Inst, Operand, PRegSet, RegClass, VReg, allocate, check,
+};
 
 fn v(index: u32) -> VReg {
     VReg(index)
@@ -119,4 +121,90 @@ fn values_a_loop_reads_through_memory_capable_operands_keep_their_registers() {
         })
         .count();
     assert_eq!(reloads_in_loop, 0, "edits: {:?}", output.edits());
+}
+
+/// On the four-register machine, where calls clobber every register:
+///
+/// ```text
+/// b0: v0..v4 = ...; use v1..v4; jump b1       (v0 spilled: no room)
+/// b1: v5 = ...; use v5; branch b2, b4         (loop header)
+/// b2: call; jump b3
+/// b3: use v0; call; jump b1
+/// b4: (exit)
+/// ```
+///
+/// `v0` lives through the loop in its slot and is read once, in `b3`. It
+/// is reloaded on the way there, and nowhere else in the loop: holding it in a
+/// register from the header to the first call would serve no reader, and
+/// would cost a reload on the back edge, on every iteration.
+fn value_read_between_calls_in_a_loop() -> TestFunction {
+    let all: PRegSet = TestIsa::tiny().env.allocatable[0].iter().copied().collect();
+    let call = || TestInst {
+        operands: vec![],
+        clobbers: all,
+    };
+    let mut insts: Vec<TestInst> = (0..5).map(|i| inst(vec![Operand::reg_def(v(i))])).collect();
+    insts.push(inst((1..5).map(|i| Operand::reg_use(v(i))).collect()));
+    insts.push(inst(vec![]));
+    let header = insts.len() as u32;
+    insts.push(inst(vec![Operand::reg_def(v(5))]));
+    insts.push(inst(vec![Operand::reg_use(v(5))]));
+    let calls = insts.len() as u32;
+    insts.push(call());
+    insts.push(inst(vec![]));
+    let latch = insts.len() as u32;
+    insts.push(inst(vec![Operand::reg_use(v(0))]));
+    insts.push(call());
+    insts.push(inst(vec![]));
+    let exit = insts.len() as u32;
+    insts.push(inst(vec![]));
+    let end = insts.len() as u32;
+    let block = |first, end, succs: Vec<u32>, preds: Vec<u32>| TestBlock {
+        first,
+        end,
+        branch_args: vec![vec![]; succs.len()],
+        succs: succs.into_iter().map(Block).collect(),
+        preds: preds.into_iter().map(Block).collect(),
+        ..TestBlock::default()
+    };
+    TestFunction {
+        blocks: vec![
+            block(0, header, vec![1], vec![]),
+            block(header, calls, vec![2, 4], vec![0, 3]),
+            block(calls, latch, vec![3], vec![1]),
+            block(latch, exit, vec![1], vec![2]),
+            block(exit, end, vec![], vec![1]),
+        ],
+        insts,
+        classes: vec![RegClass::Int; 6],
+        constants: vec![false; 6],
+    }
+}
+
+#[test]
+fn a_value_spilled_through_a_loop_is_reloaded_where_it_is_read_not_on_the_back_edge() {
+    let func = value_read_between_calls_in_a_loop();
+    let isa = TestIsa::tiny();
+    let output = allocate(&func, &isa.env).expect("the function allocates");
+    check(&func, &isa.env, &output).expect("the checker accepts the allocation");
+    let (header, exit) = (func.blocks[1].first, func.blocks[4].first);
+    let reloads_in_loop: Vec<Inst> = output
+        .edits()
+        .iter()
+        .filter(|(at, edit)| {
+            (header..exit).contains(&at.0)
+                && matches!(
+                    edit,
+                    Edit::Move {
+                        from: Allocation::Stack(_),
+                        ..
+                    }
+                )
+        })
+        .map(|(at, _)| *at)
+        .collect();
+    // The one reload sits on the way into `b3` (before `b2`'s jump), and
+    // none before `b3`'s jump back to the header.
+    let into_b3 = Inst(func.blocks[2].end - 1);
+    assert_eq!(reloads_in_loop, [into_b3], "edits: {:?}", output.edits());
 }
