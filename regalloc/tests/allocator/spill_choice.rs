@@ -5,7 +5,7 @@
 
 use crate::support::{TestBlock, TestFunction, TestInst, TestIsa};
 use kiln_regalloc::{
-    Allocation, Block, Edit, Inst, Operand, PRegSet, RegClass, VReg, allocate, check,
+    Allocation, Block, Edit, Inst, Operand, Output, PRegSet, RegClass, VReg, allocate, check,
 };
 
 fn v(index: u32) -> VReg {
@@ -91,26 +91,22 @@ fn loop_under_pressure() -> TestFunction {
     }
 }
 
-#[test]
-fn values_a_loop_reads_through_memory_capable_operands_keep_their_registers() {
-    let func = loop_under_pressure();
+/// Allocates `func` on the four-register machine, checked.
+fn allocate_tiny(func: &TestFunction) -> Output {
     let isa = TestIsa::tiny();
-    let output = allocate(&func, &isa.env).expect("the function allocates");
-    check(&func, &isa.env, &output).expect("the checker accepts the allocation");
-    let combine = Inst(func.blocks[1].first + 3);
-    let allocs = output.inst_allocs(combine);
-    for (operand, alloc) in allocs.iter().take(3).enumerate() {
-        assert!(
-            matches!(alloc, Allocation::Reg(_)),
-            "operand {operand} of the loop's instruction is read from {alloc:?}"
-        );
-    }
-    let in_loop = |inst: &Inst| (func.blocks[1].first..func.blocks[1].end).contains(&inst.0);
-    let reloads_in_loop = output
+    let output = allocate(func, &isa.env).expect("the function allocates");
+    check(func, &isa.env, &output).expect("the checker accepts the allocation");
+    output
+}
+
+/// Where `output` reloads a value from the stack before an instruction of
+/// `insts`.
+fn reloads_in(output: &Output, insts: std::ops::Range<u32>) -> Vec<Inst> {
+    output
         .edits()
         .iter()
         .filter(|(at, edit)| {
-            in_loop(at)
+            insts.contains(&at.0)
                 && matches!(
                     edit,
                     Edit::Move {
@@ -119,8 +115,24 @@ fn values_a_loop_reads_through_memory_capable_operands_keep_their_registers() {
                     }
                 )
         })
-        .count();
-    assert_eq!(reloads_in_loop, 0, "edits: {:?}", output.edits());
+        .map(|(at, _)| *at)
+        .collect()
+}
+
+#[test]
+fn values_a_loop_reads_through_memory_capable_operands_keep_their_registers() {
+    let func = loop_under_pressure();
+    let output = allocate_tiny(&func);
+    let combine = Inst(func.blocks[1].first + 3);
+    let allocs = output.inst_allocs(combine);
+    for (operand, alloc) in allocs.iter().take(3).enumerate() {
+        assert!(
+            matches!(alloc, Allocation::Reg(_)),
+            "operand {operand} of the loop's instruction is read from {alloc:?}"
+        );
+    }
+    let reloads_in_loop = reloads_in(&output, func.blocks[1].first..func.blocks[1].end);
+    assert!(reloads_in_loop.is_empty(), "edits: {:?}", output.edits());
 }
 
 /// On the four-register machine, where calls clobber every register:
@@ -184,25 +196,8 @@ fn value_read_between_calls_in_a_loop() -> TestFunction {
 #[test]
 fn a_value_spilled_through_a_loop_is_reloaded_where_it_is_read_not_on_the_back_edge() {
     let func = value_read_between_calls_in_a_loop();
-    let isa = TestIsa::tiny();
-    let output = allocate(&func, &isa.env).expect("the function allocates");
-    check(&func, &isa.env, &output).expect("the checker accepts the allocation");
-    let (header, exit) = (func.blocks[1].first, func.blocks[4].first);
-    let reloads_in_loop: Vec<Inst> = output
-        .edits()
-        .iter()
-        .filter(|(at, edit)| {
-            (header..exit).contains(&at.0)
-                && matches!(
-                    edit,
-                    Edit::Move {
-                        from: Allocation::Stack(_),
-                        ..
-                    }
-                )
-        })
-        .map(|(at, _)| *at)
-        .collect();
+    let output = allocate_tiny(&func);
+    let reloads_in_loop = reloads_in(&output, func.blocks[1].first..func.blocks[4].first);
     // The one reload sits on the way into `b3` (before `b2`'s jump), and
     // none before `b3`'s jump back to the header.
     let into_b3 = Inst(func.blocks[2].end - 1);
