@@ -154,12 +154,8 @@ fn is_fixed_load(op: Op) -> bool {
 fn is_cheap_with_constant(func: &Function, inst: Inst) -> bool {
     use crate::ops::BinaryOp::*;
     let data = func.inst(inst);
-    let is_constant = |value: &Value| {
-        matches!(func.value_def(*value), ValueDef::Result(def)
-            if matches!(func.inst(def).op, Op::Iconst(_)))
-    };
     matches!(data.op, Op::Binary(Iadd | Isub | Band | Bor | Bxor))
-        && data.args.iter().any(is_constant)
+        && data.args.iter().any(|&arg| func.constant(arg).is_some())
 }
 
 /// The one block outside the loop headed by `header` that enters it, if
