@@ -83,7 +83,7 @@ impl ValueList {
     }
 
     /// Shortens the list to its first `new_len` values.
-    fn truncate(&mut self, new_len: usize) {
+    pub fn truncate(&mut self, new_len: usize) {
         match &mut self.0 {
             Repr::Inline { len, .. } => *len = (*len).min(new_len as u8),
             Repr::Heap(heap) => heap.truncate(new_len),

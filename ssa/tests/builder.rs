@@ -117,3 +117,106 @@ fn built_loop_computes_the_sum() {
         Ok(vec![145])
     );
 }
+
+/// A function of one `i32` parameter whose entry block is sealed and
+/// current, with one variable set to the parameter.
+fn start(func: &mut Function) -> (FunctionBuilder<'_>, kiln_ssa::Value, kiln_ssa::Variable) {
+    let mut b = FunctionBuilder::new(func);
+    let entry = b.create_block();
+    let n = b.append_block_param(entry, Type::I32);
+    let x = b.declare_var(Type::I32);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    b.def_var(x, n);
+    (b, n, x)
+}
+
+fn one_param_function() -> Function {
+    Function::new(
+        "f0",
+        Signature {
+            params: vec![Type::I32],
+            results: vec![Type::I32],
+        },
+    )
+}
+
+/// An if/else whose arms write `x` only when `write_in_then`, joined at a
+/// sealed block that is current when it returns.
+fn diamond(b: &mut FunctionBuilder<'_>, x: kiln_ssa::Variable, write_in_then: bool) {
+    let cond = b.use_var(x);
+    let (then, otherwise, join) = (b.create_block(), b.create_block(), b.create_block());
+    b.brif(cond, BlockCall::new(then), BlockCall::new(otherwise));
+    b.seal_block(then);
+    b.seal_block(otherwise);
+    b.switch_to_block(then);
+    if write_in_then {
+        let seven = b.iconst(Type::I32, 7);
+        b.def_var(x, seven);
+    }
+    b.jump(BlockCall::new(join));
+    b.switch_to_block(otherwise);
+    b.jump(BlockCall::new(join));
+    b.seal_block(join);
+    b.switch_to_block(join);
+}
+
+#[test]
+fn a_read_after_a_join_that_no_arm_writes_gets_the_value_itself() {
+    let mut func = one_param_function();
+    let (mut b, n, x) = start(&mut func);
+    diamond(&mut b, x, false);
+    let join = b.current_block();
+    assert_eq!(b.use_var(x), n);
+    assert!(b.func.block(join).params.is_empty());
+    for &pred in &b.func.layout {
+        if let Some(term) = b.func.terminator(pred) {
+            assert!(b.func.inst(term).targets.iter().all(|t| t.args.is_empty()));
+        }
+    }
+    let x_now = b.use_var(x);
+    b.ret(vec![x_now]);
+    b.finish();
+    verify(&func).unwrap_or_else(|e| panic!("{e}\n{func}"));
+}
+
+#[test]
+fn a_read_after_a_join_that_one_arm_writes_gets_a_parameter() {
+    let mut func = one_param_function();
+    let (mut b, n, x) = start(&mut func);
+    diamond(&mut b, x, true);
+    let join = b.current_block();
+    let merged = b.use_var(x);
+    assert_ne!(merged, n);
+    assert_eq!(b.func.block(join).params, vec![merged]);
+    b.ret(vec![merged]);
+    b.finish();
+    verify(&func).unwrap_or_else(|e| panic!("{e}\n{func}"));
+    assert_eq!(func.block(join).params.len(), 1);
+}
+
+/// After a sealed loop that never writes `x`, a read walks around the loop
+/// and back to its header; the header's parameter passes only itself and
+/// the value from before the loop, and is dropped at once.
+#[test]
+fn a_read_after_a_loop_that_never_writes_the_variable_gets_the_value_from_before_it() {
+    let mut func = one_param_function();
+    let (mut b, n, x) = start(&mut func);
+    let (header, body, exit) = (b.create_block(), b.create_block(), b.create_block());
+    b.jump(BlockCall::new(header));
+    b.switch_to_block(header);
+    let zero = b.iconst(Type::I32, 0);
+    b.brif(zero, BlockCall::new(body), BlockCall::new(exit));
+    b.seal_block(body);
+    b.switch_to_block(body);
+    b.jump(BlockCall::new(header));
+    b.seal_block(header);
+    b.seal_block(exit);
+    b.switch_to_block(exit);
+    assert_eq!(b.use_var(x), n);
+    assert!(b.func.block(header).params.is_empty());
+    let x_now = b.use_var(x);
+    b.ret(vec![x_now]);
+    b.finish();
+    verify(&func).unwrap_or_else(|e| panic!("{e}\n{func}"));
+}

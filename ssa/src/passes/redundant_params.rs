@@ -18,6 +18,14 @@ use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
+    remove(func, vec![None; func.values.len()])
+}
+
+/// Removes the redundant parameters of `func`, where the parameters that
+/// `replaced` maps to a value (one entry per value) are already gone and
+/// some branch arguments may still name them: those arguments are rewritten
+/// too. Returns whether anything changed.
+pub(crate) fn remove(func: &mut Function, replaced: Vec<Option<Value>>) -> bool {
     let incoming = incoming_edges(func);
     // For every value, the parameters it is passed to; and every
     // parameter's position in its block.
@@ -38,12 +46,13 @@ pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     }
     let passed_to = FlatLists::from_pairs(func.values.len(), &passed_to_pairs);
     worklist.reverse();
-    let mut alias: Vec<Option<Value>> = vec![None; func.values.len()];
+    let already_removed = replaced.iter().any(Option::is_some);
+    let mut alias = replaced;
     let mut queued = vec![false; func.values.len()];
     for &param in &worklist {
         queued[param.index()] = true;
     }
-    let mut removed = false;
+    let mut removed = already_removed;
     while let Some(param) = worklist.pop() {
         queued[param.index()] = false;
         if alias[param.index()].is_some() {
