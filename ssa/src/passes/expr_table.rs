@@ -3,29 +3,36 @@
 //! A general hash map would store each key (operation, operands, type: some
 //! fifty bytes) next to its value, and on a function of a hundred thousand
 //! instructions the table outgrows the processor's caches, so that every
-//! lookup waits for memory. This table stores only what the pass needs to
-//! find an entry: 32 bits of the key's hash, the value that computes it and
-//! the block it is in, twelve bytes a slot. Whether a slot holds the very
-//! same key is asked of the caller, who can compare against the instruction
-//! that defines the stored value; that costs a read only when 32 bits of the
-//! hash already agree.
+//! lookup waits for memory. This table keeps the part that every lookup
+//! reads small: an array of eight-byte slots, each holding 32 bits of the
+//! key's hash and the number of an entry. The entries themselves (the value
+//! that computes the expression and its block) sit in a second list, in the
+//! order they were added, and are read only when the hash bits agree. Whether
+//! an entry holds the very same key is asked of the caller, who can compare
+//! against the instruction that defines the stored value.
 //!
 //! Slots are probed linearly from the hash's low bits. Entries are never
-//! removed, and the table is made at least twice as large as the number of
-//! entries it will ever hold, so a probe always ends at an empty slot.
+//! removed. The slot array starts at the size the caller expects and
+//! doubles when it is half full, so a probe always ends at an empty slot,
+//! and a function whose instructions are mostly impure (loads, stores,
+//! calls) does not pay for slots it never fills.
 
 use crate::entities::{Block, Value};
 
-/// One slot: empty when `value` is [`EMPTY`].
+/// One slot: empty when `entry` is [`EMPTY`].
 #[derive(Clone, Copy)]
 struct Slot {
-    tag: u32,
-    value: Value,
-    block: Block,
+    hash: u32,
+    entry: u32,
 }
 
 /// Marks an empty slot.
-const EMPTY: Value = Value(u32::MAX);
+const EMPTY: u32 = u32::MAX;
+
+const EMPTY_SLOT: Slot = Slot {
+    hash: 0,
+    entry: EMPTY,
+};
 
 /// Where a lookup ended: at the matching entry or at the empty slot where
 /// it belongs.
@@ -35,19 +42,16 @@ pub(crate) struct SlotIndex(usize);
 /// An open-addressing table from expressions to the value computing them.
 pub(crate) struct ExprTable {
     slots: Vec<Slot>,
+    entries: Vec<(Value, Block)>,
 }
 
 impl ExprTable {
-    /// A table that can take `entries` entries.
+    /// A table that can take `entries` entries before it first grows.
     pub(crate) fn with_capacity(entries: usize) -> ExprTable {
         let len = (entries * 2).next_power_of_two().max(16);
-        let empty = Slot {
-            tag: 0,
-            value: EMPTY,
-            block: Block(0),
-        };
         ExprTable {
-            slots: vec![empty; len],
+            slots: vec![EMPTY_SLOT; len],
+            entries: Vec::with_capacity(entries),
         }
     }
 
@@ -60,16 +64,19 @@ impl ExprTable {
         hash: u64,
         mut same_key: impl FnMut(Value) -> bool,
     ) -> (SlotIndex, Option<(Value, Block)>) {
+        let hash = hash as u32;
         let mask = self.slots.len() - 1;
-        let tag = (hash >> 32) as u32;
         let mut index = hash as usize & mask;
         loop {
             let slot = self.slots[index];
-            if slot.value == EMPTY {
+            if slot.entry == EMPTY {
                 return (SlotIndex(index), None);
             }
-            if slot.tag == tag && same_key(slot.value) {
-                return (SlotIndex(index), Some((slot.value, slot.block)));
+            if slot.hash == hash {
+                let (value, block) = self.entries[slot.entry as usize];
+                if same_key(value) {
+                    return (SlotIndex(index), Some((value, block)));
+                }
             }
             index = (index + 1) & mask;
         }
@@ -80,11 +87,33 @@ impl ExprTable {
     ///
     /// [`find`]: ExprTable::find
     pub(crate) fn set(&mut self, at: SlotIndex, hash: u64, value: Value, block: Block) {
+        let entry = self.slots[at.0].entry;
+        if entry != EMPTY {
+            self.entries[entry as usize] = (value, block);
+            return;
+        }
         self.slots[at.0] = Slot {
-            tag: (hash >> 32) as u32,
-            value,
-            block,
+            hash: hash as u32,
+            entry: self.entries.len() as u32,
         };
+        self.entries.push((value, block));
+        if self.entries.len() * 2 > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    /// Doubles the slot array, placing every entry again by its hash bits.
+    fn grow(&mut self) {
+        let doubled = vec![EMPTY_SLOT; 2 * self.slots.len()];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().filter(|slot| slot.entry != EMPTY) {
+            let mut index = slot.hash as usize & mask;
+            while self.slots[index].entry != EMPTY {
+                index = (index + 1) & mask;
+            }
+            self.slots[index] = slot;
+        }
     }
 }
 
@@ -128,5 +157,23 @@ mod tests {
             table.find(2, |stored| stored == Value(2)).1,
             Some((Value(2), Block(2)))
         );
+    }
+
+    /// A table made for a few entries takes many more: it grows, and every
+    /// entry is still found afterwards, colliding ones included.
+    #[test]
+    fn a_table_grows_past_its_first_size_and_keeps_every_entry() {
+        let mut table = ExprTable::with_capacity(2);
+        let hash_of = |v: u32| u64::from(v % 5) * 0x9e37_79b9 + u64::from(v);
+        for v in 0..1000u32 {
+            let (at, found) = table.find(hash_of(v), |stored| stored == Value(v));
+            assert!(found.is_none());
+            table.set(at, hash_of(v), Value(v), Block(v));
+        }
+        assert!(table.slots.len() >= 2000);
+        for v in 0..1000u32 {
+            let (_, found) = table.find(hash_of(v), |stored| stored == Value(v));
+            assert_eq!(found, Some((Value(v), Block(v))));
+        }
     }
 }
