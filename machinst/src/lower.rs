@@ -160,14 +160,25 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
                 }
             }
         }
+        // Lowering adds temporaries: room for a quarter more registers than
+        // values saves copying both lists when they grow.
+        let vregs_expected = func.values.len() + func.values.len() / 4;
         LowerCtx {
             func,
             conv,
             uses,
             block_of,
             register_of: (0..func.values.len() as u32).map(Value).collect(),
-            vreg_classes: func.values.iter().map(|v| class_of(v.ty)).collect(),
-            constants: vec![None; func.values.len()],
+            vreg_classes: {
+                let mut classes = Vec::with_capacity(vregs_expected);
+                classes.extend(func.values.iter().map(|v| class_of(v.ty)));
+                classes
+            },
+            constants: {
+                let mut constants = Vec::with_capacity(vregs_expected);
+                constants.resize(func.values.len(), None);
+                constants
+            },
             block_firsts: Vec::with_capacity(layout.order.len()),
             flow: ControlFlow::with_capacity(layout.order.len()),
             layout,

@@ -95,25 +95,42 @@ struct PendingOperands {
     next_edge: usize,
 }
 
+/// A list of `n` entries made by `fill`, with room for `room`.
+fn per_block<T>(n: usize, room: usize, fill: impl FnMut() -> T) -> Vec<T> {
+    let mut list = Vec::with_capacity(room);
+    list.resize_with(n, fill);
+    list
+}
+
 impl<'f> FunctionBuilder<'f> {
     /// A builder appending to `func` (normally empty).
+    ///
+    /// The lists kept per block are made with room for as many blocks as
+    /// `func`'s block arena has room for, and the table of variable
+    /// definitions with room for one per instruction the arena has room for
+    /// (in compiled C there are about as many definitions, most of them
+    /// remembered where a lookup walked through a block), so that a
+    /// function built in a presized [`Function`] seldom grows them.
     pub fn new(func: &'f mut Function) -> FunctionBuilder<'f> {
         let n = func.blocks.len();
-        let mut in_layout = vec![false; n];
+        let room = func.blocks.capacity().max(n);
+        let mut in_layout = per_block(n, room, || false);
         for block in &func.layout {
             in_layout[block.index()] = true;
         }
+        let mut current_defs = IdHashMap::default();
+        current_defs.reserve(func.insts.capacity());
         FunctionBuilder {
-            func,
             current: None,
             var_types: Vec::new(),
-            current_defs: IdHashMap::default(),
+            current_defs,
             last_def: Vec::new(),
-            sealed: vec![false; n],
+            sealed: per_block(n, room, || false),
             in_layout,
-            incomplete_params: vec![Vec::new(); n],
-            pred_edges: vec![Vec::new(); n],
-            last_branch_to: vec![None; n],
+            incomplete_params: per_block(n, room, Vec::new),
+            pred_edges: per_block(n, room, Vec::new),
+            last_branch_to: per_block(n, room, || None),
+            func,
             walked: Vec::new(),
             waiting_joins: Vec::new(),
             replaced: Vec::new(),
