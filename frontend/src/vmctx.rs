@@ -15,7 +15,9 @@
 //!                              epoch may have reached the store's deadline;
 //!                              other threads write it
 //! memories      16 bytes each  defined: VmMemory { base: u64, length: u64 (bytes) }
-//!                              imported: pointer (u64) to the owner's VmMemory
+//!                              imported: pointer (u64) to the owner's VmMemory,
+//!                              then a copy of its base (u64), which never
+//!                              moves: an access loads it in one step
 //! tables        16 bytes each  defined: VmTable { base: u64, length: u32 (elements) }
 //!                              imported: pointer (u64) to the owner's VmTable
 //! globals       16 bytes each  defined: the value, little-endian
@@ -63,6 +65,11 @@ impl VmLayout {
     pub const MEMORY_BASE: u32 = 0;
     /// In a memory record: the length in bytes (u64).
     pub const MEMORY_LENGTH: u32 = 8;
+    /// In the slot of an imported memory, after the pointer to its record: a
+    /// copy of the memory's base address (u64). A memory's base never moves,
+    /// so the copy stays true, and code reaches the base with one load
+    /// instead of two.
+    pub const IMPORTED_MEMORY_BASE: u32 = 8;
     /// In a table record: the address of the element array (u64).
     pub const TABLE_BASE: u32 = 0;
     /// In a table record: the number of elements (u32).

@@ -5,8 +5,9 @@
 //! kiln fills every memory, table and global slot with a *pointer* to the
 //! store's record for that item (the form the layout calls "imported"), whether
 //! the instance defines the item or imports it. The store's records are the only
-//! copy, so growing a memory or setting a global from the host is seen at once
-//! by every instance that uses it.
+//! copy of what may change, so growing a memory or setting a global from the
+//! host is seen at once by every instance that uses it. A memory's slot also
+//! holds a copy of its base address, which never changes.
 //!
 //! Offset 0 (`VmLayout::RUNTIME`) holds a pointer to the store's
 //! [`VmRuntime`](super::VmRuntime) record, which carries the stack limit, and
@@ -54,8 +55,10 @@ impl VmContext {
         unsafe { context.ptr().sub(8).cast::<u64>().write(index.into()) };
         context.write_u64(VmLayout::RUNTIME, store.runtime.ptr() as u64);
         for (index, &memory) in instance.memories.iter().enumerate() {
-            let record = store.memories[memory as usize].vm.ptr() as u64;
-            context.write_u64(layout.memory(index as u32), record);
+            let vm = &store.memories[memory as usize].vm;
+            let slot = layout.memory(index as u32);
+            context.write_u64(slot, vm.ptr() as u64);
+            context.write_u64(slot + VmLayout::IMPORTED_MEMORY_BASE, vm.get().base as u64);
         }
         for (index, &table) in instance.tables.iter().enumerate() {
             let record = store.tables[table as usize].vm.ptr() as u64;

@@ -159,11 +159,16 @@ impl Translator<'_> {
         true
     }
 
-    /// Loads the base address of memory `memory`, which never moves.
+    /// Loads the base address of memory `memory`, which never moves: from
+    /// the memory's record in the context, or from the copy kept beside the
+    /// pointer to an imported memory's record.
     fn memory_base(&mut self, memory: u32) -> Value {
-        let imported = self.env.memories[memory as usize].imported;
-        let (record, slot) = self.vm_record(self.layout.memory(memory), imported);
-        self.load_fixed(record, slot + VmLayout::MEMORY_BASE, Type::PTR)
+        let slot = self.layout.memory(memory);
+        let offset = match self.env.memories[memory as usize].imported {
+            true => slot + VmLayout::IMPORTED_MEMORY_BASE,
+            false => slot + VmLayout::MEMORY_BASE,
+        };
+        self.load_fixed(self.vmctx, offset, Type::PTR)
     }
 
     /// Loads the byte length of memory `memory`.

@@ -52,6 +52,7 @@ impl<'m> Instance<'m> {
             let mut slot = vm(instance.layout.memory(index));
             if env.memories[0].imported {
                 instance.write(slot, 8, IMPORTED_MEMORY);
+                instance.write(slot + VmLayout::IMPORTED_MEMORY_BASE as u64, 8, HEAP);
                 slot = IMPORTED_MEMORY;
             }
             instance.write(slot + VmLayout::MEMORY_BASE as u64, 8, HEAP);

@@ -290,6 +290,8 @@ impl Instance {
         if !instance.env.memories.is_empty() {
             let slot = instance.layout.memory(0) as usize / 8;
             instance.vmctx[slot] = &mut *instance.memory_record as *mut VmMemory as u64;
+            let base_copy = slot + VmLayout::IMPORTED_MEMORY_BASE as usize / 8;
+            instance.vmctx[base_copy] = instance.memory_record.base;
         }
         for t in 0..instance.env.types.len() as u32 {
             let at = instance.layout.type_id(t) as usize;
