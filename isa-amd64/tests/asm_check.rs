@@ -215,10 +215,45 @@ fn explicit_checks_clamp_the_address_with_a_conditional_move() {
     );
     let compares = lines.iter().filter(|line| line.contains("cmp ")).count();
     assert_eq!(
-        compares, 3,
-        "the stack check, the bounds check, its guard:\n{}",
+        compares, 2,
+        "the bounds check and its guard (a leaf makes no stack check):\n{}",
         l.text
     );
+}
+
+#[test]
+fn only_functions_that_call_check_the_stack_limit() {
+    let leaf =
+        listing("(module (func (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))");
+    check(&leaf, &[], &["cmp rsp", "mov dword [r11+0x10], 0x8"]);
+    let caller = listing(
+        "(module (func $f (param i32) (result i32) (local.get 0))
+                 (func (result i32) (call $f (i32.const 5))))",
+    );
+    check(
+        &caller,
+        &["cmp rsp, [r11]", "mov dword [r11+0x10], 0x8"],
+        &[],
+    );
+}
+
+#[test]
+fn a_leaf_with_a_large_frame_checks_the_stack_limit() {
+    // Sixty values live across one another spill more than the 256 bytes
+    // a leaf may take unchecked.
+    let mut body = String::new();
+    for k in 0..60 {
+        body.push_str(&format!("(i64.mul (local.get 0) (i64.const {}))\n", k + 3));
+    }
+    body.push_str(&"(i64.add)\n".repeat(59));
+    let l = listing(&format!("(module (func (param i64) (result i64) {body}))"));
+    check(&l, &["cmp rsp, [r11]"], &[]);
+}
+
+#[test]
+fn the_memory_base_is_one_load_from_the_context() {
+    let l = listing("(module (memory 1) (func (param i32) (result i32) (i32.load (local.get 0))))");
+    check(&l, &["mov rax, [rdi+0x18]", "mov eax, [rax+rsi*1]"], &[]);
 }
 
 #[test]

@@ -215,8 +215,9 @@ fn br_table_jumps_through_a_table_of_branches() {
     check(&l, &["csel w17, w1, w17, lo", "adr x16, L", "br x16"], &[]);
 }
 
-/// The whole listing of a small function: prologue with the stack check,
-/// body, epilogue, and the trap stub with its unwinding tail.
+/// The whole listing of a small leaf function: it calls nothing and its
+/// frame is small, so its prologue makes no stack check and it has no
+/// trap stub.
 #[test]
 fn precise_output_of_a_leaf_function() {
     let l = listing(
@@ -226,34 +227,12 @@ fn precise_output_of_a_leaf_function() {
     4  mov x29, sp
     8  sub sp, sp, #16
     c  str x0, [x29, #-8]
-   10  ldr x16, [x0]
-   14  ldr x16, [x16]
-   18  cmp sp, x16
-   1c  b.lo L2
-   20  L0:
-   20  L1:
-   20  mul w0, w1, w2
-   24  mov sp, x29
-   28  ldp x29, x30, [sp], #16
-   2c  ret
-   30  L2:
-   30  ldr x16, [x29, #-8]
-   34  ldr x16, [x16]
-   38  mov w17, #0x8
-   3c  str w17, [x16, #16]
-   40  b L3
-   44  L3:
-   44  adr x2, L3
-   48  mov x0, x16
-   4c  mov x1, x29
-   50  ldr x17, [x16, #24]
-   54  blr x17
-   58  ldr x16, [x29, #-8]
-   5c  ldr x16, [x16]
-   60  ldr x17, [x16, #8]
-   64  mov sp, x17
-   68  ldr x30, [sp]
-   6c  ret
+   10  L0:
+   10  L1:
+   10  mul w0, w1, w2
+   14  mov sp, x29
+   18  ldp x29, x30, [sp], #16
+   1c  ret
 ";
     assert_eq!(l.text, expected, "\n{}", l.text);
 }
@@ -291,37 +270,43 @@ fn precise_output_of_a_value_kept_across_a_call() {
     assert!(l.text.starts_with(expected), "\n{}", l.text);
 }
 
-/// A narrow store to linear memory with guard pages: the address through
-/// `x17`, the probe of its last byte, the store, and the `HeapOutOfBounds`
-/// stub the faults resume at.
+/// A narrow store to linear memory with guard pages: the memory's base in
+/// one load from the `vmctx`, the address through `x17`, the probe of its
+/// last byte, the store, and the `HeapOutOfBounds` stub the faults resume
+/// at, with its unwinding tail.
 #[test]
 fn precise_output_of_a_store_to_linear_memory() {
     let l = listing(
         r#"(module (memory 1)
         (func (param i32 i32) (i32.store16 offset=2 (local.get 0) (local.get 1))))"#,
     );
-    let expected = "   20  L0:
-   20  L1:
-   20  ldr x0, [x0, #16]
-   24  ldr x0, [x0]
-   28  add x17, x0, w1, uxtw
-   2c  ldrb wzr, [x17, #3]
-   30  strh w2, [x17, #2]
-   34  mov sp, x29
-   38  ldp x29, x30, [sp], #16
-   3c  ret
-   40  L2:
-   40  ldr x16, [x29, #-8]
-   44  ldr x16, [x16]
-   48  mov w17, #0x8
-   4c  str w17, [x16, #16]
-   50  b L4
-   54  L3:
+    let expected = "   10  L0:
+   10  L1:
+   10  ldr x0, [x0, #24]
+   14  add x17, x0, w1, uxtw
+   18  ldrb wzr, [x17, #3]
+   1c  strh w2, [x17, #2]
+   20  mov sp, x29
+   24  ldp x29, x30, [sp], #16
+   28  ret
+   2c  L2:
+   2c  ldr x16, [x29, #-8]
+   30  ldr x16, [x16]
+   34  mov w17, #0x1
+   38  str w17, [x16, #16]
+   3c  b L3
+   40  L3:
+   40  adr x2, L3
+   44  mov x0, x16
+   48  mov x1, x29
+   4c  ldr x17, [x16, #24]
+   50  blr x17
    54  ldr x16, [x29, #-8]
    58  ldr x16, [x16]
-   5c  mov w17, #0x1
-   60  str w17, [x16, #16]
-   64  b L4
+   5c  ldr x17, [x16, #8]
+   60  mov sp, x17
+   64  ldr x30, [sp]
+   68  ret
 ";
     assert!(l.text.contains(expected), "\n{}", l.text);
 }

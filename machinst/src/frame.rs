@@ -15,8 +15,19 @@
 //! The size (from the frame pointer down to the stack pointer) is a
 //! multiple of the stack alignment, so that the stack pointer stays
 //! aligned at every call when the frame pointer is.
+//!
+//! Every prologue compares the stack pointer with the stack limit, but for
+//! a function that calls nothing and whose frame is small (at most
+//! [`UNCHECKED_LEAF_FRAME`] bytes): its caller checked its own frame, and
+//! the limit already leaves room below it for the runtime helpers and host
+//! functions that wasm calls, far more than such a frame. Cranelift skips
+//! the check in the same way, for leaf functions without a frame.
 
 use kiln_regalloc::{Output, PReg, RegClass, SpillSlot};
+
+/// The most bytes from the frame pointer down that a function calling
+/// nothing may take without checking the stack limit.
+pub const UNCHECKED_LEAF_FRAME: u32 = 256;
 
 /// What fixes the shape of a frame, besides the allocation.
 #[derive(Clone, Copy, Debug)]
@@ -87,6 +98,14 @@ impl FrameLayout {
     /// The offset of a spill slot from the frame pointer.
     pub fn spill_offset(&self, slot: SpillSlot) -> i32 {
         self.spill_offsets[slot.index()]
+    }
+
+    /// Whether the prologue of a function with this frame compares the
+    /// stack pointer with the stack limit: unless the function is a `leaf`
+    /// (it calls nothing) and the frame is at most
+    /// [`UNCHECKED_LEAF_FRAME`] bytes.
+    pub fn checks_stack(&self, leaf: bool) -> bool {
+        !leaf || self.size > UNCHECKED_LEAF_FRAME
     }
 }
 

@@ -251,7 +251,8 @@ impl<'a, I: MachInst> LowerCtx<'a, I> {
         self.emit_with_clobbers(inst, operands, PRegSet::empty());
     }
 
-    /// Appends an instruction that also destroys the registers `clobbers`.
+    /// Appends an instruction that also destroys the registers `clobbers`:
+    /// a call, and only a call ([`VCode::is_leaf`] relies on it).
     pub fn emit_with_clobbers(
         &mut self,
         inst: I,

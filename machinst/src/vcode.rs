@@ -143,6 +143,13 @@ pub struct VCode<I> {
 }
 
 impl<I> VCode<I> {
+    /// Whether the function calls nothing. Calls are the only instructions
+    /// that destroy registers besides their operands
+    /// ([`LowerCtx::emit_with_clobbers`](crate::LowerCtx::emit_with_clobbers)).
+    pub fn is_leaf(&self) -> bool {
+        self.clobbers.iter().all(|clobbers| clobbers.is_empty())
+    }
+
     /// The operands of `inst`.
     pub fn operands_of(&self, inst: Inst) -> &[Operand] {
         let start = self.operand_starts[inst.index()] as usize;

@@ -17,7 +17,8 @@
 //!
 //! The frame size is a multiple of 16, so `rsp` is 16-byte aligned at every
 //! call. The prologue compares the lowered `rsp` with the stack limit and
-//! jumps to the `StackOverflow` stub. Trap stubs, one per trap code used,
+//! jumps to the `StackOverflow` stub, unless the function calls nothing and
+//! its frame is small (`FrameLayout::checks_stack`). Trap stubs, one per trap code used,
 //! and the constant pool follow the last block.
 
 mod fallback;
@@ -181,16 +182,18 @@ impl Emitter<'_> {
         asm.mov(Size::S64, RBP, RSP);
         asm.alu_imm(AluOp::Sub, Size::S64, RSP, self.cx.frame.size as i32);
         asm.store(Size::S64, Mem::at(RBP, VMCTX_SLOT), RDI);
-        asm.load(Size::S64, R11, Mem::at(RDI, 0));
-        asm.alu(
-            AluOp::Cmp,
-            Size::S64,
-            RSP,
-            Mem::at(R11, vm_runtime::STACK_LIMIT),
-        );
-        let overflow = self.trap_label(TrapCode::StackOverflow);
-        self.asm.trap_site(TrapCode::StackOverflow);
-        self.asm.jcc(Cond::B, overflow);
+        if self.cx.frame.checks_stack(self.cx.vcode.is_leaf()) {
+            self.asm.load(Size::S64, R11, Mem::at(RDI, 0));
+            self.asm.alu(
+                AluOp::Cmp,
+                Size::S64,
+                RSP,
+                Mem::at(R11, vm_runtime::STACK_LIMIT),
+            );
+            let overflow = self.trap_label(TrapCode::StackOverflow);
+            self.asm.trap_site(TrapCode::StackOverflow);
+            self.asm.jcc(Cond::B, overflow);
+        }
         for &(reg, offset) in &self.cx.frame.saved {
             self.asm.store(Size::S64, Mem::at(RBP, offset), gpr(reg));
         }

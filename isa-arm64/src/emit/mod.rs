@@ -19,7 +19,8 @@
 //! Spill slots are addressed from `sp` (scaled unsigned offsets reach
 //! 32 KiB), the saved registers and the `vmctx` from `x29`. The prologue
 //! compares the lowered `sp` with the stack limit and branches to the
-//! `StackOverflow` stub. Trap stubs, one per trap code used, follow the
+//! `StackOverflow` stub, unless the function calls nothing and its frame is
+//! small (`FrameLayout::checks_stack`). Trap stubs, one per trap code used, follow the
 //! last block.
 
 mod asm;
@@ -206,6 +207,18 @@ impl Emitter<'_> {
             X0.hw(),
             Address::offset(FP.hw(), VMCTX_SLOT),
         );
+        if self.cx.frame.checks_stack(self.cx.vcode.is_leaf()) {
+            self.stack_check();
+        }
+        for (reg, offset) in self.cx.frame.saved.clone() {
+            let address = Address::offset(FP.hw(), i64::from(offset));
+            self.access(Access::of_class(reg.class(), false), reg.hw(), address);
+        }
+    }
+
+    /// Branches to the `StackOverflow` stub when `sp` is below the stack
+    /// limit.
+    fn stack_check(&mut self) {
         self.access(
             Access::Load(Load::LdrX),
             X16.hw(),
@@ -229,10 +242,6 @@ impl Emitter<'_> {
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.asm.trap_site(TrapCode::StackOverflow);
         self.b_cond(Cond::Lo, overflow);
-        for (reg, offset) in self.cx.frame.saved.clone() {
-            let address = Address::offset(FP.hw(), i64::from(offset));
-            self.access(Access::of_class(reg.class(), false), reg.hw(), address);
-        }
     }
 
     fn epilogue(&mut self) {
