@@ -290,8 +290,18 @@ impl Lowerer<'_> {
         let imm = self.imm32(b, ty);
         let bits = ty.bits() as u64;
         let loads = self.folded_load(a).is_some() || self.folded_load(b).is_some();
+        // `a + b`, `a + c` and `a - c` are one `lea`: three-address, so `a`
+        // need not share the result's register. A loop's `j - 1` passed
+        // back as `j` then stays in `j`'s register, with no copy of `j`
+        // before the subtraction and no move on the back edge.
+        let lea_disp = match (op, imm) {
+            (BinaryOp::Iadd, imm) => Some(imm),
+            (BinaryOp::Isub, Some(c)) => c.checked_neg().map(Some),
+            _ => None,
+        };
         match op {
-            BinaryOp::Iadd if !loads => {
+            _ if !loads && lea_disp.is_some() => {
+                let imm = lea_disp.flatten();
                 // The two registers summed, if any, and the displacement.
                 let (sum, disp) = match imm {
                     Some(imm) => (self.sum_of_registers(a), imm),
