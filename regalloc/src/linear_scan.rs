@@ -384,11 +384,15 @@ impl<'a, F: Function> Scan<'a, F> {
         }
         let end = self.interval(id).end();
         let allocatable = self.allocatable.sets[class.index()];
-        for hint in self.hints(id).into_iter().flatten() {
+        let hints = self.hints(id);
+        for hint in hints.into_iter().flatten() {
             if allocatable.contains(hint) && free_until[hint.index()] >= end {
                 self.assign(id, hint);
                 return true;
             }
+        }
+        if self.take_hint_through_loop_block(id, pos, hints, &free_until) {
+            return true;
         }
         let cheap = |reg: PReg| {
             !self.env.callee_saved.contains(reg) || self.used_callee_saved.contains(reg)
@@ -436,6 +440,47 @@ impl<'a, F: Function> Scan<'a, F> {
         self.split_and_queue(id, split);
         self.assign(id, best);
         true
+    }
+
+    /// Inside a loop, gives interval `id` a suggested register that is free
+    /// for the rest of its uses in the block of `pos`, though not for all
+    /// of it, and splits it where the register is taken. The suggestion
+    /// comes from the value it is computed from in place or the parameter
+    /// it is passed to: a loop counter `j - 1` passed back to `j`, in
+    /// `j`'s register, needs no move on the back edge, and the move to
+    /// another register happens where the register is needed, after the
+    /// loop (the split prefers a shallower block). Taking any register free
+    /// for the whole interval would instead cost a move on every
+    /// iteration.
+    fn take_hint_through_loop_block(
+        &mut self,
+        id: u32,
+        pos: Pos,
+        hints: [Option<PReg>; 2],
+        free_until: &[Pos; PReg::NUM_INDICES],
+    ) -> bool {
+        let block = self.block_of_inst[inst_of(pos).index()];
+        if self.loops.depth(block) == 0 {
+            return false;
+        }
+        let block_end = self
+            .block_start
+            .get(block.index() + 1)
+            .copied()
+            .unwrap_or(NEVER);
+        let last_here = self.interval(id).last_use_before(block_end);
+        let class = self.func.vreg_class(self.interval(id).vreg);
+        let allocatable = self.allocatable.sets[class.index()];
+        for hint in hints.into_iter().flatten() {
+            let until = free_until[hint.index()];
+            if allocatable.contains(hint) && until > last_here && gap_at_or_before(until) > pos {
+                let split = self.split_position(last_here.max(pos), until);
+                self.split_and_queue(id, split);
+                self.assign(id, hint);
+                return true;
+            }
+        }
+        false
     }
 
     /// Finds a register for interval `id` by spilling, either the interval
@@ -529,12 +574,23 @@ impl<'a, F: Function> Scan<'a, F> {
             .collect();
         self.active.retain(|held| !holders.contains(&held.id));
         for other in holders {
-            if evict_at <= self.interval(other).start() {
-                self.spill(other);
+            // From its last read on, the holder may leave the register
+            // anywhere up to `evict_at`: at the start of the loop that
+            // `evict_at` is in, if it is not read in the loop before, so
+            // that the loop header does not expect it in the register and
+            // every back edge reload it.
+            let start = self.interval(other).start();
+            let last_read = self.interval(other).last_use_before(evict_at).max(start);
+            let at = match evict_at > start {
+                true => self.split_position(last_read, evict_at),
+                false => start,
+            };
+            if at <= start {
+                self.spill_from(other, evict_at);
             } else {
-                let tail = self.intervals[other as usize].split_off(evict_at);
+                let tail = self.intervals[other as usize].split_off(at);
                 let tail_id = self.add_piece(tail);
-                self.spill(tail_id);
+                self.spill_from(tail_id, evict_at);
             }
         }
         let holders: SmallVec<[u32; 4]> = self
@@ -559,11 +615,17 @@ impl<'a, F: Function> Scan<'a, F> {
     /// Sends interval `id` to the stack up to its next use that needs a
     /// register; the piece from there on is queued.
     fn spill(&mut self, id: u32) {
-        let interval = self.interval(id);
-        let start = interval.start();
-        if let Some(next) = interval.next_reg_use(start) {
-            let reload = self.split_position(start, next.pos);
-            debug_assert!(reload > start);
+        self.spill_from(id, self.interval(id).start());
+    }
+
+    /// Sends interval `id` to the stack up to its next use that needs a
+    /// register at or after `from`, where the scan is (the piece may start
+    /// earlier, with no use in between); the piece from there on is
+    /// queued, never before `from`.
+    fn spill_from(&mut self, id: u32, from: Pos) {
+        if let Some(next) = self.interval(id).next_reg_use(from) {
+            let reload = self.split_position(from, next.pos);
+            debug_assert!(reload > self.interval(id).start());
             self.split_and_queue(id, reload);
         }
         self.intervals[id as usize].assignment = Assignment::Spilled;

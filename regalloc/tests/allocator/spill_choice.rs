@@ -203,3 +203,142 @@ fn a_value_spilled_through_a_loop_is_reloaded_where_it_is_read_not_on_the_back_e
     let into_b3 = Inst(func.blocks[2].end - 1);
     assert_eq!(reloads_in_loop, [into_b3], "edits: {:?}", output.edits());
 }
+
+/// On the four-register machine:
+///
+/// ```text
+/// b0: v0..v3 = ...; use v0; jump b1
+/// b1: v4 = ...; v5 = ...; use v4, v5; branch b2, b3     (loop header)
+/// b2: jump b1                                         (latch)
+/// b3: use v0..v3                                      (exit)
+/// ```
+///
+/// `v0`..`v3` hold all four registers when the loop starts and none is
+/// read in it, so two of them leave their registers for `v4` and `v5`.
+/// They leave at the start of the loop, not where `v4` is defined: the
+/// header would otherwise expect them in their registers, and the back
+/// edge would reload them on every iteration.
+fn values_evicted_inside_a_loop_they_live_through() -> TestFunction {
+    let mut insts: Vec<TestInst> = (0..4).map(|i| inst(vec![Operand::reg_def(v(i))])).collect();
+    insts.push(inst(vec![Operand::reg_use(v(0))]));
+    insts.push(inst(vec![]));
+    let header = insts.len() as u32;
+    insts.push(inst(vec![Operand::reg_def(v(4))]));
+    insts.push(inst(vec![Operand::reg_def(v(5))]));
+    insts.push(inst(vec![Operand::reg_use(v(4)), Operand::reg_use(v(5))]));
+    insts.push(inst(vec![]));
+    let latch = insts.len() as u32;
+    insts.push(inst(vec![]));
+    let exit = insts.len() as u32;
+    insts.push(inst((0..4).map(|i| Operand::reg_use(v(i))).collect()));
+    let end = insts.len() as u32;
+    let block = |first, end, succs: Vec<u32>, preds: Vec<u32>| TestBlock {
+        first,
+        end,
+        branch_args: vec![vec![]; succs.len()],
+        succs: succs.into_iter().map(Block).collect(),
+        preds: preds.into_iter().map(Block).collect(),
+        ..TestBlock::default()
+    };
+    TestFunction {
+        blocks: vec![
+            block(0, header, vec![1], vec![]),
+            block(header, latch, vec![2, 3], vec![0, 2]),
+            block(latch, exit, vec![1], vec![1]),
+            block(exit, end, vec![], vec![1]),
+        ],
+        insts,
+        classes: vec![RegClass::Int; 6],
+        constants: vec![false; 6],
+    }
+}
+
+#[test]
+fn values_evicted_inside_a_loop_leave_at_its_start_and_are_not_reloaded_on_the_back_edge() {
+    let func = values_evicted_inside_a_loop_they_live_through();
+    let output = allocate_tiny(&func);
+    let (header, latch) = (&func.blocks[1], &func.blocks[2]);
+    assert!(
+        reloads_in(&output, header.first..latch.end).is_empty(),
+        "edits: {:?}",
+        output.edits()
+    );
+}
+
+/// On the four-register machine:
+///
+/// ```text
+/// b0: v0 = ... (in r0); jump b1(v0)
+/// b1(v1): v2 = op v1; branch b2, b3                    (loop header)
+/// b2: jump b1(v2)                                      (latch)
+/// b3: clobber r0; use v2                               (exit)
+/// ```
+///
+/// `v2` is the loop's next `v1`. It takes `v1`'s register, `r0`, although
+/// `r0` is not free for all of it (the exit destroys it): it leaves `r0`
+/// after the loop, and the back edge needs no move, where a register free
+/// for all of `v2` would cost a move on every iteration.
+fn value_passed_back_to_its_loop_parameter() -> TestFunction {
+    let r0 = TestIsa::tiny().env.allocatable[0][0];
+    let insts = vec![
+        inst(vec![Operand::fixed_def(v(0), r0)]),
+        inst(vec![]),
+        inst(vec![Operand::reg_use(v(1)), Operand::reg_def(v(2))]),
+        inst(vec![]),
+        inst(vec![]),
+        TestInst {
+            operands: vec![],
+            clobbers: [r0].into_iter().collect(),
+        },
+        inst(vec![Operand::reg_use(v(2))]),
+    ];
+    TestFunction {
+        blocks: vec![
+            TestBlock {
+                first: 0,
+                end: 2,
+                succs: vec![Block(1)],
+                branch_args: vec![vec![v(0)]],
+                ..TestBlock::default()
+            },
+            TestBlock {
+                first: 2,
+                end: 4,
+                params: vec![v(1)],
+                succs: vec![Block(2), Block(3)],
+                preds: vec![Block(0), Block(2)],
+                branch_args: vec![vec![], vec![]],
+            },
+            TestBlock {
+                first: 4,
+                end: 5,
+                succs: vec![Block(1)],
+                preds: vec![Block(1)],
+                branch_args: vec![vec![v(2)]],
+                ..TestBlock::default()
+            },
+            TestBlock {
+                first: 5,
+                end: 7,
+                preds: vec![Block(1)],
+                ..TestBlock::default()
+            },
+        ],
+        insts,
+        classes: vec![RegClass::Int; 3],
+        constants: vec![false; 3],
+    }
+}
+
+#[test]
+fn a_value_passed_back_to_its_loop_parameter_takes_the_parameters_register() {
+    let func = value_passed_back_to_its_loop_parameter();
+    let output = allocate_tiny(&func);
+    let in_loop = |at: &Inst| (2..5).contains(&at.0);
+    let loop_moves: Vec<_> = output
+        .edits()
+        .iter()
+        .filter(|(at, _)| in_loop(at))
+        .collect();
+    assert!(loop_moves.is_empty(), "edits: {:?}", output.edits());
+}
