@@ -121,7 +121,7 @@ fn a_simple_loop_does_not_spill() {
             (local.get 1)))",
     );
     assert_eq!((l.stats.spills, l.stats.reloads), (0, 0), "{}", l.text);
-    check(&l, &["sub esi, 0x1"], &["[rbp-0x10]"]);
+    check(&l, &["lea esi, [rsi-0x1]"], &["[rbp-0x10]"]);
 }
 
 #[test]
@@ -493,4 +493,38 @@ fn branches_skip_blocks_that_only_jump() {
            (local.get 1)))",
     );
     check(&l, &["jne L"], &["jmp L"]);
+}
+
+#[test]
+fn a_counter_counted_down_in_a_loop_stays_in_its_register() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32 i32) (result i32)
+            (loop $l
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br_if $l (i32.gt_s (i32.load (i32.shl (local.get 0) (i32.const 2))) (local.get 1))))
+            (local.get 0)))",
+    );
+    check(&l, &["lea esi, [rsi-0x1]", "jg L2"], &["jmp L2"]);
+    assert_eq!(l.stats.moves, 2, "{}", l.text);
+}
+
+#[test]
+fn loop_headers_start_at_a_multiple_of_32_bytes() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32 i32) (result i32)
+            (loop $l
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br_if $l (i32.gt_s (i32.load (i32.shl (local.get 0) (i32.const 2))) (local.get 1))))
+            (local.get 0)))",
+    );
+    let header = l
+        .text
+        .lines()
+        .find(|line| line.trim_end().ends_with("L2:"))
+        .unwrap_or_else(|| panic!("the loop header in:\n{}", l.text));
+    let offset = u32::from_str_radix(header.split_whitespace().next().unwrap(), 16).unwrap();
+    assert_eq!(offset % 32, 0, "{}", l.text);
+    check(&l, &["nop"], &[]);
 }

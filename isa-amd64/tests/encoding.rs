@@ -319,6 +319,25 @@ const CASES: &[Case] = &[
         &[0x66, 0x44, 0x0F, 0x3A, 0x0A, 0xC2, 0x0A],
         |a| a.round(FloatWidth::F32, Xmm(8), Xmm(2), 10),
     ),
+    ("ret; nop", &[0xC3, 0x90], |a| {
+        a.ret();
+        a.align_with_nops(2)
+    }),
+    ("ret; nop DWORD PTR [rax]", &[0xC3, 0x0F, 0x1F, 0x00], |a| {
+        a.ret();
+        a.align_with_nops(4)
+    }),
+    (
+        "ret; nop WORD PTR [rax+rax*1+0x0]; nop WORD PTR [rax+rax*1+0x0]",
+        &[
+            0xC3, 0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x66, 0x0F, 0x1F, 0x44,
+            0x00, 0x00,
+        ],
+        |a| {
+            a.ret();
+            a.align_with_nops(16)
+        },
+    ),
 ];
 
 #[test]

@@ -2,7 +2,8 @@
 //! supplied by the ISA through [`EmitIsa`].
 //!
 //! The driver emits the prologue, then every block in order, binding the
-//! block's label, and before each instruction the allocator's edits
+//! block's label (after whatever padding the ISA puts before a loop
+//! header), and before each instruction the allocator's edits
 //! (moves, spills, reloads, recomputed constants: [`dispatch_edit`]) and
 //! then the instruction; last the code after the blocks (trap stubs). It
 //! reserves room in the [`MachBuffer`] before each piece so that islands
@@ -92,6 +93,11 @@ pub trait EmitIsa<'a>: EditSink<Self::Inst> {
     /// Emits the prologue.
     fn prologue(&mut self);
 
+    /// Pads the code before a loop header, the target of a back edge, so
+    /// that the loop starts where the ISA fetches it best. Nothing by
+    /// default.
+    fn align_loop_header(&mut self) {}
+
     /// Emits `inst`, whose operands' locations are
     /// `cx().output.inst_allocs(inst)`.
     fn inst(&mut self, inst: Inst);
@@ -112,6 +118,9 @@ pub fn emit<'a, E: EmitIsa<'a>>(isa: &mut E) {
             continue;
         }
         isa.cx_mut().block = b;
+        if is_loop_header(vcode, b) {
+            isa.align_loop_header();
+        }
         let label = isa.cx().block_labels[b];
         isa.buffer().bind(label);
         for i in block.range.0.0..block.range.1.0 {
@@ -126,6 +135,12 @@ pub fn emit<'a, E: EmitIsa<'a>>(isa: &mut E) {
         }
     }
     isa.after_blocks();
+}
+
+/// Whether block `b` is entered by a back edge: from itself or a block
+/// after it.
+fn is_loop_header<I>(vcode: &VCode<I>, b: usize) -> bool {
+    vcode.flow.preds(b).iter().any(|pred| pred.index() >= b)
 }
 
 /// The state of emitting one function that the driver and the ISA share.

@@ -1,6 +1,6 @@
 //! Executable memory for compiled code.
 //!
-//! The functions of a module are copied one after another (16-byte aligned)
+//! The functions of a module are copied one after another (32-byte aligned)
 //! into a fresh anonymous mapping, followed by a veneer for each distinct
 //! far target: a few instructions that jump to an absolute address, so that a
 //! short pc-relative call (`call rel32`, `bl`) reaches runtime helpers wherever
@@ -78,6 +78,11 @@ fn align16(n: usize) -> usize {
     n.next_multiple_of(16)
 }
 
+/// Where each function starts: at a multiple of the alignment the
+/// backends give loop headers inside a function (x86-64 aligns them to 32
+/// bytes), so that a small loop never straddles a 64-byte fetch line.
+const FUNCTION_ALIGNMENT: usize = 32;
+
 fn out_of_range(what: &str) -> io::Error {
     io::Error::other(format!("{what} relocation target out of range"))
 }
@@ -131,7 +136,7 @@ impl CodeMemory {
         let mut size = 0;
         for function in functions {
             starts.push(size);
-            size = align16(size + function.code.len());
+            size = (size + function.code.len()).next_multiple_of(FUNCTION_ALIGNMENT);
         }
         // One veneer per distinct (kind, address) of far targets.
         let mut veneers: HashMap<(RelocationKind, u64), usize> = HashMap::new();
@@ -444,6 +449,18 @@ mod tests {
         };
         assert_eq!(written, 1);
         assert_eq!((read, error), (-1, Some(libc::EFAULT)));
+    }
+
+    #[test]
+    fn every_function_starts_at_a_multiple_of_the_loop_alignment() {
+        let functions: Vec<_> = [1, 17, 33, 64, 5]
+            .iter()
+            .map(|&len| function(&vec![0xc3; len], vec![]))
+            .collect();
+        let memory = CodeMemory::new(&functions, |_, _| Target::Function(0)).unwrap();
+        for index in 0..functions.len() {
+            assert_eq!(memory.function(index) as usize % FUNCTION_ALIGNMENT, 0);
+        }
     }
 
     #[test]

@@ -55,6 +55,9 @@ const FRAME: FrameSpec<'static> = FrameSpec {
     stack_alignment: 16,
 };
 
+/// Where loop headers start: see [`EmitIsa::align_loop_header`].
+const LOOP_ALIGNMENT: u32 = 32;
+
 /// The most bytes one instruction may add: the longest sequences (the
 /// float fallbacks) stay well below it. It only decides islands, which
 /// x86-64 never needs, since its label uses reach the whole function.
@@ -123,6 +126,13 @@ impl<'a> EmitIsa<'a> for Emitter<'a> {
 
     fn prologue(&mut self) {
         self.emit_prologue();
+    }
+
+    /// Loop headers start at a multiple of 32 bytes (functions start at
+    /// one too), so that a loop of up to 32 bytes never straddles a 64-byte
+    /// fetch line: `sieve`'s inner loop ran a third slower when it did.
+    fn align_loop_header(&mut self) {
+        self.asm.align_with_nops(LOOP_ALIGNMENT);
     }
 
     fn inst(&mut self, inst: Inst) {

@@ -118,6 +118,21 @@ enum Imm {
     I32(i32),
 }
 
+/// The recommended no-operation instructions of one to nine bytes (Intel's
+/// optimization manual, "multi-byte NOP"): `nop`, `66 nop`, then `nop` with
+/// ever longer memory operands.
+const NOPS: [&[u8]; 9] = [
+    &[0x90],
+    &[0x66, 0x90],
+    &[0x0F, 0x1F, 0x00],
+    &[0x0F, 0x1F, 0x40, 0x00],
+    &[0x0F, 0x1F, 0x44, 0x00, 0x00],
+    &[0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00],
+    &[0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00],
+    &[0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+    &[0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+
 /// Accumulates the code of one function.
 #[derive(Default)]
 pub struct Assembler {
@@ -587,6 +602,19 @@ impl Assembler {
             self.buf.put_u8(0x41);
         }
         self.buf.put_u8(0x58 | (reg.0 & 7));
+    }
+
+    /// No-operation instructions that fill the code up to the next multiple
+    /// of `alignment` bytes: the longest recommended forms first
+    /// ([`NOPS`]), so that as few instructions as possible decode.
+    pub fn align_with_nops(&mut self, alignment: u32) {
+        let mut pad = (alignment - self.buf.offset() % alignment) % alignment;
+        while pad > 0 {
+            let nop = NOPS[(pad as usize).min(NOPS.len()) - 1];
+            self.note(|| format!("nop{}", nop.len()));
+            self.buf.put(nop);
+            pad -= nop.len() as u32;
+        }
     }
 
     /// `ret`.
