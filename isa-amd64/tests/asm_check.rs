@@ -528,3 +528,18 @@ fn loop_headers_start_at_a_multiple_of_32_bytes() {
     assert_eq!(offset % 32, 0, "{}", l.text);
     check(&l, &["nop"], &[]);
 }
+
+#[test]
+fn loops_of_several_blocks_are_not_padded() {
+    let l = listing(
+        "(module (memory 1)
+          (func (param i32 i32) (result i32)
+            (loop $l
+              (if (i32.and (local.get 0) (i32.const 1))
+                (then (local.set 1 (i32.add (local.get 1) (i32.const 3)))))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br_if $l (local.get 0)))
+            (local.get 1)))",
+    );
+    check(&l, &["jne L"], &["nop"]);
+}
