@@ -495,30 +495,24 @@ fn branches_skip_blocks_that_only_jump() {
     check(&l, &["jne L"], &["jmp L"]);
 }
 
+/// `while (a[--j] > pivot) {}`: quicksort's partition loop, one block.
+const COUNTDOWN: &str = "(module (memory 1)
+  (func (param i32 i32) (result i32)
+    (loop $l
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if $l (i32.gt_s (i32.load (i32.shl (local.get 0) (i32.const 2))) (local.get 1))))
+    (local.get 0)))";
+
 #[test]
 fn a_counter_counted_down_in_a_loop_stays_in_its_register() {
-    let l = listing(
-        "(module (memory 1)
-          (func (param i32 i32) (result i32)
-            (loop $l
-              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
-              (br_if $l (i32.gt_s (i32.load (i32.shl (local.get 0) (i32.const 2))) (local.get 1))))
-            (local.get 0)))",
-    );
+    let l = listing(COUNTDOWN);
     check(&l, &["lea esi, [rsi-0x1]", "jg L2"], &["jmp L2"]);
     assert_eq!(l.stats.moves, 2, "{}", l.text);
 }
 
 #[test]
 fn loop_headers_start_at_a_multiple_of_32_bytes() {
-    let l = listing(
-        "(module (memory 1)
-          (func (param i32 i32) (result i32)
-            (loop $l
-              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
-              (br_if $l (i32.gt_s (i32.load (i32.shl (local.get 0) (i32.const 2))) (local.get 1))))
-            (local.get 0)))",
-    );
+    let l = listing(COUNTDOWN);
     let header = l
         .text
         .lines()

@@ -91,6 +91,19 @@ fn loop_under_pressure() -> TestFunction {
     }
 }
 
+/// A block of instructions `first..end` without parameters or branch
+/// arguments, with its successors and predecessors by number.
+fn block(first: u32, end: u32, succs: Vec<u32>, preds: Vec<u32>) -> TestBlock {
+    TestBlock {
+        first,
+        end,
+        branch_args: vec![vec![]; succs.len()],
+        succs: succs.into_iter().map(Block).collect(),
+        preds: preds.into_iter().map(Block).collect(),
+        ..TestBlock::default()
+    }
+}
+
 /// Allocates `func` on the four-register machine, checked.
 fn allocate_tiny(func: &TestFunction) -> Output {
     let isa = TestIsa::tiny();
@@ -171,14 +184,6 @@ fn value_read_between_calls_in_a_loop() -> TestFunction {
     let exit = insts.len() as u32;
     insts.push(inst(vec![]));
     let end = insts.len() as u32;
-    let block = |first, end, succs: Vec<u32>, preds: Vec<u32>| TestBlock {
-        first,
-        end,
-        branch_args: vec![vec![]; succs.len()],
-        succs: succs.into_iter().map(Block).collect(),
-        preds: preds.into_iter().map(Block).collect(),
-        ..TestBlock::default()
-    };
     TestFunction {
         blocks: vec![
             block(0, header, vec![1], vec![]),
@@ -232,14 +237,6 @@ fn values_evicted_inside_a_loop_they_live_through() -> TestFunction {
     let exit = insts.len() as u32;
     insts.push(inst((0..4).map(|i| Operand::reg_use(v(i))).collect()));
     let end = insts.len() as u32;
-    let block = |first, end, succs: Vec<u32>, preds: Vec<u32>| TestBlock {
-        first,
-        end,
-        branch_args: vec![vec![]; succs.len()],
-        succs: succs.into_iter().map(Block).collect(),
-        preds: preds.into_iter().map(Block).collect(),
-        ..TestBlock::default()
-    };
     TestFunction {
         blocks: vec![
             block(0, header, vec![1], vec![]),
