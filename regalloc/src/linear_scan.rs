@@ -391,7 +391,7 @@ impl<'a, F: Function> Scan<'a, F> {
                 return true;
             }
         }
-        if self.take_hint_through_loop_block(id, pos, hints, &free_until) {
+        if self.take_hint_through_loop_block(id, pos, hints, allocatable, &free_until) {
             return true;
         }
         let cheap = |reg: PReg| {
@@ -457,6 +457,7 @@ impl<'a, F: Function> Scan<'a, F> {
         id: u32,
         pos: Pos,
         hints: [Option<PReg>; 2],
+        allocatable: PRegSet,
         free_until: &[Pos; PReg::NUM_INDICES],
     ) -> bool {
         let block = self.block_of_inst[inst_of(pos).index()];
@@ -469,8 +470,6 @@ impl<'a, F: Function> Scan<'a, F> {
             .copied()
             .unwrap_or(NEVER);
         let last_here = self.interval(id).last_use_before(block_end);
-        let class = self.func.vreg_class(self.interval(id).vreg);
-        let allocatable = self.allocatable.sets[class.index()];
         for hint in hints.into_iter().flatten() {
             let until = free_until[hint.index()];
             if allocatable.contains(hint) && until > last_here && gap_at_or_before(until) > pos {
@@ -574,24 +573,22 @@ impl<'a, F: Function> Scan<'a, F> {
             .collect();
         self.active.retain(|held| !holders.contains(&held.id));
         for other in holders {
+            let start = self.interval(other).start();
+            if evict_at <= start {
+                self.spill_from(other, evict_at);
+                continue;
+            }
             // From its last read on, the holder may leave the register
             // anywhere up to `evict_at`: at the start of the loop that
             // `evict_at` is in, if it is not read in the loop before, so
             // that the loop header does not expect it in the register and
-            // every back edge reload it.
-            let start = self.interval(other).start();
+            // every back edge reload it. The split lies after the last
+            // read, so after the start.
             let last_read = self.interval(other).last_use_before(evict_at).max(start);
-            let at = match evict_at > start {
-                true => self.split_position(last_read, evict_at),
-                false => start,
-            };
-            if at <= start {
-                self.spill_from(other, evict_at);
-            } else {
-                let tail = self.intervals[other as usize].split_off(at);
-                let tail_id = self.add_piece(tail);
-                self.spill_from(tail_id, evict_at);
-            }
+            let at = self.split_position(last_read, evict_at);
+            let tail = self.intervals[other as usize].split_off(at);
+            let tail_id = self.add_piece(tail);
+            self.spill_from(tail_id, evict_at);
         }
         let holders: SmallVec<[u32; 4]> = self
             .inactive

@@ -258,19 +258,11 @@ impl<'f> FunctionBuilder<'f> {
             return;
         }
         let param = params[position];
-        let mut only = None;
-        for edge in &self.pred_edges[block.index()] {
+        let args = self.pred_edges[block.index()].iter().map(|edge| {
             let target = &self.func.insts[edge.branch.index()].targets[edge.first_slot as usize];
-            let arg = self.resolve(target.args[position]);
-            if arg == param || only == Some(arg) {
-                continue;
-            }
-            if only.is_some() {
-                return;
-            }
-            only = Some(arg);
-        }
-        let Some(value) = only else {
+            self.resolve(target.args[position])
+        });
+        let Some(value) = passes::redundant_params::only_value(param, args) else {
             return;
         };
         self.func.blocks[block.index()].params.pop();

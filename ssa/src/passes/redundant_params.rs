@@ -12,7 +12,7 @@
 //! adds for variables a loop never writes.
 
 use super::{Analyses, incoming_edges};
-use crate::entities::{Inst, Value};
+use crate::entities::Value;
 use crate::flat_lists::FlatLists;
 use crate::function::{Function, ValueDef};
 
@@ -61,9 +61,11 @@ pub(crate) fn remove(func: &mut Function, replaced: Vec<Option<Value>>) -> bool 
         let ValueDef::Param(block) = func.value_def(param) else {
             continue;
         };
-        let incoming = incoming.get(block.index());
-        let Some(value) = only_value(func, incoming, &mut alias, param, position[param.index()])
-        else {
+        let position = position[param.index()];
+        let args = incoming.get(block.index()).iter().map(|&(inst, target)| {
+            resolve(&mut alias, func.inst(inst).targets[target].args[position])
+        });
+        let Some(value) = only_value(param, args) else {
             continue;
         };
         alias[param.index()] = Some(value);
@@ -118,18 +120,12 @@ fn resolve(alias: &mut [Option<Value>], value: Value) -> Value {
     root
 }
 
-/// The one value other than `param` itself that every edge passes for
-/// `param`, if there is one.
-fn only_value(
-    func: &Function,
-    incoming: &[(Inst, usize)],
-    alias: &mut [Option<Value>],
-    param: Value,
-    position: usize,
-) -> Option<Value> {
+/// The one value other than `param` itself among `args`, the arguments
+/// every edge passes for `param`, if there is one: then `param` is
+/// redundant. The SSA builder asks it too, of a join's new parameter.
+pub(crate) fn only_value(param: Value, args: impl IntoIterator<Item = Value>) -> Option<Value> {
     let mut only: Option<Value> = None;
-    for &(inst, target) in incoming {
-        let arg = resolve(alias, func.inst(inst).targets[target].args[position]);
+    for arg in args {
         if arg == param || only == Some(arg) {
             continue;
         }
