@@ -37,9 +37,12 @@ pub(crate) struct FixedRanges {
 impl FixedRanges {
     /// Groups `reservations`, given in instruction order, by register.
     fn new(reservations: &[(PReg, FixedRange)]) -> FixedRanges {
-        let (grouped, starts) =
-            group_by_owner(reservations, PReg::NUM_INDICES, |(reg, _)| reg.index());
-        let mut ranges: Vec<FixedRange> = grouped.into_iter().map(|(_, range)| range).collect();
+        let (mut ranges, starts) = group_by_owner(
+            reservations,
+            PReg::NUM_INDICES,
+            |(reg, _)| reg.index(),
+            |&(_, range)| range,
+        );
         for bounds in starts.windows(2) {
             ranges[bounds[0] as usize..bounds[1] as usize].sort_by_key(|f| f.range.from);
         }
@@ -250,7 +253,7 @@ pub(crate) fn build_lifetimes<F: Function>(
     }
     let fixed = FixedRanges::new(&fixed);
 
-    let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index());
+    let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index(), |&r| r);
     let mut pools = IntervalPools::with_capacity(num_vregs, records.len() + num_vregs);
     let mut live_in_pairs = Vec::new();
     let mut walk = LivenessWalk::new(func.num_blocks());
@@ -307,8 +310,8 @@ pub(crate) struct LiveIn {
 impl LiveIn {
     /// Groups `(block, vreg)` pairs by block, keeping their order.
     fn from_pairs(num_blocks: usize, pairs: &[(Block, VReg)]) -> LiveIn {
-        let (grouped, start) = group_by_owner(pairs, num_blocks, |&(block, _)| block.index());
-        let vregs = grouped.into_iter().map(|(_, v)| v).collect();
+        let (vregs, start) =
+            group_by_owner(pairs, num_blocks, |&(block, _)| block.index(), |&(_, v)| v);
         LiveIn { start, vregs }
     }
 
@@ -321,13 +324,16 @@ impl LiveIn {
 /// Orders `items` by owner with a counting sort, in time linear in their
 /// number (a comparison sort of the use records was a tenth of the
 /// allocator's time on long functions), keeping the items of one owner in
-/// the order they came. Returns them with, for each owner `o`, the index of
-/// its first item at `o` and the end of its items at `o + 1`.
-fn group_by_owner<T: Copy>(
+/// the order they came, and keeps of each item the part `keep` takes (the
+/// owner is implied by the position). Returns them with, for each owner
+/// `o`, the index of its first item at `o` and the end of its items at
+/// `o + 1`.
+fn group_by_owner<T, U: Copy>(
     items: &[T],
     num_owners: usize,
     owner: impl Fn(&T) -> usize,
-) -> (Vec<T>, Vec<u32>) {
+    keep: impl Fn(&T) -> U,
+) -> (Vec<U>, Vec<u32>) {
     let mut start = vec![0u32; num_owners + 1];
     for item in items {
         start[owner(item) + 1] += 1;
@@ -335,11 +341,14 @@ fn group_by_owner<T: Copy>(
     for o in 0..num_owners {
         start[o + 1] += start[o];
     }
+    let Some(first) = items.first() else {
+        return (Vec::new(), start);
+    };
     let mut next = start.clone();
-    let mut grouped = items.to_vec();
+    let mut grouped = vec![keep(first); items.len()];
     for item in items {
         let slot = &mut next[owner(item)];
-        grouped[*slot as usize] = *item;
+        grouped[*slot as usize] = keep(item);
         *slot += 1;
     }
     (grouped, start)

@@ -1,6 +1,8 @@
 //! Where each value is at each program position, after the linear scan:
 //! the look-ups that the resolution of moves is made of.
 
+use std::cell::Cell;
+
 use crate::function::Function;
 use crate::interval::{Assignment, Pos};
 use crate::linear_scan::Allocated;
@@ -26,6 +28,14 @@ pub(crate) struct Homes<'a, F> {
     starts: Vec<Pos>,
     homes: Vec<Home>,
     offsets: Vec<u32>,
+    /// For every virtual register, the interval (counted from its first)
+    /// that its last look-up found. Resolution asks about positions mostly
+    /// in increasing order, so the next look-up of a value usually lands in
+    /// that interval or the next one, without a search over all of them: a
+    /// value split at each of its thousands of uses would otherwise cost a
+    /// binary search over thousands of starts, far apart in memory, for
+    /// every block it is live into.
+    last_found: Vec<Cell<u32>>,
 }
 
 impl<'a, F: Function> Homes<'a, F> {
@@ -42,6 +52,7 @@ impl<'a, F: Function> Homes<'a, F> {
             starts: Vec::with_capacity(allocated.intervals.len()),
             homes: Vec::with_capacity(allocated.intervals.len()),
             offsets: Vec::with_capacity(allocated.children.len() + 1),
+            last_found: vec![Cell::new(0); allocated.children.len()],
         };
         homes.offsets.push(0);
         for (v, children) in allocated.children.iter().enumerate() {
@@ -64,10 +75,23 @@ impl<'a, F: Function> Homes<'a, F> {
 
     /// Where `v` is at `pos`, where it is known to be live.
     pub(crate) fn at(&self, v: VReg, pos: Pos) -> Home {
-        let range = self.offsets[v.index()] as usize..self.offsets[v.index() + 1] as usize;
-        let later = self.starts[range.clone()].partition_point(|&start| start <= pos);
-        debug_assert!(later > 0, "{v} is not live at position {pos}");
-        self.homes[range.start + later - 1]
+        let first = self.offsets[v.index()] as usize;
+        let starts = &self.starts[first..self.offsets[v.index() + 1] as usize];
+        let holds = |index: usize| {
+            starts[index] <= pos && starts.get(index + 1).is_none_or(|&next| pos < next)
+        };
+        let last = self.last_found[v.index()].get() as usize;
+        let found = if holds(last) {
+            last
+        } else if last + 1 < starts.len() && holds(last + 1) {
+            last + 1
+        } else {
+            let later = starts.partition_point(|&start| start <= pos);
+            debug_assert!(later > 0, "{v} is not live at position {pos}");
+            later - 1
+        };
+        self.last_found[v.index()].set(found as u32);
+        self.homes[first + found]
     }
 
     /// Whether `v` has more than one interval.
