@@ -13,6 +13,7 @@ use crate::named::named_enum;
 use crate::trap::TrapCode;
 use crate::types::Type;
 use std::fmt;
+use std::num::NonZeroU32;
 
 named_enum! {
     /// Operations with one operand and one result.
@@ -370,12 +371,51 @@ impl Helper {
 /// second operand (the wasm address, `i32`) and `end` is the static offset
 /// plus the access size. The bounds-check pass removes a check that a
 /// dominating check of the same memory and index with a larger `end` covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// It is stored in twelve bytes aligned to four, with the memory index
+/// complemented so that zero is never a valid pattern: `Option<HeapBounds>`
+/// then needs no tag of its own, and [`Op`] stays at sixteen bytes, which
+/// keeps every instruction of the IR small.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HeapBounds {
+    /// `!memory`: never zero, because no memory has index `u32::MAX`.
+    not_memory: NonZeroU32,
+    /// `end`, low and high half.
+    end: [u32; 2],
+}
+
+impl HeapBounds {
+    /// The highest memory index a check can name; a module cannot have
+    /// more memories than this.
+    pub const MAX_MEMORY: u32 = u32::MAX - 1;
+
+    /// The check of memory `memory` for an access that ends `end` bytes
+    /// past the index; `None` when `memory` is above [`Self::MAX_MEMORY`].
+    pub fn new(memory: u32, end: u64) -> Option<HeapBounds> {
+        Some(HeapBounds {
+            not_memory: NonZeroU32::new(!memory)?,
+            end: [end as u32, (end >> 32) as u32],
+        })
+    }
+
     /// The linear memory checked.
-    pub memory: u32,
+    pub fn memory(self) -> u32 {
+        !self.not_memory.get()
+    }
+
     /// The first byte past the access, relative to `index`.
-    pub end: u64,
+    pub fn end(self) -> u64 {
+        u64::from(self.end[0]) | (u64::from(self.end[1]) << 32)
+    }
+}
+
+impl fmt::Debug for HeapBounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeapBounds")
+            .field("memory", &self.memory())
+            .field("end", &self.end())
+            .finish()
+    }
 }
 
 /// What an instruction does. Operands live in
@@ -453,6 +493,9 @@ pub enum Op {
     /// Return `args` (terminator).
     Return,
 }
+
+// Every instruction carries an `Op`; `HeapBounds`' layout keeps it at 16 bytes.
+const _: () = assert!(std::mem::size_of::<Op>() <= 16);
 
 impl Op {
     /// Whether the instruction ends a block.

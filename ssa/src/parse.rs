@@ -379,7 +379,13 @@ impl Cursor<'_> {
                     args.push(self.value()?);
                     self.expect("+")?;
                     let end = self.integer()?;
-                    (Op::Trapnz(code, Some(HeapBounds { memory, end })), args)
+                    let bounds = HeapBounds::new(memory, end).ok_or_else(|| {
+                        self.error(&format!(
+                            "heap{memory} is above the highest memory, heap{}",
+                            HeapBounds::MAX_MEMORY
+                        ))
+                    })?;
+                    (Op::Trapnz(code, Some(bounds)), args)
                 } else {
                     (Op::Trapnz(code, None), args)
                 }

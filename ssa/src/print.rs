@@ -16,7 +16,7 @@
 
 use crate::entities::{Inst, Value};
 use crate::function::{BlockCall, Function};
-use crate::ops::{HeapBounds, Op, Region};
+use crate::ops::{Op, Region};
 use crate::types::Type;
 use std::fmt::{self, Write};
 
@@ -168,7 +168,8 @@ fn write_inst(f: &mut fmt::Formatter<'_>, func: &Function, inst: Inst) -> fmt::R
         Op::Trapz(code) => write!(f, "trapz {}, {code}", args[0]),
         Op::Trapnz(code, bounds) => {
             write!(f, "trapnz {}, {code}", args[0])?;
-            if let Some(HeapBounds { memory, end }) = bounds {
+            if let Some(bounds) = bounds {
+                let (memory, end) = (bounds.memory(), bounds.end());
                 write!(f, ", bounds heap{memory} {}+{end}", args[1])?;
             }
             Ok(())

@@ -23,6 +23,7 @@ block0(v0: i64, v1: i32, v2: f32):
     v15:i32 = call_indirect sig4 v4(v0)
     v16:i32 = call_helper memory_grow(v0, v1, v3)
     trapnz v8, heap_oob, bounds heap0 v1+8
+    trapnz v8, heap_oob, bounds heap1 v1+4294967303
     trapz v9, int_divz
     br_table v1, [block1(v3), block2], block1(v15)
 block1(v17: i32):
@@ -70,6 +71,11 @@ fn errors_name_the_line() {
             "function f() {\nblock0:\n    trap sometimes\n}",
             3,
             "unknown trap code `sometimes`",
+        ),
+        (
+            "function f(i32) {\nblock0(v0: i32):\n    trapnz v0, heap_oob, bounds heap4294967295 v0+8\n}",
+            3,
+            "heap4294967295 is above the highest memory, heap4294967294",
         ),
     ];
     for (text, line, message) in cases {

@@ -230,7 +230,8 @@ impl Translator<'_> {
         let out_of_bounds = self
             .builder
             .ins1(Op::Icmp(IntCC::Ugt), [last, length], Type::I32);
-        let bounds = HeapBounds { memory, end };
+        let bounds = HeapBounds::new(memory, end)
+            .expect("validation allows far fewer memories than HeapBounds::MAX_MEMORY");
         self.builder.ins(
             Op::Trapnz(TrapCode::HeapOutOfBounds, Some(bounds)),
             [out_of_bounds, index],

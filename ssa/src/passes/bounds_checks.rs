@@ -44,13 +44,13 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
             let Op::Trapnz(_, Some(bounds)) = data.op else {
                 return true;
             };
-            let key = (bounds.memory, data.args[1]);
+            let key = (bounds.memory(), data.args[1]);
             let previous = checked.get(&key).copied();
-            if previous.is_some_and(|end| end >= bounds.end) {
+            if previous.is_some_and(|end| end >= bounds.end()) {
                 changed = true;
                 false
             } else {
-                checked.insert(key, bounds.end);
+                checked.insert(key, bounds.end());
                 undo.push((key, previous));
                 true
             }
