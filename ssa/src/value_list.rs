@@ -23,8 +23,15 @@ pub struct ValueList(Repr);
 #[derive(Clone)]
 enum Repr {
     Inline { len: u8, values: [Value; INLINE] },
-    Heap(Vec<Value>),
+    /// Boxed, so that the list is one pointer wide here: with the tag and
+    /// the inline variant beside it the list takes 16 bytes, where a `Vec`
+    /// in place would make it 24. Every instruction holds two lists and
+    /// every branch target one, and most are inline.
+    Heap(Box<Vec<Value>>),
 }
+
+// Instructions hold two lists: their size is a large part of the IR's.
+const _: () = assert!(std::mem::size_of::<ValueList>() <= 16);
 
 /// Fills the unused slots of an inline list.
 const UNUSED: Value = Value(u32::MAX);
@@ -55,7 +62,7 @@ impl ValueList {
                 let mut heap = Vec::with_capacity(2 * INLINE);
                 heap.extend_from_slice(values);
                 heap.push(value);
-                self.0 = Repr::Heap(heap);
+                self.0 = Repr::Heap(Box::new(heap));
             }
             Repr::Heap(heap) => heap.push(value),
         }
@@ -103,7 +110,7 @@ impl Deref for ValueList {
     fn deref(&self) -> &[Value] {
         match &self.0 {
             Repr::Inline { len, values } => &values[..usize::from(*len)],
-            Repr::Heap(heap) => heap,
+            Repr::Heap(heap) => heap.as_slice(),
         }
     }
 }
@@ -112,7 +119,7 @@ impl DerefMut for ValueList {
     fn deref_mut(&mut self) -> &mut [Value] {
         match &mut self.0 {
             Repr::Inline { len, values } => &mut values[..usize::from(*len)],
-            Repr::Heap(heap) => heap,
+            Repr::Heap(heap) => heap.as_mut_slice(),
         }
     }
 }
@@ -147,7 +154,7 @@ impl From<&[Value]> for ValueList {
                 values: inline,
             })
         } else {
-            ValueList(Repr::Heap(values.to_vec()))
+            ValueList(Repr::Heap(Box::new(values.to_vec())))
         }
     }
 }
@@ -163,7 +170,7 @@ impl From<Vec<Value>> for ValueList {
         if values.len() <= INLINE {
             ValueList::from(&values[..])
         } else {
-            ValueList(Repr::Heap(values))
+            ValueList(Repr::Heap(Box::new(values)))
         }
     }
 }
