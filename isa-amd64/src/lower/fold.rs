@@ -28,14 +28,17 @@ impl Folding {
     pub fn compute(cx: &mut LowerCtx<'_, Amd64Inst>) -> Folding {
         let func = cx.func();
         let reachable = cx.reachable().to_vec();
-        let uses = |value: Value| cx.uses(value);
         let mut folded = vec![false; func.insts.len()];
         // How many users in its own block could take each value into
         // themselves: a compare as their condition, an address add as
         // their address.
         let mut folding_uses = vec![0u32; func.values.len()];
+        // Every decision about a value is taken in its own block (it folds
+        // only into users there), so one visit per block takes them all
+        // while the block's instructions are still in the cache.
         for &block in &reachable {
-            for &inst in &func.block(block).insts {
+            let insts = &func.block(block).insts;
+            for &inst in insts {
                 let data = func.inst(inst);
                 let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
                     Op::Brif
@@ -54,31 +57,25 @@ impl Folding {
                     }
                 }
             }
-        }
-        for &block in &reachable {
-            for &inst in &func.block(block).insts {
+            for &inst in insts {
                 let data = func.inst(inst);
                 if let [result] = data.results[..] {
                     let count = folding_uses[result.index()];
                     let shared = count > 1 && is_compare(data.op, func.value_type(result));
-                    if count == uses(result) && (count == 1 || shared) {
+                    if count == cx.uses(result) && (count == 1 || shared) {
                         folded[inst.index()] = true;
                     }
                 }
             }
-        }
-        for &block in &reachable {
-            for pair in func.block(block).insts.windows(2) {
+            for pair in insts.windows(2) {
                 if let Some(load) = folds_into(func, pair[0], pair[1])
-                    && uses(load) == 1
+                    && cx.uses(load) == 1
                     && !folded[pair[1].index()]
                 {
                     folded[pair[0].index()] = true;
                 }
             }
-        }
-        for &block in &reachable {
-            for &inst in &func.block(block).insts {
+            for &inst in insts {
                 let data = func.inst(inst);
                 if data.op == Op::Unary(UnaryOp::Uextend) {
                     cx.share_register(data.results[0], data.args[0]);

@@ -29,8 +29,12 @@ impl Folding {
         let reachable = cx.reachable().to_vec();
         let mut folded = vec![false; func.insts.len()];
         let mut folding_uses = vec![0u32; func.values.len()];
+        // Every decision about a value is taken in its own block (it folds
+        // only into users there), so one visit per block takes them all
+        // while the block's instructions are still in the cache.
         for &block in &reachable {
-            for &inst in &func.block(block).insts {
+            let insts = &func.block(block).insts;
+            for &inst in insts {
                 let data = func.inst(inst);
                 let (candidate, wants): (_, fn(Op, Type) -> bool) = match data.op {
                     Op::Brif
@@ -48,9 +52,7 @@ impl Folding {
                     }
                 }
             }
-        }
-        for &block in &reachable {
-            for &inst in &func.block(block).insts {
+            for &inst in insts {
                 let data = func.inst(inst);
                 if let [result] = data.results[..] {
                     let count = folding_uses[result.index()];
@@ -60,9 +62,7 @@ impl Folding {
                     }
                 }
             }
-        }
-        for &block in &reachable {
-            for &inst in &func.block(block).insts {
+            for &inst in insts {
                 let data = func.inst(inst);
                 if data.op == Op::Unary(UnaryOp::Uextend) {
                     cx.share_register(data.results[0], data.args[0]);
