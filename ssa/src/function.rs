@@ -78,8 +78,10 @@ pub struct ValueData {
 /// Parameters and instructions of a block.
 #[derive(Clone, Debug, Default)]
 pub struct BlockData {
-    /// Block parameters, in order.
-    pub params: Vec<Value>,
+    /// Block parameters, in order: a value list, so that the few parameters
+    /// most blocks have sit in the block itself, which passes that look at
+    /// every block's parameters then read without following a pointer.
+    pub params: ValueList,
     /// Instructions in execution order; the last is the terminator.
     pub insts: Vec<Inst>,
 }

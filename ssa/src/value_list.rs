@@ -68,6 +68,13 @@ impl ValueList {
         }
     }
 
+    /// Removes the last value and returns it, if there is one.
+    pub fn pop(&mut self) -> Option<Value> {
+        let last = self.last().copied()?;
+        self.truncate(self.len() - 1);
+        Some(last)
+    }
+
     /// Removes every value.
     pub fn clear(&mut self) {
         match &mut self.0 {

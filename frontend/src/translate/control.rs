@@ -137,7 +137,7 @@ impl Translator<'_> {
                 });
                 self.builder.switch_to_block(header);
                 let header_params = self.builder.func.block(header).params.clone();
-                self.stack.extend(header_params);
+                self.stack.extend_from_slice(&header_params);
                 let end = self.block_with_params(&results);
                 self.push_frame(FrameKind::Loop { header }, params.len(), &results, end);
             }
@@ -307,10 +307,10 @@ impl Translator<'_> {
         self.builder.switch_to_block(frame.end);
         let results = self.builder.func.block(frame.end).params.clone();
         if self.frames.is_empty() {
-            self.return_values(results);
+            self.return_values(results.to_vec());
             self.reachable = false;
         } else {
-            self.stack.extend(results);
+            self.stack.extend_from_slice(&results);
         }
     }
 }

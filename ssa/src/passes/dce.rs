@@ -83,7 +83,7 @@ pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
             continue;
         }
         let keep: Vec<bool> = params.iter().map(|param| live[param.index()]).collect();
-        for param in std::mem::take(&mut func.blocks[block.index()].params) {
+        for &param in std::mem::take(&mut func.blocks[block.index()].params).iter() {
             if live[param.index()] {
                 func.blocks[block.index()].params.push(param);
             } else {

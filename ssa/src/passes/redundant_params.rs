@@ -86,7 +86,7 @@ pub(crate) fn remove(func: &mut Function, replaced: Vec<Option<Value>>) -> bool 
             continue;
         }
         let keep: Vec<bool> = params.iter().map(|p| alias[p.index()].is_none()).collect();
-        for param in std::mem::take(&mut func.blocks[block.index()].params) {
+        for &param in std::mem::take(&mut func.blocks[block.index()].params).iter() {
             if alias[param.index()].is_some() {
                 func.values[param.index()].def = ValueDef::Detached;
             } else {
