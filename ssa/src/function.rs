@@ -10,6 +10,7 @@ use crate::entities::{Block, Inst, Value};
 use crate::ops::Op;
 use crate::types::Type;
 use crate::value_list::ValueList;
+use smallvec::SmallVec;
 
 /// Parameter and result types of a function. For wasm functions the first
 /// parameter is the `vmctx` pointer.
@@ -75,6 +76,12 @@ pub struct ValueData {
     pub def: ValueDef,
 }
 
+/// The instructions of a block. Up to four sit in the block record itself:
+/// walks over the control flow read each block's terminator, and in code
+/// full of small blocks (an `if` arm, a jump between two others) that is
+/// then one read fewer, with no pointer to follow.
+pub type InstList = SmallVec<[Inst; 4]>;
+
 /// Parameters and instructions of a block.
 #[derive(Clone, Debug, Default)]
 pub struct BlockData {
@@ -83,7 +90,7 @@ pub struct BlockData {
     /// every block's parameters then read without following a pointer.
     pub params: ValueList,
     /// Instructions in execution order; the last is the terminator.
-    pub insts: Vec<Inst>,
+    pub insts: InstList,
 }
 
 /// A function in SSA form.

@@ -16,8 +16,8 @@
 //! copy. The originals that no block uses any more are left to DCE.
 
 use super::{Analyses, inst_blocks};
-use crate::entities::{Block, Inst, Value};
-use crate::function::{Function, ValueDef};
+use crate::entities::{Block, Value};
+use crate::function::{Function, InstList, ValueDef};
 use crate::ops::Op;
 
 /// Runs the pass; returns whether anything changed.
@@ -31,7 +31,7 @@ pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
     let mut changed = false;
     // The block's new list is built here, and the old list's storage is
     // kept for the next block, so no block allocates a list of its own.
-    let mut rewritten: Vec<Inst> = Vec::new();
+    let mut rewritten = InstList::new();
     for block in func.layout.clone() {
         let insts = std::mem::take(&mut func.blocks[block.index()].insts);
         rewritten.clear();
