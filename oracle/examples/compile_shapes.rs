@@ -53,7 +53,9 @@ fn measure(engine: &Engine, shape: &Shape, n: usize, write: Option<&PathBuf>) ->
     let wasm = shape.wasm(n);
     if let Some(dir) = write {
         let path = dir.join(format!("{}-{n}.wasm", shape.name));
-        std::fs::write(&path, &wasm).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Err(e) = std::fs::write(&path, &wasm) {
+            fail(&format!("cannot write {}: {e}", path.display()));
+        }
     }
     let (time, phases) = compile_time(engine, &wasm);
     Measured {
@@ -72,24 +74,47 @@ fn print_phases(small: &CompileStats, large: &CompileStats) {
     }
 }
 
+const USAGE: &str = "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases]";
+
+/// Prints `message` and the usage on stderr, and exits with status 2.
+fn fail(message: &str) -> ! {
+    eprintln!("compile_shapes: {message}\n{USAGE}");
+    std::process::exit(2)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut only, mut write, mut phases) = (None, None, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--only" => only = Some(args.next().expect("--only SHAPE")),
-            "--write" => write = Some(PathBuf::from(args.next().expect("--write DIR"))),
-            "--phases" => phases = true,
-            other => {
-                panic!("usage: compile_shapes [--only SHAPE] [--write DIR] [--phases], not {other}")
+            "--only" => {
+                only = Some(args.next().unwrap_or_else(|| fail("--only needs a shape")))
             }
+            "--write" => {
+                let dir = args.next().unwrap_or_else(|| fail("--write needs a folder"));
+                write = Some(PathBuf::from(dir));
+            }
+            "--phases" => phases = true,
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return;
+            }
+            other => fail(&format!("unknown option `{other}`")),
         }
     }
-    if let Some(dir) = &write {
-        std::fs::create_dir_all(dir).expect("the --write directory can be made");
+    if let Some(dir) = &write
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        fail(&format!("cannot make {}: {e}", dir.display()));
     }
     let shapes: Vec<&Shape> = match &only {
-        Some(name) => vec![shape(name).unwrap_or_else(|| panic!("no shape named {name}"))],
+        Some(name) => match shape(name) {
+            Some(shape) => vec![shape],
+            None => {
+                let names: Vec<&str> = SHAPES.iter().map(|s| s.name).collect();
+                fail(&format!("no shape named `{name}`; shapes: {}", names.join(" ")))
+            }
+        },
         None => SHAPES.iter().collect(),
     };
     let mut config = Config::new();

@@ -9,13 +9,13 @@
 //! arguments. Because liveness is propagated rather than counted, values
 //! that only feed each other around a loop are removed too.
 
-use super::{Analyses, incoming_edges};
+use super::Analyses;
 use crate::entities::Value;
 use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
-    let incoming = incoming_edges(func);
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let incoming = analyses.incoming_edges(func);
     let mut param_position = vec![0usize; func.values.len()];
     for &block in &func.layout {
         for (position, &param) in func.block(block).params.iter().enumerate() {

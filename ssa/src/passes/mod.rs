@@ -26,12 +26,14 @@ use crate::function::Function;
 pub type Pass = fn(&mut Function, &mut Analyses) -> bool;
 
 /// Facts about the function that passes share while they stay true: the
-/// dominator tree (with predecessors and block order) is computed when a
-/// pass first asks for it and kept until a pass changes the control flow,
-/// rather than computed anew by every pass that walks it.
+/// dominator tree (with predecessors and block order) and the edges into
+/// every block are computed when a pass first asks for them and kept until
+/// a pass changes the control flow, rather than computed anew by every
+/// pass that walks them.
 #[derive(Default)]
 pub struct Analyses {
     domtree: Option<DominatorTree>,
+    incoming: Option<FlatLists<(Inst, usize)>>,
 }
 
 impl Analyses {
@@ -42,10 +44,17 @@ impl Analyses {
             .get_or_insert_with(|| DominatorTree::compute(func))
     }
 
+    /// The edges into every block of `func` (see [`incoming_edges`]).
+    pub(crate) fn incoming_edges(&mut self, func: &Function) -> &FlatLists<(Inst, usize)> {
+        self.incoming
+            .get_or_insert_with(|| incoming_edges(func))
+    }
+
     /// Forgets the facts that depend on the control flow: a pass calls it
-    /// when it changes a branch target or the layout.
+    /// when it changes a branch target, a terminator or the layout.
     pub(crate) fn cfg_changed(&mut self) {
         self.domtree = None;
+        self.incoming = None;
     }
 }
 

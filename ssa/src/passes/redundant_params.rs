@@ -11,22 +11,28 @@
 //! The SSA builder runs it to drop the parameters that Braun's algorithm
 //! adds for variables a loop never writes.
 
-use super::{Analyses, incoming_edges};
-use crate::entities::Value;
+use super::Analyses;
+use crate::entities::{Inst, Value};
 use crate::flat_lists::FlatLists;
 use crate::function::{Function, ValueDef};
 
 /// Runs the pass; returns whether anything changed.
-pub fn run(func: &mut Function, _: &mut Analyses) -> bool {
-    remove(func, vec![None; func.values.len()])
+pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
+    let incoming = analyses.incoming_edges(func);
+    remove(func, vec![None; func.values.len()], incoming)
 }
 
 /// Removes the redundant parameters of `func`, where the parameters that
 /// `replaced` maps to a value (one entry per value) are already gone and
 /// some branch arguments may still name them: those arguments are rewritten
-/// too. Returns whether anything changed.
-pub(crate) fn remove(func: &mut Function, replaced: Vec<Option<Value>>) -> bool {
-    let incoming = incoming_edges(func);
+/// too. `incoming` are the edges into each block
+/// ([`incoming_edges`](super::incoming_edges)). Returns whether anything
+/// changed.
+pub(crate) fn remove(
+    func: &mut Function,
+    replaced: Vec<Option<Value>>,
+    incoming: &FlatLists<(Inst, usize)>,
+) -> bool {
     // For every value, the parameters it is passed to; and every
     // parameter's position in its block.
     let mut passed_to_pairs = Vec::new();
