@@ -188,7 +188,7 @@ fn a_read_after_a_join_that_one_arm_writes_gets_a_parameter() {
     let join = b.current_block();
     let merged = b.use_var(x);
     assert_ne!(merged, n);
-    assert_eq!(b.func.block(join).params, vec![merged]);
+    assert_eq!(&b.func.block(join).params[..], &[merged]);
     b.ret(vec![merged]);
     b.finish();
     verify(&func).unwrap_or_else(|e| panic!("{e}\n{func}"));
