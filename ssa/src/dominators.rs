@@ -33,12 +33,13 @@ impl DominatorTree {
     /// Computes the facts for the blocks in the layout of `func`.
     pub fn compute(func: &Function) -> DominatorTree {
         let n = func.blocks.len();
-        let mut edges = Vec::with_capacity(2 * func.layout.len());
+        let succs = Successors::of(func);
+        let mut edges = Vec::with_capacity(succs.targets.len());
         // The last block found to branch to each block: a `br_table` naming
         // a target many times adds one edge, found without a search.
         let mut last_pred: Vec<Option<Block>> = vec![None; n];
         for &block in &func.layout {
-            for target in func.successors(block) {
+            for &target in succs.of_block(block) {
                 if last_pred[target.index()] != Some(block) {
                     last_pred[target.index()] = Some(block);
                     edges.push((target.0, block));
@@ -46,7 +47,7 @@ impl DominatorTree {
             }
         }
         let preds = FlatLists::from_pairs(n, &edges);
-        let search = DepthFirst::new(func);
+        let search = DepthFirst::new(func, &succs);
         let mut rpo = search.post_order.clone();
         rpo.reverse();
         let mut rpo_number = vec![UNREACHABLE; n];
@@ -130,6 +131,35 @@ impl DominatorTree {
     }
 }
 
+/// The targets of every block of the layout, in order and with repeats,
+/// read from the terminators once: the predecessors and the depth-first
+/// search both walk them, and in a long function every terminator read is
+/// a read far from the last one.
+struct Successors {
+    /// For each block (by index), where its targets are in `targets`.
+    range: Vec<(u32, u32)>,
+    targets: Vec<Block>,
+}
+
+impl Successors {
+    fn of(func: &Function) -> Successors {
+        let mut range = vec![(0, 0); func.blocks.len()];
+        let mut targets = Vec::with_capacity(2 * func.layout.len());
+        for &block in &func.layout {
+            let start = targets.len() as u32;
+            targets.extend(func.successors(block));
+            range[block.index()] = (start, targets.len() as u32);
+        }
+        Successors { range, targets }
+    }
+
+    /// The targets of `block`, in order, with repeats.
+    fn of_block(&self, block: Block) -> &[Block] {
+        let (start, end) = self.range[block.index()];
+        &self.targets[start as usize..end as usize]
+    }
+}
+
 /// A depth-first search from the entry, following targets in order.
 struct DepthFirst {
     /// Reachable blocks in the order the search first meets them.
@@ -144,7 +174,7 @@ struct DepthFirst {
 }
 
 impl DepthFirst {
-    fn new(func: &Function) -> DepthFirst {
+    fn new(func: &Function, succs: &Successors) -> DepthFirst {
         let blocks = func.layout.len();
         let mut search = DepthFirst {
             preorder: Vec::with_capacity(blocks),
@@ -155,10 +185,7 @@ impl DepthFirst {
         let Some(&entry) = func.layout.first() else {
             return search;
         };
-        let targets = |block: Block| match func.terminator(block) {
-            Some(term) => &func.inst(term).targets[..],
-            None => &[],
-        };
+        let targets = |block: Block| succs.of_block(block);
         search.visit(entry, 0);
         // (block, its targets, how many of them have been looked at)
         let mut stack = Vec::with_capacity(blocks);
@@ -166,11 +193,11 @@ impl DepthFirst {
         while let Some((block, block_targets, next)) = stack.last_mut() {
             let block = *block;
             match block_targets.get(*next) {
-                Some(target) => {
+                Some(&target) => {
                     *next += 1;
-                    if search.number[target.block.index()] == UNREACHABLE {
-                        search.visit(target.block, search.number[block.index()]);
-                        stack.push((target.block, targets(target.block), 0));
+                    if search.number[target.index()] == UNREACHABLE {
+                        search.visit(target, search.number[block.index()]);
+                        stack.push((target, targets(target), 0));
                     }
                 }
                 None => {
