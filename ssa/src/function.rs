@@ -261,11 +261,14 @@ impl Function {
         mut keep: impl FnMut(&mut Function, Inst) -> bool,
     ) {
         let mut insts = std::mem::take(&mut self.blocks[block.index()].insts);
+        // Indexed as a slice: a small vector would decide at every index
+        // whether its items are in place or on the heap.
+        let slice = insts.as_mut_slice();
         let mut kept = 0;
-        for index in 0..insts.len() {
-            let inst = insts[index];
+        for index in 0..slice.len() {
+            let inst = slice[index];
             if keep(self, inst) {
-                insts[kept] = inst;
+                slice[kept] = inst;
                 kept += 1;
             } else {
                 for &result in &self.insts[inst.index()].results {
