@@ -14,67 +14,140 @@
 //! other runtimes can be timed on exactly the same bytes. `--phases` prints,
 //! under each shape, the time of every compile phase at N and at 10N and
 //! their ratio, so that the phase that grows faster than its input shows.
-//! Each time is the best of five compilations (one when a compilation takes
-//! over a second), and the phases are those of the best one.
+//!
+//! Each time is the best of five compilations in this process (one when a
+//! compilation takes over a second), and the phases are those of the best
+//! one: compilations after the first reuse memory the allocator kept.
+//! `--fresh` instead compiles each module once in each of five new
+//! processes and takes the median, as `kiln compile` and a host that
+//! compiles one plugin see it: every page of the compiler's memory is new.
+//! The two differ most at 10N, whose large buffers the allocator takes from
+//! and gives back to the system each time.
 
-use kiln::{CompileStats, Config, Engine, Module, Strategy};
+use kiln::{Config, Engine, Module, Strategy};
 use kiln_oracle::shapes::{SHAPES, Shape, shape};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
+
+/// Compile phases by name, in milliseconds.
+type Phases = Vec<(&'static str, f64)>;
 
 /// One measured size of a shape.
 struct Measured {
     kb: f64,
     ms: f64,
-    /// The phases of the fastest compilation.
-    phases: CompileStats,
+    /// The phases of the compilation whose time is reported.
+    phases: Phases,
 }
 
-/// The best time of a few compilations of `wasm`, with that compilation's
-/// phases.
-fn compile_time(engine: &Engine, wasm: &[u8]) -> (Duration, CompileStats) {
-    let mut best = (Duration::MAX, CompileStats::default());
-    for _ in 0..5 {
-        let start = Instant::now();
-        let module = Module::new(engine, wasm).expect("kiln compiles every shape");
-        let elapsed = start.elapsed();
-        if elapsed < best.0 {
-            best = (elapsed, module.compile_stats());
-        }
-        if best.0 > Duration::from_secs(1) {
+/// Compiles `wasm` once: the time in milliseconds and the phases.
+fn compile_once(engine: &Engine, wasm: &[u8]) -> (f64, Phases) {
+    let start = Instant::now();
+    let module = Module::new(engine, wasm).expect("kiln compiles every shape");
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let phases = module.compile_stats().phases();
+    let phases = phases.map(|(name, time)| (name, time.as_secs_f64() * 1000.0));
+    (ms, phases.to_vec())
+}
+
+/// The best of a few compilations of `wasm` in this process.
+fn best_in_process(engine: &Engine, wasm: &[u8]) -> (f64, Phases) {
+    let mut best = compile_once(engine, wasm);
+    for _ in 1..5 {
+        if best.0 > 1000.0 {
             break;
+        }
+        let next = compile_once(engine, wasm);
+        if next.0 < best.0 {
+            best = next;
         }
     }
     best
 }
 
+/// The median of five compilations of `shape` at size `n`, each in a new
+/// process (this program, run with `--compile-once`).
+fn median_of_fresh_processes(shape: &Shape, n: usize) -> (f64, Phases) {
+    let program = std::env::current_exe().unwrap_or_else(|e| fail(&format!("{e}")));
+    let mut runs: Vec<(f64, Phases)> = (0..5)
+        .map(|_| {
+            let output = Command::new(&program)
+                .args(["--compile-once", shape.name, &n.to_string()])
+                .output()
+                .unwrap_or_else(|e| fail(&format!("cannot run {}: {e}", program.display())));
+            parse_compile_once(&String::from_utf8_lossy(&output.stdout))
+                .unwrap_or_else(|| fail("a --compile-once process printed no time"))
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs.swap_remove(runs.len() / 2)
+}
+
+/// Compiles `shape` at size `n` once and prints `ms name=ms ...`: what a
+/// process started by [`median_of_fresh_processes`] does.
+fn compile_once_and_print(engine: &Engine, shape: &Shape, n: usize) {
+    let (ms, phases) = compile_once(engine, &shape.wasm(n));
+    let phases: Vec<String> = phases.iter().map(|(name, ms)| format!("{name}={ms}")).collect();
+    println!("{ms} {}", phases.join(" "));
+}
+
+/// Reads what [`compile_once_and_print`] printed.
+fn parse_compile_once(line: &str) -> Option<(f64, Phases)> {
+    let mut words = line.split_whitespace();
+    let ms = words.next()?.parse().ok()?;
+    let phases = words
+        .map(|word| {
+            let (name, ms) = word.split_once('=')?;
+            let name = PHASE_NAMES.iter().find(|&&known| known == name)?;
+            Some((*name, ms.parse().ok()?))
+        })
+        .collect::<Option<Phases>>()?;
+    Some((ms, phases))
+}
+
+/// The names of the compile phases, as `CompileStats::phases` gives them.
+const PHASE_NAMES: [&str; 7] = ["decode", "translate", "passes", "lower", "regalloc", "emit", "link"];
+
 /// Compiles `shape` at size `n`.
-fn measure(engine: &Engine, shape: &Shape, n: usize, write: Option<&PathBuf>) -> Measured {
+fn measure(engine: &Engine, shape: &Shape, n: usize, options: &Options) -> Measured {
     let wasm = shape.wasm(n);
-    if let Some(dir) = write {
+    if let Some(dir) = &options.write {
         let path = dir.join(format!("{}-{n}.wasm", shape.name));
         if let Err(e) = std::fs::write(&path, &wasm) {
             fail(&format!("cannot write {}: {e}", path.display()));
         }
     }
-    let (time, phases) = compile_time(engine, &wasm);
+    let (ms, phases) = if options.fresh {
+        median_of_fresh_processes(shape, n)
+    } else {
+        best_in_process(engine, &wasm)
+    };
     Measured {
         kb: wasm.len() as f64 / 1024.0,
-        ms: time.as_secs_f64() * 1000.0,
+        ms,
         phases,
     }
 }
 
 /// One line per compile phase: its time at N and at 10N, and the ratio.
-fn print_phases(small: &CompileStats, large: &CompileStats) {
-    for ((name, at_n), (_, at_10n)) in small.phases().into_iter().zip(large.phases()) {
-        let (ms, ms10) = (at_n.as_secs_f64() * 1000.0, at_10n.as_secs_f64() * 1000.0);
+fn print_phases(small: &Phases, large: &Phases) {
+    for (&(name, ms), &(_, ms10)) in small.iter().zip(large) {
         let ratio = if ms > 0.0 { ms10 / ms } else { f64::NAN };
         println!("  {name:<16} {ms:>34.2} {ms10:>18.2} {ratio:>6.1}");
     }
 }
 
-const USAGE: &str = "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases]";
+/// What the command line asks for.
+#[derive(Clone, Default)]
+struct Options {
+    only: Option<String>,
+    write: Option<PathBuf>,
+    phases: bool,
+    fresh: bool,
+}
+
+const USAGE: &str = "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases] [--fresh]";
 
 /// Prints `message` and the usage on stderr, and exits with status 2.
 fn fail(message: &str) -> ! {
@@ -82,19 +155,38 @@ fn fail(message: &str) -> ! {
     std::process::exit(2)
 }
 
+/// The shape named `name`, or an error that lists the shapes.
+fn shape_named(name: &str) -> &'static Shape {
+    shape(name).unwrap_or_else(|| {
+        let names: Vec<&str> = SHAPES.iter().map(|s| s.name).collect();
+        fail(&format!("no shape named `{name}`; shapes: {}", names.join(" ")))
+    })
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut only, mut write, mut phases) = (None, None, false);
+    let mut options = Options::default();
+    let mut config = Config::new();
+    config.strategy(Strategy::Compiler);
+    let engine = Engine::new(&config);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--only" => {
-                only = Some(args.next().unwrap_or_else(|| fail("--only needs a shape")))
+                options.only = Some(args.next().unwrap_or_else(|| fail("--only needs a shape")))
             }
             "--write" => {
                 let dir = args.next().unwrap_or_else(|| fail("--write needs a folder"));
-                write = Some(PathBuf::from(dir));
+                options.write = Some(PathBuf::from(dir));
             }
-            "--phases" => phases = true,
+            "--phases" => options.phases = true,
+            "--fresh" => options.fresh = true,
+            "--compile-once" => {
+                let name = args.next().unwrap_or_else(|| fail("--compile-once SHAPE N"));
+                let n = args.next().and_then(|n| n.parse().ok());
+                let n = n.unwrap_or_else(|| fail("--compile-once SHAPE N"));
+                compile_once_and_print(&engine, shape_named(&name), n);
+                return;
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return;
@@ -102,32 +194,23 @@ fn main() {
             other => fail(&format!("unknown option `{other}`")),
         }
     }
-    if let Some(dir) = &write
+    if let Some(dir) = &options.write
         && let Err(e) = std::fs::create_dir_all(dir)
     {
         fail(&format!("cannot make {}: {e}", dir.display()));
     }
-    let shapes: Vec<&Shape> = match &only {
-        Some(name) => match shape(name) {
-            Some(shape) => vec![shape],
-            None => {
-                let names: Vec<&str> = SHAPES.iter().map(|s| s.name).collect();
-                fail(&format!("no shape named `{name}`; shapes: {}", names.join(" ")))
-            }
-        },
+    let shapes: Vec<&Shape> = match &options.only {
+        Some(name) => vec![shape_named(name)],
         None => SHAPES.iter().collect(),
     };
-    let mut config = Config::new();
-    config.strategy(Strategy::Compiler);
-    let engine = Engine::new(&config);
     println!(
         "{:<18} {:>7} {:>9} {:>8} {:>8} {:>9} {:>8} {:>6}",
         "shape", "N", "KB", "ms", "ms/KB", "10N KB", "10N ms", "ratio"
     );
     for shape in shapes {
         let n = shape.bench_size;
-        let small = measure(&engine, shape, n, write.as_ref());
-        let large = measure(&engine, shape, 10 * n, write.as_ref());
+        let small = measure(&engine, shape, n, &options);
+        let large = measure(&engine, shape, 10 * n, &options);
         println!(
             "{:<18} {:>7} {:>9.1} {:>8.2} {:>8.3} {:>9.1} {:>8.2} {:>6.1}",
             shape.name,
@@ -139,13 +222,16 @@ fn main() {
             large.ms,
             large.ms / small.ms
         );
-        if phases {
+        if options.phases {
             print_phases(&small.phases, &large.phases);
         }
     }
-    if only.is_none() {
-        let long_block = shape("long_block").expect("long_block is a shape");
-        let statements = measure(&engine, long_block, 60_000, None);
+    if options.only.is_none() {
+        let unwritten = Options {
+            write: None,
+            ..options.clone()
+        };
+        let statements = measure(&engine, shape_named("long_block"), 60_000, &unwritten);
         println!(
             "60,000 statements in one function ({:.0} KB): {:.1} ms",
             statements.kb, statements.ms
