@@ -88,7 +88,10 @@ fn median_of_fresh_processes(shape: &Shape, n: usize) -> (f64, Phases) {
 /// process started by [`median_of_fresh_processes`] does.
 fn compile_once_and_print(engine: &Engine, shape: &Shape, n: usize) {
     let (ms, phases) = compile_once(engine, &shape.wasm(n));
-    let phases: Vec<String> = phases.iter().map(|(name, ms)| format!("{name}={ms}")).collect();
+    let phases: Vec<String> = phases
+        .iter()
+        .map(|(name, ms)| format!("{name}={ms}"))
+        .collect();
     println!("{ms} {}", phases.join(" "));
 }
 
@@ -107,7 +110,15 @@ fn parse_compile_once(line: &str) -> Option<(f64, Phases)> {
 }
 
 /// The names of the compile phases, as `CompileStats::phases` gives them.
-const PHASE_NAMES: [&str; 7] = ["decode", "translate", "passes", "lower", "regalloc", "emit", "link"];
+const PHASE_NAMES: [&str; 7] = [
+    "decode",
+    "translate",
+    "passes",
+    "lower",
+    "regalloc",
+    "emit",
+    "link",
+];
 
 /// Compiles `shape` at size `n`.
 fn measure(engine: &Engine, shape: &Shape, n: usize, options: &Options) -> Measured {
@@ -159,7 +170,10 @@ fn fail(message: &str) -> ! {
 fn shape_named(name: &str) -> &'static Shape {
     shape(name).unwrap_or_else(|| {
         let names: Vec<&str> = SHAPES.iter().map(|s| s.name).collect();
-        fail(&format!("no shape named `{name}`; shapes: {}", names.join(" ")))
+        fail(&format!(
+            "no shape named `{name}`; shapes: {}",
+            names.join(" ")
+        ))
     })
 }
 
@@ -175,13 +189,17 @@ fn main() {
                 options.only = Some(args.next().unwrap_or_else(|| fail("--only needs a shape")))
             }
             "--write" => {
-                let dir = args.next().unwrap_or_else(|| fail("--write needs a folder"));
+                let dir = args
+                    .next()
+                    .unwrap_or_else(|| fail("--write needs a folder"));
                 options.write = Some(PathBuf::from(dir));
             }
             "--phases" => options.phases = true,
             "--fresh" => options.fresh = true,
             "--compile-once" => {
-                let name = args.next().unwrap_or_else(|| fail("--compile-once SHAPE N"));
+                let name = args
+                    .next()
+                    .unwrap_or_else(|| fail("--compile-once SHAPE N"));
                 let n = args.next().and_then(|n| n.parse().ok());
                 let n = n.unwrap_or_else(|| fail("--compile-once SHAPE N"));
                 compile_once_and_print(&engine, shape_named(&name), n);

@@ -455,7 +455,7 @@ impl<'f> FunctionBuilder<'f> {
         }
         let mut replaced = self.replaced;
         replaced.resize(self.func.values.len(), None);
-        let incoming = passes::incoming_edges(&self.func);
+        let incoming = passes::incoming_edges(self.func);
         passes::redundant_params::remove(self.func, replaced, &incoming);
     }
 }

@@ -22,11 +22,15 @@ pub struct ValueList(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Inline { len: u8, values: [Value; INLINE] },
+    Inline {
+        len: u8,
+        values: [Value; INLINE],
+    },
     /// Boxed, so that the list is one pointer wide here: with the tag and
     /// the inline variant beside it the list takes 16 bytes, where a `Vec`
     /// in place would make it 24. Every instruction holds two lists and
     /// every branch target one, and most are inline.
+    #[allow(clippy::box_collection)]
     Heap(Box<Vec<Value>>),
 }
 

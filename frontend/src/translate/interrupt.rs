@@ -151,7 +151,7 @@ impl Translator<'_> {
                 check,
                 BlockCall {
                     block: header,
-                    args: args.into(),
+                    args,
                 },
             );
             self.builder.seal_block(check);
@@ -176,10 +176,7 @@ impl Translator<'_> {
         self.builder
             .ins(Op::CallHelper(Helper::EpochDeadline), [self.vmctx], &[]);
         self.reload_fuel();
-        self.builder.jump(BlockCall {
-            block: check,
-            args: args.into(),
-        });
+        self.builder.jump(BlockCall { block: check, args });
     }
 
     /// The store's runtime record.

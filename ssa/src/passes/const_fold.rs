@@ -70,7 +70,9 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
                     data.args.clear();
                 }
                 Simplified::Jump(index) => {
-                    let target = std::mem::take(&mut data.targets).into_vec().swap_remove(index);
+                    let target = std::mem::take(&mut data.targets)
+                        .into_vec()
+                        .swap_remove(index);
                     data.op = Op::Jump;
                     data.args.clear();
                     data.targets = Box::new([target]);

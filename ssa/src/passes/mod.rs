@@ -46,8 +46,7 @@ impl Analyses {
 
     /// The edges into every block of `func` (see [`incoming_edges`]).
     pub(crate) fn incoming_edges(&mut self, func: &Function) -> &FlatLists<(Inst, usize)> {
-        self.incoming
-            .get_or_insert_with(|| incoming_edges(func))
+        self.incoming.get_or_insert_with(|| incoming_edges(func))
     }
 
     /// Forgets the facts that depend on the control flow: a pass calls it
