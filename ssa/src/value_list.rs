@@ -266,6 +266,18 @@ mod tests {
     }
 
     #[test]
+    fn pop_takes_values_from_the_end_inline_and_on_the_heap() {
+        let mut list = ValueList::from(values(0..5));
+        let mut popped = Vec::new();
+        while let Some(value) = list.pop() {
+            popped.push(value);
+        }
+        assert_eq!(popped, values(0..5).into_iter().rev().collect::<Vec<_>>());
+        assert!(list.is_empty());
+        assert_eq!(list.pop(), None);
+    }
+
+    #[test]
     fn values_are_written_through_the_slice() {
         let mut list = ValueList::from([Value(1), Value(2)]);
         for value in &mut list {
