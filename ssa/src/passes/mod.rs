@@ -109,7 +109,8 @@ pub fn optimize(func: &mut Function) -> bool {
 /// terminators that branch to it and the index of the target that does, in
 /// layout order.
 pub(crate) fn incoming_edges(func: &Function) -> FlatLists<(Inst, usize)> {
-    let mut edges = Vec::with_capacity(func.layout.len());
+    // A block has two targets or fewer but for a `br_table`.
+    let mut edges = Vec::with_capacity(2 * func.layout.len());
     for &block in &func.layout {
         if let Some(term) = func.terminator(block) {
             for (i, target) in func.inst(term).targets.iter().enumerate() {
