@@ -24,7 +24,7 @@
 //! The two differ most at 10N, whose large buffers the allocator takes from
 //! and gives back to the system each time.
 
-use kiln::{Config, Engine, Module, Strategy};
+use kiln::{CompileStats, Config, Engine, Module, Strategy};
 use kiln_oracle::shapes::{SHAPES, Shape, shape};
 use std::path::PathBuf;
 use std::process::Command;
@@ -102,23 +102,13 @@ fn parse_compile_once(line: &str) -> Option<(f64, Phases)> {
     let phases = words
         .map(|word| {
             let (name, ms) = word.split_once('=')?;
-            let name = PHASE_NAMES.iter().find(|&&known| known == name)?;
-            Some((*name, ms.parse().ok()?))
+            let phases = CompileStats::default().phases();
+            let (known, _) = phases.into_iter().find(|&(known, _)| known == name)?;
+            Some((known, ms.parse().ok()?))
         })
         .collect::<Option<Phases>>()?;
     Some((ms, phases))
 }
-
-/// The names of the compile phases, as `CompileStats::phases` gives them.
-const PHASE_NAMES: [&str; 7] = [
-    "decode",
-    "translate",
-    "passes",
-    "lower",
-    "regalloc",
-    "emit",
-    "link",
-];
 
 /// Compiles `shape` at size `n`.
 fn measure(engine: &Engine, shape: &Shape, n: usize, options: &Options) -> Measured {
