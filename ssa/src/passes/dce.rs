@@ -9,7 +9,7 @@
 //! arguments. Because liveness is propagated rather than counted, values
 //! that only feed each other around a loop are removed too.
 
-use super::Analyses;
+use super::{Analyses, remove_params};
 use crate::entities::Value;
 use crate::function::{Function, ValueDef};
 
@@ -78,24 +78,8 @@ pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
         if block == entry {
             continue;
         }
-        let params = &func.blocks[block.index()].params;
-        if params.iter().all(|param| live[param.index()]) {
-            continue;
-        }
-        let keep: Vec<bool> = params.iter().map(|param| live[param.index()]).collect();
-        for &param in std::mem::take(&mut func.blocks[block.index()].params).iter() {
-            if live[param.index()] {
-                func.blocks[block.index()].params.push(param);
-            } else {
-                func.values[param.index()].def = ValueDef::Detached;
-            }
-        }
-        for &(inst, target) in incoming.get(block.index()) {
-            let args = &mut func.insts[inst.index()].targets[target].args;
-            let mut kept = keep.iter();
-            args.retain(|_| *kept.next().expect("one argument per parameter"));
-        }
-        changed = true;
+        let incoming = incoming.get(block.index());
+        changed |= remove_params(func, block, incoming, |param| live[param.index()]);
     }
     changed
 }

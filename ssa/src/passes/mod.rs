@@ -20,7 +20,7 @@ pub mod vm_loads;
 use crate::dominators::DominatorTree;
 use crate::entities::{Block, Inst, Value};
 use crate::flat_lists::FlatLists;
-use crate::function::Function;
+use crate::function::{Function, ValueDef};
 
 /// A pass: rewrites a function, returns whether anything changed.
 pub type Pass = fn(&mut Function, &mut Analyses) -> bool;
@@ -119,6 +119,34 @@ pub(crate) fn incoming_edges(func: &Function) -> FlatLists<(Inst, usize)> {
         }
     }
     FlatLists::from_pairs(func.blocks.len(), &edges)
+}
+
+/// Removes the parameters of `block` that `keep` rejects, with their
+/// arguments on every edge in `incoming` (the edges into `block`, as
+/// [`incoming_edges`] lists them); the removed parameters are detached.
+/// Returns whether any parameter went.
+pub(crate) fn remove_params(
+    func: &mut Function,
+    block: Block,
+    incoming: &[(Inst, usize)],
+    keep: impl Fn(Value) -> bool,
+) -> bool {
+    let params = &mut func.blocks[block.index()].params;
+    if params.iter().all(|&param| keep(param)) {
+        return false;
+    }
+    let kept: Vec<bool> = params.iter().map(|&param| keep(param)).collect();
+    for (&param, _) in params.iter().zip(&kept).filter(|&(_, &k)| !k) {
+        func.values[param.index()].def = ValueDef::Detached;
+    }
+    let mut flags = kept.iter();
+    params.retain(|_| *flags.next().expect("one flag per parameter"));
+    for &(inst, target) in incoming {
+        let args = &mut func.insts[inst.index()].targets[target].args;
+        let mut flags = kept.iter();
+        args.retain(|_| *flags.next().expect("one argument per parameter"));
+    }
+    true
 }
 
 /// The block of every instruction in the layout, by instruction (`None`

@@ -11,7 +11,7 @@
 //! The SSA builder runs it to drop the parameters that Braun's algorithm
 //! adds for variables a loop never writes.
 
-use super::Analyses;
+use super::{Analyses, remove_params};
 use crate::entities::{Inst, Value};
 use crate::flat_lists::FlatLists;
 use crate::function::{Function, ValueDef};
@@ -87,23 +87,10 @@ pub(crate) fn remove(
         return false;
     }
     for block in func.layout.clone() {
-        let params = &func.blocks[block.index()].params;
-        if params.iter().all(|p| alias[p.index()].is_none()) {
-            continue;
-        }
-        let keep: Vec<bool> = params.iter().map(|p| alias[p.index()].is_none()).collect();
-        for &param in std::mem::take(&mut func.blocks[block.index()].params).iter() {
-            if alias[param.index()].is_some() {
-                func.values[param.index()].def = ValueDef::Detached;
-            } else {
-                func.blocks[block.index()].params.push(param);
-            }
-        }
-        for &(inst, target) in incoming.get(block.index()) {
-            let args = &mut func.insts[inst.index()].targets[target].args;
-            let mut kept = keep.iter();
-            args.retain(|_| *kept.next().expect("one argument per parameter"));
-        }
+        let incoming = incoming.get(block.index());
+        remove_params(func, block, incoming, |param| {
+            alias[param.index()].is_none()
+        });
     }
     func.rewrite_uses(|value| resolve(&mut alias, value));
     true
