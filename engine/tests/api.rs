@@ -395,6 +395,111 @@ fn bad_modules_are_errors() {
     ));
 }
 
+/// The byte ranges of the function bodies of `wasm`, in order.
+fn body_ranges(wasm: &[u8]) -> Vec<std::ops::Range<usize>> {
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|payload| match payload.expect("the module decodes") {
+            wasmparser::Payload::CodeSectionEntry(body) => {
+                let range = body.range();
+                Some(range.start as usize..range.end as usize)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_invalid_body_is_found_whichever_function_it_is_and_however_the_work_is_split() {
+    // Twelve functions, of which the 5th and the 10th do not validate: the
+    // compiling engines validate bodies on their worker threads, and the
+    // error must still be the first invalid body's, on every engine, with
+    // the compiler on one thread or on several.
+    let mut wat = String::from("(module (memory 1)");
+    for i in 0..12 {
+        let body = match i {
+            4 => "i64.const 1",
+            9 => "i32.const 1 f32.add",
+            _ => "local.get 0 i32.const 3 i32.mul i32.load",
+        };
+        wat.push_str(&format!(
+            "(func (export \"f{i}\") (param i32) (result i32) {body})"
+        ));
+    }
+    wat.push(')');
+    let wasm = wat::parse_str(&wat).unwrap();
+    let first_invalid = body_ranges(&wasm)[4].clone();
+    let mut engines = every_engine();
+    let mut serial = Config::new();
+    serial.parallel_compilation(false);
+    engines.push(Engine::new(&serial));
+    for engine in &engines {
+        for _ in 0..3 {
+            match Module::new(engine, &wasm) {
+                Err(Error::InvalidModule {
+                    message,
+                    offset: Some(offset),
+                }) => {
+                    assert!(
+                        first_invalid.contains(&offset),
+                        "{message} at {offset:#x}, not in {first_invalid:x?}"
+                    );
+                    assert!(message.contains("type mismatch"), "{message}");
+                }
+                other => panic!("expected an invalid module, got {other:?}"),
+            }
+        }
+        assert!(Module::validate(engine, &wasm).is_err());
+    }
+}
+
+#[test]
+fn malformed_and_oversized_bodies_are_invalid_on_every_engine() {
+    let valid = wat::parse_str(
+        "(module (func (param i32) (result i32) (local i64) local.get 0 i32.const 1 i32.add))",
+    )
+    .unwrap();
+    let body = body_ranges(&valid)[0].clone();
+    // The body's bytes, each in turn made 0xff (an opcode that does not
+    // exist, a local count or type that does not decode, a bad `end`):
+    // every engine refuses exactly the modules the reference validator
+    // refuses, and as invalid.
+    for engine in every_engine() {
+        for at in body.clone() {
+            let mut wasm = valid.clone();
+            wasm[at] = 0xff;
+            let reference =
+                wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+                    .validate_all(&wasm)
+                    .map(|_| ());
+            match (Module::from_binary(&engine, &wasm), reference) {
+                (Ok(_), Ok(_)) | (Err(Error::InvalidModule { .. }), Err(_)) => {}
+                (ours, reference) => panic!(
+                    "byte {at:#x} made 0xff: kiln says {:?}, the validator {reference:?}",
+                    ours.map(|_| ())
+                ),
+            }
+        }
+        // More locals than any engine allows is refused before any of them
+        // is made.
+        let many_locals = [
+            0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+            0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type 0: [] -> []
+            0x03, 0x02, 0x01, 0x00, // function 0: type 0
+            0x0a, 0x0a, 0x01, // code section: one body
+            0x08, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, // 2^32 - 1 locals of i32
+            0x0b, // end
+        ];
+        assert!(
+            matches!(
+                Module::from_binary(&engine, &many_locals),
+                Err(Error::InvalidModule { .. })
+            ),
+            "2^32 - 1 locals"
+        );
+    }
+}
+
 #[test]
 fn wrong_arguments_are_usage_errors() {
     let mut store = Store::new(&engine(), ());

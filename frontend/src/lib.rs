@@ -7,6 +7,8 @@
 //!   bodies can be translated in parallel;
 //! - [`Options`]: fuel, epoch checks and canonical NaNs, which an embedder
 //!   may ask for ([`translate_function_with_options`]);
+//! - [`translate_and_validate`]: the same for a body not yet validated,
+//!   checked operator by operator as it is translated;
 //! - [`fuel`] and [`nans`]: the rules for both that every engine follows,
 //!   the interpreter included.
 
@@ -19,5 +21,7 @@ mod vmctx;
 
 pub use module_env::{FuncType, GlobalDesc, MemoryDesc, ModuleEnv, TableDesc, ssa_type};
 pub use options::Options;
-pub use translate::{TranslateError, translate_function, translate_function_with_options};
+pub use translate::{
+    TranslateError, translate_and_validate, translate_function, translate_function_with_options,
+};
 pub use vmctx::VmLayout;

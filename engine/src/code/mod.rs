@@ -35,6 +35,7 @@ use faults::FaultTable;
 use kiln_ssa::target::{Backend, BackendStats, CompiledFunction, RelocationTarget, timed};
 use memory::{CodeMemory, Target};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use wasmparser::FuncValidatorAllocations;
 
 /// A module's functions in executable memory.
 pub(crate) struct CompiledModule {
@@ -99,23 +100,31 @@ pub(crate) fn compile(
     }
     let count = source.info.bodies.len();
     let threads = threads.min(count).max(1);
-    let compile_one =
-        |defined: usize, worker_stats: &mut CompileStats, backend_stats: &mut BackendStats| {
-            let func = crate::ssa_tier::translate(source, defined, worker_stats)?;
-            backend
-                .compile_with_stats(&func, backend_stats)
-                .map_err(|err| Error::Unsupported(err.to_string()))
-        };
+    let compile_one = |defined: usize,
+                       allocations: &mut FuncValidatorAllocations,
+                       worker_stats: &mut CompileStats,
+                       backend_stats: &mut BackendStats| {
+        let func = crate::ssa_tier::translate(source, defined, allocations, worker_stats)?;
+        backend
+            .compile_with_stats(&func, backend_stats)
+            .map_err(|err| Error::Unsupported(err.to_string()))
+    };
     let queue = largest_first(&source.info.bodies);
     let next = AtomicUsize::new(0);
     let work = || {
         let mut worker_stats = CompileStats::default();
         let mut backend_stats = BackendStats::default();
+        let mut allocations = FuncValidatorAllocations::default();
         let mut compiled = Vec::new();
         while let Some(&defined) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
             compiled.push((
                 defined,
-                compile_one(defined, &mut worker_stats, &mut backend_stats),
+                compile_one(
+                    defined,
+                    &mut allocations,
+                    &mut worker_stats,
+                    &mut backend_stats,
+                ),
             ));
         }
         worker_stats.add_backend(&backend_stats);
@@ -139,10 +148,12 @@ pub(crate) fn compile(
         }
         stats.add(&worker_stats);
     }
-    let functions = results
-        .into_iter()
-        .map(|result| result.expect("every function was compiled"))
-        .collect::<Result<Vec<_>>>()?;
+    let functions = crate::ssa_tier::every_function(
+        results
+            .into_iter()
+            .map(|result| result.expect("every function was compiled"))
+            .collect(),
+    )?;
     timed(&mut stats.link, || link(&functions, source))
 }
 

@@ -9,7 +9,7 @@ mod stats;
 
 pub(crate) use image::{MemoryImage, TableImage};
 pub(crate) use info::{ConstExpr, ExportIndex, ImportKind, ModuleInfo, SegmentMode};
-pub(crate) use parse::SIMD_UNSUPPORTED;
+pub(crate) use parse::{Deferred, SIMD_UNSUPPORTED};
 pub use stats::CompileStats;
 
 use crate::config::{Engine, Strategy};
@@ -118,11 +118,12 @@ impl Module {
         let features = engine.config().features();
         let strategy = engine.config().get_strategy();
         let options = engine.config().code_options();
-        let interpreter = (strategy == Strategy::Interpreter).then_some(&options);
+        let bodies = match strategy {
+            Strategy::Interpreter => parse::Bodies::Interpret(&options),
+            Strategy::Ssa | Strategy::Compiler => parse::Bodies::Defer,
+        };
         let mut stats = CompileStats::default();
-        let decoded = timed(&mut stats.decode, || {
-            parse::decode(bytes, features, interpreter)
-        })?;
+        let decoded = timed(&mut stats.decode, || parse::decode(bytes, features, bodies))?;
         let env = crate::ssa_tier::module_env(&decoded.info, engine.memory_guarded_bytes());
         let layout = VmLayout::new(&env);
         let source = crate::ssa_tier::Source {
@@ -130,23 +131,28 @@ impl Module {
             env: &env,
             layout: &layout,
             bytes,
-            features,
+            features: parse::validated_features(features),
+            deferred: &decoded.deferred,
             options,
         };
-        let (ssa, compiled) = match strategy {
-            Strategy::Interpreter => (None, None),
-            Strategy::Ssa => (Some(crate::ssa_tier::compile(&source, &mut stats)?), None),
-            Strategy::Compiler => {
-                let backend = engine.backend()?;
-                let compiled = crate::code::compile(
+        // The compiling tiers validate the bodies as they translate them, so
+        // an invalid body is found here.
+        let compiled = match strategy {
+            Strategy::Interpreter => Ok((None, None)),
+            Strategy::Ssa => {
+                crate::ssa_tier::compile(&source, &mut stats).map(|ssa| (Some(ssa), None))
+            }
+            Strategy::Compiler => engine.backend().and_then(|backend| {
+                crate::code::compile(
                     backend,
                     &source,
                     engine.config().compile_threads(),
                     &mut stats,
-                )?;
-                (None, Some(compiled))
-            }
+                )
+                .map(|compiled| (None, Some(compiled)))
+            }),
         };
+        let (ssa, compiled) = parse::unsupported_if_only_simd(compiled, bytes, features)?;
         let memory_images = image::memory_images(&decoded.info, bytes);
         let table_images = image::table_images(&decoded.info);
         Module {
@@ -192,7 +198,7 @@ impl Module {
         if !bytes.starts_with(&WASM_MAGIC) {
             return Err(bad_magic(bytes));
         }
-        parse::decode(bytes, engine.config().features(), None).map(|_| ())
+        parse::decode(bytes, engine.config().features(), parse::Bodies::Validate).map(|_| ())
     }
 
     /// The module compiled into an artifact that [`Module::deserialize`]

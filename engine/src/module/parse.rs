@@ -1,6 +1,8 @@
 //! Decoding and validation: one pass over the binary with wasmparser's parser and
-//! validator, filling in a `ModuleInfo` and handing each function body, with its
-//! validator, to the interpreter's translator.
+//! validator, filling in a `ModuleInfo`. Each function body is validated there
+//! and then, translated for the interpreter as it is validated, or left to be
+//! validated by the compiling tiers as they translate it, on their worker
+//! threads ([`Bodies`]).
 
 use super::info::{
     ConstExpr, DataSegment, ElemSegment, ExportIndex, ImportInfo, ImportKind, ModuleInfo,
@@ -13,14 +15,55 @@ use crate::types::{
 };
 use kiln_frontend::Options;
 use wasmparser::{
-    ElementItems, ElementKind, ExternalKind, KnownCustom, Name, Operator, Parser, Payload, TypeRef,
-    ValidPayload, Validator, WasmFeatures,
+    ElementItems, ElementKind, ExternalKind, FuncToValidate, FuncValidator,
+    FuncValidatorAllocations, KnownCustom, Name, Operator, Parser, Payload, TypeRef, ValidPayload,
+    Validator, ValidatorResources, WasmFeatures,
 };
 
-/// A module decoded, validated and translated for the interpreter.
+/// What decoding does with each function body.
+#[derive(Clone, Copy)]
+pub(crate) enum Bodies<'o> {
+    /// Validates it, and keeps nothing.
+    Validate,
+    /// Validates it and translates it for the interpreter, in one pass.
+    Interpret(&'o Options),
+    /// Leaves its validation to whoever translates it, with the validator
+    /// that [`Deferred::validator`] makes.
+    Defer,
+}
+
+/// A module decoded and validated but for the bodies that [`Bodies::Defer`]
+/// left, with the interpreter's code when [`Bodies::Interpret`] asked for it.
 pub(crate) struct Decoded {
     pub info: ModuleInfo,
     pub code: Vec<Code>,
+    pub deferred: Deferred,
+}
+
+/// The function bodies whose validation was deferred, by defined function.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    funcs: Vec<FuncToValidate<ValidatorResources>>,
+}
+
+impl Deferred {
+    /// A validator for the body of defined function `defined`, which must
+    /// have been deferred, reusing `allocations`. Validators of different
+    /// functions are independent, so each thread can validate its own.
+    pub fn validator(
+        &self,
+        defined: usize,
+        allocations: FuncValidatorAllocations,
+    ) -> FuncValidator<ValidatorResources> {
+        let func = &self.funcs[defined];
+        FuncToValidate {
+            resources: func.resources.clone(),
+            index: func.index,
+            ty: func.ty,
+            features: func.features,
+        }
+        .into_validator(allocations)
+    }
 }
 
 /// Why a module that uses SIMD is refused.
@@ -101,18 +144,20 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     }
 }
 
-/// Decodes and validates `bytes` under `features`. With `interpreter` options,
-/// every function body is also translated for the interpreter as it is
-/// validated.
-///
-/// SIMD is validated as absent, since no tier runs it yet; a module that is
-/// invalid only for that reason is reported as unsupported rather than invalid.
-pub(crate) fn decode(
+/// The features the module is validated with: SIMD is validated as absent,
+/// since no tier runs it yet (see [`unsupported_if_only_simd`]).
+pub(crate) fn validated_features(features: WasmFeatures) -> WasmFeatures {
+    features - WasmFeatures::SIMD
+}
+
+/// `result`, except that a module found invalid only because it uses SIMD,
+/// which `features` enable, is reported as unsupported rather than invalid.
+pub(crate) fn unsupported_if_only_simd<T>(
+    result: Result<T>,
     bytes: &[u8],
     features: WasmFeatures,
-    interpreter: Option<&Options>,
-) -> Result<Decoded> {
-    match decode_with(bytes, features - WasmFeatures::SIMD, interpreter) {
+) -> Result<T> {
+    match result {
         Err(Error::InvalidModule { .. })
             if features.contains(WasmFeatures::SIMD)
                 && Validator::new_with_features(features)
@@ -125,30 +170,42 @@ pub(crate) fn decode(
     }
 }
 
-fn decode_with(
-    bytes: &[u8],
-    features: WasmFeatures,
-    interpreter: Option<&Options>,
-) -> Result<Decoded> {
+/// Decodes and validates `bytes` under `features`, doing with each function
+/// body what `bodies` asks.
+pub(crate) fn decode(bytes: &[u8], features: WasmFeatures, bodies: Bodies<'_>) -> Result<Decoded> {
+    unsupported_if_only_simd(
+        decode_with(bytes, validated_features(features), bodies),
+        bytes,
+        features,
+    )
+}
+
+fn decode_with(bytes: &[u8], features: WasmFeatures, bodies: Bodies<'_>) -> Result<Decoded> {
     let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
     let mut code = Vec::new();
+    let mut deferred = Deferred::default();
     let mut func_allocations = Default::default();
     let mut parser = Parser::new(0);
     parser.set_features(features);
     for payload in parser.parse_all(bytes) {
         let payload = payload?;
         if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
-            let mut func_validator = to_validate.into_validator(func_allocations);
-            if let Some(options) = interpreter {
-                let func_index = info.num_imported_funcs + info.bodies.len() as u32;
-                let (translated, allocations) =
-                    interp::translate(&info, options, func_index, func_validator, &body)?;
-                func_allocations = allocations;
-                code.push(translated);
-            } else {
-                func_validator.validate(&body)?;
-                func_allocations = func_validator.into_allocations();
+            match bodies {
+                Bodies::Validate => {
+                    let mut func_validator = to_validate.into_validator(func_allocations);
+                    func_validator.validate(&body)?;
+                    func_allocations = func_validator.into_allocations();
+                }
+                Bodies::Interpret(options) => {
+                    let func_index = info.num_imported_funcs + info.bodies.len() as u32;
+                    let func_validator = to_validate.into_validator(func_allocations);
+                    let (translated, allocations) =
+                        interp::translate(&info, options, func_index, func_validator, &body)?;
+                    func_allocations = allocations;
+                    code.push(translated);
+                }
+                Bodies::Defer => deferred.funcs.push(to_validate),
             }
             let range = body.range();
             info.bodies.push(range.start as usize..range.end as usize);
@@ -156,7 +213,11 @@ fn decode_with(
         }
         read_section(&mut info, payload)?;
     }
-    Ok(Decoded { info, code })
+    Ok(Decoded {
+        info,
+        code,
+        deferred,
+    })
 }
 
 /// Records what one (already validated) section says about the module.

@@ -25,9 +25,9 @@ use std::time::Duration;
 ///
 /// | strategy | phases |
 /// | --- | --- |
-/// | `Interpreter` | `decode` only, which includes the translation to the interpreter's code (done as each body is validated) |
-/// | `Ssa` | `decode`, `translate`, `passes` |
-/// | `Compiler` | all |
+/// | `Interpreter` | `decode` only, which includes validating every function body and translating it to the interpreter's code (done in one pass) |
+/// | `Ssa` | `decode`, `translate` (which includes validating the body), `passes` |
+/// | `Compiler` | all; `translate` includes validating the body |
 /// | a module loaded from an artifact ([`Module::deserialize`](super::Module::deserialize)) | `decode` (checking the artifact and reading its metadata) and `link` (mapping its code) |
 ///
 /// What `Module::new` does besides (laying out the instance context,
@@ -49,9 +49,11 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CompileStats {
-    /// Decoding the binary and validating it, function bodies included.
+    /// Decoding the binary and validating it; function bodies are validated
+    /// here only by the interpreter (see the table above).
     pub decode: Duration,
-    /// Translating function bodies from wasm to SSA.
+    /// Translating function bodies from wasm to SSA, validating each as it is
+    /// read.
     pub translate: Duration,
     /// The SSA optimization passes.
     pub passes: Duration,

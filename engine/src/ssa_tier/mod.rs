@@ -8,7 +8,7 @@
 mod env;
 
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
-use crate::module::{CompileStats, ModuleInfo};
+use crate::module::{CompileStats, Deferred, ModuleInfo};
 use crate::runtime::FuncKind;
 use crate::store::Store;
 use crate::types::{FuncType, ValType};
@@ -16,7 +16,7 @@ use env::SsaEnv;
 use kiln_frontend::{GlobalDesc, MemoryDesc, ModuleEnv, TableDesc, VmLayout};
 use kiln_ssa::Type;
 use kiln_ssa::target::timed;
-use wasmparser::{BinaryReader, FunctionBody, WasmFeatures};
+use wasmparser::{BinaryReader, FuncValidatorAllocations, FunctionBody, WasmFeatures};
 
 /// The SSA type of a wasm value type: references are pointers.
 pub(crate) fn ssa_type(ty: ValType) -> Type {
@@ -72,16 +72,22 @@ pub(crate) struct Source<'a> {
     pub env: &'a ModuleEnv,
     pub layout: &'a VmLayout,
     pub bytes: &'a [u8],
+    /// The features the module was validated with.
     pub features: WasmFeatures,
+    /// The function bodies, not yet validated: [`translate`] validates each
+    /// as it translates it.
+    pub deferred: &'a Deferred,
     /// Fuel, epoch checks and NaNs, as the engine's configuration asks.
     pub options: kiln_frontend::Options,
 }
 
-/// Translates defined function `defined` to SSA and optimizes it, adding the
-/// time of each to `stats`.
+/// Validates defined function `defined` and translates it to SSA in one
+/// pass, then optimizes it, adding the time of each to `stats`. The
+/// validator reuses `allocations`, and leaves its own there.
 pub(crate) fn translate(
     source: &Source<'_>,
     defined: usize,
+    allocations: &mut FuncValidatorAllocations,
     stats: &mut CompileStats,
 ) -> Result<kiln_ssa::Function> {
     let info = source.info;
@@ -93,16 +99,27 @@ pub(crate) fn translate(
         source.features,
     );
     let body = FunctionBody::new(reader);
-    let mut func = timed(&mut stats.translate, || {
-        kiln_frontend::translate_function_with_options(
+    let mut validator = source
+        .deferred
+        .validator(defined, std::mem::take(allocations));
+    let translated = timed(&mut stats.translate, || {
+        kiln_frontend::translate_and_validate(
             source.env,
             source.layout,
             &source.options,
             func_index,
             &body,
+            &mut validator,
         )
-    })
-    .map_err(|err| Error::Unsupported(format!("SSA front end, function {func_index}: {err}")))?;
+    });
+    *allocations = validator.into_allocations();
+    let mut func = translated.map_err(|err| match err.invalid {
+        true => Error::InvalidModule {
+            message: err.message,
+            offset: Some(err.offset),
+        },
+        false => Error::Unsupported(format!("SSA front end, function {func_index}: {err}")),
+    })?;
     timed(&mut stats.passes, || kiln_ssa::passes::optimize(&mut func));
     Ok(func)
 }
@@ -113,9 +130,30 @@ pub(crate) fn compile(
     source: &Source<'_>,
     stats: &mut CompileStats,
 ) -> Result<Vec<kiln_ssa::Function>> {
-    (0..source.info.bodies.len())
-        .map(|defined| translate(source, defined, stats))
-        .collect()
+    let mut allocations = FuncValidatorAllocations::default();
+    every_function(
+        (0..source.info.bodies.len())
+            .map(|defined| translate(source, defined, &mut allocations, stats))
+            .collect(),
+    )
+}
+
+/// The result of every defined function, in order, or the error that
+/// stands for the module: the first invalid body if there is one (an invalid
+/// module is invalid, whatever a tier could or could not have compiled),
+/// else the first error.
+pub(crate) fn every_function<T>(results: Vec<Result<T>>) -> Result<Vec<T>> {
+    let invalid = results
+        .iter()
+        .position(|result| matches!(result, Err(Error::InvalidModule { .. })));
+    match invalid {
+        Some(index) => Err(results
+            .into_iter()
+            .nth(index)
+            .and_then(Result::err)
+            .expect("the invalid body's error is at its position")),
+        None => results.into_iter().collect(),
+    }
 }
 
 impl From<kiln_ssa::TrapCode> for Error {

@@ -22,7 +22,7 @@ use crate::vmctx::VmLayout;
 use control::Frame;
 use kiln_ssa::{Function, FunctionBuilder, Op, Signature, Type, Value, Variable};
 use std::fmt;
-use wasmparser::{FunctionBody, Operator};
+use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources, WasmModuleResources};
 
 /// Why a function body could not be translated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,10 @@ pub struct TranslateError {
     pub offset: usize,
     /// What went wrong.
     pub message: String,
+    /// Whether the body is not valid wasm (malformed, or rejected by the
+    /// validator), as opposed to valid but using something the front end
+    /// does not translate.
+    pub invalid: bool,
 }
 
 impl fmt::Display for TranslateError {
@@ -46,6 +50,7 @@ impl From<wasmparser::BinaryReaderError> for TranslateError {
         TranslateError {
             offset: error.offset() as usize,
             message: error.message().to_string(),
+            invalid: true,
         }
     }
 }
@@ -71,16 +76,47 @@ pub fn translate_function_with_options(
     func_index: u32,
     body: &FunctionBody<'_>,
 ) -> Result<Function, TranslateError> {
+    translate(
+        env,
+        layout,
+        options,
+        func_index,
+        body,
+        None::<&mut FuncValidator<ValidatorResources>>,
+    )
+}
+
+/// [`translate_function_with_options`] for a body that has not been
+/// validated: `validator` (made for this function by the module's
+/// validator, which has checked every other section) checks each local
+/// declaration and operator before the translator sees it, so the body is
+/// decoded once for both. An invalid body is an error with
+/// [`TranslateError::invalid`] set.
+pub fn translate_and_validate<R: WasmModuleResources>(
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    options: &Options,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+    validator: &mut FuncValidator<R>,
+) -> Result<Function, TranslateError> {
+    translate(env, layout, options, func_index, body, Some(validator))
+}
+
+fn translate<R: WasmModuleResources>(
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    options: &Options,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+    mut validator: Option<&mut FuncValidator<R>>,
+) -> Result<Function, TranslateError> {
     let wasm_type = env.func_type(func_index);
     let mut params = vec![Type::PTR];
     params.extend(&wasm_type.params);
     let signature = Signature {
         params,
         results: wasm_type.results.clone(),
-    };
-    let regions = match options.consume_fuel {
-        true => Some(FuelRegions::of_body(body)?),
-        false => None,
     };
     // Compiled C takes 1.6 to 1.9 bytes of body per instruction it becomes
     // (SQLite, Lua), and each instruction about one value: room for one per
@@ -89,7 +125,14 @@ pub fn translate_function_with_options(
     let expected_insts = usize::try_from(body_len * 2 / 3).unwrap_or(0);
     let mut func = Function::with_capacity(format!("f{func_index}"), signature, expected_insts);
     let mut translator = Translator::new(env, layout, *options, &mut func);
-    translator.declare_locals(body)?;
+    translator.declare_locals(body, validator.as_deref_mut())?;
+    // Finding the fuel regions reads the operators ahead of validation; it
+    // accepts any sequence of operators, and an invalid body is refused
+    // below before any of it is translated.
+    let regions = match options.consume_fuel {
+        true => Some(FuelRegions::of_body(body)?),
+        false => None,
+    };
     translator.start_interruption(body)?;
     let (entry_cost, mut later_regions) = match &regions {
         Some(regions) => (regions.entry, &regions.after[..]),
@@ -100,11 +143,15 @@ pub fn translate_function_with_options(
     let mut index = 0u32;
     while !reader.eof() {
         let (operator, offset) = reader.read_with_offset()?;
+        if let Some(validator) = validator.as_deref_mut() {
+            validator.op(offset, &operator)?;
+        }
         translator
             .operator(&operator)
             .map_err(|message| TranslateError {
                 offset: offset as usize,
                 message,
+                invalid: false,
             })?;
         if let [(after, cost), rest @ ..] = later_regions
             && *after == index
@@ -113,6 +160,9 @@ pub fn translate_function_with_options(
             later_regions = rest;
         }
         index += 1;
+    }
+    if validator.is_some() {
+        reader.finish()?;
     }
     translator.builder.finish();
     Ok(func)
@@ -179,14 +229,26 @@ impl<'a> Translator<'a> {
         translator
     }
 
-    fn declare_locals(&mut self, body: &FunctionBody<'_>) -> Result<(), TranslateError> {
-        for local in body.get_locals_reader()? {
-            let (count, wasm_type) = local?;
+    /// Declares the body's locals as variables, each set to zero, after
+    /// `validator` (if any) accepts their declaration.
+    fn declare_locals<R: WasmModuleResources>(
+        &mut self,
+        body: &FunctionBody<'_>,
+        mut validator: Option<&mut FuncValidator<R>>,
+    ) -> Result<(), TranslateError> {
+        let mut locals = body.get_locals_reader()?;
+        for _ in 0..locals.get_count() {
+            let offset = locals.original_position();
+            let (count, wasm_type) = locals.read()?;
+            if let Some(validator) = validator.as_deref_mut() {
+                validator.define_locals(offset, count, wasm_type)?;
+            }
             let ty = crate::module_env::ssa_type(wasm_type);
             if ty == Type::V128 {
                 return Err(TranslateError {
                     offset: body.range().start as usize,
                     message: "v128 locals need SIMD support".into(),
+                    invalid: false,
                 });
             }
             for _ in 0..count {
