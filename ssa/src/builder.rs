@@ -27,12 +27,12 @@
 
 use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function, ValueDef};
-use crate::id_hash::IdHashMap;
 use crate::ops::Op;
 use crate::passes;
 use crate::trap::TrapCode;
 use crate::types::Type;
 use crate::value_list::ValueList;
+use crate::var_defs::VarDefs;
 
 /// A mutable variable of the source program (for wasm: a local).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,8 +44,9 @@ pub struct FunctionBuilder<'f> {
     pub func: &'f mut Function,
     current: Option<Block>,
     var_types: Vec<Type>,
-    current_defs: IdHashMap<(Block, Variable), Value>,
-    /// For each variable, the entry of `current_defs` written last: most
+    /// The value of each variable at the end of each block, where known.
+    defs: VarDefs,
+    /// For each variable, the entry of `defs` written last: most
     /// reads ask for the block the variable was just written or read in,
     /// and find it here without hashing.
     last_def: Vec<(Block, Value)>,
@@ -106,11 +107,8 @@ impl<'f> FunctionBuilder<'f> {
     /// A builder appending to `func` (normally empty).
     ///
     /// The lists kept per block are made with room for as many blocks as
-    /// `func`'s block arena has room for, and the table of variable
-    /// definitions with room for one per instruction the arena has room for
-    /// (in compiled C there are about as many definitions, most of them
-    /// remembered where a lookup walked through a block), so that a
-    /// function built in a presized [`Function`] seldom grows them.
+    /// `func`'s block arena has room for, so that a function built in a
+    /// presized [`Function`] seldom grows them.
     pub fn new(func: &'f mut Function) -> FunctionBuilder<'f> {
         let n = func.blocks.len();
         let room = func.blocks.capacity().max(n);
@@ -118,12 +116,10 @@ impl<'f> FunctionBuilder<'f> {
         for block in &func.layout {
             in_layout[block.index()] = true;
         }
-        let mut current_defs = IdHashMap::default();
-        current_defs.reserve(func.insts.capacity());
         FunctionBuilder {
             current: None,
             var_types: Vec::new(),
-            current_defs,
+            defs: VarDefs::new(),
             last_def: Vec::new(),
             sealed: per_block(n, room, || false),
             in_layout,
@@ -194,7 +190,7 @@ impl<'f> FunctionBuilder<'f> {
 
     /// Records that `var` holds `value` at the end of `block`.
     fn set_def(&mut self, block: Block, var: Variable, value: Value) {
-        self.current_defs.insert((block, var), value);
+        self.defs.insert(block, var, value);
         self.last_def[var.0 as usize] = (block, value);
     }
 
@@ -202,7 +198,7 @@ impl<'f> FunctionBuilder<'f> {
     fn def_in(&self, block: Block, var: Variable) -> Option<Value> {
         let value = match self.last_def[var.0 as usize] {
             (last, value) if last == block => value,
-            _ => *self.current_defs.get(&(block, var))?,
+            _ => self.defs.get(block, var)?,
         };
         Some(self.resolve(value))
     }

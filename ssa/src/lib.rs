@@ -12,6 +12,7 @@
 //! - [`target`]: what machine backends hand to the engine.
 
 pub mod builder;
+
 pub mod dominators;
 pub mod entities;
 pub mod eval;
@@ -28,6 +29,7 @@ pub mod target;
 pub mod trap;
 pub mod types;
 pub mod value_list;
+mod var_defs;
 pub mod verify;
 
 pub use builder::{FunctionBuilder, Variable};
