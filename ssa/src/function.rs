@@ -4,7 +4,8 @@
 //! parameters and instructions; the order in which blocks are laid out (and
 //! printed) is [`Function::layout`], whose first block is the entry. A block
 //! or instruction removed by a pass simply leaves the layout; its arena slot
-//! stays behind, unused, so ids never change meaning.
+//! stays behind, unused, so ids never change meaning while passes run.
+//! Between phases, [`Function::compact`] may drop the dead slots.
 
 use crate::entities::{Block, Inst, Value};
 use crate::ops::Op;

@@ -12,7 +12,7 @@
 //! - [`target`]: what machine backends hand to the engine.
 
 pub mod builder;
-
+mod compact;
 pub mod dominators;
 pub mod entities;
 pub mod eval;

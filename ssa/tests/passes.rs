@@ -20,10 +20,21 @@ fn optimize(func: &mut Function, _: &mut passes::Analyses) -> bool {
     passes::optimize(func)
 }
 
+/// Compaction of the arenas, as a pass.
+fn compact(func: &mut Function, _: &mut passes::Analyses) -> bool {
+    func.compact()
+}
+
 fn pass_by_name(name: &str) -> passes::Pass {
     passes::PIPELINE
         .iter()
-        .chain([("optimize", optimize as passes::Pass)].iter())
+        .chain(
+            [
+                ("optimize", optimize as passes::Pass),
+                ("compact", compact as passes::Pass),
+            ]
+            .iter(),
+        )
         .find(|(pass, _)| *pass == name)
         .unwrap_or_else(|| panic!("no pass named {name}"))
         .1

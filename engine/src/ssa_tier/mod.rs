@@ -120,7 +120,18 @@ pub(crate) fn translate(
         },
         false => Error::Unsupported(format!("SSA front end, function {func_index}: {err}")),
     })?;
-    timed(&mut stats.passes, || kiln_ssa::passes::optimize(&mut func));
+    // Each phase may leave the arenas mostly dead ids, and the next sizes
+    // its tables by the arenas (see `kiln_ssa::Function::compact`).
+    let compact = |func: &mut kiln_ssa::Function| {
+        if func.mostly_dead() {
+            func.compact();
+        }
+    };
+    timed(&mut stats.translate, || compact(&mut func));
+    timed(&mut stats.passes, || {
+        kiln_ssa::passes::optimize(&mut func);
+        compact(&mut func);
+    });
     Ok(func)
 }
 
