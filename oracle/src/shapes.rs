@@ -101,6 +101,12 @@ pub const SHAPES: &[Shape] = &[
         text: many_locals,
     },
     Shape {
+        name: "locals_across_joins",
+        description: "n locals set first, read last, with n joins between that leave them alone",
+        bench_size: 500,
+        text: locals_across_joins,
+    },
+    Shape {
         name: "many_params",
         description: "a call of a function with n parameters and n results",
         bench_size: 100,
@@ -246,6 +252,48 @@ fn br_table(n: usize) -> String {
         writeln!(
             text,
             "(local.set 1 (i32.add (i32.rotl (local.get 1) (i32.const 3)) (i32.const {k})))"
+        )
+        .unwrap();
+    }
+    text.push_str("(local.get 1)))");
+    text
+}
+
+/// `n` locals set from the arguments, then `n` blocks nested in each other
+/// and left by `br_if` (as in [`nested_blocks`]), whose code changes only
+/// local 1, then every local added into local 1. Each local is unchanged
+/// across `n` joins, so building SSA looks each one up through every join:
+/// the work grows with the product of the two, as it does in every
+/// compiler that builds SSA this way.
+fn locals_across_joins(n: usize) -> String {
+    let mut text = format!("(module {RUN}\n");
+    writeln!(text, "(local {})", "i32 ".repeat(n)).unwrap();
+    for k in 0..n {
+        let local = k + 2;
+        writeln!(
+            text,
+            "(local.set {local} (i32.xor (local.get 0) (i32.const {k})))"
+        )
+        .unwrap();
+    }
+    text.push_str(&"block\n".repeat(n));
+    for k in 0..n {
+        text.push_str("end\n");
+        writeln!(
+            text,
+            "(local.set 1 (i32.add (local.get 1) (i32.const {k})))"
+        )
+        .unwrap();
+        if k + 1 < n {
+            let bit = 1u32 << (k % 32);
+            writeln!(text, "(br_if 0 (i32.and (local.get 0) (i32.const {bit})))").unwrap();
+        }
+    }
+    for k in 0..n {
+        let local = k + 2;
+        writeln!(
+            text,
+            "(local.set 1 (i32.add (i32.rotl (local.get 1) (i32.const 1)) (local.get {local})))"
         )
         .unwrap();
     }
