@@ -24,6 +24,12 @@
 //!   are removed when the function is finished, by
 //!   [`passes::redundant_params`], which also rewrites any argument that
 //!   still names a dropped parameter.
+//! - A read at a join asks every predecessor, so `n` variables read after
+//!   `n` joins that leave them alone cost `n * n` steps, however linear the
+//!   source. A front end that knows where a join's code began (a structured
+//!   construct's start) says so with [`FunctionBuilder::join_from`]; a read
+//!   at such a join of a variable nothing wrote since then goes straight to
+//!   that start.
 
 use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function, ValueDef};
@@ -38,6 +44,23 @@ use crate::var_defs::VarDefs;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Variable(pub u32);
 
+/// A point of the building: the current block and how many variable writes
+/// came before (see [`FunctionBuilder::join_from`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    block: Block,
+    writes: u32,
+}
+
+/// Where the code that reaches a join began: at the end of `from`, after
+/// `after` writes, and it was all built by the time of write `until`.
+#[derive(Clone, Copy, Debug)]
+struct JoinOrigin {
+    from: Block,
+    after: u32,
+    until: u32,
+}
+
 /// Appends blocks and instructions to a function and builds SSA for variables.
 pub struct FunctionBuilder<'f> {
     /// The function being built.
@@ -50,6 +73,13 @@ pub struct FunctionBuilder<'f> {
     /// reads ask for the block the variable was just written or read in,
     /// and find it here without hashing.
     last_def: Vec<(Block, Value)>,
+    /// How many times any variable was written ([`Self::def_var`]).
+    writes: u32,
+    /// For each variable, the numbers of the writes to it (counted from 1,
+    /// in increasing order).
+    writes_of: Vec<Vec<u32>>,
+    /// For each block, where the code that reaches it began, if known.
+    join_origins: Vec<Option<JoinOrigin>>,
     sealed: Vec<bool>,
     in_layout: Vec<bool>,
     incomplete_params: Vec<Vec<(Variable, Value, usize)>>,
@@ -121,6 +151,9 @@ impl<'f> FunctionBuilder<'f> {
             var_types: Vec::new(),
             defs: VarDefs::new(),
             last_def: Vec::new(),
+            writes: 0,
+            writes_of: Vec::new(),
+            join_origins: per_block(n, room, || None),
             sealed: per_block(n, room, || false),
             in_layout,
             incomplete_params: per_block(n, room, Vec::new),
@@ -136,6 +169,7 @@ impl<'f> FunctionBuilder<'f> {
     /// Creates a block; it enters the layout when first switched to.
     pub fn create_block(&mut self) -> Block {
         let block = self.func.create_block();
+        self.join_origins.push(None);
         self.sealed.push(false);
         self.in_layout.push(false);
         self.incomplete_params.push(Vec::new());
@@ -175,8 +209,46 @@ impl<'f> FunctionBuilder<'f> {
         self.sealed[block.index()] = true;
     }
 
+    /// The current point of the building, for [`Self::join_from`].
+    pub fn mark(&self) -> Mark {
+        Mark {
+            block: self.current_block(),
+            writes: self.writes,
+        }
+    }
+
+    /// Declares that every path into `join` passes the point `since` (taken
+    /// with [`Self::mark`]) and from there only code built since: a
+    /// variable that no write since `since` changed holds at `join` the
+    /// value it held there, and a read at `join` takes it from the end of
+    /// `since`'s block instead of adding a parameter to `join` and asking
+    /// each of its predecessors. Code built after this call does not count:
+    /// it cannot reach `join` by the promise made here.
+    pub fn join_from(&mut self, join: Block, since: Mark) {
+        self.join_origins[join.index()] = Some(JoinOrigin {
+            from: since.block,
+            after: since.writes,
+            until: self.writes,
+        });
+    }
+
+    /// The block to read `var` in instead of the join `block`, if the code
+    /// that reaches `block` does not write `var` and began at the end of a
+    /// block that is finished (so its end is where that code began).
+    fn unchanged_through(&self, block: Block, var: Variable) -> Option<Block> {
+        let origin = self.join_origins[block.index()]?;
+        let writes = &self.writes_of[var.0 as usize];
+        let first_after = writes.partition_point(|&write| write <= origin.after);
+        let unchanged = writes
+            .get(first_after)
+            .is_none_or(|&write| write > origin.until);
+        let finished = origin.from != block && self.func.terminator(origin.from).is_some();
+        (unchanged && finished).then_some(origin.from)
+    }
+
     /// Declares a variable of type `ty`.
     pub fn declare_var(&mut self, ty: Type) -> Variable {
+        self.writes_of.push(Vec::new());
         self.var_types.push(ty);
         self.last_def.push((Block(u32::MAX), Value(u32::MAX)));
         Variable(self.var_types.len() as u32 - 1)
@@ -184,6 +256,11 @@ impl<'f> FunctionBuilder<'f> {
 
     /// Sets `var` to `value` in the current block.
     pub fn def_var(&mut self, var: Variable, value: Value) {
+        self.writes = self
+            .writes
+            .checked_add(1)
+            .expect("fewer than 2^32 variable writes");
+        self.writes_of[var.0 as usize].push(self.writes);
         let block = self.current_block();
         self.set_def(block, var, value);
     }
@@ -297,6 +374,13 @@ impl<'f> FunctionBuilder<'f> {
             if self.sealed[at.index()] && edges.len() == 1 {
                 chain.push(at);
                 at = edges[0].pred;
+                continue;
+            }
+            if self.sealed[at.index()]
+                && let Some(from) = self.unchanged_through(at, var)
+            {
+                chain.push(at);
+                at = from;
                 continue;
             }
             let ty = self.var_types[var.0 as usize];

@@ -32,7 +32,7 @@ pub mod value_list;
 mod var_defs;
 pub mod verify;
 
-pub use builder::{FunctionBuilder, Variable};
+pub use builder::{FunctionBuilder, Mark, Variable};
 pub use entities::{Block, Inst, Value};
 pub use function::{BlockCall, BlockData, Function, InstData, Signature, ValueData, ValueDef};
 pub use ops::{

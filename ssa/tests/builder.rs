@@ -2,7 +2,7 @@
 //! parameters, and trivial parameters disappear.
 
 use kiln_ssa::{
-    BinaryOp, BlockCall, Function, FunctionBuilder, IntCC, Op, Signature, Type, verify,
+    BinaryOp, BlockCall, Function, FunctionBuilder, IntCC, Op, Signature, Type, ValueDef, verify,
 };
 
 /// `fn(n) { i = 0; s = 0; k = n; while i < n { s += i + k; i += 1 } return s }`
@@ -219,4 +219,72 @@ fn a_read_after_a_loop_that_never_writes_the_variable_gets_the_value_from_before
     b.ret(vec![x_now]);
     b.finish();
     verify(&func).unwrap_or_else(|e| panic!("{e}\n{func}"));
+}
+
+/// `x = 5; y = 7; if c { y = 9 } return x + y`, with the join's start
+/// declared: `x` comes straight from the entry, and only `y` needs a
+/// parameter at the join.
+#[test]
+fn a_join_takes_what_its_code_left_alone_from_where_that_code_began() {
+    let mut func = Function::new(
+        "f0",
+        Signature {
+            params: vec![Type::I32],
+            results: vec![Type::I32],
+        },
+    );
+    let mut b = FunctionBuilder::new(&mut func);
+    let entry = b.create_block();
+    let c = b.append_block_param(entry, Type::I32);
+    let (x, y) = (b.declare_var(Type::I32), b.declare_var(Type::I32));
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let five = b.iconst(Type::I32, 5);
+    b.def_var(x, five);
+    let seven = b.iconst(Type::I32, 7);
+    b.def_var(y, seven);
+    let start = b.mark();
+    let (then_arm, else_arm, join) = (b.create_block(), b.create_block(), b.create_block());
+    b.brif(c, BlockCall::new(then_arm), BlockCall::new(else_arm));
+    b.seal_block(then_arm);
+    b.seal_block(else_arm);
+    b.switch_to_block(then_arm);
+    let nine = b.iconst(Type::I32, 9);
+    b.def_var(y, nine);
+    b.jump(BlockCall::new(join));
+    b.switch_to_block(else_arm);
+    b.jump(BlockCall::new(join));
+    b.join_from(join, start);
+    b.seal_block(join);
+    b.switch_to_block(join);
+    let (x_now, y_now) = (b.use_var(x), b.use_var(y));
+    let sum = b.ins1(Op::Binary(BinaryOp::Iadd), vec![x_now, y_now], Type::I32);
+    b.ret(vec![sum]);
+    b.finish();
+    verify(&func).unwrap_or_else(|e| panic!("{e}\n{func}"));
+    assert_eq!(
+        func.to_string(),
+        "\
+function f0(i32) -> i32 {
+block0(v0: i32):
+    v1:i32 = iconst 5
+    v2:i32 = iconst 7
+    brif v0, block1, block2
+block1:
+    v3:i32 = iconst 9
+    jump block3(v3)
+block2:
+    jump block3(v2)
+block3(v4: i32):
+    v5:i32 = iadd v1, v4
+    return v5
+}
+"
+    );
+    assert!(
+        func.values
+            .iter()
+            .all(|value| value.def != ValueDef::Detached),
+        "no parameter was made for x and dropped"
+    );
 }

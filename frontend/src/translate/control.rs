@@ -8,12 +8,16 @@
 //! predecessors exist: the header at the loop's `end`, the end block at the
 //! construct's `end`, the arms of an `if` right away. When nothing branches
 //! to the end of a `block` or `loop`, its end block is never used: the code
-//! after it simply continues in the current block. With epoch interruption,
+//! after it simply continues in the current block. Every path to an end
+//! block starts where its construct began, and the SSA builder is told so
+//! ([`kiln_ssa::FunctionBuilder::join_from`]): a local that the construct
+//! does not write is read from before the construct, not through each of
+//! its joins. With epoch interruption,
 //! branches back to a loop go through an epoch check (see
 //! [`super::interrupt`]).
 
 use super::Translator;
-use kiln_ssa::{Block, BlockCall, TrapCode, Type};
+use kiln_ssa::{Block, BlockCall, Mark, TrapCode, Type};
 use wasmparser::{BlockType, Operator};
 
 /// What kind of construct a frame is.
@@ -44,6 +48,8 @@ pub(super) struct Frame {
     height: usize,
     /// Whether any branch or fallthrough reaches `end`.
     end_reachable: bool,
+    /// Where the construct began: every path to `end` starts there.
+    start: Mark,
 }
 
 impl Frame {
@@ -59,6 +65,7 @@ impl Frame {
 impl Translator<'_> {
     /// The frame for the function body; its end block returns.
     pub(super) fn push_function_frame(&mut self, results: Vec<Type>) {
+        let start = self.builder.mark();
         let end = self.block_with_params(&results);
         self.frames.push(Frame {
             kind: FrameKind::Block,
@@ -67,6 +74,7 @@ impl Translator<'_> {
             end,
             height: 0,
             end_reachable: false,
+            start,
         });
     }
 
@@ -123,11 +131,13 @@ impl Translator<'_> {
                 self.reachable = false;
             }
             Operator::Block { blockty } => {
+                let start = self.builder.mark();
                 let (params, results) = self.block_type(blockty);
                 let end = self.block_with_params(&results);
-                self.push_frame(FrameKind::Block, params.len(), &results, end);
+                self.push_frame(FrameKind::Block, params.len(), &results, end, start);
             }
             Operator::Loop { blockty } => {
+                let start = self.builder.mark();
                 let (params, results) = self.block_type(blockty);
                 let header = self.block_with_params(&params);
                 let args = self.popn(params.len());
@@ -139,9 +149,16 @@ impl Translator<'_> {
                 let header_params = self.builder.func.block(header).params.clone();
                 self.stack.extend_from_slice(&header_params);
                 let end = self.block_with_params(&results);
-                self.push_frame(FrameKind::Loop { header }, params.len(), &results, end);
+                self.push_frame(
+                    FrameKind::Loop { header },
+                    params.len(),
+                    &results,
+                    end,
+                    start,
+                );
             }
             Operator::If { blockty } => {
+                let start = self.builder.mark();
                 let cond = self.pop();
                 let (params, results) = self.block_type(blockty);
                 let then_block = self.builder.create_block();
@@ -157,7 +174,7 @@ impl Translator<'_> {
                     params: self.peekn(params.len()).to_vec(),
                     has_else: false,
                 };
-                self.push_frame(kind, params.len(), &results, end);
+                self.push_frame(kind, params.len(), &results, end, start);
             }
             Operator::Else => self.else_arm(),
             Operator::End => self.end(),
@@ -199,7 +216,15 @@ impl Translator<'_> {
         Ok(true)
     }
 
-    fn push_frame(&mut self, kind: FrameKind, num_params: usize, results: &[Type], end: Block) {
+    /// Opens a construct that began at `start`.
+    fn push_frame(
+        &mut self,
+        kind: FrameKind,
+        num_params: usize,
+        results: &[Type],
+        end: Block,
+        start: Mark,
+    ) {
         self.frames.push(Frame {
             kind,
             num_params,
@@ -207,6 +232,7 @@ impl Translator<'_> {
             end,
             height: self.stack.len() - num_params,
             end_reachable: false,
+            start,
         });
     }
 
@@ -298,6 +324,7 @@ impl Translator<'_> {
             });
             frame.end_reachable = true;
         }
+        self.builder.join_from(frame.end, frame.start);
         self.builder.seal_block(frame.end);
         self.stack.truncate(frame.height);
         self.reachable = frame.end_reachable;
