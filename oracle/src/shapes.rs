@@ -185,6 +185,14 @@ fn diamonds(n: usize) -> String {
 /// leaves the next block out when a bit of local 1 is set.
 fn nested_blocks(n: usize) -> String {
     let mut text = format!("(module {RUN}\n");
+    push_nested_blocks(&mut text, n);
+    text.push_str("(local.get 1)))");
+    text
+}
+
+/// `n` blocks nested in each other; after each one's `end`, local 1 is
+/// updated and a `br_if` on a bit of local 0 may leave the next.
+fn push_nested_blocks(text: &mut String, n: usize) {
     text.push_str(&"block\n".repeat(n));
     for k in 0..n {
         text.push_str("end\n");
@@ -198,8 +206,6 @@ fn nested_blocks(n: usize) -> String {
             writeln!(text, "(br_if 0 (i32.and (local.get 0) (i32.const {bit})))").unwrap();
         }
     }
-    text.push_str("(local.get 1)))");
-    text
 }
 
 /// Loops nested `n` deep. Each loop ends by counting local 1 up and
@@ -259,9 +265,8 @@ fn br_table(n: usize) -> String {
     text
 }
 
-/// `n` locals set from the arguments, then `n` blocks nested in each other
-/// and left by `br_if` (as in [`nested_blocks`]), whose code changes only
-/// local 1, then every local added into local 1. Each local is unchanged
+/// `n` locals set from the arguments, then [`nested_blocks`]' `n` blocks,
+/// whose code changes only local 1, then every local added into local 1. Each local is unchanged
 /// across `n` joins: SSA construction that looks each one up through every
 /// join does work that grows with the product of the two (see
 /// `kiln_ssa::FunctionBuilder::join_from` for how kiln avoids it).
@@ -276,19 +281,7 @@ fn locals_across_joins(n: usize) -> String {
         )
         .unwrap();
     }
-    text.push_str(&"block\n".repeat(n));
-    for k in 0..n {
-        text.push_str("end\n");
-        writeln!(
-            text,
-            "(local.set 1 (i32.add (local.get 1) (i32.const {k})))"
-        )
-        .unwrap();
-        if k + 1 < n {
-            let bit = 1u32 << (k % 32);
-            writeln!(text, "(br_if 0 (i32.and (local.get 0) (i32.const {bit})))").unwrap();
-        }
-    }
+    push_nested_blocks(&mut text, n);
     for k in 0..n {
         let local = k + 2;
         writeln!(

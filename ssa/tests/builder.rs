@@ -226,13 +226,7 @@ fn a_read_after_a_loop_that_never_writes_the_variable_gets_the_value_from_before
 /// parameter at the join.
 #[test]
 fn a_join_takes_what_its_code_left_alone_from_where_that_code_began() {
-    let mut func = Function::new(
-        "f0",
-        Signature {
-            params: vec![Type::I32],
-            results: vec![Type::I32],
-        },
-    );
+    let mut func = one_param_function();
     let mut b = FunctionBuilder::new(&mut func);
     let entry = b.create_block();
     let c = b.append_block_param(entry, Type::I32);
