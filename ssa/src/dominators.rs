@@ -17,12 +17,47 @@ use crate::function::Function;
 
 const UNREACHABLE: u32 = u32::MAX;
 
+/// The blocks reachable from the entry in reverse post-order: what a
+/// depth-first search alone finds, for passes that need no more than the
+/// order and reachability. The dominator tree holds the same order.
+pub struct BlockOrder {
+    rpo: Vec<Block>,
+    rpo_number: Vec<u32>,
+}
+
+impl BlockOrder {
+    /// The order of the blocks of the layout of `func`.
+    pub fn compute(func: &Function) -> BlockOrder {
+        let succs = Successors::of(func);
+        BlockOrder::of_search(&DepthFirst::new(func, &succs), func.blocks.len())
+    }
+
+    fn of_search(search: &DepthFirst, num_blocks: usize) -> BlockOrder {
+        let mut rpo = search.post_order.clone();
+        rpo.reverse();
+        let mut rpo_number = vec![UNREACHABLE; num_blocks];
+        for (i, block) in rpo.iter().enumerate() {
+            rpo_number[block.index()] = i as u32;
+        }
+        BlockOrder { rpo, rpo_number }
+    }
+
+    /// Reachable blocks in reverse post-order (entry first).
+    pub fn rpo(&self) -> &[Block] {
+        &self.rpo
+    }
+
+    /// Whether `block` can be reached from the entry.
+    pub fn is_reachable(&self, block: Block) -> bool {
+        self.rpo_number[block.index()] != UNREACHABLE
+    }
+}
+
 /// Predecessors, block order and dominator tree of a function, as of the
 /// moment it was computed.
 pub struct DominatorTree {
     preds: FlatLists<Block>,
-    rpo: Vec<Block>,
-    rpo_number: Vec<u32>,
+    order: BlockOrder,
     idom: Vec<Option<Block>>,
     children: FlatLists<Block>,
     pre: Vec<u32>,
@@ -48,14 +83,10 @@ impl DominatorTree {
         }
         let preds = FlatLists::from_pairs(n, &edges);
         let search = DepthFirst::new(func, &succs);
-        let mut rpo = search.post_order.clone();
-        rpo.reverse();
-        let mut rpo_number = vec![UNREACHABLE; n];
-        for (i, block) in rpo.iter().enumerate() {
-            rpo_number[block.index()] = i as u32;
-        }
+        let order = BlockOrder::of_search(&search, n);
         let idom = search.immediate_dominators(&preds, n);
-        let tree_edges: Vec<(u32, Block)> = rpo
+        let tree_edges: Vec<(u32, Block)> = order
+            .rpo
             .iter()
             .skip(1)
             .filter_map(|&block| Some((idom[block.index()]?.0, block)))
@@ -63,8 +94,7 @@ impl DominatorTree {
         let children = FlatLists::from_pairs(n, &tree_edges);
         let mut tree = DominatorTree {
             preds,
-            rpo,
-            rpo_number,
+            order,
             idom,
             children,
             pre: vec![0; n],
@@ -75,11 +105,11 @@ impl DominatorTree {
     }
 
     fn number_tree(&mut self) {
-        let Some(&entry) = self.rpo.first() else {
+        let Some(&entry) = self.order.rpo.first() else {
             return;
         };
         let mut counter = 0;
-        let mut stack = Vec::with_capacity(self.rpo.len());
+        let mut stack = Vec::with_capacity(self.order.rpo.len());
         stack.push((entry, 0usize));
         self.pre[entry.index()] = counter;
         while let Some((block, child)) = stack.pop() {
@@ -100,14 +130,19 @@ impl DominatorTree {
         self.preds.get(block.index())
     }
 
+    /// The reachable blocks and their order.
+    pub fn order(&self) -> &BlockOrder {
+        &self.order
+    }
+
     /// Reachable blocks in reverse post-order (entry first).
     pub fn rpo(&self) -> &[Block] {
-        &self.rpo
+        self.order.rpo()
     }
 
     /// Whether `block` can be reached from the entry.
     pub fn is_reachable(&self, block: Block) -> bool {
-        self.rpo_number[block.index()] != UNREACHABLE
+        self.order.is_reachable(block)
     }
 
     /// The immediate dominator of `block` (`None` for the entry and

@@ -38,11 +38,11 @@ enum Simplified {
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
-    let domtree = analyses.domtree(func);
+    let order = analyses.block_order(func);
     let mut aliases = Aliases::new(func.values.len());
     let mut changed = false;
     let mut control_changed = false;
-    for &block in domtree.rpo() {
+    for &block in order.rpo() {
         // Set once an unconditional trap ends the block: what follows goes.
         let mut ended = false;
         func.retain_insts(block, |func, inst| {

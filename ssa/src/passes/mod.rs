@@ -17,7 +17,7 @@ pub mod simplify_cfg;
 pub mod unreachable_blocks;
 pub mod vm_loads;
 
-use crate::dominators::DominatorTree;
+use crate::dominators::{BlockOrder, DominatorTree};
 use crate::entities::{Block, Inst, Value};
 use crate::flat_lists::FlatLists;
 use crate::function::{Function, ValueDef};
@@ -26,17 +26,29 @@ use crate::function::{Function, ValueDef};
 pub type Pass = fn(&mut Function, &mut Analyses) -> bool;
 
 /// Facts about the function that passes share while they stay true: the
-/// dominator tree (with predecessors and block order) and the edges into
-/// every block are computed when a pass first asks for them and kept until
-/// a pass changes the control flow, rather than computed anew by every
-/// pass that walks them.
+/// dominator tree (with predecessors and block order), the block order
+/// alone and the edges into every block are computed when a pass first
+/// asks for them and kept until a pass changes the control flow, rather
+/// than computed anew by every pass that walks them.
 #[derive(Default)]
 pub struct Analyses {
     domtree: Option<DominatorTree>,
+    order: Option<BlockOrder>,
     incoming: Option<FlatLists<(Inst, usize)>>,
 }
 
 impl Analyses {
+    /// The reachable blocks of `func` in reverse post-order: the dominator
+    /// tree's if it is kept, else found by a depth-first search alone. The
+    /// passes that need only the order run between changes to the control
+    /// flow more often than those that need the tree.
+    pub(crate) fn block_order(&mut self, func: &Function) -> &BlockOrder {
+        if self.domtree.is_some() {
+            return self.domtree.as_ref().expect("kept").order();
+        }
+        self.order.get_or_insert_with(|| BlockOrder::compute(func))
+    }
+
     /// The dominator tree of `func`, which must be the function the kept
     /// facts were computed for.
     pub(crate) fn domtree(&mut self, func: &Function) -> &DominatorTree {
@@ -53,6 +65,7 @@ impl Analyses {
     /// when it changes a branch target, a terminator or the layout.
     pub(crate) fn cfg_changed(&mut self) {
         self.domtree = None;
+        self.order = None;
         self.incoming = None;
     }
 }

@@ -9,9 +9,9 @@ use crate::function::Function;
 
 /// Runs the pass; returns whether anything changed.
 pub fn run(func: &mut Function, analyses: &mut Analyses) -> bool {
-    let domtree = analyses.domtree(func);
+    let order = analyses.block_order(func);
     let before = func.layout.len();
-    func.layout.retain(|&block| domtree.is_reachable(block));
+    func.layout.retain(|&block| order.is_reachable(block));
     let changed = func.layout.len() != before;
     if changed {
         analyses.cfg_changed();
