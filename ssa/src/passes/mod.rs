@@ -43,8 +43,8 @@ impl Analyses {
     /// passes that need only the order run between changes to the control
     /// flow more often than those that need the tree.
     pub(crate) fn block_order(&mut self, func: &Function) -> &BlockOrder {
-        if self.domtree.is_some() {
-            return self.domtree.as_ref().expect("kept").order();
+        if let Some(tree) = &self.domtree {
+            return tree.order();
         }
         self.order.get_or_insert_with(|| BlockOrder::compute(func))
     }
