@@ -107,6 +107,12 @@ pub const SHAPES: &[Shape] = &[
         text: locals_across_joins,
     },
     Shape {
+        name: "locals_across_loops",
+        description: "n locals set first, read in the innermost of n nested loops that leave them alone",
+        bench_size: 200,
+        text: locals_across_loops,
+    },
+    Shape {
         name: "many_params",
         description: "a call of a function with n parameters and n results",
         bench_size: 100,
@@ -216,12 +222,18 @@ fn nested_loops(n: usize) -> String {
     text.push_str("(local.set 0 (i32.and (local.get 0) (i32.const 255)))\n");
     text.push_str("(local.set 1 (i32.and (local.get 1) (i32.const 255)))\n");
     text.push_str(&"loop\n".repeat(n));
+    push_counting_loop_ends(&mut text, n);
+    text.push_str("(local.get 1)))");
+    text
+}
+
+/// The ends of `n` nested loops, each counting local 1 up and branching
+/// back while it is below local 0.
+fn push_counting_loop_ends(text: &mut String, n: usize) {
     for _ in 0..n {
         text.push_str("(local.set 1 (i32.add (local.get 1) (i32.const 1)))\n");
         text.push_str("(br_if 0 (i32.lt_u (local.get 1) (local.get 0)))\nend\n");
     }
-    text.push_str("(local.get 1)))");
-    text
 }
 
 /// Loops nested `n` deep with a statement at each level and no branch at all.
@@ -290,6 +302,38 @@ fn locals_across_joins(n: usize) -> String {
         )
         .unwrap();
     }
+    text.push_str("(local.get 1)))");
+    text
+}
+
+/// `n` locals set from the arguments, then [`nested_loops`]' `n` loops
+/// whose innermost adds every local into local 1 before counting it up.
+/// Each local is unchanged in every loop, but a loop's header is still
+/// open while its body is built: SSA construction gives each local a
+/// parameter at every header, found trivial only when the loop ends, so the
+/// work grows with the product of the two. (kiln's builder does so today.)
+fn locals_across_loops(n: usize) -> String {
+    let mut text = format!("(module {RUN}\n");
+    writeln!(text, "(local {})", "i32 ".repeat(n)).unwrap();
+    text.push_str("(local.set 0 (i32.and (local.get 0) (i32.const 255)))\n");
+    for k in 0..n {
+        let local = k + 2;
+        writeln!(
+            text,
+            "(local.set {local} (i32.xor (local.get 0) (i32.const {k})))"
+        )
+        .unwrap();
+    }
+    text.push_str(&"loop\n".repeat(n));
+    for k in 0..n {
+        let local = k + 2;
+        writeln!(
+            text,
+            "(local.set 1 (i32.add (local.get 1) (local.get {local})))"
+        )
+        .unwrap();
+    }
+    push_counting_loop_ends(&mut text, n);
     text.push_str("(local.get 1)))");
     text
 }
