@@ -278,21 +278,14 @@ fn br_table(n: usize) -> String {
 }
 
 /// `n` locals set from the arguments, then [`nested_blocks`]' `n` blocks,
-/// whose code changes only local 1, then every local added into local 1. Each local is unchanged
-/// across `n` joins: SSA construction that looks each one up through every
-/// join does work that grows with the product of the two (see
-/// `kiln_ssa::FunctionBuilder::join_from` for how kiln avoids it).
+/// whose code changes only local 1, then every local added into local 1.
+/// Each local is unchanged across `n` joins: SSA construction that looks
+/// each one up through every join does work that grows with the product of
+/// the two (see `kiln_ssa::FunctionBuilder::join_from` for how kiln avoids
+/// it).
 fn locals_across_joins(n: usize) -> String {
     let mut text = format!("(module {RUN}\n");
-    writeln!(text, "(local {})", "i32 ".repeat(n)).unwrap();
-    for k in 0..n {
-        let local = k + 2;
-        writeln!(
-            text,
-            "(local.set {local} (i32.xor (local.get 0) (i32.const {k})))"
-        )
-        .unwrap();
-    }
+    push_locals_from_argument(&mut text, n);
     push_nested_blocks(&mut text, n);
     for k in 0..n {
         let local = k + 2;
@@ -306,16 +299,10 @@ fn locals_across_joins(n: usize) -> String {
     text
 }
 
-/// `n` locals set from the arguments, then [`nested_loops`]' `n` loops
-/// whose innermost adds every local into local 1 before counting it up.
-/// Each local is unchanged in every loop, but a loop's header is still
-/// open while its body is built: SSA construction gives each local a
-/// parameter at every header, found trivial only when the loop ends, so the
-/// work grows with the product of the two. (kiln's builder does so today.)
-fn locals_across_loops(n: usize) -> String {
-    let mut text = format!("(module {RUN}\n");
+/// Declares `n` more i32 locals, 2 to `n + 1`, and sets local `k + 2` to
+/// local 0 xor `k`.
+fn push_locals_from_argument(text: &mut String, n: usize) {
     writeln!(text, "(local {})", "i32 ".repeat(n)).unwrap();
-    text.push_str("(local.set 0 (i32.and (local.get 0) (i32.const 255)))\n");
     for k in 0..n {
         let local = k + 2;
         writeln!(
@@ -324,6 +311,18 @@ fn locals_across_loops(n: usize) -> String {
         )
         .unwrap();
     }
+}
+
+/// `n` locals set from the arguments, then [`nested_loops`]' `n` loops
+/// whose innermost adds every local into local 1 before counting it up.
+/// Each local is unchanged in every loop, but a loop's header is still
+/// open while its body is built: SSA construction gives each local a
+/// parameter at every header, found trivial only when the loop ends, so the
+/// work grows with the product of the two. (kiln's builder does so today.)
+fn locals_across_loops(n: usize) -> String {
+    let mut text = format!("(module {RUN}\n");
+    push_locals_from_argument(&mut text, n);
+    text.push_str("(local.set 0 (i32.and (local.get 0) (i32.const 255)))\n");
     text.push_str(&"loop\n".repeat(n));
     for k in 0..n {
         let local = k + 2;
