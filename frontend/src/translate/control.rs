@@ -67,15 +67,7 @@ impl Translator<'_> {
     pub(super) fn push_function_frame(&mut self, results: Vec<Type>) {
         let start = self.builder.mark();
         let end = self.block_with_params(&results);
-        self.frames.push(Frame {
-            kind: FrameKind::Block,
-            num_params: 0,
-            num_results: results.len(),
-            end,
-            height: 0,
-            end_reachable: false,
-            start,
-        });
+        self.push_frame(FrameKind::Block, 0, &results, end, start);
     }
 
     fn block_with_params(&mut self, types: &[Type]) -> Block {
