@@ -287,14 +287,7 @@ fn locals_across_joins(n: usize) -> String {
     let mut text = format!("(module {RUN}\n");
     push_locals_from_argument(&mut text, n);
     push_nested_blocks(&mut text, n);
-    for k in 0..n {
-        let local = k + 2;
-        writeln!(
-            text,
-            "(local.set 1 (i32.add (i32.rotl (local.get 1) (i32.const 1)) (local.get {local})))"
-        )
-        .unwrap();
-    }
+    push_sum_of_locals(&mut text, n);
     text.push_str("(local.get 1)))");
     text
 }
@@ -313,6 +306,18 @@ fn push_locals_from_argument(text: &mut String, n: usize) {
     }
 }
 
+/// Adds locals 2 to `n + 1` into local 1.
+fn push_sum_of_locals(text: &mut String, n: usize) {
+    for k in 0..n {
+        let local = k + 2;
+        writeln!(
+            text,
+            "(local.set 1 (i32.add (local.get 1) (local.get {local})))"
+        )
+        .unwrap();
+    }
+}
+
 /// `n` locals set from the arguments, then [`nested_loops`]' `n` loops
 /// whose innermost adds every local into local 1 before counting it up.
 /// Each local is unchanged in every loop, but a loop's header is still
@@ -324,14 +329,7 @@ fn locals_across_loops(n: usize) -> String {
     push_locals_from_argument(&mut text, n);
     text.push_str("(local.set 0 (i32.and (local.get 0) (i32.const 255)))\n");
     text.push_str(&"loop\n".repeat(n));
-    for k in 0..n {
-        let local = k + 2;
-        writeln!(
-            text,
-            "(local.set 1 (i32.add (local.get 1) (local.get {local})))"
-        )
-        .unwrap();
-    }
+    push_sum_of_locals(&mut text, n);
     push_counting_loop_ends(&mut text, n);
     text.push_str("(local.get 1)))");
     text
