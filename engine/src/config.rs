@@ -237,9 +237,10 @@ impl Config {
     /// made from compiled code, or loaded from an artifact, appends a line
     /// per function: its address, its size and
     /// `wasm[MODULE]::NAME`, with the names of the module's name section
-    /// where it has them (`function[INDEX]` otherwise). The file is never
-    /// removed, and lists code that may since have been unmapped; other
-    /// strategies write nothing.
+    /// where it has them (`function[INDEX]` otherwise). The process's first
+    /// write empties the file, which an earlier process with the same pid
+    /// may have left; the file is never removed, and lists code that may
+    /// since have been unmapped. Other strategies write nothing.
     pub fn perf_map(&mut self, enable: bool) -> &mut Config {
         self.perf_map = enable;
         self

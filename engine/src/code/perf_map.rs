@@ -5,15 +5,23 @@
 //! `/tmp/perf-<pid>.map`, a text file with one line per function: its start
 //! and size in hexadecimal, and its name. [`append`] adds a module's
 //! functions to that file when [`Config::perf_map`](crate::Config::perf_map)
-//! is on; the file is only ever appended to, since several modules (and
-//! engines) of one process may write it, and the profiler reads it after
-//! the process ends.
+//! is on. The first write of a process replaces whatever the file held: a
+//! file of that name was left by an earlier process that had the same
+//! pid, and its lines would name code that is not there. Later writes
+//! append, since several modules (and engines) of one process may write
+//! it, and the profiler reads it after the process ends.
 
 use super::CompiledModule;
 use crate::module::ModuleInfo;
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Whether this process has written its perf map yet. The lock is held
+/// across the open and the write, so that no module's lines go to a file
+/// that the first write then empties.
+static WRITTEN: Mutex<bool> = Mutex::new(false);
 
 /// Where `perf` looks for the names of this process's code.
 pub(crate) fn path() -> PathBuf {
@@ -49,14 +57,22 @@ fn lines(compiled: &CompiledModule, info: &ModuleInfo) -> String {
     text
 }
 
-/// Appends `compiled`'s functions to this process's perf map.
+/// Appends `compiled`'s functions to this process's perf map, emptying
+/// the file first if this is the process's first write.
 pub(crate) fn append(compiled: &CompiledModule, info: &ModuleInfo) -> io::Result<()> {
     let text = lines(compiled, info);
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path())?;
-    // One write, so that lines of modules written from several threads do
-    // not interleave.
-    file.write_all(text.as_bytes())
+    let mut written = WRITTEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true);
+    if *written {
+        options.append(true);
+    } else {
+        options.write(true).truncate(true);
+    }
+    // One write, so that the lines of a module stay together.
+    options.open(path())?.write_all(text.as_bytes())?;
+    *written = true;
+    Ok(())
 }
