@@ -323,7 +323,8 @@ fn push_sum_of_locals(text: &mut String, n: usize) {
 /// Each local is unchanged in every loop, but a loop's header is still
 /// open while its body is built: SSA construction gives each local a
 /// parameter at every header, found trivial only when the loop ends, so the
-/// work grows with the product of the two. (kiln's builder does so today.)
+/// work grows with the product of the two unless the front end reads ahead
+/// to see which locals the loops write.
 fn locals_across_loops(n: usize) -> String {
     let mut text = format!("(module {RUN}\n");
     push_locals_from_argument(&mut text, n);

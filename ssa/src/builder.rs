@@ -30,6 +30,11 @@
 //!   construct's start) says so with [`FunctionBuilder::join_from`]; a read
 //!   at such a join of a variable nothing wrote since then goes straight to
 //!   that start.
+//! - Likewise a read inside `n` nested loops adds a parameter at each of
+//!   their open headers. A front end that knows a variable is not written
+//!   from a point to the end of the loops around the read (it reads ahead)
+//!   reads it from that point with
+//!   [`FunctionBuilder::use_var_unchanged_since`].
 
 use crate::entities::{Block, Inst, Value};
 use crate::function::{BlockCall, Function, ValueDef};
@@ -45,7 +50,8 @@ use crate::var_defs::VarDefs;
 pub struct Variable(pub u32);
 
 /// A point of the building: the current block and how many variable writes
-/// came before (see [`FunctionBuilder::join_from`]).
+/// came before (see [`FunctionBuilder::join_from`] and
+/// [`FunctionBuilder::use_var_unchanged_since`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Mark {
     block: Block,
@@ -83,6 +89,8 @@ pub struct FunctionBuilder<'f> {
     sealed: Vec<bool>,
     in_layout: Vec<bool>,
     incomplete_params: Vec<Vec<(Variable, Value, usize)>>,
+    /// How many parameters reads added to blocks not yet sealed.
+    open_params: usize,
     pred_edges: Vec<Vec<PredEdge>>,
     /// For each block, the last branch that listed it as a target (to find
     /// the distinct targets of a branch in one pass).
@@ -157,6 +165,7 @@ impl<'f> FunctionBuilder<'f> {
             sealed: per_block(n, room, || false),
             in_layout,
             incomplete_params: per_block(n, room, Vec::new),
+            open_params: 0,
             pred_edges: per_block(n, room, Vec::new),
             last_branch_to: per_block(n, room, || None),
             func,
@@ -244,6 +253,38 @@ impl<'f> FunctionBuilder<'f> {
             .is_none_or(|&write| write > origin.until);
         let finished = origin.from != block && self.func.terminator(origin.from).is_some();
         (unchanged && finished).then_some(origin.from)
+    }
+
+    /// How many parameters reads have added to blocks that were not sealed
+    /// yet (loop headers, for a structured front end).
+    pub fn open_params(&self) -> usize {
+        self.open_params
+    }
+
+    /// Whether `var` was written since `since` (taken with [`Self::mark`]).
+    pub fn written_since(&self, var: Variable, since: Mark) -> bool {
+        self.writes_of[var.0 as usize]
+            .last()
+            .is_some_and(|&write| write > since.writes)
+    }
+
+    /// The value of `var` in the current block, for a front end that knows
+    /// that `var` holds there the value it held at `since`, which no write
+    /// has changed since: it is read at the end of `since`'s block, without
+    /// a walk through the blocks between and without parameters at the
+    /// joins and open loop headers there. The front end answers for the
+    /// code not built yet (the rest of a loop that branches back); the
+    /// builder checks the code built so far.
+    pub fn use_var_unchanged_since(&mut self, var: Variable, since: Mark) -> Value {
+        assert!(
+            !self.written_since(var, since),
+            "variable {} was written since the mark",
+            var.0
+        );
+        let value = self.read_var(var, since.block);
+        let block = self.current_block();
+        self.set_def(block, var, value);
+        value
     }
 
     /// Declares a variable of type `ty`.
@@ -400,6 +441,7 @@ impl<'f> FunctionBuilder<'f> {
                 });
             } else {
                 self.incomplete_params[at.index()].push((var, param, position));
+                self.open_params += 1;
             }
             break param;
         };

@@ -141,6 +141,7 @@ impl Translator<'_> {
                 let header_params = self.builder.func.block(header).params.clone();
                 self.stack.extend_from_slice(&header_params);
                 let end = self.block_with_params(&results);
+                self.open_loop(start);
                 self.push_frame(
                     FrameKind::Loop { header },
                     params.len(),
@@ -281,6 +282,7 @@ impl Translator<'_> {
         let mut frame = self.frames.pop().expect("end of a construct");
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
+            self.close_loop();
         }
         let falls_through_only =
             self.reachable && !frame.end_reachable && !matches!(frame.kind, FrameKind::If { .. });

@@ -4,6 +4,8 @@
 //! stack of SSA values; wasm locals become builder variables, so reads and
 //! writes of locals turn into SSA values and block parameters by Braun's
 //! algorithm. Structured control flow maps to blocks (see [`control`]).
+//! A body whose locals, read inside deep loop nests, would cost a parameter
+//! at every open loop header is started over with a [`look_ahead`].
 //! Code after an unconditional branch is unreachable and is skipped.
 //!
 //! The translator owns all its state, so several functions can be
@@ -12,6 +14,7 @@
 mod control;
 mod instance;
 mod interrupt;
+mod look_ahead;
 mod memory;
 mod numeric;
 
@@ -21,6 +24,7 @@ use crate::options::Options;
 use crate::vmctx::VmLayout;
 use control::Frame;
 use kiln_ssa::{Function, FunctionBuilder, Op, Signature, Type, Value, Variable};
+use look_ahead::{LookAhead, OpenLoop};
 use std::fmt;
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources, WasmModuleResources};
 
@@ -103,6 +107,13 @@ pub fn translate_and_validate<R: WasmModuleResources>(
     translate(env, layout, options, func_index, body, Some(validator))
 }
 
+/// Translates a body, validating it on the way if `validator` is given.
+/// A body that adds more parameters to open loop headers than
+/// [`OPEN_PARAMS_PER_BYTE`] per byte (past [`OPEN_PARAMS_BASE`]) is started
+/// over with a [`LookAhead`]: the first pass stops after work in proportion
+/// to the body's size, and the second reads locals past the loops that
+/// leave them alone. The operators the first pass validated are not
+/// validated again.
 fn translate<R: WasmModuleResources>(
     env: &ModuleEnv,
     layout: &VmLayout,
@@ -111,6 +122,69 @@ fn translate<R: WasmModuleResources>(
     body: &FunctionBody<'_>,
     mut validator: Option<&mut FuncValidator<R>>,
 ) -> Result<Function, TranslateError> {
+    let first = Attempt {
+        look_ahead: None,
+        validated: 0,
+    };
+    match attempt(
+        env,
+        layout,
+        options,
+        func_index,
+        body,
+        validator.as_deref_mut(),
+        first,
+    )? {
+        Outcome::Done(func) => Ok(func),
+        Outcome::StartOver { validated, locals } => {
+            let look_ahead = LookAhead::of_body(body, locals);
+            let again = Attempt {
+                look_ahead: Some(&look_ahead),
+                validated,
+            };
+            match attempt(env, layout, options, func_index, body, validator, again)? {
+                Outcome::Done(func) => Ok(func),
+                Outcome::StartOver { .. } => unreachable!("reading ahead, no body starts over"),
+            }
+        }
+    }
+}
+
+/// How a body may add parameters to open loop headers before it is started
+/// over with a [`LookAhead`]: this many per byte of body, past a base.
+const OPEN_PARAMS_PER_BYTE: u64 = 1;
+const OPEN_PARAMS_BASE: u64 = 256;
+
+/// One pass of translation over a body.
+struct Attempt<'l> {
+    /// Where locals are written and loops end, if read ahead.
+    look_ahead: Option<&'l LookAhead>,
+    /// How many of the body's operators a previous attempt validated; if
+    /// any, it validated the body's local declarations too.
+    validated: u32,
+}
+
+/// What an attempt came to.
+enum Outcome {
+    Done(Function),
+    /// The body added more parameters to open loop headers than its size
+    /// allows; `validated` operators of it were validated, and it has
+    /// `locals` locals.
+    StartOver {
+        validated: u32,
+        locals: usize,
+    },
+}
+
+fn attempt<R: WasmModuleResources>(
+    env: &ModuleEnv,
+    layout: &VmLayout,
+    options: &Options,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+    mut validator: Option<&mut FuncValidator<R>>,
+    attempt: Attempt<'_>,
+) -> Result<Outcome, TranslateError> {
     let wasm_type = env.func_type(func_index);
     let mut params = vec![Type::PTR];
     params.extend(&wasm_type.params);
@@ -123,9 +197,14 @@ fn translate<R: WasmModuleResources>(
     // 1.5 bytes means most functions never grow their arenas.
     let body_len = body.range().end.saturating_sub(body.range().start);
     let expected_insts = usize::try_from(body_len * 2 / 3).unwrap_or(0);
+    let open_params_allowed = body_len
+        .saturating_mul(OPEN_PARAMS_PER_BYTE)
+        .saturating_add(OPEN_PARAMS_BASE);
     let mut func = Function::with_capacity(format!("f{func_index}"), signature, expected_insts);
     let mut translator = Translator::new(env, layout, *options, &mut func);
-    translator.declare_locals(body, validator.as_deref_mut())?;
+    translator.look_ahead = attempt.look_ahead;
+    let locals_validator = validator.as_deref_mut().filter(|_| attempt.validated == 0);
+    translator.declare_locals(body, locals_validator)?;
     // Finding the fuel regions reads the operators ahead of validation; it
     // accepts any sequence of operators, and an invalid body is refused
     // below before any of it is translated.
@@ -143,9 +222,12 @@ fn translate<R: WasmModuleResources>(
     let mut index = 0u32;
     while !reader.eof() {
         let (operator, offset) = reader.read_with_offset()?;
-        if let Some(validator) = validator.as_deref_mut() {
+        if let Some(validator) = validator.as_deref_mut()
+            && index >= attempt.validated
+        {
             validator.op(offset, &operator)?;
         }
+        translator.offset = offset;
         translator
             .operator(&operator)
             .map_err(|message| TranslateError {
@@ -160,12 +242,20 @@ fn translate<R: WasmModuleResources>(
             later_regions = rest;
         }
         index += 1;
+        if attempt.look_ahead.is_none()
+            && translator.builder.open_params() as u64 > open_params_allowed
+        {
+            return Ok(Outcome::StartOver {
+                validated: index,
+                locals: translator.num_locals,
+            });
+        }
     }
     if validator.is_some() {
         reader.finish()?;
     }
     translator.builder.finish();
-    Ok(func)
+    Ok(Outcome::Done(func))
 }
 
 /// State of the translation of one function.
@@ -189,6 +279,16 @@ struct Translator<'a> {
     /// Back-edge epoch checks made for the branch being translated, with
     /// their loop headers, to fill in once it is emitted.
     pending_epoch_checks: Vec<(kiln_ssa::Block, kiln_ssa::Block)>,
+    /// How many locals the function has, its parameters included.
+    num_locals: usize,
+    /// The offset in the module of the operator being translated.
+    offset: u64,
+    /// Where locals are written and loops end, when the body is translated
+    /// with a look-ahead (see [`look_ahead`]).
+    look_ahead: Option<&'a LookAhead>,
+    /// The loops around the current operator, outermost first, while
+    /// translating with a look-ahead.
+    loops: Vec<OpenLoop>,
 }
 
 impl<'a> Translator<'a> {
@@ -220,6 +320,10 @@ impl<'a> Translator<'a> {
             unreachable_depth: 0,
             fuel: None,
             pending_epoch_checks: Vec::new(),
+            num_locals: param_types.len() - 1,
+            offset: 0,
+            look_ahead: None,
+            loops: Vec::new(),
         };
         for (i, &param) in params[1..].iter().enumerate() {
             let var = translator.builder.declare_var(param_types[i + 1]);
@@ -252,6 +356,7 @@ impl<'a> Translator<'a> {
                 });
             }
             for _ in 0..count {
+                self.num_locals += 1;
                 let var = self.builder.declare_var(ty);
                 let zero = self.zero(ty);
                 self.builder.def_var(var, zero);
@@ -314,7 +419,7 @@ impl<'a> Translator<'a> {
                 self.stack.push(value);
             }
             Operator::LocalGet { local_index } => {
-                let value = self.builder.use_var(Variable(local_index));
+                let value = self.read_local(Variable(local_index));
                 self.stack.push(value);
             }
             Operator::LocalSet { local_index } => {
