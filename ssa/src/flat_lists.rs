@@ -48,6 +48,11 @@ impl<T: Copy> FlatLists<T> {
         FlatLists { start, items }
     }
 
+    /// How many owners there are.
+    pub fn num_owners(&self) -> usize {
+        self.start.len() - 1
+    }
+
     /// The items of `owner`, in the order their pairs came.
     pub fn get(&self, owner: usize) -> &[T] {
         &self.items[self.start[owner] as usize..self.start[owner + 1] as usize]

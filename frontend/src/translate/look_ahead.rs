@@ -23,16 +23,16 @@
 //! translation stops with the decoding error at that operator anyway.
 
 use super::Translator;
+use kiln_ssa::flat_lists::FlatLists;
 use kiln_ssa::{Mark, Value, Variable};
 use wasmparser::{FunctionBody, Operator};
 
 /// The writes of each local and the extent of each loop of one body, by
 /// byte offset in the module.
 pub(super) struct LookAhead {
-    /// Local `i`'s writes (`local.set` and `local.tee`) are
-    /// `write_offsets[write_starts[i]..write_starts[i + 1]]`, in order.
-    write_starts: Vec<usize>,
-    write_offsets: Vec<u64>,
+    /// The offsets of each local's writes (`local.set` and `local.tee`),
+    /// in order.
+    writes: FlatLists<u64>,
     /// Each loop's `loop` offset and its `end` offset (`u64::MAX` if not
     /// seen), in the order of the `loop`s.
     loops: Vec<(u64, u64)>,
@@ -71,10 +71,8 @@ impl LookAhead {
                 }
             }
         }
-        let (write_starts, write_offsets) = by_local(&writes, num_locals);
         LookAhead {
-            write_starts,
-            write_offsets,
+            writes: FlatLists::from_pairs(num_locals, &writes),
             loops,
         }
     }
@@ -91,11 +89,10 @@ impl LookAhead {
     /// The offset of the first write of `local` after `offset`
     /// (`u64::MAX` if there is none).
     pub(super) fn next_write(&self, local: u32, offset: u64) -> u64 {
-        let local = local as usize;
-        let Some(&end) = self.write_starts.get(local + 1) else {
+        if local as usize >= self.writes.num_owners() {
             return u64::MAX;
-        };
-        let writes = &self.write_offsets[self.write_starts[local]..end];
+        }
+        let writes = self.writes.get(local as usize);
         let later = writes.partition_point(|&write| write <= offset);
         writes.get(later).copied().unwrap_or(u64::MAX)
     }
@@ -145,25 +142,6 @@ impl Translator<'_> {
         }
         self.builder.use_var(local)
     }
-}
-
-/// `writes` (local, offset), in the order of their offsets, sorted by local
-/// with a counting sort: the start of each local's run, and the offsets.
-fn by_local(writes: &[(u32, u64)], num_locals: usize) -> (Vec<usize>, Vec<u64>) {
-    let mut starts = vec![0usize; num_locals + 1];
-    for &(local, _) in writes {
-        starts[local as usize + 1] += 1;
-    }
-    for local in 0..num_locals {
-        starts[local + 1] += starts[local];
-    }
-    let mut next = starts.clone();
-    let mut offsets = vec![0u64; writes.len()];
-    for &(local, offset) in writes {
-        offsets[next[local as usize]] = offset;
-        next[local as usize] += 1;
-    }
-    (starts, offsets)
 }
 
 #[cfg(test)]
@@ -221,8 +199,8 @@ mod tests {
         assert_eq!(ahead.next_write(7, 0), u64::MAX, "a local out of range");
     }
 
-    /// A function with `locals` locals, all read inside `loops` nested
-    /// loops; it has its module's environment and layout.
+    /// The first attempt at translating a function with `locals` locals,
+    /// all read inside `loops` nested loops.
     fn attempt_on_nest(loops: usize, locals: usize) -> super::super::Outcome {
         let mut text = format!(
             "(module (func (result i32) (local {})",
@@ -244,16 +222,14 @@ mod tests {
             validated: 0,
         };
         let none = None::<&mut wasmparser::FuncValidator<wasmparser::ValidatorResources>>;
-        super::super::attempt(
-            &env,
-            &layout,
-            &Default::default(),
-            0,
-            &bodies[0],
-            none,
-            first,
-        )
-        .expect("translates")
+        let source = super::super::Source {
+            env: &env,
+            layout: &layout,
+            options: &Default::default(),
+            func_index: 0,
+            body: &bodies[0],
+        };
+        super::super::attempt(&source, none, first).expect("translates")
     }
 
     #[test]

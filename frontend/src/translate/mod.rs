@@ -122,19 +122,18 @@ fn translate<R: WasmModuleResources>(
     body: &FunctionBody<'_>,
     mut validator: Option<&mut FuncValidator<R>>,
 ) -> Result<Function, TranslateError> {
-    let first = Attempt {
-        look_ahead: None,
-        validated: 0,
-    };
-    match attempt(
+    let source = Source {
         env,
         layout,
         options,
         func_index,
         body,
-        validator.as_deref_mut(),
-        first,
-    )? {
+    };
+    let first = Attempt {
+        look_ahead: None,
+        validated: 0,
+    };
+    match attempt(&source, validator.as_deref_mut(), first)? {
         Outcome::Done(func) => Ok(func),
         Outcome::StartOver { validated, locals } => {
             let look_ahead = LookAhead::of_body(body, locals);
@@ -142,12 +141,21 @@ fn translate<R: WasmModuleResources>(
                 look_ahead: Some(&look_ahead),
                 validated,
             };
-            match attempt(env, layout, options, func_index, body, validator, again)? {
+            match attempt(&source, validator, again)? {
                 Outcome::Done(func) => Ok(func),
                 Outcome::StartOver { .. } => unreachable!("reading ahead, no body starts over"),
             }
         }
     }
+}
+
+/// What a translation reads: the module's facts and one of its bodies.
+struct Source<'s> {
+    env: &'s ModuleEnv,
+    layout: &'s VmLayout,
+    options: &'s Options,
+    func_index: u32,
+    body: &'s FunctionBody<'s>,
 }
 
 /// How a body may add parameters to open loop headers before it is started
@@ -177,14 +185,17 @@ enum Outcome {
 }
 
 fn attempt<R: WasmModuleResources>(
-    env: &ModuleEnv,
-    layout: &VmLayout,
-    options: &Options,
-    func_index: u32,
-    body: &FunctionBody<'_>,
+    source: &Source<'_>,
     mut validator: Option<&mut FuncValidator<R>>,
     attempt: Attempt<'_>,
 ) -> Result<Outcome, TranslateError> {
+    let Source {
+        env,
+        layout,
+        options,
+        func_index,
+        body,
+    } = *source;
     let wasm_type = env.func_type(func_index);
     let mut params = vec![Type::PTR];
     params.extend(&wasm_type.params);
