@@ -181,9 +181,7 @@ fn an_invalid_operator_after_the_translation_started_over_is_refused() {
         "{}(drop (i64.add (local.get 1) (local.get 1))) (local.get 1)))",
         text.strip_suffix("(local.get 1)))").unwrap()
     );
-    let wasm = wat::Parser::new()
-        .parse_str(None, &invalid)
-        .expect("well-formed text");
+    let wasm = wat::parse_str(&invalid).expect("well-formed text");
     let (env, bodies) = ModuleEnv::from_wasm(&wasm).expect("parse module");
     let layout = VmLayout::new(&env);
     let mut validator = Validator::new();

@@ -218,7 +218,8 @@ impl<'f> FunctionBuilder<'f> {
         self.sealed[block.index()] = true;
     }
 
-    /// The current point of the building, for [`Self::join_from`].
+    /// The current point of the building, for [`Self::join_from`] and
+    /// [`Self::use_var_unchanged_since`].
     pub fn mark(&self) -> Mark {
         Mark {
             block: self.current_block(),

@@ -8,13 +8,7 @@ use kiln_ssa::{
 /// `fn(n) { i = 0; s = 0; k = n; while i < n { s += i + k; i += 1 } return s }`
 /// where `k` is never written inside the loop.
 fn build_loop() -> Function {
-    let mut func = Function::new(
-        "f0",
-        Signature {
-            params: vec![Type::I32],
-            results: vec![Type::I32],
-        },
-    );
+    let mut func = one_param_function();
     let mut b = FunctionBuilder::new(&mut func);
     let entry = b.create_block();
     let n = b.append_block_param(entry, Type::I32);

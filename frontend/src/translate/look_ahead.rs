@@ -149,7 +149,7 @@ mod tests {
     use super::*;
 
     /// The look-ahead of the only function of a module in text form, and
-    /// the offset of the function's code in the module.
+    /// that function's operators with their offsets.
     fn look_ahead(wat: &str, num_locals: usize) -> (LookAhead, Vec<(u64, Operator<'static>)>) {
         let wasm: &'static [u8] =
             Box::leak(wat::parse_str(wat).expect("valid text").into_boxed_slice());
