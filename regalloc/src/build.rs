@@ -66,8 +66,8 @@ pub(crate) struct Lifetimes {
     pub(crate) hints: Vec<Option<PReg>>,
     /// The reservations of each physical register, sorted by start.
     pub(crate) fixed: FixedRanges,
-    /// The values live on entry to each block, not counting its parameters.
-    pub(crate) live_in: LiveIn,
+    /// The block that defines each virtual register.
+    pub(crate) def_block: Vec<Block>,
     /// Ranges where a value must also be in its spill slot (stack operands).
     pub(crate) stack_ranges: Vec<(VReg, LiveRange)>,
     /// For some values, another value whose register at a position would
@@ -255,7 +255,6 @@ pub(crate) fn build_lifetimes<F: Function>(
 
     let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index(), |&r| r);
     let mut pools = IntervalPools::with_capacity(num_vregs, records.len() + num_vregs);
-    let mut live_in_pairs = Vec::new();
     let mut walk = LivenessWalk::new(func.num_blocks());
     for (v, bounds) in first_record.windows(2).enumerate() {
         let uses = &records[bounds[0] as usize..bounds[1] as usize];
@@ -274,14 +273,7 @@ pub(crate) fn build_lifetimes<F: Function>(
                 block: def_block[v],
                 early: def_is_early[v],
             };
-            walk.compute(
-                func,
-                VReg(v as u32),
-                def,
-                uses,
-                &mut pools,
-                &mut live_in_pairs,
-            )?;
+            walk.compute(func, VReg(v as u32), def, uses, &mut pools)?;
         } else if def_use[v].is_some() {
             // A def that nothing reads still needs a place to be written.
             let pos = def_pos[v];
@@ -294,31 +286,10 @@ pub(crate) fn build_lifetimes<F: Function>(
         pools,
         hints,
         fixed,
-        live_in: LiveIn::from_pairs(func.num_blocks(), &live_in_pairs),
+        def_block,
         stack_ranges,
         hint_from,
     })
-}
-
-/// The values live on entry to each block, stored flat: one allocation for
-/// the whole function rather than a vector per block.
-pub(crate) struct LiveIn {
-    start: Vec<u32>,
-    vregs: Vec<VReg>,
-}
-
-impl LiveIn {
-    /// Groups `(block, vreg)` pairs by block, keeping their order.
-    fn from_pairs(num_blocks: usize, pairs: &[(Block, VReg)]) -> LiveIn {
-        let (vregs, start) =
-            group_by_owner(pairs, num_blocks, |&(block, _)| block.index(), |&(_, v)| v);
-        LiveIn { start, vregs }
-    }
-
-    /// The values live on entry to `block`, in increasing order.
-    pub(crate) fn of(&self, block: Block) -> &[VReg] {
-        &self.vregs[self.start[block.index()] as usize..self.start[block.index() + 1] as usize]
-    }
 }
 
 /// Orders `items` by owner with a counting sort, in time linear in their
@@ -328,7 +299,7 @@ impl LiveIn {
 /// owner is implied by the position). Returns them with, for each owner
 /// `o`, the index of its first item at `o` and the end of its items at
 /// `o + 1`.
-fn group_by_owner<T, U: Copy>(
+pub(crate) fn group_by_owner<T, U: Copy>(
     items: &[T],
     num_owners: usize,
     owner: impl Fn(&T) -> usize,
@@ -394,7 +365,6 @@ impl LivenessWalk {
         def: Definition,
         uses: &[UseRecord],
         pools: &mut IntervalPools,
-        live_in: &mut Vec<(Block, VReg)>,
     ) -> Result<(), AllocError> {
         let stamp = v.0;
         self.blocks.clear();
@@ -419,14 +389,14 @@ impl LivenessWalk {
                 }
             }
             if b != def.block {
-                self.mark_live_in(v, b, live_in)?;
+                self.mark_live_in(v, b)?;
             }
         }
         while let Some(block) = self.worklist.pop() {
             for &pred in func.block_preds(block) {
                 self.live_out_stamp[pred.index()] = stamp;
                 if pred != def.block {
-                    self.mark_live_in(v, pred, live_in)?;
+                    self.mark_live_in(v, pred)?;
                 }
             }
         }
@@ -472,12 +442,7 @@ impl LivenessWalk {
 
     /// Records that `v` is live on entry to `block` (not its defining block),
     /// and queues the block so that its predecessors learn it too.
-    fn mark_live_in(
-        &mut self,
-        v: VReg,
-        block: Block,
-        live_in: &mut Vec<(Block, VReg)>,
-    ) -> Result<(), AllocError> {
+    fn mark_live_in(&mut self, v: VReg, block: Block) -> Result<(), AllocError> {
         if self.live_in_stamp[block.index()] == v.0 {
             return Ok(());
         }
@@ -487,7 +452,6 @@ impl LivenessWalk {
             )));
         }
         self.live_in_stamp[block.index()] = v.0;
-        live_in.push((block, v));
         self.worklist.push(block);
         self.blocks.push(block);
         if self.last_use_stamp[block.index()] != v.0 {

@@ -217,6 +217,13 @@ impl<'a> LiveInterval<'a> {
         })
     }
 
+    /// The ranges, clipped to the interval, in order.
+    pub(crate) fn clipped_ranges(&self) -> impl Iterator<Item = LiveRange> + '_ {
+        (0..self.ranges.len())
+            .filter_map(|index| self.range(index))
+            .filter(|range| range.from < range.to)
+    }
+
     /// The index of the first range that ends after `pos`.
     fn range_index_after(&self, pos: Pos) -> usize {
         self.ranges.partition_point(|r| r.to.min(self.end) <= pos)
@@ -354,9 +361,7 @@ mod tests {
     }
 
     fn ranges(interval: &LiveInterval) -> Vec<LiveRange> {
-        (0..interval.ranges.len())
-            .filter_map(|i| interval.range(i))
-            .collect()
+        interval.clipped_ranges().collect()
     }
 
     #[test]

@@ -26,6 +26,7 @@
 mod build;
 mod cfg;
 mod checker;
+mod entry_regs;
 mod error;
 mod function;
 mod homes;
@@ -68,14 +69,14 @@ pub fn allocate<F: Function>(func: &F, env: &MachineEnv) -> Result<Output, Alloc
         pools,
         hints,
         fixed,
-        live_in,
+        def_block,
         stack_ranges,
         hint_from,
     } = lifetimes;
     let intervals = pools.whole_intervals(&hints);
     let allocated = linear_scan::linear_scan(func, env, &loops, intervals, fixed, hint_from)?;
     let slots = spill_slots::assign_spill_slots(func, &allocated, &stack_ranges);
-    let output = resolve::resolve(func, env, &live_in, &allocated, slots);
+    let output = resolve::resolve(func, env, &def_block, &allocated, slots);
     if cfg!(debug_assertions) {
         check(func, env, &output).map_err(AllocError::Rejected)?;
     }

@@ -17,7 +17,7 @@
 
 use smallvec::SmallVec;
 
-use crate::build::LiveIn;
+use crate::entry_regs::EntryRegs;
 use crate::function::{Function, MachineEnv};
 use crate::homes::{Home, Homes};
 use crate::interval::{Pos, early, late};
@@ -35,7 +35,7 @@ type Moves = Vec<(MoveSource, Allocation)>;
 pub(crate) fn resolve<F: Function>(
     func: &F,
     env: &MachineEnv,
-    live_in: &LiveIn,
+    def_block: &[Block],
     allocated: &Allocated,
     slots: SpillSlots,
 ) -> Output {
@@ -49,7 +49,8 @@ pub(crate) fn resolve<F: Function>(
         func,
         homes: &homes,
         operands: &operands,
-        live_in,
+        entry_regs: &EntryRegs::new(func, allocated),
+        def_block,
     };
     let mut gap = GapLookups::new(classes.len());
     let mut emitter = MoveEmitter::new(env, &mut classes);
@@ -174,7 +175,10 @@ struct Resolver<'a, F> {
     func: &'a F,
     homes: &'a Homes<'a, F>,
     operands: &'a OperandAllocs,
-    live_in: &'a LiveIn,
+    /// The values in a register at each block start.
+    entry_regs: &'a EntryRegs,
+    /// The block that defines each value.
+    def_block: &'a [Block],
 }
 
 impl<F: Function> Resolver<'_, F> {
@@ -306,9 +310,12 @@ impl<F: Function> Resolver<'_, F> {
             };
             moves.push((src, dst));
         };
-        for &v in self.live_in.of(succ) {
-            // A value that was never split is in the same place everywhere.
-            if homes.was_split(v) {
+        // Of the values live into `succ`, only those in a register there
+        // can need a move (see `entry_regs`); the others in a register there
+        // are defined at its start. A value that was never split is in the
+        // same place everywhere.
+        for &v in self.entry_regs.of(succ) {
+            if self.def_block[v.index()] != succ && homes.was_split(v) {
                 add(v, v);
             }
         }
