@@ -4,14 +4,18 @@
 //!
 //! Liveness is computed one virtual register at a time, the way SSA allows:
 //! from each use, walk the predecessors backwards until the block that
-//! defines the value. The work is proportional to the total size of the live
-//! ranges, and no bit set of all values per block is ever built, so large
-//! functions stay cheap.
+//! defines the value. A loop that the definition lies outside of is taken
+//! whole where it can be (see `loop_forest`): the value is live in all its
+//! blocks, which are one range, and the walk goes on from the loop's
+//! entries without visiting them. The work is proportional to the number of
+//! live ranges, and no bit set of all values per block is ever built, so
+//! large functions and deep loop nests stay cheap.
 
 use crate::cfg::LoopInfo;
 use crate::error::AllocError;
 use crate::function::Function;
 use crate::interval::{IntervalPools, LiveRange, Pos, UsePosition, early, late};
+use crate::loop_forest::{LoopForest, WholeLoop};
 use crate::operand::{Constraint, OperandKind, Reuses};
 use crate::types::{Block, Inst, PReg, VReg};
 
@@ -92,6 +96,7 @@ struct UseRecord {
 pub(crate) fn build_lifetimes<F: Function>(
     func: &F,
     loops: &LoopInfo,
+    forest: &LoopForest,
 ) -> Result<Lifetimes, AllocError> {
     let num_vregs = func.num_vregs();
     let mut def_pos = vec![Pos::MAX; num_vregs];
@@ -255,7 +260,7 @@ pub(crate) fn build_lifetimes<F: Function>(
 
     let (records, first_record) = group_by_owner(&records, num_vregs, |r| r.vreg.index(), |&r| r);
     let mut pools = IntervalPools::with_capacity(num_vregs, records.len() + num_vregs);
-    let mut walk = LivenessWalk::new(func.num_blocks());
+    let mut walk = LivenessWalk::new(func.num_blocks(), forest);
     for (v, bounds) in first_record.windows(2).enumerate() {
         let uses = &records[bounds[0] as usize..bounds[1] as usize];
         if let Some(position) = def_use[v] {
@@ -335,24 +340,44 @@ struct Definition {
 
 /// Scratch state for computing one value's liveness at a time. Marks are
 /// stamped with the value's number, so nothing is cleared between values.
-struct LivenessWalk {
+struct LivenessWalk<'a> {
+    forest: &'a LoopForest,
     live_in_stamp: Vec<u32>,
     live_out_stamp: Vec<u32>,
     /// For blocks with a use of the current value: the end of its last use.
     last_use_stamp: Vec<u32>,
     last_use_end: Vec<Pos>,
+    /// For each loop: whether the current value is live in all of it.
+    whole_loop_stamp: Vec<u32>,
+    /// The blocks where the current value is live that no loop in
+    /// `whole_loops` covers, with its defining block.
     blocks: Vec<Block>,
-    worklist: Vec<Block>,
+    /// The loops the current value is live in from end to end.
+    whole_loops: Vec<WholeLoop>,
+    /// Where the current value is live on entry and whose predecessors
+    /// have yet to learn that it is live on exit from them.
+    worklist: Vec<LiveOnEntry>,
 }
 
-impl LivenessWalk {
-    fn new(num_blocks: usize) -> LivenessWalk {
+/// A place where a value is live on entry.
+#[derive(Clone, Copy)]
+enum LiveOnEntry {
+    Block(Block),
+    /// A whole loop, entered from its entries alone.
+    Loop(WholeLoop),
+}
+
+impl<'a> LivenessWalk<'a> {
+    fn new(num_blocks: usize, forest: &'a LoopForest) -> LivenessWalk<'a> {
         LivenessWalk {
+            forest,
             live_in_stamp: vec![u32::MAX; num_blocks],
             live_out_stamp: vec![u32::MAX; num_blocks],
             last_use_stamp: vec![u32::MAX; num_blocks],
             last_use_end: vec![0; num_blocks],
+            whole_loop_stamp: vec![u32::MAX; forest.num_loops()],
             blocks: Vec::new(),
+            whole_loops: Vec::new(),
             worklist: Vec::new(),
         }
     }
@@ -368,6 +393,7 @@ impl LivenessWalk {
     ) -> Result<(), AllocError> {
         let stamp = v.0;
         self.blocks.clear();
+        self.whole_loops.clear();
         self.blocks.push(def.block);
         self.last_use_stamp[def.block.index()] = stamp;
         self.last_use_end[def.block.index()] = def.pos + if def.early { 2 } else { 1 };
@@ -389,31 +415,57 @@ impl LivenessWalk {
                 }
             }
             if b != def.block {
-                self.mark_live_in(v, b)?;
+                self.mark_live_in(v, b, def.block)?;
             }
         }
-        while let Some(block) = self.worklist.pop() {
-            for &pred in func.block_preds(block) {
+        while let Some(live) = self.worklist.pop() {
+            let preds = match live {
+                LiveOnEntry::Block(block) => func.block_preds(block),
+                LiveOnEntry::Loop(whole) => self.forest.entries(whole),
+            };
+            for &pred in preds {
                 self.live_out_stamp[pred.index()] = stamp;
                 if pred != def.block {
-                    self.mark_live_in(v, pred)?;
+                    self.mark_live_in(v, pred, def.block)?;
                 }
             }
         }
         self.sort_blocks(def.block, stamp);
-        for &b in &self.blocks {
-            let (first, end) = func.block_insts(b);
-            let from = if b == def.block {
-                def.pos
-            } else {
-                early(first)
+        self.whole_loops.sort_unstable_by_key(|l| l.header);
+        let mut whole_loops = self.whole_loops.iter().peekable();
+        let mut blocks = self.blocks.iter().peekable();
+        loop {
+            let next_block = blocks.peek().map(|b| b.0);
+            let next_loop = whole_loops.peek().map(|l| l.header.0);
+            let range = match (next_block, next_loop) {
+                (None, None) => break,
+                (Some(b), l) if l.is_none_or(|l| b < l) => {
+                    let b = *blocks.next().expect("peeked");
+                    let (first, end) = func.block_insts(b);
+                    let from = if b == def.block {
+                        def.pos
+                    } else {
+                        early(first)
+                    };
+                    let to = if self.live_out_stamp[b.index()] == stamp {
+                        early(end)
+                    } else {
+                        self.last_use_end[b.index()]
+                    };
+                    LiveRange { from, to }
+                }
+                _ => {
+                    // Every block of the loop can reach a use in it, so the
+                    // value is live from the top of its header to the end
+                    // of its last block.
+                    let whole = whole_loops.next().expect("peeked");
+                    LiveRange {
+                        from: early(func.block_insts(whole.header).0),
+                        to: early(func.block_insts(Block(whole.end.0 - 1)).1),
+                    }
+                }
             };
-            let to = if self.live_out_stamp[b.index()] == stamp {
-                early(end)
-            } else {
-                self.last_use_end[b.index()]
-            };
-            pools.push_range(LiveRange { from, to });
+            pools.push_range(range);
         }
         Ok(())
     }
@@ -440,10 +492,27 @@ impl LivenessWalk {
         );
     }
 
-    /// Records that `v` is live on entry to `block` (not its defining block),
-    /// and queues the block so that its predecessors learn it too.
-    fn mark_live_in(&mut self, v: VReg, block: Block) -> Result<(), AllocError> {
+    /// Records that `v` is live on entry to `block` (not its defining block
+    /// `def_block`), and queues the block so that its predecessors learn it
+    /// too. If `block` is in a loop that `def_block` is outside of, `v` is
+    /// live in the whole of the outermost such loop, which is recorded
+    /// instead when it can be taken whole, and only the loop's entries
+    /// are to learn it.
+    fn mark_live_in(&mut self, v: VReg, block: Block, def_block: Block) -> Result<(), AllocError> {
         if self.live_in_stamp[block.index()] == v.0 {
+            return Ok(());
+        }
+        if let Some(whole) = self.forest.outermost_around(block, def_block) {
+            if self.whole_loop_stamp[whole.id as usize] != v.0 {
+                if whole.header == Block(0) {
+                    return Err(AllocError::InvalidFunction(format!(
+                        "{v} is used where its definition does not reach"
+                    )));
+                }
+                self.whole_loop_stamp[whole.id as usize] = v.0;
+                self.whole_loops.push(whole);
+                self.worklist.push(LiveOnEntry::Loop(whole));
+            }
             return Ok(());
         }
         if block == Block(0) {
@@ -452,7 +521,7 @@ impl LivenessWalk {
             )));
         }
         self.live_in_stamp[block.index()] = v.0;
-        self.worklist.push(block);
+        self.worklist.push(LiveOnEntry::Block(block));
         self.blocks.push(block);
         if self.last_use_stamp[block.index()] != v.0 {
             self.last_use_stamp[block.index()] = v.0;

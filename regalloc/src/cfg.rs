@@ -29,15 +29,14 @@ const MAX_WEIGHTED_DEPTH: u32 = 6;
 const MARKS_PER_BLOCK: usize = 16;
 
 impl LoopInfo {
-    /// Finds the loops of `func`.
-    pub(crate) fn compute<F: Function>(func: &F) -> LoopInfo {
+    /// Finds the loops of `func`, whose depth-first search is `search`.
+    pub(crate) fn compute<F: Function>(func: &F, search: &DepthFirst) -> LoopInfo {
         let num_blocks = func.num_blocks();
-        let back_edges = find_back_edges(func);
+        let mut back_edges = search.back_edges.clone();
         let mut depth = vec![0u32; num_blocks];
         // Blocks of the loop currently being marked carry its header's stamp.
         let mut stamp = vec![u32::MAX; num_blocks];
         let mut worklist = Vec::new();
-        let mut back_edges = back_edges;
         back_edges.sort_unstable_by_key(|&(tail, header)| (std::cmp::Reverse(header), tail));
         let mut budget = MARKS_PER_BLOCK * num_blocks;
         for loop_edges in back_edges.chunk_by(|a, b| a.1 == b.1) {
@@ -80,39 +79,64 @@ impl LoopInfo {
     }
 }
 
-/// The edges `(tail, header)` of a depth-first search from the entry that
-/// go back to a block still on the search stack.
-fn find_back_edges<F: Function>(func: &F) -> Vec<(Block, Block)> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        Unvisited,
-        OnStack,
-        Done,
-    }
-    let mut state = vec![State::Unvisited; func.num_blocks()];
-    let mut back_edges = Vec::new();
-    // Each frame is a block and the index of the next successor to visit.
-    let mut stack = vec![(Block(0), 0usize)];
-    state[0] = State::OnStack;
-    while let Some(&mut (block, ref mut next)) = stack.last_mut() {
-        let succs = func.block_succs(block);
-        if *next < succs.len() {
-            let succ = succs[*next];
-            *next += 1;
-            match state[succ.index()] {
-                State::Unvisited => {
-                    state[succ.index()] = State::OnStack;
+/// A depth-first search of the blocks from the entry, successors in order.
+pub(crate) struct DepthFirst {
+    /// The order in which the search first reached each block.
+    pub(crate) preorder: Vec<u32>,
+    /// For each block, the highest preorder number in its subtree of the
+    /// search: `d` descends from `a` when
+    /// `preorder[a] <= preorder[d] <= last_descendant[a]`.
+    pub(crate) last_descendant: Vec<u32>,
+    /// The edges `(tail, header)` that go back to a block still on the
+    /// search stack.
+    pub(crate) back_edges: Vec<(Block, Block)>,
+}
+
+impl DepthFirst {
+    /// Searches `func` from its entry.
+    pub(crate) fn of<F: Function>(func: &F) -> DepthFirst {
+        const UNVISITED: u32 = u32::MAX;
+        let num_blocks = func.num_blocks();
+        let mut preorder = vec![UNVISITED; num_blocks];
+        let mut last_descendant = vec![0; num_blocks];
+        let mut on_stack = vec![false; num_blocks];
+        let mut back_edges = Vec::new();
+        // Each frame is a block and the index of the next successor to visit.
+        let mut stack = vec![(Block(0), 0usize)];
+        preorder[0] = 0;
+        on_stack[0] = true;
+        let mut next_number = 1;
+        while let Some(&mut (block, ref mut next)) = stack.last_mut() {
+            let succs = func.block_succs(block);
+            if *next < succs.len() {
+                let succ = succs[*next];
+                *next += 1;
+                if preorder[succ.index()] == UNVISITED {
+                    preorder[succ.index()] = next_number;
+                    next_number += 1;
+                    on_stack[succ.index()] = true;
                     stack.push((succ, 0));
+                } else if on_stack[succ.index()] {
+                    back_edges.push((block, succ));
                 }
-                State::OnStack => back_edges.push((block, succ)),
-                State::Done => {}
+            } else {
+                on_stack[block.index()] = false;
+                last_descendant[block.index()] = next_number - 1;
+                stack.pop();
             }
-        } else {
-            state[block.index()] = State::Done;
-            stack.pop();
+        }
+        DepthFirst {
+            preorder,
+            last_descendant,
+            back_edges,
         }
     }
-    back_edges
+
+    /// Whether `block` is `ancestor` or below it in the search tree.
+    pub(crate) fn descends_from(&self, block: Block, ancestor: Block) -> bool {
+        let at = self.preorder[block.index()];
+        self.preorder[ancestor.index()] <= at && at <= self.last_descendant[ancestor.index()]
+    }
 }
 
 #[cfg(test)]
@@ -144,14 +168,16 @@ mod tests {
 
     #[test]
     fn depth_counts_the_loops_around_a_block() {
-        let loops = LoopInfo::compute(&nested_loops());
+        let code = nested_loops();
+        let loops = LoopInfo::compute(&code, &DepthFirst::of(&code));
         let depths: Vec<u32> = (0..8).map(|b| loops.depth(Block(b))).collect();
         assert_eq!(depths, [0, 1, 1, 2, 2, 0, 0, 1]);
     }
 
     #[test]
     fn uses_in_deeper_loops_weigh_more() {
-        let loops = LoopInfo::compute(&nested_loops());
+        let code = nested_loops();
+        let loops = LoopInfo::compute(&code, &DepthFirst::of(&code));
         assert!(loops.use_weight(Block(3)) > loops.use_weight(Block(1)));
         assert!(loops.use_weight(Block(1)) > loops.use_weight(Block(0)));
     }

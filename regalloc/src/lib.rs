@@ -13,7 +13,8 @@
 //! 1. [`validate`]: the function keeps the trait's contract. [`allocate`]
 //!    runs it in debug builds; a caller whose functions do not come from a
 //!    tested backend runs it first in every build.
-//! 2. `cfg`: loop depths, which weigh the cost of spilling.
+//! 2. `cfg`: loop depths, which weigh the cost of spilling; `loop_forest`:
+//!    the loops that liveness may mark whole.
 //! 3. `build`: liveness and live intervals with holes, and the physical
 //!    registers reserved by fixed operands and clobbers.
 //! 4. `linear_scan`: registers for intervals, with splitting and spilling.
@@ -32,6 +33,7 @@ mod function;
 mod homes;
 mod interval;
 mod linear_scan;
+mod loop_forest;
 mod operand;
 mod output;
 mod parallel_move;
@@ -63,8 +65,10 @@ pub fn allocate<F: Function>(func: &F, env: &MachineEnv) -> Result<Output, Alloc
     if cfg!(debug_assertions) {
         validate(func, env)?;
     }
-    let loops = cfg::LoopInfo::compute(func);
-    let lifetimes = build::build_lifetimes(func, &loops)?;
+    let search = cfg::DepthFirst::of(func);
+    let loops = cfg::LoopInfo::compute(func, &search);
+    let forest = loop_forest::LoopForest::compute(func, &search);
+    let lifetimes = build::build_lifetimes(func, &loops, &forest)?;
     let build::Lifetimes {
         pools,
         hints,
