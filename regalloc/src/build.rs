@@ -530,3 +530,58 @@ impl<'a> LivenessWalk<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfg::DepthFirst;
+    use crate::interval::LiveRange;
+    use crate::operand::Operand;
+    use crate::test_code::Code;
+
+    /// The ranges of each value of `code`.
+    fn ranges(code: &Code) -> Vec<Vec<LiveRange>> {
+        let search = DepthFirst::of(code);
+        let loops = LoopInfo::compute(code, &search);
+        let forest = LoopForest::compute(code, &search);
+        let lifetimes = build_lifetimes(code, &loops, &forest).unwrap();
+        let hints = vec![None; code.num_vregs()];
+        let intervals = lifetimes.pools.whole_intervals(&hints);
+        intervals
+            .iter()
+            .map(|interval| interval.clipped_ranges().collect())
+            .collect()
+    }
+
+    /// `v0` defined in block 0 and `v1` in the outer loop's header 1, both
+    /// read by the latch 3 of the inner loop 2..4 inside the outer loop
+    /// 1..5; block 5 is the exit. One instruction per block, so block `b`
+    /// spans positions `2b..2b + 2`.
+    fn nest_reading_two_values() -> Code {
+        let mut code = Code::with_vregs(2);
+        let read = |v: u32| vec![vec![Operand::reg_use(VReg(v))]];
+        code.block(&[], vec![vec![Operand::reg_def(VReg(0))]], &[(1, &[])]);
+        code.block(&[], vec![vec![Operand::reg_def(VReg(1))]], &[(2, &[])]);
+        code.block(&[], vec![vec![]], &[(3, &[])]);
+        code.block(
+            &[],
+            vec![vec![Operand::reg_use(VReg(0)), Operand::reg_use(VReg(1))]],
+            &[(2, &[]), (4, &[])],
+        );
+        code.block(&[], read(0), &[(1, &[]), (5, &[])]);
+        code.block(&[], vec![vec![]], &[]);
+        code.link()
+    }
+
+    #[test]
+    fn a_value_read_in_a_loop_it_is_defined_outside_of_lives_through_the_whole_loop() {
+        let ranges = ranges(&nest_reading_two_values());
+        // v0: from its def (late point 1) through the outer loop's last
+        // block 4.
+        assert_eq!(ranges[0], [LiveRange { from: 1, to: 10 }]);
+        // v1: from its def in the outer header through the inner loop 2..4
+        // (blocks 2 and 3), and no further: the outer latch 4 does not
+        // read it.
+        assert_eq!(ranges[1], [LiveRange { from: 3, to: 8 }]);
+    }
+}

@@ -283,3 +283,92 @@ impl UnionFind {
         self.parent[member.index()] = name;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_code::Code;
+
+    fn forest(code: &Code) -> LoopForest {
+        LoopForest::compute(code, &DepthFirst::of(code))
+    }
+
+    fn whole(forest: &LoopForest, block: u32, outside: u32) -> Option<(u32, u32)> {
+        forest
+            .outermost_around(Block(block), Block(outside))
+            .map(|l| (l.header.0, l.end.0))
+    }
+
+    /// Block 0 enters an outer loop 1..5 around an inner loop 2..4, laid
+    /// out in one run each; 5 is the exit.
+    fn contiguous_nest() -> Code {
+        Code::control_flow(&[&[1], &[2], &[3], &[2, 4], &[1, 5], &[]])
+    }
+
+    #[test]
+    fn a_block_is_in_the_outermost_loop_its_definition_is_outside_of() {
+        let forest = forest(&contiguous_nest());
+        assert_eq!(whole(&forest, 3, 0), Some((1, 5)));
+        assert_eq!(whole(&forest, 4, 0), Some((1, 5)));
+        // Defined in the outer loop, used in the inner one.
+        assert_eq!(whole(&forest, 3, 1), Some((2, 4)));
+        assert_eq!(whole(&forest, 4, 1), None);
+        // Outside every loop.
+        assert_eq!(whole(&forest, 5, 0), None);
+    }
+
+    #[test]
+    fn the_entries_of_a_loop_are_its_header_predecessors_outside_it() {
+        let forest = forest(&contiguous_nest());
+        let outer = forest.outermost_around(Block(3), Block(0)).unwrap();
+        assert_eq!(forest.entries(outer), [Block(0)]);
+        let inner = forest.outermost_around(Block(3), Block(1)).unwrap();
+        assert_eq!(forest.entries(inner), [Block(1)]);
+    }
+
+    #[test]
+    fn a_loop_split_by_the_block_order_is_not_taken_whole() {
+        // The outer loop's latch 6 comes after the exit 5: its blocks
+        // 1, 2, 3, 4, 6 are not one run, but the inner loop 2..4 is.
+        let code = Code::control_flow(&[&[1], &[2], &[3], &[2, 4], &[6, 5], &[], &[1]]);
+        let forest = forest(&code);
+        assert_eq!(whole(&forest, 3, 0), Some((2, 4)));
+        assert_eq!(whole(&forest, 6, 0), None);
+        assert_eq!(whole(&forest, 1, 0), None);
+    }
+
+    #[test]
+    fn a_loop_entered_other_than_through_its_header_is_not_taken_whole() {
+        // 1 and 2 form a cycle that 0 enters at both.
+        let code = Code::control_flow(&[&[1, 2], &[2], &[1, 3], &[]]);
+        let forest = forest(&code);
+        assert_eq!(whole(&forest, 1, 0), None);
+        assert_eq!(whole(&forest, 2, 0), None);
+    }
+
+    #[test]
+    fn a_deep_nest_is_climbed_to_the_right_loop() {
+        // Headers 1..=depth, then the latches from the innermost out: the
+        // latch of the loop with header `h` is block `2 * depth + 1 - h`,
+        // so loop `h` is the run `h..2 * depth + 2 - h`.
+        let depth = 100u32;
+        let mut succs: Vec<Vec<u32>> = (0..=depth).map(|b| vec![b + 1]).collect();
+        for h in (1..=depth).rev() {
+            let latch = 2 * depth + 1 - h;
+            succs.push(vec![h, latch + 1]);
+        }
+        succs.push(vec![]);
+        let succs: Vec<&[u32]> = succs.iter().map(Vec::as_slice).collect();
+        let forest = forest(&Code::control_flow(&succs));
+        let innermost_latch = depth + 1;
+        for def in [0, 1, 2, 37, 64, 99] {
+            let header = def + 1;
+            assert_eq!(
+                whole(&forest, innermost_latch, def),
+                Some((header, 2 * depth + 2 - header)),
+                "defined in block {def}"
+            );
+        }
+        assert_eq!(whole(&forest, innermost_latch, depth), None);
+    }
+}

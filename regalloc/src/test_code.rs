@@ -122,3 +122,16 @@ impl Function for Code {
         self.constants.contains(&vreg)
     }
 }
+
+impl Code {
+    /// A function of blocks with one empty instruction each, no values, and
+    /// the successors given per block: only its control flow matters.
+    pub(crate) fn control_flow(succs: &[&[u32]]) -> Code {
+        let mut code = Code::default();
+        for block_succs in succs {
+            let succs: Vec<(u32, &[u32])> = block_succs.iter().map(|&s| (s, &[][..])).collect();
+            code.block(&[], vec![vec![]], &succs);
+        }
+        code.link()
+    }
+}
