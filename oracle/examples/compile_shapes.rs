@@ -23,12 +23,20 @@
 //! compiles one plugin see it: every page of the compiler's memory is new.
 //! The two differ most at 10N, whose large buffers the allocator takes from
 //! and gives back to the system each time.
+//!
+//! Like the `kiln` command, this program allocates with
+//! [`kiln::HugePageAlloc`], which puts large blocks on huge pages;
+//! `--system-allocator` turns that off, to measure what it changes.
 
 use kiln::{CompileStats, Config, Engine, Module, Strategy};
 use kiln_oracle::shapes::{SHAPES, Shape, shape};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
+
+/// The allocator of the `kiln` command (see the module documentation).
+#[global_allocator]
+static ALLOCATOR: kiln::HugePageAlloc = kiln::HugePageAlloc::new();
 
 /// Compile phases by name, in milliseconds.
 type Phases = Vec<(&'static str, f64)>;
@@ -68,11 +76,13 @@ fn best_in_process(engine: &Engine, wasm: &[u8]) -> (f64, Phases) {
 
 /// The median of five compilations of `shape` at size `n`, each in a new
 /// process (this program, run with `--compile-once`).
-fn median_of_fresh_processes(shape: &Shape, n: usize) -> (f64, Phases) {
+fn median_of_fresh_processes(shape: &Shape, n: usize, options: &Options) -> (f64, Phases) {
     let program = std::env::current_exe().unwrap_or_else(|e| fail(&format!("{e}")));
+    let allocator = options.system_allocator.then_some("--system-allocator");
     let mut runs: Vec<(f64, Phases)> = (0..5)
         .map(|_| {
             let output = Command::new(&program)
+                .args(allocator)
                 .args(["--compile-once", shape.name, &n.to_string()])
                 .output()
                 .unwrap_or_else(|e| fail(&format!("cannot run {}: {e}", program.display())));
@@ -120,7 +130,7 @@ fn measure(engine: &Engine, shape: &Shape, n: usize, options: &Options) -> Measu
         }
     }
     let (ms, phases) = if options.fresh {
-        median_of_fresh_processes(shape, n)
+        median_of_fresh_processes(shape, n, options)
     } else {
         best_in_process(engine, &wasm)
     };
@@ -146,9 +156,11 @@ struct Options {
     write: Option<PathBuf>,
     phases: bool,
     fresh: bool,
+    system_allocator: bool,
 }
 
-const USAGE: &str = "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases] [--fresh]";
+const USAGE: &str =
+    "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases] [--fresh] [--system-allocator]";
 
 /// Prints `message` and the usage on stderr, and exits with status 2.
 fn fail(message: &str) -> ! {
@@ -186,6 +198,10 @@ fn main() {
             }
             "--phases" => options.phases = true,
             "--fresh" => options.fresh = true,
+            "--system-allocator" => {
+                options.system_allocator = true;
+                ALLOCATOR.set_enabled(false);
+            }
             "--compile-once" => {
                 let name = args
                     .next()

@@ -13,6 +13,10 @@ mod wast;
 
 use std::process::ExitCode;
 
+/// Large compilations run faster on huge pages (see `HugePageAlloc`).
+#[global_allocator]
+static ALLOCATOR: kiln::HugePageAlloc = kiln::HugePageAlloc::new();
+
 const USAGE: &str = "\
 usage: kiln <command> [options] ...
        kiln --version
