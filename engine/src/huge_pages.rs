@@ -23,7 +23,6 @@
 //! `#[global_allocator]`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The size of a huge page, and the alignment and unit of big blocks.
 #[cfg(target_os = "linux")]
@@ -39,28 +38,13 @@ const BIG: usize = HUGE_PAGE;
 /// #[global_allocator]
 /// static ALLOCATOR: kiln::HugePageAlloc = kiln::HugePageAlloc::new();
 /// ```
-pub struct HugePageAlloc {
-    advise: AtomicBool,
-}
+#[derive(Default)]
+pub struct HugePageAlloc;
 
 impl HugePageAlloc {
-    /// An allocator that asks for huge pages.
+    /// The allocator, for a `static`.
     pub const fn new() -> HugePageAlloc {
-        HugePageAlloc {
-            advise: AtomicBool::new(true),
-        }
-    }
-
-    /// Turns the asking for huge pages on or off for blocks mapped from now
-    /// on, to measure what it changes. Blocks are placed the same either way.
-    pub fn set_enabled(&self, enabled: bool) {
-        self.advise.store(enabled, Ordering::Relaxed);
-    }
-}
-
-impl Default for HugePageAlloc {
-    fn default() -> HugePageAlloc {
-        HugePageAlloc::new()
+        HugePageAlloc
     }
 }
 
@@ -85,9 +69,9 @@ mod mapping {
     }
 
     /// Maps `length` bytes (a multiple of [`HUGE_PAGE`]) at an address
-    /// aligned to [`HUGE_PAGE`], advised for huge pages if `advise`; null
-    /// if the system has no room.
-    pub(super) fn map(length: usize, advise: bool) -> *mut u8 {
+    /// aligned to [`HUGE_PAGE`], advised for huge pages; null if the
+    /// system has no room.
+    pub(super) fn map(length: usize) -> *mut u8 {
         let padded = length + HUGE_PAGE;
         // SAFETY: an anonymous private mapping at an address of the
         // kernel's choice touches no existing memory.
@@ -116,27 +100,23 @@ mod mapping {
             if tail > 0 {
                 libc::munmap((start + length) as *mut libc::c_void, tail);
             }
-            if advise {
-                libc::madvise(start as *mut libc::c_void, length, libc::MADV_HUGEPAGE);
-            }
+            libc::madvise(start as *mut libc::c_void, length, libc::MADV_HUGEPAGE);
         }
         start as *mut u8
     }
 
     /// Grows the mapping at `ptr` from `old` to `new` bytes where it is,
     /// if the addresses after it are free; false if they are not.
-    pub(super) fn grow_in_place(ptr: *mut u8, old: usize, new: usize, advise: bool) -> bool {
+    pub(super) fn grow_in_place(ptr: *mut u8, old: usize, new: usize) -> bool {
         // SAFETY: `ptr..ptr + old` is a mapping this allocator made; without
         // MREMAP_MAYMOVE the kernel only extends it into free addresses.
         let grown = unsafe { libc::mremap(ptr.cast(), old, new, 0) };
         if grown == libc::MAP_FAILED {
             return false;
         }
-        if advise {
-            // SAFETY: the range is the part just added to this mapping.
-            unsafe {
-                libc::madvise(ptr.add(old).cast(), new - old, libc::MADV_HUGEPAGE);
-            }
+        // SAFETY: the range is the part just added to this mapping.
+        unsafe {
+            libc::madvise(ptr.add(old).cast(), new - old, libc::MADV_HUGEPAGE);
         }
         true
     }
@@ -163,8 +143,7 @@ unsafe impl GlobalAlloc for HugePageAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         #[cfg(target_os = "linux")]
         if is_big(layout) {
-            let advise = self.advise.load(Ordering::Relaxed);
-            return mapping::map(mapping::length(layout.size()), advise);
+            return mapping::map(mapping::length(layout.size()));
         }
         // SAFETY: the caller keeps `GlobalAlloc::alloc`'s contract, which
         // is `System`'s.
@@ -212,7 +191,7 @@ unsafe impl GlobalAlloc for HugePageAlloc {
                 unsafe { mapping::unmap(ptr.add(new), old - new) };
                 return ptr;
             }
-            if mapping::grow_in_place(ptr, old, new, self.advise.load(Ordering::Relaxed)) {
+            if mapping::grow_in_place(ptr, old, new) {
                 return ptr;
             }
         }

@@ -25,8 +25,7 @@
 //! and gives back to the system each time.
 //!
 //! Like the `kiln` command, this program allocates with
-//! [`kiln::HugePageAlloc`], which puts large blocks on huge pages;
-//! `--system-allocator` turns that off, to measure what it changes.
+//! [`kiln::HugePageAlloc`], which puts large blocks on huge pages.
 
 use kiln::{CompileStats, Config, Engine, Module, Strategy};
 use kiln_oracle::shapes::{SHAPES, Shape, shape};
@@ -76,13 +75,11 @@ fn best_in_process(engine: &Engine, wasm: &[u8]) -> (f64, Phases) {
 
 /// The median of five compilations of `shape` at size `n`, each in a new
 /// process (this program, run with `--compile-once`).
-fn median_of_fresh_processes(shape: &Shape, n: usize, options: &Options) -> (f64, Phases) {
+fn median_of_fresh_processes(shape: &Shape, n: usize) -> (f64, Phases) {
     let program = std::env::current_exe().unwrap_or_else(|e| fail(&format!("{e}")));
-    let allocator = options.system_allocator.then_some("--system-allocator");
     let mut runs: Vec<(f64, Phases)> = (0..5)
         .map(|_| {
             let output = Command::new(&program)
-                .args(allocator)
                 .args(["--compile-once", shape.name, &n.to_string()])
                 .output()
                 .unwrap_or_else(|e| fail(&format!("cannot run {}: {e}", program.display())));
@@ -130,7 +127,7 @@ fn measure(engine: &Engine, shape: &Shape, n: usize, options: &Options) -> Measu
         }
     }
     let (ms, phases) = if options.fresh {
-        median_of_fresh_processes(shape, n, options)
+        median_of_fresh_processes(shape, n)
     } else {
         best_in_process(engine, &wasm)
     };
@@ -156,11 +153,9 @@ struct Options {
     write: Option<PathBuf>,
     phases: bool,
     fresh: bool,
-    system_allocator: bool,
 }
 
-const USAGE: &str =
-    "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases] [--fresh] [--system-allocator]";
+const USAGE: &str = "usage: compile_shapes [--only SHAPE] [--write DIR] [--phases] [--fresh]";
 
 /// Prints `message` and the usage on stderr, and exits with status 2.
 fn fail(message: &str) -> ! {
@@ -198,10 +193,6 @@ fn main() {
             }
             "--phases" => options.phases = true,
             "--fresh" => options.fresh = true,
-            "--system-allocator" => {
-                options.system_allocator = true;
-                ALLOCATOR.set_enabled(false);
-            }
             "--compile-once" => {
                 let name = args
                     .next()
