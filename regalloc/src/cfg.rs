@@ -142,28 +142,13 @@ impl DepthFirst {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operand::Operand;
     use crate::test_code::Code;
-    use crate::types::VReg;
 
-    /// Block 0 enters a loop at 1 whose body 2 holds an inner loop 3 -> 4,
-    /// and leaves through 5 to the exit 6.
+    /// Block 0 enters a loop at 1 whose body 2 holds an inner loop 3 -> 4;
+    /// the inner loop leaves to 7, the outer loop's latch, and the outer
+    /// loop through 5 to the exit 6. Only the control flow matters.
     fn nested_loops() -> Code {
-        let mut code = Code::with_vregs(1);
-        let branch = || vec![vec![Operand::reg_use(crate::types::VReg(0))]];
-        code.block(
-            &[],
-            vec![vec![Operand::reg_def(VReg(0))], vec![]],
-            &[(1, &[])],
-        );
-        code.block(&[], branch(), &[(2, &[]), (5, &[])]);
-        code.block(&[], vec![vec![]], &[(3, &[])]);
-        code.block(&[], branch(), &[(4, &[]), (7, &[])]);
-        code.block(&[], vec![vec![]], &[(3, &[])]);
-        code.block(&[], vec![vec![]], &[(6, &[])]);
-        code.block(&[], vec![vec![]], &[]);
-        code.block(&[], vec![vec![]], &[(1, &[])]);
-        code.link()
+        Code::control_flow(&[&[1], &[2, 5], &[3], &[4, 7], &[3], &[6], &[], &[1]])
     }
 
     #[test]
